@@ -1,0 +1,1 @@
+"""Pure-Python core of tokenmgr. Nothing below this package imports PySide6."""

@@ -1,0 +1,258 @@
+"""Entry (non-secret metadata), OAuthConfig, and TokenSet (secrets, masked in repr).
+
+Only `Entry` and `OAuthConfig` are ever written to the index file. `TokenSet`
+holds the secret strings and exists only in memory.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from tokenmgr.core.errors import InvalidSecret, UsageError
+
+KINDS = ("static", "oauth2")
+# Secret fields an entry may hold in the secret store.
+SECRET_FIELDS = ("access", "refresh", "id", "client_secret")
+
+NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@+-]{0,63}")
+ENV_VAR_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+SCHEME_RE = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]{1,64}")  # an RFC 9110 token
+
+# Status names shared by `list --json` and the GUI.
+STATUS_VALID = "valid"
+STATUS_EXPIRING = "expiring"
+STATUS_EXPIRED = "expired"
+STATUS_UNKNOWN = "unknown"
+
+# Tokens whose lifetime is unknown or long are "expiring" this long before the end.
+MAX_WARNING_WINDOW = timedelta(days=7)
+MIN_WARNING_WINDOW = timedelta(seconds=60)
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC)
+
+
+def validate_name(name: str) -> str:
+    if not NAME_RE.fullmatch(name):
+        raise UsageError(
+            f"invalid name {name!r}: use 1-64 letters, digits or . _ @ + -, "
+            "starting with a letter or digit"
+        )
+    return name
+
+
+def validate_env_var(var: str) -> str:
+    if not ENV_VAR_RE.fullmatch(var):
+        raise UsageError(
+            f"invalid environment variable name {var!r}: use letters, digits and _, "
+            "not starting with a digit (e.g. GITHUB_TOKEN)"
+        )
+    return var
+
+
+def validate_scheme(scheme: str) -> str:
+    if not SCHEME_RE.fullmatch(scheme):
+        raise UsageError(f"invalid scheme {scheme!r}: use a single word such as Bearer or token")
+    return scheme
+
+
+def default_env_var(name: str) -> str:
+    """NAME upper-cased, non-alphanumerics → `_`, plus `_TOKEN` unless it already ends so."""
+    var = re.sub(r"[^A-Za-z0-9]", "_", name).upper()
+    if var[:1].isdigit():
+        var = "_" + var
+    if not var.endswith("_TOKEN") and var != "TOKEN":
+        var += "_TOKEN"
+    return var
+
+
+def validate_secret(value: str) -> str:
+    """Refuse values no backend or rendering can carry safely."""
+    if value == "":
+        raise InvalidSecret("the token is empty: nothing was stored")
+    if "\r" in value or "\n" in value:
+        raise InvalidSecret(
+            "the token holds a line break (CR or LF); a token is a single line: nothing was stored"
+        )
+    if "\x00" in value:
+        raise InvalidSecret("the token holds a NUL character: nothing was stored")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidSecret(
+            "the token is not valid text (lone surrogate): nothing was stored"
+        ) from None
+    return value
+
+
+def parse_time(text: str | None) -> datetime | None:
+    """Parse an ISO 8601 timestamp; naive times are taken as UTC."""
+    if text is None or text == "":
+        return None
+    s = text.strip()
+    if s.endswith(("Z", "z")):
+        s = s[:-1] + "+00:00"
+    try:
+        value = datetime.fromisoformat(s)
+    except ValueError:
+        raise UsageError(
+            f"invalid time {text!r}: use ISO 8601, e.g. 2026-12-31T23:59:00Z or 2026-12-31"
+        ) from None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+def format_time(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass
+class OAuthConfig:
+    """How to (re)obtain tokens for an oauth2 entry. No secrets in here."""
+
+    issuer: str | None = None
+    authorize_url: str | None = None
+    token_url: str | None = None
+    device_url: str | None = None
+    revocation_url: str | None = None
+    client_id: str = ""
+    scopes: list[str] = field(default_factory=list)
+    audience: str | None = None
+    resource: str | None = None
+    extra_params: dict[str, str] = field(default_factory=dict)
+    flow: str = "code"
+    browser: str = "system"
+    redirect_port: int = 0
+    preset: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> OAuthConfig:
+        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        return cls(**known)
+
+
+@dataclass
+class Entry:
+    """One token's metadata as kept in the index."""
+
+    name: str
+    kind: str = "static"
+    service: str = ""
+    env_var: str = ""
+    scheme: str = "Bearer"
+    expires_at: datetime | None = None
+    issued_at: datetime | None = None
+    note: str = ""
+    tags: list[str] = field(default_factory=list)
+    created_at: datetime = field(default_factory=now_utc)
+    updated_at: datetime = field(default_factory=now_utc)
+    # Which SECRET_FIELDS exist in the store, so nothing has to be probed.
+    secrets: list[str] = field(default_factory=list)
+    oauth: OAuthConfig | None = None
+    # Non-secret parts of the access token's inspection report (issue: JWT inspector).
+    report: dict[str, Any] | None = None
+    # e.g. "sign_in_needed" after a refused refresh.
+    state: str | None = None
+
+    def __post_init__(self) -> None:
+        if not self.env_var:
+            self.env_var = default_env_var(self.name)
+
+    def status(self, at: datetime | None = None) -> str:
+        if self.expires_at is None:
+            return STATUS_UNKNOWN
+        at = at or now_utc()
+        if self.expires_at <= at:
+            return STATUS_EXPIRED
+        if self.expires_at - at <= self.warning_window():
+            return STATUS_EXPIRING
+        return STATUS_VALID
+
+    def warning_window(self) -> timedelta:
+        """A tenth of the lifetime, between 60 s and 7 days; 7 days if it is unknown."""
+        if self.expires_at is None or self.issued_at is None:
+            return MAX_WARNING_WINDOW
+        lifetime = self.expires_at - self.issued_at
+        return max(MIN_WARNING_WINDOW, min(MAX_WARNING_WINDOW, lifetime / 10))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "kind": self.kind,
+            "service": self.service,
+            "env_var": self.env_var,
+            "scheme": self.scheme,
+            "expires_at": format_time(self.expires_at),
+            "issued_at": format_time(self.issued_at),
+            "note": self.note,
+            "tags": list(self.tags),
+            "created_at": format_time(self.created_at),
+            "updated_at": format_time(self.updated_at),
+            "secrets": list(self.secrets),
+            "oauth": self.oauth.to_dict() if self.oauth else None,
+            "report": self.report,
+            "state": self.state,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Entry:
+        oauth = data.get("oauth")
+        return cls(
+            name=str(data["name"]),
+            kind=str(data.get("kind", "static")),
+            service=str(data.get("service", "")),
+            env_var=str(data.get("env_var", "")),
+            scheme=str(data.get("scheme", "Bearer")),
+            expires_at=parse_time(data.get("expires_at")),
+            issued_at=parse_time(data.get("issued_at")),
+            note=str(data.get("note", "")),
+            tags=[str(t) for t in data.get("tags", [])],
+            created_at=parse_time(data.get("created_at")) or now_utc(),
+            updated_at=parse_time(data.get("updated_at")) or now_utc(),
+            secrets=[str(s) for s in data.get("secrets", [])],
+            oauth=OAuthConfig.from_dict(oauth) if isinstance(oauth, dict) else None,
+            report=data.get("report"),
+            state=data.get("state"),
+        )
+
+
+class TokenSet:
+    """The secret values of one entry. `repr` and `str` never show them."""
+
+    __slots__ = ("access", "refresh", "id", "client_secret")
+
+    def __init__(
+        self,
+        access: str | None = None,
+        refresh: str | None = None,
+        id: str | None = None,  # noqa: A002 - mirrors the OAuth field name
+        client_secret: str | None = None,
+    ) -> None:
+        self.access = access
+        self.refresh = refresh
+        self.id = id
+        self.client_secret = client_secret
+
+    def fields(self) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for name in SECRET_FIELDS:
+            value = getattr(self, name)
+            if value is not None:
+                out[name] = value
+        return out
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{k}=<{len(v)} chars>" for k, v in self.fields().items())
+        return f"TokenSet({shown})"
+
+    __str__ = __repr__

@@ -1,0 +1,74 @@
+"""Typed exceptions. The CLI maps them to exit statuses, the GUI to user text.
+
+Messages never contain secret values: they name what is wrong and how to fix it.
+"""
+
+from __future__ import annotations
+
+
+class TokenMgrError(Exception):
+    """Base of every error tokenmgr raises on purpose."""
+
+    exit_status = 1
+
+
+class UsageError(TokenMgrError):
+    """The user asked for something malformed (bad name, bad env var, bad option)."""
+
+    exit_status = 2
+
+
+class NotFound(TokenMgrError):
+    """No entry with that name."""
+
+    exit_status = 3
+
+
+class AlreadyExists(TokenMgrError):
+    """An entry with that name exists and --force was not given."""
+
+    exit_status = 1
+
+
+class StorageUnavailable(TokenMgrError):
+    """No secure secret store answers, it is locked, or it refused access."""
+
+    exit_status = 4
+
+
+class IndexCorrupted(TokenMgrError):
+    """The metadata index is unreadable, corrupted or from a newer version."""
+
+    exit_status = 1
+
+
+class InvalidSecret(TokenMgrError):
+    """A secret value was refused (empty, holds CR/LF, ...)."""
+
+    exit_status = 1
+
+
+class AuthError(TokenMgrError):
+    """Sign-in, refresh or a network call to an authorization server failed."""
+
+    exit_status = 5
+
+
+class NetworkError(AuthError):
+    """The server could not be reached or answered garbage."""
+
+
+class SignInRequired(AuthError):
+    """The refresh token was refused (`invalid_grant`): the user must sign in again."""
+
+
+class TokenMalformed(TokenMgrError):
+    """A token does not decode, or a requested verification failed."""
+
+    exit_status = 6
+
+
+class NotAvailableYet(TokenMgrError):
+    """A command that a later release will bring."""
+
+    exit_status = 1

@@ -1,0 +1,157 @@
+"""The metadata index: `$TOKENMGR_HOME/entries.json`.
+
+Written by temp file + fsync + `os.replace` (+ fsync of the directory), mode
+0600 in a 0700 directory, under a cross-process lock, with a schema version.
+A file we cannot read or parse is never overwritten: the error names it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+
+from tokenmgr.core.entries import Entry
+from tokenmgr.core.errors import IndexCorrupted
+from tokenmgr.core.paths import ensure_private_dir
+
+SCHEMA = 1
+INDEX_NAME = "entries.json"
+LOCK_NAME = "entries.lock"
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Replace `path` with `data` so readers see the old or the new file, never half."""
+    ensure_private_dir(path.parent)
+    fd, tmp = tempfile.mkstemp(prefix="." + path.name + ".", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            if os.name == "posix":
+                os.fchmod(f.fileno(), 0o600)
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    if os.name == "posix":
+        dfd = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(dfd)
+        finally:
+            os.close(dfd)
+
+
+@contextlib.contextmanager
+def file_lock(path: Path) -> Iterator[None]:
+    """An exclusive cross-process lock on `path` (created if missing)."""
+    ensure_private_dir(path.parent)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    f: IO[bytes] = os.fdopen(fd, "r+b")
+    try:
+        if os.name == "nt":  # pragma: no cover - exercised on Windows only
+            import msvcrt
+
+            while True:
+                try:
+                    msvcrt.locking(f.fileno(), msvcrt.LK_LOCK, 1)  # type: ignore[attr-defined]
+                    break
+                except OSError:
+                    continue
+        else:
+            import fcntl
+
+            fcntl.flock(f.fileno(), fcntl.LOCK_EX)
+        yield
+    finally:
+        f.close()  # closing the descriptor releases the lock
+
+
+class Index:
+    """Load and save the entries of one TOKENMGR_HOME."""
+
+    def __init__(self, home: Path) -> None:
+        self.home = home
+        self.path = home / INDEX_NAME
+        self.lock_path = home / LOCK_NAME
+
+    def lock(self) -> contextlib.AbstractContextManager[None]:
+        return file_lock(self.lock_path)
+
+    def load(self) -> dict[str, Entry]:
+        """All entries by name. A missing file is an empty index."""
+        try:
+            raw = self.path.read_bytes()
+        except FileNotFoundError:
+            return {}
+        except OSError as e:
+            raise IndexCorrupted(
+                f"cannot read the index {self.path}: {e.strerror}. "
+                "Check its permissions; it was left as it is."
+            ) from None
+        return self._parse(raw)
+
+    def load_raw(self) -> list[dict[str, Any]]:
+        """Entries as plain dicts (no dataclass construction): the fast path for `list`."""
+        try:
+            raw = self.path.read_bytes()
+        except FileNotFoundError:
+            return []
+        except OSError as e:
+            raise IndexCorrupted(
+                f"cannot read the index {self.path}: {e.strerror}. "
+                "Check its permissions; it was left as it is."
+            ) from None
+        return self._check(raw)
+
+    def _check(self, raw: bytes) -> list[dict[str, Any]]:
+        try:
+            doc = json.loads(raw)
+        except (ValueError, UnicodeDecodeError) as e:
+            raise self._corrupt(f"it is not valid JSON ({e})") from None
+        if not isinstance(doc, dict) or not isinstance(doc.get("entries"), list):
+            raise self._corrupt("it does not hold a tokenmgr index")
+        schema = doc.get("schema")
+        if not isinstance(schema, int):
+            raise self._corrupt("it has no schema version")
+        if schema > SCHEMA:
+            raise IndexCorrupted(
+                f"the index {self.path} was written by a newer tokenmgr (schema {schema}, "
+                f"this one reads {SCHEMA}). Upgrade tokenmgr; the file was left as it is."
+            )
+        entries = doc["entries"]
+        for item in entries:
+            if not isinstance(item, dict) or not isinstance(item.get("name"), str):
+                raise self._corrupt("an entry has no name")
+        return entries  # type: ignore[no-any-return]
+
+    def _parse(self, raw: bytes) -> dict[str, Entry]:
+        out: dict[str, Entry] = {}
+        for item in self._check(raw):
+            try:
+                entry = Entry.from_dict(item)
+            except Exception as e:  # any malformed field is corruption, not a crash
+                raise self._corrupt(f"entry {item.get('name')!r} is malformed ({e})") from None
+            out[entry.name] = entry
+        return out
+
+    def _corrupt(self, why: str) -> IndexCorrupted:
+        return IndexCorrupted(
+            f"the index {self.path} is corrupted: {why}. It was left as it is; "
+            "restore it from a backup or move it aside to start a new one."
+        )
+
+    def save(self, entries: dict[str, Entry]) -> None:
+        """Write all entries atomically. Call with the lock held."""
+        doc = {
+            "schema": SCHEMA,
+            "entries": [entries[k].to_dict() for k in sorted(entries)],
+        }
+        data = json.dumps(doc, indent=1, ensure_ascii=False).encode("utf-8") + b"\n"
+        atomic_write(self.path, data)

@@ -1,0 +1,289 @@
+"""Vault: the one facade the CLI and the GUI use.
+
+Metadata lives in the index (`index.py`), secrets in a `SecretStore`. Every
+mutation takes the index lock, writes the secret first and the index second,
+and records what it is about to write in a small journal so a crash between
+the two leaves no orphaned secret behind (reconciled by the next mutation).
+Reads take no lock and read only the secret they hand out.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import json
+import os
+from collections.abc import Callable, Iterable, Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from tokenmgr.core import paths
+from tokenmgr.core.entries import (
+    Entry,
+    TokenSet,
+    now_utc,
+    validate_env_var,
+    validate_name,
+    validate_scheme,
+    validate_secret,
+)
+from tokenmgr.core.errors import AlreadyExists, NotFound, TokenMgrError
+from tokenmgr.core.index import Index, atomic_write
+from tokenmgr.core.redact import register_secret
+from tokenmgr.core.secrets import PassphraseSource, SecretStore, open_store
+
+JOURNAL_NAME = "pending.json"
+
+# Called by get_token for oauth2 entries that need a fresh access token.
+Refresher = Callable[["Vault", Entry], str]
+
+
+class SecretMissing(TokenMgrError):
+    """The index names a secret that the store no longer holds."""
+
+    exit_status = 1
+
+
+def peek_jwt_times(token: str) -> tuple[datetime | None, datetime | None]:
+    """(exp, iat) of a JWS, read WITHOUT verification, for display and status only."""
+    parts = token.split(".")
+    if len(parts) != 3 or len(token) > 65536:
+        return None, None
+    try:
+        seg = parts[1] + "=" * (-len(parts[1]) % 4)
+        claims = json.loads(base64.urlsafe_b64decode(seg.encode("ascii")))
+    except Exception:
+        return None, None
+    if not isinstance(claims, dict):
+        return None, None
+
+    def when(key: str) -> datetime | None:
+        v = claims.get(key)
+        if isinstance(v, bool) or not isinstance(v, int | float):
+            return None
+        try:
+            return datetime.fromtimestamp(v, UTC)
+        except (OverflowError, OSError, ValueError):
+            return None
+
+    return when("exp"), when("iat")
+
+
+class Vault:
+    def __init__(
+        self,
+        home: Path | None = None,
+        store: SecretStore | None = None,
+        *,
+        env: Mapping[str, str] | None = None,
+        passphrase: PassphraseSource | None = None,
+    ) -> None:
+        self.env = os.environ if env is None else env
+        self.home = home if home is not None else paths.home(self.env)
+        self.index = Index(self.home)
+        self._store = store
+        self._passphrase = passphrase
+        self.refresher: Refresher | None = None
+        self.journal_path = self.home / JOURNAL_NAME
+
+    @property
+    def store(self) -> SecretStore:
+        if self._store is None:
+            self._store = open_store(self.home, self.env, self._passphrase)
+        return self._store
+
+    # ---------------------------------------------------------------- reads
+
+    def list_entries(self) -> list[Entry]:
+        entries = self.index.load()
+        return [entries[k] for k in sorted(entries)]
+
+    def list_raw(self) -> list[dict[str, Any]]:
+        """Entries as stored (plain dicts), for the fast `list --json` path."""
+        return sorted(self.index.load_raw(), key=lambda d: str(d["name"]))
+
+    def entry(self, name: str) -> Entry:
+        for item in self.index.load_raw():
+            if item["name"] == name:
+                try:
+                    return Entry.from_dict(item)
+                except Exception as e:
+                    raise self.index._corrupt(f"entry {name!r} is malformed ({e})") from None
+        raise NotFound(f"no entry named {name!r} (see `tokenmgr list`)")
+
+    def get_secret(self, entry: Entry, field: str = "access") -> str:
+        value = self.store.get(entry.name, field)
+        if value is None:
+            raise SecretMissing(
+                f"the {field} token of {entry.name!r} is not in the {self.store.info().kind} "
+                f"store (removed outside tokenmgr?); store it again with "
+                f"`tokenmgr add {entry.name} --force`"
+            )
+        register_secret(value)
+        return value
+
+    def get_token(self, name: str, *, refresh: bool = True) -> tuple[Entry, str]:
+        """The entry and its access token, refreshed first if it needs it and can be."""
+        entry = self.entry(name)
+        if refresh and entry.kind == "oauth2" and self.refresher is not None:
+            return entry, self.refresher(self, entry)
+        return entry, self.get_secret(entry, "access")
+
+    # ------------------------------------------------------------ mutations
+
+    @contextlib.contextmanager
+    def transaction(self) -> Any:
+        """Lock the index and reconcile any half-finished earlier mutation."""
+        with self.index.lock():
+            self._reconcile()
+            yield
+
+    def _journal(self, name: str, fields: Iterable[str]) -> None:
+        atomic_write(self.journal_path, json.dumps({"name": name, "fields": list(fields)}).encode())
+
+    def _clear_journal(self) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(self.journal_path)
+
+    def _reconcile(self) -> None:
+        """Delete secrets a crashed mutation wrote but never recorded in the index."""
+        try:
+            raw = self.journal_path.read_bytes()
+        except FileNotFoundError:
+            return
+        try:
+            pending = json.loads(raw)
+            name, fields = str(pending["name"]), [str(f) for f in pending["fields"]]
+        except Exception:
+            self._clear_journal()
+            return
+        entries = self.index.load()
+        known = set(entries[name].secrets) if name in entries else set()
+        for field in fields:
+            if field not in known:
+                self.store.delete(name, field)
+        self._clear_journal()
+
+    def add(
+        self,
+        name: str,
+        token: str,
+        *,
+        service: str = "",
+        env_var: str | None = None,
+        scheme: str = "Bearer",
+        expires_at: datetime | None = None,
+        note: str = "",
+        tags: list[str] | None = None,
+        force: bool = False,
+    ) -> Entry:
+        """Store a static token. Secret first, index second."""
+        validate_name(name)
+        if env_var:
+            validate_env_var(env_var)
+        validate_scheme(scheme)
+        validate_secret(token)
+        register_secret(token)
+        exp, iat = peek_jwt_times(token)
+        store = self.store
+        store.check()
+        with self.transaction():
+            entries = self.index.load()
+            old = entries.get(name)
+            if old is not None and not force:
+                raise AlreadyExists(
+                    f"an entry named {name!r} exists; use --force to replace its token "
+                    "(it was kept as it is)"
+                )
+            entry = Entry(
+                name=name,
+                kind="static",
+                service=service,
+                env_var=env_var or "",
+                scheme=scheme,
+                expires_at=expires_at or exp,
+                issued_at=iat or now_utc(),
+                note=note,
+                tags=list(tags or []),
+                secrets=["access"],
+            )
+            if old is not None:
+                entry.created_at = old.created_at
+            self._journal(name, ["access"])
+            try:
+                store.set(name, "access", token)
+                entries[name] = entry
+                self.index.save(entries)
+            except BaseException:
+                if old is None:
+                    with contextlib.suppress(TokenMgrError):
+                        store.delete(name, "access")
+                raise
+            finally:
+                self._clear_journal()
+            if old is not None:
+                for field in set(old.secrets) - set(entry.secrets):
+                    with contextlib.suppress(TokenMgrError):
+                        store.delete(name, field)
+        return entry
+
+    def save_tokens(self, entry: Entry, tokens: TokenSet, *, replace: bool = False) -> Entry:
+        """Store an entry with the given secrets (used by sign-in and refresh).
+
+        Secrets are written before the index. Fields absent from `tokens` keep
+        their stored value unless `replace` is set, in which case they are removed.
+        """
+        validate_name(entry.name)
+        values = tokens.fields()
+        for v in values.values():
+            validate_secret(v)
+            register_secret(v)
+        store = self.store
+        store.check()
+        with self.transaction():
+            entries = self.index.load()
+            old = entries.get(entry.name)
+            self._journal(entry.name, values)
+            try:
+                for field, v in values.items():
+                    store.set(entry.name, field, v)
+                kept = set(old.secrets) if (old is not None and not replace) else set()
+                entry.secrets = sorted(kept | set(values))
+                entry.updated_at = now_utc()
+                if old is not None:
+                    entry.created_at = old.created_at
+                entries[entry.name] = entry
+                self.index.save(entries)
+            finally:
+                self._clear_journal()
+            if old is not None and replace:
+                for field in set(old.secrets) - set(entry.secrets):
+                    with contextlib.suppress(TokenMgrError):
+                        store.delete(entry.name, field)
+        return entry
+
+    def update_entry(self, entry: Entry) -> None:
+        """Write changed metadata of an existing entry (no secrets touched)."""
+        with self.transaction():
+            entries = self.index.load()
+            if entry.name not in entries:
+                raise NotFound(f"no entry named {entry.name!r} (see `tokenmgr list`)")
+            entry.updated_at = now_utc()
+            entries[entry.name] = entry
+            self.index.save(entries)
+
+    def remove(self, name: str) -> Entry:
+        """Delete an entry's secrets, then its metadata."""
+        store = self.store
+        with self.transaction():
+            entries = self.index.load()
+            entry = entries.get(name)
+            if entry is None:
+                raise NotFound(f"no entry named {name!r} (see `tokenmgr list`)")
+            store.check()
+            for field in entry.secrets:
+                store.delete(name, field)
+            del entries[name]
+            self.index.save(entries)
+        return entry
