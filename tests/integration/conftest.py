@@ -1,0 +1,49 @@
+"""Integration fixtures: the real Secret Service (and, from oidc_fixtures, the real
+oidc-provider). These tests never fall back to a fake: if gnome-keyring cannot
+start, they fail with the reason."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.integration.oidc_fixtures import *  # noqa: F403 - fixtures for the OAuth tests
+from tests.support.secret_service import SecretServiceSession
+
+
+@pytest.fixture(scope="session")
+def secret_service() -> Iterator[SecretServiceSession]:
+    """One private bus + unlocked gnome-keyring for the whole session.
+
+    Sets DBUS_SESSION_BUS_ADDRESS in os.environ (and removes DISPLAY) so that
+    `tokenmgr` subprocesses and in-process keyring calls reach it.
+    """
+    saved = {k: os.environ.get(k) for k in ("DBUS_SESSION_BUS_ADDRESS", "DISPLAY")}
+    ss = SecretServiceSession().start()
+    os.environ["DBUS_SESSION_BUS_ADDRESS"] = ss.address
+    os.environ.pop("DISPLAY", None)
+    try:
+        yield ss
+    finally:
+        ss.stop()
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+@pytest.fixture
+def cli_env(secret_service: SecretServiceSession, tmp_path: Path) -> dict[str, str]:
+    """Environment for a `tokenmgr` subprocess on the real keyring with a fresh home."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TOKENMGR_")}
+    env.pop("DISPLAY", None)
+    env.pop("PYTHON_KEYRING_BACKEND", None)
+    env["DBUS_SESSION_BUS_ADDRESS"] = secret_service.address
+    env["TOKENMGR_HOME"] = str(tmp_path / "home")
+    env["PYTHONPATH"] = str(Path(__file__).resolve().parents[2])
+    return env
