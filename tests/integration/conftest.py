@@ -5,7 +5,6 @@ start, they fail with the reason."""
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 

@@ -87,8 +87,12 @@ class SecretServiceSession:
         while time.monotonic() < deadline:
             r = subprocess.run(
                 [
-                    "dbus-send", "--session", "--print-reply", "--dest=org.freedesktop.DBus",
-                    "/org/freedesktop/DBus", "org.freedesktop.DBus.NameHasOwner",
+                    "dbus-send",
+                    "--session",
+                    "--print-reply",
+                    "--dest=org.freedesktop.DBus",
+                    "/org/freedesktop/DBus",
+                    "org.freedesktop.DBus.NameHasOwner",
                     "string:org.freedesktop.secrets",
                 ],
                 env=env,

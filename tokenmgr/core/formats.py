@@ -15,7 +15,7 @@ from tokenmgr.core.errors import UsageError
 FORMATS = ("raw", "header", "env", "dotenv", "json")
 SHELLS = ("bash", "zsh", "fish", "powershell", "cmd")
 
-_SAFE_SH = re.compile(r"[A-Za-z0-9_@%+=:,./-]+")
+_SAFE_SH = re.compile(r"[A-Za-z0-9_@+:,./-]+")
 _SAFE_DOTENV = re.compile(r"[A-Za-z0-9_@%+=:,./~-]+")
 # PowerShell treats these four as single quotes too; each must be doubled.
 _PS_QUOTES = "'\u2018\u2019\u201a\u201b"

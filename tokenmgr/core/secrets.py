@@ -32,7 +32,8 @@ SERVICE = "tokenmgr"
 WINDOWS_MAX_VALUE_BYTES = 2560
 # A stored token never holds LF (validate_secret refuses it), so a value that
 # starts with one is unambiguously our chunk manifest.
-MANIFEST_MAGIC = "\ntokenmgr-chunks-v1\n"
+MANIFEST_MAGIC = "\ntmchunks1\n"
+MIN_VALUE_BYTES = 128  # room for the manifest itself
 
 FIX_KEYRING = (
     "Start a Secret Service (gnome-keyring, KeePassXC) and unlock it, "
@@ -151,6 +152,8 @@ class KeyringStore:
         self._env = os.environ if env is None else env
         if max_value_bytes is None and sys.platform == "win32":
             max_value_bytes = WINDOWS_MAX_VALUE_BYTES
+        if max_value_bytes is not None and max_value_bytes < MIN_VALUE_BYTES:
+            raise ValueError(f"max_value_bytes must be at least {MIN_VALUE_BYTES}")
         self.max_value_bytes = max_value_bytes
         self.service = service
 
@@ -242,7 +245,7 @@ class KeyringStore:
                 )
             parts.append(part)
         value = "".join(parts)
-        if hashlib.sha256(value.encode("utf-8")).hexdigest() != digest:
+        if _digest(value) != digest:
             raise StorageUnavailable(
                 "a chunked secret in the keyring does not match its manifest; store the token again"
             )
@@ -268,7 +271,7 @@ class KeyringStore:
                 for i, part in enumerate(chunks):
                     self._raw_set(self._chunk_key(name, field, gen, i), part)
                     written += 1
-                digest = hashlib.sha256(value.encode("utf-8")).hexdigest()
+                digest = _digest(value)
                 self._raw_set(key, f"{MANIFEST_MAGIC}{gen}\n{len(chunks)}\n{digest}")
             except StorageUnavailable:
                 for i in range(written):
@@ -292,6 +295,11 @@ class KeyringStore:
             if old is not None and old.startswith(MANIFEST_MAGIC):
                 self._delete_chunks(name, field, old)
         self._raw_delete(key)
+
+
+def _digest(value: str) -> str:
+    raw = hashlib.sha256(value.encode("utf-8")).digest()[:16]
+    return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
 
 
 def _short(e: BaseException) -> str:

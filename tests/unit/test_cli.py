@@ -1,0 +1,240 @@
+"""The CLI contract, in-process against an in-memory keyring."""
+
+from __future__ import annotations
+
+import base64
+import json
+import subprocess
+import sys
+import time
+
+import pytest
+
+from tests.conftest import CliRunner
+from tests.support.memkeyring import MemoryKeyring
+from tokenmgr.core.vault import Vault
+
+
+def _jwt(claims: dict[str, object]) -> str:
+    def seg(d: dict[str, object]) -> str:
+        return base64.urlsafe_b64encode(json.dumps(d).encode()).decode().rstrip("=")
+
+    return f"{seg({'alg': 'RS256', 'typ': 'JWT'})}.{seg(claims)}.c2ln"
+
+
+def test_add_get_every_format(cli: CliRunner) -> None:
+    r = cli("add", "github", "--service", "GitHub", stdin="ghp_abc123\n")
+    assert r.status == 0, r
+    assert r.out == ""  # messages go to stderr only
+    assert "ghp_abc123" not in r.err
+    assert cli("get", "github").out == "ghp_abc123\n"
+    assert cli("get", "github", "--format", "header").out == "Authorization: Bearer ghp_abc123\n"
+    assert cli("get", "github", "--format", "env").out == "export GITHUB_TOKEN=ghp_abc123\n"
+    assert cli("get", "github", "--format", "env", "--shell", "fish").out == (
+        "set -gx GITHUB_TOKEN ghp_abc123\n"
+    )
+    assert cli("get", "github", "--format", "dotenv").out == "GITHUB_TOKEN=ghp_abc123\n"
+    doc = json.loads(cli("get", "github", "--format", "json").out)
+    assert doc["name"] == "github" and doc["token"] == "ghp_abc123"
+    assert doc["scheme"] == "Bearer" and doc["env_var"] == "GITHUB_TOKEN"
+    assert doc["expires_at"] is None
+
+
+def test_default_shell_follows_SHELL(cli: CliRunner) -> None:
+    cli("add", "a", stdin="x")
+    r = cli("get", "a", "--format", "env", env={"SHELL": "/usr/bin/fish"})
+    assert r.out == "set -gx A_TOKEN x\n"
+
+
+def test_crlf_stdin_is_stripped_once(cli: CliRunner) -> None:
+    assert cli("add", "a", stdin="tok\r\n").status == 0
+    assert cli("get", "a").out == "tok\n"
+
+
+def test_add_from_prompt(cli: CliRunner) -> None:
+    prompts: list[str] = []
+
+    def ask(prompt: str) -> str:
+        prompts.append(prompt)
+        return "typed-token"
+
+    assert cli("add", "p", tty=True, getpass=ask).status == 0
+    assert prompts == ["Token for p: "]
+    assert cli("get", "p").out == "typed-token\n"
+
+
+def test_jwt_expiry_recorded_without_reading_secrets(
+    cli: CliRunner, vault: Vault, memkeyring: MemoryKeyring
+) -> None:
+    exp = int(time.time()) + 3600
+    cli("add", "jwt", stdin=_jwt({"sub": "u", "exp": exp, "iat": exp - 7200}))
+    cli("add", "opaque", "--expires-at", "2001-01-01T00:00:00Z", stdin="x")
+    memkeyring.gets = 0
+    rows = json.loads(cli("list", "--json").out)
+    assert memkeyring.gets == 0
+    assert [r["name"] for r in rows] == ["jwt", "opaque"]
+    assert rows[0]["status"] == "valid"
+    assert rows[0]["expires_at"] is not None
+    assert rows[1]["status"] == "expired"
+    assert set(rows[0]) == {"name", "kind", "service", "env_var", "scheme", "expires_at", "status"}
+
+
+def test_list_human(cli: CliRunner) -> None:
+    assert cli("list").out == ""
+    cli("add", "a", "--service", "Svc", stdin="x")
+    out = cli("list").out.splitlines()
+    assert out[0].split() == ["NAME", "KIND", "SERVICE", "ENV", "VAR", "EXPIRES", "STATUS"]
+    assert out[1].split() == ["a", "static", "Svc", "A_TOKEN", "-", "unknown"]
+
+
+def test_export_all_and_named(cli: CliRunner) -> None:
+    cli("add", "b", stdin="two words")
+    cli("add", "a", stdin="one")
+    assert cli("export").out == "export A_TOKEN=one\nexport B_TOKEN='two words'\n"
+    assert cli("export", "b", "--shell", "powershell").out == "$env:B_TOKEN = 'two words'\n"
+
+
+def test_export_unknown_prints_nothing(cli: CliRunner) -> None:
+    cli("add", "a", stdin="one")
+    r = cli("export", "a", "nope")
+    assert r.status == 3 and r.out == ""
+
+
+def test_unknown_name_is_3(cli: CliRunner) -> None:
+    r = cli("get", "nope")
+    assert r.status == 3 and r.out == "" and "nope" in r.err
+    assert cli("rm", "nope").status == 3
+
+
+def test_duplicate_add_keeps_old_value(cli: CliRunner) -> None:
+    cli("add", "a", stdin="old")
+    r = cli("add", "a", stdin="new")
+    assert r.status == 1 and "--force" in r.err
+    assert cli("get", "a").out == "old\n"
+    assert cli("add", "a", "--force", stdin="new").status == 0
+    assert cli("get", "a").out == "new\n"
+
+
+def test_invalid_env_var_is_2(cli: CliRunner, memkeyring: MemoryKeyring) -> None:
+    r = cli("add", "a", "--env-var", "1BAD", stdin="x")
+    assert r.status == 2 and "environment variable" in r.err
+    assert memkeyring.items == {}
+
+
+def test_token_as_argument_is_refused_without_echo(
+    cli: CliRunner, memkeyring: MemoryKeyring
+) -> None:
+    r = cli("add", "a", "ghp_SECRETSECRET", stdin="x")
+    assert r.status == 2
+    assert "ghp_SECRETSECRET" not in r.err
+    assert "never taken as arguments" in r.err
+    assert memkeyring.items == {}
+
+
+@pytest.mark.parametrize("data", [b"", b"\n", b"\r\n", b"a\nb", b"a\rb\n", b"a\n\n", b"\xff\xfe"])
+def test_bad_stdin_token_is_1(cli: CliRunner, memkeyring: MemoryKeyring, data: bytes) -> None:
+    r = cli("add", "a", stdin=data)
+    assert r.status == 1, r
+    assert "nothing was stored" in r.err
+    assert memkeyring.items == {}
+
+
+def test_corrupted_index_is_1_and_kept(cli: CliRunner, vault: Vault) -> None:
+    vault.home.mkdir(parents=True)
+    vault.index.path.write_bytes(b'{"schema": 1, "entries": [')
+    for args in (["list"], ["get", "a"], ["add", "a"]):
+        r = cli(*args, stdin="x")
+        assert r.status == 1, r
+        assert str(vault.index.path) in r.err and "Traceback" not in r.err
+    assert vault.index.path.read_bytes() == b'{"schema": 1, "entries": ['
+
+
+def test_locked_keyring_is_4_and_index_untouched(
+    cli: CliRunner, vault: Vault, memkeyring: MemoryKeyring
+) -> None:
+    cli("add", "a", stdin="x")
+    before = vault.index.path.read_bytes()
+    memkeyring.locked = True
+    for args in (["add", "b"], ["get", "a"], ["rm", "a"], ["add", "a", "--force"]):
+        r = cli(*args, stdin="y")
+        assert r.status == 4, r
+        assert "locked" in r.err and "TOKENMGR_STORE=file" in r.err
+    assert vault.index.path.read_bytes() == before
+    assert sorted(p.name for p in vault.home.iterdir()) == ["entries.json", "entries.lock"]
+
+
+def test_rm_removes_secret_and_entry(cli: CliRunner, memkeyring: MemoryKeyring) -> None:
+    cli("add", "a", stdin="x")
+    assert cli("rm", "a").status == 0
+    assert memkeyring.items == {}
+    assert cli("get", "a").status == 3
+
+
+def test_rm_revoke_on_static_says_so(cli: CliRunner) -> None:
+    cli("add", "a", stdin="x")
+    r = cli("rm", "a", "--revoke")
+    assert r.status == 0 and "revoke it at its provider" in r.err
+
+
+def test_secret_missing_from_store(cli: CliRunner, memkeyring: MemoryKeyring) -> None:
+    cli("add", "a", stdin="x")
+    memkeyring.items.clear()
+    r = cli("get", "a")
+    assert r.status == 1 and "--force" in r.err and r.out == ""
+
+
+def test_usage_errors_are_2(cli: CliRunner) -> None:
+    assert cli("get").status == 2
+    assert cli("get", "a", "--format", "xml").status == 2
+    assert cli("frobnicate").status == 2
+    assert cli("exec", "a").status == 2
+    assert cli("exec", "--", "true").status == 2
+    assert cli("add", "bad name", stdin="x").status == 2
+    assert cli("add", "a", "--expires-at", "tomorrow", stdin="x").status == 2
+
+
+def test_header_refuses_crlf_scheme(cli: CliRunner) -> None:
+    assert cli("add", "a", "--scheme", "Bearer\r\nX: y", stdin="x").status == 2
+
+
+def test_not_available_yet_commands(cli: CliRunner) -> None:
+    r = cli("refresh", "a")
+    assert r.status in (1, 3, 5) and r.out == ""
+
+
+def test_doctor_json(cli: CliRunner) -> None:
+    r = cli("doctor", "--json")
+    doc = json.loads(r.out)
+    assert doc["store"]["available"] is True
+    assert doc["store"]["secure"] is True
+    assert doc["index"]["path"].endswith("entries.json")
+    assert r.status == 0
+
+
+def test_doctor_reports_locked_keyring(cli: CliRunner, memkeyring: MemoryKeyring) -> None:
+    memkeyring.locked = True
+    r = cli("doctor")
+    assert r.status == 4
+    assert "locked" in r.out
+
+
+def test_import_cli_is_light() -> None:
+    code = (
+        "import sys, tokenmgr.cli\n"
+        "heavy = [m for m in ('PySide6', 'requests', 'keyring', 'jwt', 'cryptography')"
+        " if m in sys.modules]\n"
+        "print(heavy)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_list_imports_no_keyring(tmp_path: object) -> None:
+    code = (
+        "import sys\nfrom tokenmgr.cli import main\nrc = main(['list', '--json'])\n"
+        "assert rc == 0, rc\n"
+        "heavy = [m for m in ('PySide6', 'requests', 'keyring', 'jwt') if m in sys.modules]\n"
+        "sys.stderr.write(repr(heavy))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stderr.strip() == "[]"

@@ -1,0 +1,186 @@
+"""SecretStore contract (one mixin every backend passes), chunking, and the vault file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.support.memkeyring import MemoryKeyring
+from tokenmgr.core.errors import StorageUnavailable
+from tokenmgr.core.secrets import (
+    MANIFEST_MAGIC,
+    EncryptedFileStore,
+    KeyringStore,
+    SecretStore,
+    split_chunks,
+    utf16_size,
+)
+
+LONG = "eyJ" + "é🔑x" * 3000  # multi-byte and astral characters across chunk edges
+
+
+class StoreContract:
+    """Every backend must pass these. Subclasses provide `store`."""
+
+    @pytest.fixture
+    def store(self, tmp_path: Path) -> SecretStore:
+        raise NotImplementedError
+
+    def test_missing_is_none(self, store: SecretStore) -> None:
+        assert store.get("nope", "access") is None
+
+    def test_set_get_overwrite_delete(self, store: SecretStore) -> None:
+        store.set("a", "access", "one")
+        store.set("a", "refresh", "two")
+        assert store.get("a", "access") == "one"
+        store.set("a", "access", "three")
+        assert store.get("a", "access") == "three"
+        assert store.get("a", "refresh") == "two"
+        store.delete("a", "access")
+        assert store.get("a", "access") is None
+        store.delete("a", "access")  # idempotent
+
+    def test_long_and_unicode_values(self, store: SecretStore) -> None:
+        store.set("long", "access", LONG)
+        assert store.get("long", "access") == LONG
+        store.set("long", "access", "short")
+        assert store.get("long", "access") == "short"
+        store.set("long", "access", LONG[::-1])
+        assert store.get("long", "access") == LONG[::-1]
+        store.delete("long", "access")
+        assert store.get("long", "access") is None
+
+    def test_info_is_secure(self, store: SecretStore) -> None:
+        assert store.info().secure
+
+
+class TestMemoryKeyringStore(StoreContract):
+    @pytest.fixture
+    def store(self, tmp_path: Path) -> SecretStore:
+        return KeyringStore(backend=MemoryKeyring())
+
+
+class TestChunkedKeyringStore(StoreContract):
+    """The Windows-limit path, with the limit lowered so it runs everywhere."""
+
+    @pytest.fixture
+    def store(self, tmp_path: Path) -> SecretStore:
+        return KeyringStore(backend=MemoryKeyring(), max_value_bytes=128)
+
+
+class TestEncryptedFileStore(StoreContract):
+    @pytest.fixture
+    def store(self, tmp_path: Path) -> SecretStore:
+        return EncryptedFileStore(tmp_path, env={"TOKENMGR_PASSPHRASE": "correct horse"})
+
+
+def test_split_chunks_respects_limit_and_code_points() -> None:
+    for limit in (4, 6, 64, 2560):
+        chunks = split_chunks(LONG, limit)
+        assert "".join(chunks) == LONG
+        assert all(utf16_size(c) <= limit for c in chunks)
+
+
+def test_chunked_items_in_backend() -> None:
+    kr = MemoryKeyring()
+    store = KeyringStore(backend=kr, max_value_bytes=128)
+    store.set("n", "access", LONG)
+    main = kr.items[("tokenmgr", "n/access")]
+    assert main.startswith(MANIFEST_MAGIC)
+    assert all(utf16_size(v) <= 128 for v in kr.items.values())
+    store.set("n", "access", LONG + "x")
+    # the old generation's chunks were removed
+    gens = {k[1].split("#")[1].split(".")[0] for k in kr.items if "#" in k[1]}
+    assert len(gens) == 1
+    store.delete("n", "access")
+    assert kr.items == {}
+
+
+@pytest.mark.parametrize("fail_at", [0, 1, 5, 50])
+def test_failed_chunked_write_keeps_old_value(fail_at: int) -> None:
+    kr = MemoryKeyring()
+    store = KeyringStore(backend=kr, max_value_bytes=128)
+    store.set("n", "access", LONG)
+    before = dict(kr.items)
+    kr.fail_after_sets = kr.sets + fail_at
+    with pytest.raises(StorageUnavailable):
+        store.set("n", "access", LONG[::-1])
+    assert store.get("n", "access") == LONG
+    assert kr.items == before  # partial chunks of the failed write were removed
+
+
+def test_failed_plain_write_keeps_old_value() -> None:
+    kr = MemoryKeyring()
+    store = KeyringStore(backend=kr)
+    store.set("n", "access", "old")
+    kr.fail_after_sets = kr.sets
+    with pytest.raises(StorageUnavailable):
+        store.set("n", "access", "new")
+    assert store.get("n", "access") == "old"
+
+
+def test_locked_keyring_is_storage_unavailable() -> None:
+    kr = MemoryKeyring()
+    kr.locked = True
+    with pytest.raises(StorageUnavailable) as e:
+        KeyringStore(backend=kr).get("a", "access")
+    assert "locked" in str(e.value) and "TOKENMGR_STORE=file" in str(e.value)
+
+
+class FakePlaintextKeyring(MemoryKeyring):
+    pass
+
+
+FakePlaintextKeyring.__module__ = "keyrings.alt.file"
+
+
+def test_insecure_backends_are_refused() -> None:
+    from keyring.backends import fail, null
+
+    for backend in (FakePlaintextKeyring(), fail.Keyring(), null.Keyring()):
+        store = KeyringStore(backend=backend)
+        assert not store.info().secure
+        with pytest.raises(StorageUnavailable, match="not secure"):
+            store.set("a", "access", "tok")
+    assert FakePlaintextKeyring().items == {}
+
+
+def test_vault_file_wrong_passphrase_leaves_file(tmp_path: Path) -> None:
+    secret = "ghp_CanaryValue123"
+    EncryptedFileStore(tmp_path, env={"TOKENMGR_PASSPHRASE": "right"}).set("a", "access", secret)
+    path = tmp_path / "secrets.vault"
+    before = path.read_bytes()
+    wrong = EncryptedFileStore(tmp_path, env={"TOKENMGR_PASSPHRASE": "wrong"})
+    for call in (
+        lambda: wrong.get("a", "access"),
+        lambda: wrong.set("b", "access", "x"),
+        lambda: wrong.delete("a", "access"),
+    ):
+        with pytest.raises(StorageUnavailable, match="wrong passphrase"):
+            call()
+    assert path.read_bytes() == before
+    assert secret.encode() not in before
+
+
+def test_vault_file_detects_tampering(tmp_path: Path) -> None:
+    import json
+
+    s = EncryptedFileStore(tmp_path, env={"TOKENMGR_PASSPHRASE": "pw"})
+    s.set("a", "access", "tok")
+    path = tmp_path / "secrets.vault"
+    doc = json.loads(path.read_text())
+    doc["kdf"]["n"] = 2**14  # downgrade attempt: bound into the AAD
+    path.write_text(json.dumps(doc))
+    with pytest.raises(StorageUnavailable):
+        EncryptedFileStore(tmp_path, env={"TOKENMGR_PASSPHRASE": "pw"}).get("a", "access")
+
+
+def test_vault_file_without_passphrase_or_terminal(tmp_path: Path) -> None:
+    def no_tty(new: bool) -> str:
+        raise StorageUnavailable("the vault file needs its passphrase: set TOKENMGR_PASSPHRASE")
+
+    s = EncryptedFileStore(tmp_path, env={}, passphrase=no_tty)
+    with pytest.raises(StorageUnavailable, match="TOKENMGR_PASSPHRASE"):
+        s.set("a", "access", "x")
+    assert not (tmp_path / "secrets.vault").exists()
