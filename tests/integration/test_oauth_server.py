@@ -1,0 +1,75 @@
+"""The oidc-provider test server and its helpers work (other tests build on them)."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import requests
+
+from tests.integration.oidc_fixtures import API_ES256, API_RS256, OIDCServer
+from tests.integration.oidc_fixtures import oidc_server as _oidc_server  # noqa: F401
+
+
+def _header(token: str) -> dict[str, object]:
+    seg = token.split(".")[0]
+    return dict(json.loads(base64.urlsafe_b64decode(seg + "=" * (-len(seg) % 4))))
+
+
+def _claims(token: str) -> dict[str, object]:
+    seg = token.split(".")[1]
+    return dict(json.loads(base64.urlsafe_b64decode(seg + "=" * (-len(seg) % 4))))
+
+
+def test_discovery_has_path_issuer_and_rfc9207(oidc_server: OIDCServer) -> None:
+    meta = oidc_server.discovery()
+    assert meta["issuer"] == oidc_server.issuer
+    assert oidc_server.issuer.endswith("/oidc")
+    assert meta["authorization_response_iss_parameter_supported"] is True
+    rfc8414 = requests.get(
+        oidc_server.base + "/.well-known/oauth-authorization-server/oidc", timeout=10
+    ).json()
+    assert rfc8414["issuer"] == oidc_server.issuer
+
+
+def test_code_flow_gives_rs256_id_token(oidc_server: OIDCServer) -> None:
+    tokens = oidc_server.get_tokens(client="tokenmgr-native", scope="openid email")
+    assert _header(tokens["id_token"])["alg"] == "RS256"
+    claims = _claims(tokens["id_token"])
+    assert claims["iss"] == oidc_server.issuer
+    assert claims["nonce"] == tokens["nonce"]
+    assert tokens["refresh_token"]
+
+
+def test_es256_id_token_and_jwt_access_tokens(oidc_server: OIDCServer) -> None:
+    tokens = oidc_server.get_tokens(client="tokenmgr-es256", scope="openid")
+    assert _header(tokens["id_token"])["alg"] == "ES256"
+    at = oidc_server.get_tokens(client="tokenmgr-cc", resource=API_RS256)["access_token"]
+    assert _header(at)["alg"] == "RS256"
+    assert _claims(at)["aud"] == API_RS256
+    at = oidc_server.get_tokens(client="tokenmgr-cc", resource=API_ES256)["access_token"]
+    assert _header(at)["alg"] == "ES256"
+    at = oidc_server.get_tokens(client="tokenmgr-native", resource=API_RS256)["access_token"]
+    assert _header(at)["alg"] == "RS256"
+    jwks = requests.get(oidc_server.jwks_uri, timeout=10).json()
+    assert {k["kty"] for k in jwks["keys"]} == {"RSA", "EC"}
+
+
+def test_device_approval_helper(oidc_server: OIDCServer) -> None:
+    r = requests.post(
+        oidc_server.issuer + "/device/auth",
+        data={"client_id": "tokenmgr-device", "scope": "openid"},
+        timeout=10,
+    ).json()
+    assert r["interval"] >= 1
+    oidc_server.approve_device(r["verification_uri_complete"])
+    tok = requests.post(
+        oidc_server.token_endpoint,
+        data={
+            "grant_type": "urn:ietf:params:oauth:grant-type:device_code",
+            "device_code": r["device_code"],
+            "client_id": "tokenmgr-device",
+        },
+        timeout=10,
+    ).json()
+    assert "access_token" in tok, tok

@@ -1,0 +1,326 @@
+// oidc-provider configured for tokenmgr's integration tests.
+//
+// Started by tests/integration/oidc_fixtures.py. Listens on 127.0.0.1, port 0 (or $OIDC_PORT),
+// and prints ONE JSON line on stdout first: {"issuer": "...", "port": N, "base": "..."}.
+// The issuer has a path (/oidc) so "issuers with a path" are exercised.
+//
+// Test-only endpoints (never part of a real provider), under /test/ on the same port:
+//   GET  /test/stats          counters: token requests per grant_type, refreshes per client,
+//                             revocations, device polls, plus the last token request's
+//                             non-secret parameters.
+//   POST /test/reset          zero the counters, drop queued faults, restore the config.
+//   POST /test/fault          JSON {"endpoint": "token"|"revocation"|"discovery",
+//                             "mode": "html"|"500"|"no_access_token"|"slow_down"|"drop",
+//                             "count": N, "grant_type": optional filter}
+//                             makes the next N matching requests fail that way.
+//   POST /test/config         JSON {"oidc_discovery": bool, "device_interval": N,
+//                             "access_token_ttl": N}; runtime knobs.
+//
+// Environment: OIDC_AT_TTL (default 3600 s) access-token lifetime, OIDC_SHORT_TTL (default 4 s)
+// lifetime for the `tokenmgr-short` client, OIDC_DEVICE_INTERVAL (default 1 s).
+
+import { generateKeyPairSync } from 'node:crypto';
+import http from 'node:http';
+import querystring from 'node:querystring';
+
+import Provider, { errors } from 'oidc-provider';
+
+const MOUNT = '/oidc';
+const LOOPBACK = 'http://127.0.0.1/callback';
+export const CC_SECRET = 'c0nf:dential%20+/=secret with space';
+
+const defaults = {
+  oidc_discovery: true,
+  device_interval: Number(process.env.OIDC_DEVICE_INTERVAL ?? 1),
+  access_token_ttl: Number(process.env.OIDC_AT_TTL ?? 3600),
+  short_ttl: Number(process.env.OIDC_SHORT_TTL ?? 4),
+};
+let config = { ...defaults };
+let faults = [];
+let stats;
+function resetStats() {
+  stats = {
+    token_requests: {},
+    refresh_by_client: {},
+    revocations: 0,
+    device_polls: 0,
+    last_token_params: null,
+    last_auth_params: null,
+  };
+}
+resetStats();
+
+const RECORDED = new Set([
+  'grant_type', 'client_id', 'scope', 'resource', 'audience', 'redirect_uri',
+  'code_challenge_method', 'prompt', 'response_type',
+]);
+function recordable(params) {
+  const out = {};
+  for (const [k, v] of Object.entries(params)) {
+    if (RECORDED.has(k) || k.startsWith('x_') || k.startsWith('tm_')) out[k] = v;
+  }
+  return out;
+}
+
+function keys() {
+  const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'jwk' });
+  const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'jwk' });
+  return { keys: [{ ...rsa, kid: 'rsa-1', use: 'sig', alg: 'RS256' }, { ...ec, kid: 'ec-1', use: 'sig', alg: 'ES256' }] };
+}
+
+const RESOURCES = {
+  'https://api.example.test': 'RS256',
+  'https://api-es.example.test': 'ES256',
+};
+
+function atTtl(client) {
+  return client?.clientId === 'tokenmgr-short' ? config.short_ttl : config.access_token_ttl;
+}
+
+const clients = [
+  {
+    // The CLI's usual public client: code + PKCE, refresh, device; loopback on any port.
+    client_id: 'tokenmgr-native',
+    application_type: 'native',
+    token_endpoint_auth_method: 'none',
+    grant_types: ['authorization_code', 'refresh_token', 'urn:ietf:params:oauth:grant-type:device_code'],
+    response_types: ['code'],
+    redirect_uris: [LOOPBACK],
+  },
+  {
+    // Short-lived access tokens (OIDC_SHORT_TTL) for refresh tests.
+    client_id: 'tokenmgr-short',
+    application_type: 'native',
+    token_endpoint_auth_method: 'none',
+    grant_types: ['authorization_code', 'refresh_token', 'urn:ietf:params:oauth:grant-type:device_code'],
+    response_types: ['code'],
+    redirect_uris: [LOOPBACK],
+  },
+  {
+    // Refresh tokens are NOT rotated for this client.
+    client_id: 'tokenmgr-norotate',
+    application_type: 'native',
+    token_endpoint_auth_method: 'none',
+    grant_types: ['authorization_code', 'refresh_token'],
+    response_types: ['code'],
+    redirect_uris: [LOOPBACK],
+  },
+  {
+    client_id: 'tokenmgr-device',
+    application_type: 'native',
+    token_endpoint_auth_method: 'none',
+    grant_types: ['urn:ietf:params:oauth:grant-type:device_code', 'refresh_token'],
+    response_types: [],
+    redirect_uris: [],
+  },
+  {
+    client_id: 'tokenmgr-cc',
+    client_secret: CC_SECRET,
+    token_endpoint_auth_method: 'client_secret_basic',
+    grant_types: ['client_credentials'],
+    response_types: [],
+    redirect_uris: [],
+  },
+  {
+    // ID tokens signed with ES256 (the EC key) instead of the default RS256.
+    client_id: 'tokenmgr-es256',
+    application_type: 'native',
+    token_endpoint_auth_method: 'none',
+    id_token_signed_response_alg: 'ES256',
+    grant_types: ['authorization_code', 'refresh_token'],
+    response_types: ['code'],
+    redirect_uris: [LOOPBACK],
+  },
+];
+
+const server = http.createServer();
+await new Promise((resolve) => server.listen(Number(process.env.OIDC_PORT ?? 0), '127.0.0.1', resolve));
+const { port } = server.address();
+const base = `http://127.0.0.1:${port}`;
+const issuer = `${base}${MOUNT}`;
+
+const provider = new Provider(issuer, {
+  clients,
+  jwks: keys(),
+  cookies: { keys: ['tokenmgr-test-cookie-key'] },
+  scopes: ['openid', 'offline_access', 'profile', 'email', 'api:read', 'api:write'],
+  claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name'] },
+  async findAccount(ctx, id) {
+    return {
+      accountId: id,
+      async claims() {
+        return { sub: id, email: `${id}@example.test`, email_verified: true, name: `User ${id}` };
+      },
+    };
+  },
+  features: {
+    devInteractions: { enabled: true },
+    clientCredentials: { enabled: true },
+    deviceFlow: { enabled: true },
+    introspection: { enabled: true },
+    revocation: { enabled: true },
+    resourceIndicators: {
+      enabled: true,
+      defaultResource: (ctx, client, oneOf) => oneOf ?? undefined,
+      useGrantedResource: () => true,
+      getResourceServerInfo(ctx, indicator, client) {
+        const alg = RESOURCES[indicator];
+        if (!alg) throw new errors.InvalidTarget();
+        return {
+          scope: 'api:read api:write',
+          audience: indicator,
+          accessTokenTTL: atTtl(client),
+          accessTokenFormat: 'jwt',
+          jwt: { sign: { alg } },
+        };
+      },
+    },
+  },
+  pkce: { required: () => true },
+  issueRefreshToken: (ctx, client) => client.grantTypeAllowed('refresh_token'),
+  rotateRefreshToken: (ctx) => ctx.oidc.client?.clientId !== 'tokenmgr-norotate',
+  ttl: {
+    AccessToken: (ctx, token, client) => atTtl(client),
+    ClientCredentials: (ctx, token, client) => atTtl(client),
+    DeviceCode: 120,
+    IdToken: 3600,
+    RefreshToken: 86400,
+    Interaction: 600,
+    Session: 3600,
+    Grant: 86400,
+    AuthorizationCode: 60,
+  },
+});
+provider.proxy = false;
+
+// Add RFC 8628 `interval` to the device authorization response (oidc-provider omits it,
+// which means 5 s; tests want it short).
+provider.use(async (ctx, next) => {
+  await next();
+  if (ctx.path === '/device/auth' && ctx.status === 200 && ctx.body && typeof ctx.body === 'object') {
+    ctx.body = { ...ctx.body, interval: config.device_interval };
+  }
+});
+
+const callback = provider.callback();
+
+function readBody(req) {
+  return new Promise((resolve, reject) => {
+    const chunks = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function send(res, status, body, type = 'application/json') {
+  res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' });
+  res.end(typeof body === 'string' ? body : JSON.stringify(body));
+}
+
+function takeFault(endpoint, grantType) {
+  const i = faults.findIndex((f) => f.endpoint === endpoint
+    && (!f.grant_type || f.grant_type === grantType) && f.count > 0);
+  if (i < 0) return null;
+  const f = faults[i];
+  f.count -= 1;
+  if (f.count <= 0) faults.splice(i, 1);
+  return f.mode;
+}
+
+function applyFault(mode, res, req) {
+  switch (mode) {
+    case 'html':
+      return send(res, 200, '<!DOCTYPE html><html><body>Maintenance</body></html>', 'text/html');
+    case '500':
+      return send(res, 500, 'Internal Server Error', 'text/plain');
+    case 'no_access_token':
+      return send(res, 200, { token_type: 'Bearer', expires_in: 3600 });
+    case 'slow_down':
+      return send(res, 400, { error: 'slow_down', error_description: 'poll less often' });
+    case 'drop':
+    default:
+      req.socket.destroy();
+      return undefined;
+  }
+}
+
+server.on('request', async (req, res) => {
+  try {
+    const url = new URL(req.url, base);
+    if (url.pathname.startsWith('/test/')) {
+      const body = req.method === 'POST' ? await readBody(req) : '';
+      const data = body ? JSON.parse(body) : {};
+      switch (url.pathname) {
+        case '/test/stats':
+          return send(res, 200, stats);
+        case '/test/reset':
+          resetStats();
+          faults = [];
+          config = { ...defaults };
+          return send(res, 200, { ok: true });
+        case '/test/fault':
+          faults.push({ count: 1, ...data });
+          return send(res, 200, { ok: true, faults });
+        case '/test/config':
+          config = { ...config, ...data };
+          return send(res, 200, config);
+        default:
+          return send(res, 404, { error: 'not_found' });
+      }
+    }
+    // RFC 8414 well-known location for an issuer with a path: the path goes AFTER the suffix.
+    if (url.pathname === `/.well-known/oauth-authorization-server${MOUNT}`) {
+      if (takeFault('discovery')) return send(res, 404, { error: 'not_found' });
+      req.originalUrl = `${MOUNT}/.well-known/openid-configuration`;
+      req.url = '/.well-known/openid-configuration';
+      return callback(req, res);
+    }
+    if (!(url.pathname === MOUNT || url.pathname.startsWith(`${MOUNT}/`))) {
+      return send(res, 404, { error: 'not_found' });
+    }
+    const inner = url.pathname.slice(MOUNT.length) || '/';
+    if (inner === '/.well-known/openid-configuration'
+        && (!config.oidc_discovery || takeFault('discovery'))) {
+      return send(res, 404, { error: 'not_found' });
+    }
+    if (req.method === 'POST' && (inner === '/token' || inner === '/token/revocation')) {
+      const body = await readBody(req);
+      const params = querystring.parse(body);
+      if (inner === '/token') {
+        const gt = String(params.grant_type ?? '');
+        stats.token_requests[gt] = (stats.token_requests[gt] ?? 0) + 1;
+        stats.last_token_params = recordable(params);
+        if (gt === 'refresh_token') {
+          const who = String(params.client_id ?? 'basic-auth');
+          stats.refresh_by_client[who] = (stats.refresh_by_client[who] ?? 0) + 1;
+        }
+        if (gt === 'urn:ietf:params:oauth:grant-type:device_code') stats.device_polls += 1;
+        const mode = takeFault('token', gt);
+        if (mode) return applyFault(mode, res, req);
+      } else {
+        stats.revocations += 1;
+        const mode = takeFault('revocation');
+        if (mode) return applyFault(mode, res, req);
+      }
+      // oidc-provider reads an already-consumed body from req.body.
+      req.body = body;
+    }
+    if (req.method === 'GET' && inner === '/auth') {
+      stats.last_auth_params = recordable(Object.fromEntries(url.searchParams));
+    }
+    req.originalUrl = req.url;
+    req.url = inner + url.search;
+    return callback(req, res);
+  } catch (e) {
+    console.error(e);
+    if (!res.headersSent) send(res, 500, { error: 'server_error' });
+    return undefined;
+  }
+});
+
+process.stdout.write(`${JSON.stringify({ issuer, port, base })}\n`);
+
+for (const sig of ['SIGTERM', 'SIGINT']) {
+  process.on(sig, () => server.close(() => process.exit(0)));
+}
