@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import tempfile
 from collections.abc import Iterator
@@ -18,6 +19,8 @@ from typing import IO, Any
 from tokenmgr.core.entries import Entry
 from tokenmgr.core.errors import IndexCorrupted
 from tokenmgr.core.paths import ensure_private_dir
+
+log = logging.getLogger(__name__)
 
 SCHEMA = 1
 INDEX_NAME = "entries.json"
@@ -155,3 +158,4 @@ class Index:
         }
         data = json.dumps(doc, indent=1, ensure_ascii=False).encode("utf-8") + b"\n"
         atomic_write(self.path, data)
+        log.debug("index %s written: %d entries, %d bytes", self.path, len(entries), len(data))

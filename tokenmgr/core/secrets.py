@@ -16,6 +16,7 @@ import base64
 import contextlib
 import hashlib
 import json
+import logging
 import os
 import secrets as _random
 import sys
@@ -26,6 +27,8 @@ from typing import Any, Protocol
 
 from tokenmgr.core.errors import StorageUnavailable
 from tokenmgr.core.index import atomic_write, file_lock
+
+log = logging.getLogger(__name__)
 
 SERVICE = "tokenmgr"
 # Windows Credential Manager refuses credential blobs over 2,560 bytes (UTF-16).
@@ -197,17 +200,20 @@ class KeyringStore:
             raise StorageUnavailable(f"cannot {action} the secret: {why}. {FIX_KEYRING}") from None
 
     def _raw_get(self, username: str) -> str | None:
+        log.debug("keyring read %s/%s via %s", self.service, username, type(self.backend).__name__)
         with self._calls("read"):
             value = self.backend.get_password(self.service, username)
         return None if value is None else str(value)
 
     def _raw_set(self, username: str, value: str) -> None:
+        log.debug("keyring write %s/%s (%d chars)", self.service, username, len(value))
         with self._calls("store"):
             self.backend.set_password(self.service, username, value)
 
     def _raw_delete(self, username: str) -> None:
         from keyring.errors import PasswordDeleteError
 
+        log.debug("keyring delete %s/%s", self.service, username)
         with self._calls("delete"):
             try:
                 self.backend.delete_password(self.service, username)

@@ -1,0 +1,81 @@
+# tokenmgr — the two commands are `make run` and `make test`.
+#
+# `make test` on a fresh Debian machine installs what is missing (apt packages
+# when root, else it prints the one apt command needed; the venv; the npm
+# packages of the test OAuth server) and runs the whole suite. The services the
+# integration tests need (a private D-Bus session bus with an unlocked
+# gnome-keyring, oidc-provider) are started by the test fixtures themselves.
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMPS := .stamps
+
+APT_PACKAGES := dbus gnome-keyring fish zsh xvfb xauth trayer \
+	libxcb-icccm4 libxcb-keysyms1 libxcb-cursor0 libxcb-xinerama0 libxkbcommon-x11-0 \
+	libegl1 libgl1 libnss3 libxcomposite1 libxdamage1 libxrandr2 libxtst6 libasound2 \
+	fonts-dejavu-core
+
+.PHONY: run test deps venv npm lint unit integration bench fuzz clean
+
+run: venv
+	$(VENV)/bin/tokenmgr
+
+test: deps venv npm lint
+	QTWEBENGINE_DISABLE_SANDBOX=1 QT_QPA_PLATFORM=offscreen \
+		$(PY) -m pytest -q -p no:cacheprovider tests
+	$(PY) tests/bench/cli_latency.py --quick
+
+deps:
+	@missing=$$(for p in $(APT_PACKAGES); do \
+		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || echo $$p; \
+	done); \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" = 0 ]; then \
+			echo "installing:" $$missing; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+				apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+		else \
+			echo "missing system packages; run:"; \
+			echo "  sudo apt-get install -y $$missing"; exit 1; \
+		fi; \
+	fi
+	@command -v node >/dev/null && command -v npm >/dev/null || { \
+		if [ "$$(id -u)" = 0 ]; then apt-get install -y -qq nodejs npm >/dev/null; \
+		else echo "missing Node.js; run: sudo apt-get install -y nodejs npm"; exit 1; fi; }
+
+venv: $(STAMPS)/venv
+
+$(STAMPS)/venv: pyproject.toml
+	@mkdir -p $(STAMPS)
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[test]'
+	@touch $@
+
+npm: $(STAMPS)/npm
+
+$(STAMPS)/npm: $(wildcard tests/oidc-server/package-lock.json)
+	@mkdir -p $(STAMPS)
+	@if [ -f tests/oidc-server/package-lock.json ]; then \
+		cd tests/oidc-server && npm ci --no-audit --no-fund --loglevel=error; fi
+	@touch $@
+
+lint: venv
+	$(VENV)/bin/ruff check tokenmgr tests
+	$(VENV)/bin/mypy
+
+unit: venv
+	$(PY) -m pytest -q tests/unit
+
+integration: deps venv npm
+	$(PY) -m pytest -q tests/integration
+
+bench: venv
+	$(PY) tests/bench/cli_latency.py
+
+fuzz: venv
+	$(PY) tests/fuzz/fuzz_inspect.py
+
+clean:
+	rm -rf $(STAMPS) build dist *.egg-info
