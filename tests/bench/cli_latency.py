@@ -35,7 +35,7 @@ NAME = "bench-0999"
 
 def _time(cmd: list[str], env: dict[str, str]) -> float:
     t0 = time.perf_counter()
-    r = subprocess.run(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    r = subprocess.run(cmd, env=env, capture_output=True)
     dt = time.perf_counter() - t0
     if r.returncode != 0:
         raise SystemExit(f"{cmd} failed ({r.returncode}): {r.stderr.decode()}")
