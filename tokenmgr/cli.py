@@ -409,6 +409,50 @@ def cmd_not_yet(args: argparse.Namespace, env: Environment) -> int:
     raise NotAvailableYet(f"`tokenmgr {args.command}` is not available yet")
 
 
+def cmd_decode(args: argparse.Namespace, env: Environment) -> int:
+    """Explain a token; `--issuer`, `--jwks` and `--audience` imply `--verify`."""
+    import json
+
+    from tokenmgr.core import jwt_inspect
+    from tokenmgr.core.errors import UsageError
+
+    text: str | bytes
+    if args.token is not None and args.token != "-":
+        text = args.token
+    elif args.token is None and env.is_tty():
+        raise UsageError(
+            "give a token: `tokenmgr decode TOKEN`, or pipe it: `... | tokenmgr decode -`"
+        )
+    else:
+        # A little over the cap, so an over-long token is reported as such.
+        text = env.stdin.read(jwt_inspect.MAX_INPUT + 3).rstrip(b"\r\n")
+    report = jwt_inspect.inspect(text)
+    verify = bool(args.verify or args.issuer or args.jwks or args.audience)
+    if verify:
+        report = jwt_inspect.verify(
+            report, issuer=args.issuer, jwks_url=args.jwks, audience=args.audience
+        )
+    if args.json:
+        env.stdout.write(json.dumps(report.to_json(), ensure_ascii=True) + "\n")
+    else:
+        env.stdout.write(jwt_inspect.render_text(report))
+    if report.kind == jwt_inspect.KIND_MALFORMED:
+        _err(env, f"the token is malformed: {report.reason}")
+        return ExitStatus.MALFORMED
+    if not verify:
+        return ExitStatus.OK
+    if report.kind != jwt_inspect.KIND_JWS:
+        _err(env, f"not verified: a {report.kind} token has no signature to check")
+        return ExitStatus.MALFORMED
+    reason = (report.verification or {}).get("reason", "")
+    if report.signature == jwt_inspect.SIG_VERIFIED:
+        if report.status in (jwt_inspect.STATUS_EXPIRED, jwt_inspect.STATUS_NOT_YET_VALID):
+            _err(env, reason)
+        return ExitStatus.OK
+    _err(env, f"not verified ({report.signature}): {reason}")
+    return ExitStatus.AUTH if report.keys_unavailable else ExitStatus.MALFORMED
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace, Environment], int]] = {
     "gui": cmd_gui,
     "add": cmd_add,
@@ -416,7 +460,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Environment], int]] = {
     "get": cmd_get,
     "export": cmd_export,
     "rm": cmd_rm,
-    "decode": cmd_not_yet,
+    "decode": cmd_decode,
     "login": cmd_not_yet,
     "refresh": cmd_not_yet,
     "doctor": cmd_doctor,

@@ -575,6 +575,15 @@ def verify(
                         "the token names no issuer (iss): give --issuer URL or --jwks URL",
                         **details,
                     )
+                try:
+                    jwks.check_url(iss, "token's issuer (iss)")
+                except jwks.JWKSError as e:
+                    return _result(
+                        report,
+                        SIG_UNVERIFIABLE,
+                        f"{e}; give --issuer URL or --jwks URL",
+                        **details,
+                    )
                 use_issuer = iss
             details["issuer"] = use_issuer
             details["key_source"] = "issuer" if explicit else "token_iss"
@@ -691,6 +700,11 @@ def _table(rows: list[tuple[str, str]], indent: str = "  ") -> list[str]:
     return [f"{indent}{k.ljust(width)}  {v}".rstrip() for k, v in rows]
 
 
+_NO_SIGNATURE = {
+    KIND_MALFORMED: "invalid (the token does not decode)",
+    KIND_JWE: "unverifiable (an encrypted token: no signature to check)",
+    KIND_OPAQUE: "unverifiable (not a signed token)",
+}
 _VERDICTS = {
     SIG_UNVERIFIED: "unverified (decoded only; --verify checks it against the issuer's keys)",
     SIG_VERIFIED: "verified",
@@ -741,6 +755,8 @@ def render_text(report: TokenReport) -> str:
             verdict += " — with STALE keys: the last refresh failed"
     elif v.get("reason") and report.signature != SIG_UNVERIFIED:
         verdict += f": {v['reason']}"
+    elif report.kind in _NO_SIGNATURE:
+        verdict = _NO_SIGNATURE[report.kind]
     lines.append(f"Signature:  {verdict}")
     for w in report.warnings:
         lines.append(f"Warning:    {_show(w)}")
