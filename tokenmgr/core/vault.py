@@ -9,12 +9,11 @@ Reads take no lock and read only the secret they hand out.
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import json
 import os
 from collections.abc import Callable, Iterable, Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +29,8 @@ from tokenmgr.core.entries import (
 )
 from tokenmgr.core.errors import AlreadyExists, NotFound, TokenMgrError
 from tokenmgr.core.index import Index, atomic_write
+from tokenmgr.core.jwt_inspect import inspect as inspect_token
+from tokenmgr.core.jwt_inspect import summary
 from tokenmgr.core.redact import register_secret
 from tokenmgr.core.secrets import PassphraseSource, SecretStore, open_store
 
@@ -47,27 +48,8 @@ class SecretMissing(TokenMgrError):
 
 def peek_jwt_times(token: str) -> tuple[datetime | None, datetime | None]:
     """(exp, iat) of a JWS, read WITHOUT verification, for display and status only."""
-    parts = token.split(".")
-    if len(parts) != 3 or len(token) > 65536:
-        return None, None
-    try:
-        seg = parts[1] + "=" * (-len(parts[1]) % 4)
-        claims = json.loads(base64.urlsafe_b64decode(seg.encode("ascii")))
-    except Exception:
-        return None, None
-    if not isinstance(claims, dict):
-        return None, None
-
-    def when(key: str) -> datetime | None:
-        v = claims.get(key)
-        if isinstance(v, bool) or not isinstance(v, int | float):
-            return None
-        try:
-            return datetime.fromtimestamp(v, UTC)
-        except (OverflowError, OSError, ValueError):
-            return None
-
-    return when("exp"), when("iat")
+    report = inspect_token(token)
+    return report.expires_at, report.issued_at
 
 
 class Vault:
@@ -185,7 +167,9 @@ class Vault:
         validate_scheme(scheme)
         validate_secret(token)
         register_secret(token)
-        exp, iat = peek_jwt_times(token)
+        # Decoded without verification: for expiry, status and the cached report only.
+        report = inspect_token(token)
+        exp, iat = report.expires_at, report.issued_at
         store = self.store
         store.check()
         with self.transaction():
@@ -207,6 +191,7 @@ class Vault:
                 note=note,
                 tags=list(tags or []),
                 secrets=["access"],
+                report=summary(report),
             )
             if old is not None:
                 entry.created_at = old.created_at
