@@ -1,0 +1,119 @@
+"""Vault: secret-first ordering, orphan reconciliation, the vault file through the CLI."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.support.memkeyring import MemoryKeyring
+from tokenmgr.core.entries import Entry, TokenSet
+from tokenmgr.core.secrets import KeyringStore
+from tokenmgr.core.vault import Vault
+
+
+def test_crash_between_secret_and_index_is_reconciled(
+    vault: Vault, memkeyring: MemoryKeyring
+) -> None:
+    vault.add("kept", "k")
+    # What a process killed after the keyring write but before the index write leaves:
+    vault.store.set("orphan", "access", "leaked?")
+    (vault.home / "pending.json").write_text(json.dumps({"name": "orphan", "fields": ["access"]}))
+    vault.add("next", "n")  # any later mutation reconciles
+    assert ("tokenmgr", "orphan/access") not in memkeyring.items
+    assert ("tokenmgr", "kept/access") in memkeyring.items
+    assert not (vault.home / "pending.json").exists()
+
+
+def test_index_write_failure_rolls_back_new_secret(
+    vault: Vault, memkeyring: MemoryKeyring, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def full(*a: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(vault.index, "save", full)
+    with pytest.raises(OSError):
+        vault.add("a", "tok")
+    assert memkeyring.items == {}
+    assert not (vault.home / "pending.json").exists()
+
+
+def test_save_tokens_keeps_unmentioned_fields(vault: Vault) -> None:
+    e = Entry(name="o", kind="oauth2")
+    vault.save_tokens(e, TokenSet(access="a1", refresh="r1"))
+    vault.save_tokens(Entry(name="o", kind="oauth2"), TokenSet(access="a2"))
+    e2 = vault.entry("o")
+    assert e2.secrets == ["access", "refresh"]
+    assert vault.get_secret(e2, "refresh") == "r1"
+    assert vault.get_secret(e2, "access") == "a2"
+    vault.save_tokens(Entry(name="o", kind="oauth2"), TokenSet(access="a3"), replace=True)
+    assert vault.entry("o").secrets == ["access"]
+    assert vault.store.get("o", "refresh") is None
+
+
+def test_reads_take_one_keyring_call(home: Path) -> None:
+    kr = MemoryKeyring()
+    v = Vault(home=home, store=KeyringStore(backend=kr))
+    for i in range(20):
+        v.add(f"e{i}", f"t{i}")
+    kr.gets = 0
+    v.list_entries()
+    assert kr.gets == 0
+    v.get_token("e7")
+    assert kr.gets == 1
+
+
+def _cli(args: list[str], env: dict[str, str], stdin: str = "") -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "tokenmgr", *args],
+        input=stdin,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_vault_file_store_end_to_end(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TOKENMGR_")}
+    env.pop("DBUS_SESSION_BUS_ADDRESS", None)  # no keyring at all: the file store is opted in
+    env.update(
+        TOKENMGR_HOME=str(tmp_path / "h"),
+        TOKENMGR_STORE="file",
+        TOKENMGR_PASSPHRASE="correct horse battery",
+    )
+    assert _cli(["add", "a"], env, "ghp_FILESTORE_CANARY\n").returncode == 0
+    assert _cli(["get", "a"], env).stdout == "ghp_FILESTORE_CANARY\n"
+    vault_file = tmp_path / "h" / "secrets.vault"
+    before = vault_file.read_bytes()
+    assert b"ghp_FILESTORE_CANARY" not in before
+    assert oct(vault_file.stat().st_mode & 0o777) == "0o600"
+    bad = dict(env, TOKENMGR_PASSPHRASE="wrong")
+    for args in (["get", "a"], ["add", "b"], ["rm", "a"]):
+        r = _cli(args, bad, "x")
+        assert r.returncode == 4, r
+        assert "wrong passphrase" in r.stderr and "Traceback" not in r.stderr
+    assert vault_file.read_bytes() == before
+    assert json.loads(_cli(["list", "--json"], bad).stdout)[0]["name"] == "a"
+    # No passphrase and no terminal to ask on: a clear exit 4, nothing written.
+    nopass = {k: v for k, v in env.items() if k != "TOKENMGR_PASSPHRASE"}
+    r = subprocess.run(
+        [sys.executable, "-m", "tokenmgr", "get", "a"],
+        env=nopass,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        start_new_session=True,
+    )
+    assert r.returncode == 4 and "TOKENMGR_PASSPHRASE" in r.stderr
+
+
+def test_unknown_store_is_usage_error(tmp_path: Path) -> None:
+    env = dict(os.environ, TOKENMGR_HOME=str(tmp_path), TOKENMGR_STORE="plaintext")
+    r = _cli(["add", "a"], env, "x")
+    assert r.returncode == 2 and "TOKENMGR_STORE" in r.stderr
+    assert not (tmp_path / "entries.json").exists()
