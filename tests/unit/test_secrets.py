@@ -184,3 +184,28 @@ def test_vault_file_without_passphrase_or_terminal(tmp_path: Path) -> None:
     with pytest.raises(StorageUnavailable, match="TOKENMGR_PASSPHRASE"):
         s.set("a", "access", "x")
     assert not (tmp_path / "secrets.vault").exists()
+
+
+def test_configured_backend_is_honoured(monkeypatch: pytest.MonkeyPatch) -> None:
+    """PYTHON_KEYRING_BACKEND wins over the Secret Service fast path (and is still vetted)."""
+    import keyring.core
+
+    from tokenmgr.core.secrets import resolve_keyring_backend
+
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
+    monkeypatch.setattr(keyring.core, "_keyring_backend", None)
+    backend = resolve_keyring_backend({"PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"})
+    assert type(backend).__module__ == "keyring.backends.fail"
+    with pytest.raises(StorageUnavailable, match="not secure"):
+        KeyringStore(backend=backend).check()
+
+
+def test_linux_default_is_secret_service(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    from tokenmgr.core.secrets import resolve_keyring_backend
+
+    if not sys.platform.startswith("linux"):
+        pytest.skip("the Secret Service fast path is Linux-only")
+    backend = resolve_keyring_backend({})
+    assert type(backend).__module__ == "keyring.backends.SecretService"
