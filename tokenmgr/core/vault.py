@@ -29,8 +29,6 @@ from tokenmgr.core.entries import (
 )
 from tokenmgr.core.errors import AlreadyExists, NotFound, TokenMgrError
 from tokenmgr.core.index import Index, atomic_write
-from tokenmgr.core.jwt_inspect import inspect as inspect_token
-from tokenmgr.core.jwt_inspect import summary
 from tokenmgr.core.redact import register_secret
 from tokenmgr.core.secrets import PassphraseSource, SecretStore, open_store
 
@@ -48,6 +46,8 @@ class SecretMissing(TokenMgrError):
 
 def peek_jwt_times(token: str) -> tuple[datetime | None, datetime | None]:
     """(exp, iat) of a JWS, read WITHOUT verification, for display and status only."""
+    from tokenmgr.core.jwt_inspect import inspect as inspect_token  # lazy: not on `get`
+
     report = inspect_token(token)
     return report.expires_at, report.issued_at
 
@@ -168,6 +168,9 @@ class Vault:
         validate_secret(token)
         register_secret(token)
         # Decoded without verification: for expiry, status and the cached report only.
+        from tokenmgr.core.jwt_inspect import inspect as inspect_token
+        from tokenmgr.core.jwt_inspect import summary
+
         report = inspect_token(token)
         exp, iat = report.expires_at, report.issued_at
         store = self.store
@@ -257,6 +260,25 @@ class Vault:
             entry.updated_at = now_utc()
             entries[entry.name] = entry
             self.index.save(entries)
+
+    # ------------------------------------------------------------- OAuth helpers
+
+    def refresh_lock_path(self, name: str) -> Path:
+        """The per-entry lock file that serialises refreshes across processes."""
+        validate_name(name)
+        return self.home / "locks" / f"refresh-{name}.lock"
+
+    def set_state(self, name: str, state: str | None) -> Entry:
+        """Record an entry's state (e.g. "sign_in_needed"); no secret is touched."""
+        with self.transaction():
+            entries = self.index.load()
+            entry = entries.get(name)
+            if entry is None:
+                raise NotFound(f"no entry named {name!r} (see `tokenmgr list`)")
+            entry.state = state
+            entry.updated_at = now_utc()
+            self.index.save(entries)
+        return entry
 
     def remove(self, name: str) -> Entry:
         """Delete an entry's secrets, then its metadata."""
