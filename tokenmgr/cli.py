@@ -300,6 +300,7 @@ def cmd_get(args: argparse.Namespace, env: Environment) -> int:
     from tokenmgr.core.formats import render
 
     vault = env.vault()
+    vault.refresher = _oauth_refresher
     entry, token = vault.get_token(args.name, refresh=not args.no_refresh)
     text = render(
         args.format,
@@ -316,6 +317,7 @@ def cmd_get(args: argparse.Namespace, env: Environment) -> int:
 
 def _tokens_for(env: Environment, names: Sequence[str]) -> list[tuple[Any, str]]:
     vault = env.vault()
+    vault.refresher = _oauth_refresher
     if not names:
         names = [e.name for e in vault.list_entries()]
     return [vault.get_token(n) for n in names]
@@ -376,11 +378,105 @@ def cmd_rm(args: argparse.Namespace, env: Environment) -> int:
     if args.revoke and entry.kind != "oauth2":
         _err(env, f"{entry.name!r} is a static token: revoke it at its provider; removing it here")
     elif args.revoke:
-        from tokenmgr.core.errors import NotAvailableYet
-
-        raise NotAvailableYet("revocation is not available yet; nothing was removed")
+        return _rm_revoke(vault, entry, env)
     vault.remove(args.name)
     _err(env, f"removed {args.name!r}")
+    return ExitStatus.OK
+
+
+# ------------------------------------------------------------ OAuth (issue 4)
+
+
+def _oauth_refresher(vault: Vault, entry: Any) -> str:
+    """Vault.refresher for oauth2 entries; imports the OAuth code only when one is read."""
+    from tokenmgr.core.oauth.refresh import refresh_if_needed
+
+    return refresh_if_needed(vault, entry)
+
+
+def _rm_revoke(vault: Vault, entry: Any, env: Environment) -> int:
+    from tokenmgr.core.errors import AuthError
+    from tokenmgr.core.oauth.revoke import revoke_entry
+
+    failure = None
+    notes: list[str] = []
+    try:
+        notes = revoke_entry(vault, entry)
+    except AuthError as e:
+        failure = str(e)
+    vault.remove(entry.name)
+    for note in notes:
+        _err(env, note)
+    if failure is not None:
+        _err(env, f"removed {entry.name!r} here, but revoking it at the provider failed: {failure}")
+        return ExitStatus.AUTH
+    _err(env, f"removed {entry.name!r}")
+    return ExitStatus.OK
+
+
+def cmd_login(args: argparse.Namespace, env: Environment) -> int:
+    from tokenmgr.core.entries import format_time, validate_name
+    from tokenmgr.core.errors import UsageError
+    from tokenmgr.core.oauth.flows import DeviceAuthorization, embedded_browser
+    from tokenmgr.core.oauth.signin import SignInRequest, parse_params, sign_in
+
+    validate_name(args.name)
+    if args.flow == "client-credentials" and not args.client_secret_stdin:
+        raise UsageError("--flow client-credentials needs the client secret: --client-secret-stdin")
+    req = SignInRequest(
+        name=args.name,
+        client_id=args.client_id or "",
+        issuer=args.issuer,
+        preset=args.preset,
+        authorize_url=args.authorize_url,
+        token_url=args.token_url,
+        scopes=args.scope.split() if args.scope is not None else None,
+        audience=args.audience,
+        resource=args.resource,
+        params=parse_params(args.param),
+        flow=args.flow,
+        browser=args.browser,
+        port=args.port,
+        timeout=args.timeout,
+    )
+    if not req.client_id:
+        raise UsageError("give --client-id (the client registered at the provider)")
+    if args.client_secret_stdin:
+        req.client_secret = read_secret(env, f"Client secret for {req.client_id}: ")
+
+    def say(line: str) -> None:
+        env.stderr.write(line + "\n")
+        env.stderr.flush()
+
+    def open_url(url: str, redirect_uri: str) -> None:
+        if args.browser == "embedded":
+            embedded_browser()(url, redirect_uri)
+            return
+        if args.browser == "system":
+            import webbrowser
+
+            if webbrowser.open(url):
+                say("Opened the sign-in page in your browser; waiting for the sign-in...")
+                return
+        say(f"Open this URL to sign in: {url}")
+
+    def announce(dev: DeviceAuthorization) -> None:
+        say(f"Verification URL: {dev.verification_uri}")
+        say(f"User code: {dev.user_code}")
+
+    entry = sign_in(env.vault(), req, open_url=open_url, announce=announce)
+    exp = format_time(entry.expires_at) or "unknown"
+    kept = ", ".join(f for f in ("refresh", "id") if f in entry.secrets) or "no other"
+    _err(env, f"signed in: stored {entry.name!r} (access token expires {exp}; {kept} token kept)")
+    return ExitStatus.OK
+
+
+def cmd_refresh(args: argparse.Namespace, env: Environment) -> int:
+    from tokenmgr.core.entries import format_time
+    from tokenmgr.core.oauth.refresh import refresh_now
+
+    entry, _ = refresh_now(env.vault(), args.name)
+    _err(env, f"refreshed {entry.name!r} (expires {format_time(entry.expires_at) or 'unknown'})")
     return ExitStatus.OK
 
 
@@ -461,8 +557,8 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Environment], int]] = {
     "export": cmd_export,
     "rm": cmd_rm,
     "decode": cmd_decode,
-    "login": cmd_not_yet,
-    "refresh": cmd_not_yet,
+    "login": cmd_login,
+    "refresh": cmd_refresh,
     "doctor": cmd_doctor,
 }
 

@@ -1,11 +1,10 @@
 """Fixtures that run the real oidc-provider (tests/oidc-server) for the session.
 
-Use from a test module (the fixture is not in conftest, so import it; pytest registers it
-under its own name ``oidc_server`` whatever alias the import uses, and the alias keeps ruff's
-F811 quiet)::
+tests/integration/conftest.py star-imports this module, so every integration test can
+request ``oidc_server`` directly (outside tests/integration, import it: pytest registers it
+under its own name whatever alias the import uses, and an alias keeps ruff's F811 quiet)::
 
     from tests.integration.oidc_fixtures import OIDCServer
-    from tests.integration.oidc_fixtures import oidc_server as _oidc_server  # noqa: F401
 
     def test_something(oidc_server):
         tokens = oidc_server.get_tokens(client="tokenmgr-es256", scope="openid email")
@@ -361,3 +360,132 @@ def oidc_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OIDCServer
         yield server
     finally:
         server.stop()
+
+
+# --------------------------------------------------------------- CLI helpers
+
+
+class CliProcess:
+    """A running `tokenmgr ...` subprocess whose stderr is read line by line as it comes."""
+
+    def __init__(self, args: list[str], env: dict[str, str], stdin: bytes | None = None) -> None:
+        import queue
+        import sys
+
+        self.args = args
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "tokenmgr", *args],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env,
+        )
+        assert self.proc.stdin is not None
+        if stdin is not None:
+            self.proc.stdin.write(stdin)
+        self.proc.stdin.close()
+        self.lines: queue.Queue[str | None] = queue.Queue()
+        self.stderr_lines: list[str] = []
+        self._out: list[bytes] = []
+
+        def pump_err() -> None:
+            assert self.proc.stderr is not None
+            for raw in self.proc.stderr:
+                line = raw.decode("utf-8", "replace").rstrip("\n")
+                self.stderr_lines.append(line)
+                self.lines.put(line)
+            self.lines.put(None)
+
+        def pump_out() -> None:
+            assert self.proc.stdout is not None
+            self._out.append(self.proc.stdout.read())
+
+        self._threads = [
+            threading.Thread(target=pump_err, daemon=True),
+            threading.Thread(target=pump_out, daemon=True),
+        ]
+        for t in self._threads:
+            t.start()
+
+    def wait_for_line(self, prefix: str, timeout: float = 30) -> str:
+        """The rest of the first stderr line starting with `prefix`."""
+        import queue
+
+        deadline = time.monotonic() + timeout
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise AssertionError(f"no {prefix!r} line; stderr so far: {self.stderr_lines}")
+            try:
+                line = self.lines.get(timeout=left)
+            except queue.Empty:
+                continue
+            if line is None:
+                self.proc.wait(5)
+                raise AssertionError(
+                    f"tokenmgr exited ({self.proc.returncode}) before {prefix!r}: "
+                    f"{self.stderr_lines}"
+                )
+            if line.startswith(prefix):
+                return line[len(prefix) :]
+
+    def finish(self, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+        try:
+            self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(5)
+            raise
+        for t in self._threads:
+            t.join(5)
+        return subprocess.CompletedProcess(
+            self.args,
+            self.proc.returncode,
+            b"".join(self._out).decode("utf-8", "replace"),
+            "\n".join(self.stderr_lines) + ("\n" if self.stderr_lines else ""),
+        )
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(5)
+
+
+SIGN_IN_PREFIX = "Open this URL to sign in: "
+
+
+def scripted_login(
+    server: OIDCServer,
+    env: dict[str, str],
+    name: str,
+    *extra: str,
+    client: str = "tokenmgr-native",
+    login: str = "alice",
+    timeout: float = 60,
+    debug: bool = False,
+) -> subprocess.CompletedProcess[str]:
+    """`tokenmgr login NAME --issuer ... --browser none` completed by the scripted browser."""
+    p = CliProcess(
+        [
+            *(["--debug"] if debug else []),
+            "login",
+            name,
+            "--issuer",
+            server.issuer,
+            "--client-id",
+            client,
+            "--browser",
+            "none",
+            *extra,
+        ],
+        env,
+    )
+    try:
+        url = p.wait_for_line(SIGN_IN_PREFIX)
+        redirect = server.browse(url, login=login)
+        assert redirect is not None
+        page = requests.get(redirect, timeout=10)
+        assert page.status_code == 200, page.text
+        return p.finish(timeout)
+    finally:
+        p.kill()

@@ -8,7 +8,6 @@ import json
 import requests
 
 from tests.integration.oidc_fixtures import API_ES256, API_RS256, OIDCServer
-from tests.integration.oidc_fixtures import oidc_server as _oidc_server  # noqa: F401
 
 
 def _header(token: str) -> dict[str, object]:

@@ -131,6 +131,12 @@ class OAuthConfig:
     browser: str = "system"
     redirect_port: int = 0
     preset: str | None = None
+    # OAuth additions: "" (Basic when a secret exists), client_secret_basic, client_secret_post.
+    token_endpoint_auth: str = ""
+    # "rfc7009", or "github" (DELETE /applications/{client_id}/token).
+    revocation_style: str = "rfc7009"
+    # Other `iss` values the provider's ID tokens may carry (e.g. Google's bare host).
+    id_token_issuers: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

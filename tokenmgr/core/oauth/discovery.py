@@ -1,0 +1,121 @@
+"""Authorization server metadata: OpenID Connect Discovery 1.0 and RFC 8414.
+
+Both well-known locations are tried, for issuers with and without a path:
+OIDC appends `/.well-known/openid-configuration` to the issuer; RFC 8414 §3.1
+inserts `/.well-known/oauth-authorization-server` between host and path. The
+`issuer` in the document must equal the configured issuer exactly (OIDC
+Discovery §4.3, RFC 8414 §3.3): a trailing-slash difference is a mismatch.
+"""
+
+from __future__ import annotations
+
+import urllib.parse
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from tokenmgr.core.errors import AuthError, UsageError
+from tokenmgr.core.oauth.http import Http, check_url, describe
+
+
+class IssuerMismatch(AuthError):
+    """The discovery document names another issuer (possible mix-up or misconfiguration)."""
+
+
+@dataclass
+class ServerMetadata:
+    issuer: str | None = None
+    authorization_endpoint: str | None = None
+    token_endpoint: str | None = None
+    device_authorization_endpoint: str | None = None
+    revocation_endpoint: str | None = None
+    jwks_uri: str | None = None
+    iss_parameter_supported: bool = False
+    code_challenge_methods: list[str] = field(default_factory=list)
+    scopes_supported: list[str] = field(default_factory=list)
+    oidc: bool = False
+
+    @classmethod
+    def from_document(cls, doc: dict[str, Any], *, oidc: bool) -> ServerMetadata:
+        def url(key: str) -> str | None:
+            v = doc.get(key)
+            return v if isinstance(v, str) and v else None
+
+        def strs(key: str) -> list[str]:
+            v = doc.get(key)
+            return [str(x) for x in v] if isinstance(v, list) else []
+
+        return cls(
+            issuer=url("issuer"),
+            authorization_endpoint=url("authorization_endpoint"),
+            token_endpoint=url("token_endpoint"),
+            device_authorization_endpoint=url("device_authorization_endpoint"),
+            revocation_endpoint=url("revocation_endpoint"),
+            jwks_uri=url("jwks_uri"),
+            iss_parameter_supported=doc.get("authorization_response_iss_parameter_supported")
+            is True,
+            code_challenge_methods=strs("code_challenge_methods_supported"),
+            scopes_supported=strs("scopes_supported"),
+            oidc=oidc,
+        )
+
+
+def well_known_urls(issuer: str) -> list[tuple[str, bool]]:
+    """(url, is_oidc) pairs to try, in order."""
+    parts = urllib.parse.urlsplit(issuer)
+    path = parts.path.rstrip("/")
+    oidc = issuer.rstrip("/") + "/.well-known/openid-configuration"
+    base = f"{parts.scheme}://{parts.netloc}"
+    out = [(oidc, True), (f"{base}/.well-known/oauth-authorization-server{path}", False)]
+    if path:
+        # RFC 8414 §5 compatibility form some servers use for OIDC with a path.
+        out.append((f"{base}/.well-known/openid-configuration{path}", True))
+    return out
+
+
+def check_issuer(issuer: str) -> str:
+    check_url(issuer, "issuer")
+    parts = urllib.parse.urlsplit(issuer)
+    if parts.query:
+        raise UsageError(f"issuer {issuer!r} must not hold a ?query (RFC 8414 §2)")
+    return issuer
+
+
+def discover(http: Http, issuer: str, *, accepted_issuers: Iterable[str] = ()) -> ServerMetadata:
+    """Fetch and check the metadata of `issuer`."""
+    check_issuer(issuer)
+    tried: list[str] = []
+    for url, is_oidc in well_known_urls(issuer):
+        resp = http.request("GET", url, what="the discovery endpoint")
+        if resp.status == 404 or resp.status == 410:
+            tried.append(f"{url}: HTTP {resp.status}")
+            continue
+        from tokenmgr.core.oauth.http import parse_body
+
+        doc = parse_body(resp) if resp.content_type.endswith("json") else None
+        if resp.status != 200 or doc is None:
+            tried.append(f"{url}: {describe(resp)}")
+            continue
+        meta = ServerMetadata.from_document(doc, oidc=is_oidc)
+        if meta.issuer != issuer and meta.issuer not in set(accepted_issuers):
+            raise IssuerMismatch(
+                f"the discovery document at {url} names the issuer {meta.issuer!r}, "
+                f"not {issuer!r}; they must match exactly (check a trailing slash): "
+                "nothing was stored"
+            )
+        if meta.token_endpoint is None:
+            raise AuthError(f"the discovery document at {url} names no token_endpoint")
+        for key in (
+            "authorization_endpoint",
+            "token_endpoint",
+            "device_authorization_endpoint",
+            "revocation_endpoint",
+        ):
+            value = getattr(meta, key)
+            if value is not None:
+                check_url(value, key)
+        return meta
+    raise UsageError(
+        f"no discovery document for issuer {issuer!r} ({'; '.join(tried)}): check the issuer "
+        "URL, or give --authorize-url and --token-url"
+    )

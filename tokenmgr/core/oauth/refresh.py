@@ -1,0 +1,143 @@
+"""Keep access tokens fresh: when to refresh, and refreshing safely across processes.
+
+- An access token is refreshed when it has expired or less than min(60 s, a
+  quarter of its lifetime) remains (DESIGN §4).
+- One refresh per entry at a time across processes: a file lock under
+  TOKENMGR_HOME/locks, and the entry and its tokens are re-read after taking
+  it, so the processes that waited find the fresh token and do not refresh.
+- Rotation-safe: a rotated refresh token is saved before the new access token
+  (and before anything is handed out); when the server does not rotate, the
+  stored refresh token is left as it is. Only the refresh token that was just
+  used is ever replaced, so an old one never overwrites a newer one.
+- `invalid_grant` marks the entry "sign-in needed" and deletes nothing.
+- Client-credentials entries simply fetch a new token with the stored secret.
+
+`requests` is imported only when a refresh really goes to the network.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from tokenmgr.core.entries import Entry, TokenSet, now_utc
+from tokenmgr.core.errors import SignInRequired, UsageError
+from tokenmgr.core.index import file_lock
+from tokenmgr.core.redact import register_secret
+from tokenmgr.core.vault import Vault
+
+log = logging.getLogger("tokenmgr.oauth.refresh")
+
+SIGN_IN_NEEDED = "sign_in_needed"
+MAX_LEEWAY = timedelta(seconds=60)
+
+
+def leeway(entry: Entry) -> timedelta:
+    """min(60 s, a quarter of the token's lifetime); 60 s when the lifetime is unknown."""
+    if entry.expires_at is None or entry.issued_at is None:
+        return MAX_LEEWAY
+    lifetime = entry.expires_at - entry.issued_at
+    if lifetime <= timedelta(0):
+        return timedelta(0)
+    return min(MAX_LEEWAY, lifetime / 4)
+
+
+def needs_refresh(entry: Entry, at: datetime | None = None) -> bool:
+    """True when the access token has expired or is within the leeway of expiring."""
+    if entry.expires_at is None:
+        return False  # unknown expiry (e.g. GitHub OAuth apps): the token does not expire
+    now = at or now_utc()
+    return entry.expires_at - now <= leeway(entry)
+
+
+def _sign_in_message(name: str) -> str:
+    return (
+        f"sign-in needed: the provider refused the refresh token of {name!r}; "
+        f"sign in again with `tokenmgr login {name} ...`"
+    )
+
+
+def refresh_if_needed(vault: Vault, entry: Entry) -> str:
+    """The `Vault.refresher` hook: the entry's access token, refreshed first if due."""
+    if not needs_refresh(entry):
+        return vault.get_secret(entry, "access")
+    return locked_refresh(vault, entry.name, force=False)[1]
+
+
+def refresh_now(vault: Vault, name: str) -> tuple[Entry, str]:
+    """`tokenmgr refresh NAME`: refresh whether or not it is due."""
+    entry = vault.entry(name)
+    if entry.kind != "oauth2" or entry.oauth is None:
+        raise UsageError(f"{name!r} is a static token: there is nothing to refresh")
+    return locked_refresh(vault, name, force=True)
+
+
+def locked_refresh(vault: Vault, name: str, *, force: bool) -> tuple[Entry, str]:
+    with file_lock(vault.refresh_lock_path(name)):
+        # Re-read: another process may have refreshed while we waited for the lock.
+        entry = vault.entry(name)
+        if not force and not needs_refresh(entry):
+            log.debug("refresh: %s was refreshed by another process", name)
+            return entry, vault.get_secret(entry, "access")
+        return entry, _refresh(vault, entry)
+
+
+def _refresh(vault: Vault, entry: Entry) -> str:
+    from tokenmgr.core.oauth.flows import client_credentials, extra_params, token_request
+    from tokenmgr.core.oauth.http import Http, OAuthError
+
+    cfg = entry.oauth
+    if entry.kind != "oauth2" or cfg is None:
+        raise UsageError(f"{entry.name!r} is a static token: there is nothing to refresh")
+    http = Http()
+    store = vault.store
+    secret = store.get(entry.name, "client_secret") if "client_secret" in entry.secrets else None
+    register_secret(secret)
+    if cfg.flow == "client-credentials":
+        tokens = client_credentials(http, cfg, secret)
+    else:
+        if entry.state == SIGN_IN_NEEDED:
+            raise SignInRequired(_sign_in_message(entry.name))
+        used = store.get(entry.name, "refresh")
+        if not used:
+            raise SignInRequired(
+                f"sign-in needed: {entry.name!r} has no refresh token (the provider gave none); "
+                f"sign in again with `tokenmgr login {entry.name} ...`"
+            )
+        register_secret(used)
+        data = {"grant_type": "refresh_token", "refresh_token": used}
+        data.update(extra_params(cfg))
+        try:
+            tokens = token_request(http, cfg, data, secret, what="the token endpoint (refresh)")
+        except OAuthError as e:
+            if e.error == "invalid_grant":
+                _mark_sign_in_needed(vault, entry, used)
+                raise SignInRequired(_sign_in_message(entry.name)) from None
+            raise
+        if tokens.refresh_token and tokens.refresh_token != used:
+            # Rotated: save the new refresh token FIRST; the old one is dead at the server.
+            vault.save_tokens(entry, TokenSet(refresh=tokens.refresh_token))
+            log.debug("refresh: %s: the server rotated the refresh token", entry.name)
+    if tokens.id_token is not None and cfg.issuer:
+        from tokenmgr.core.oauth.flows import check_id_token
+
+        check_id_token(
+            tokens.id_token,
+            issuers=[cfg.issuer, *cfg.id_token_issuers],
+            client_id=cfg.client_id,
+            nonce=None,
+        )
+    entry.expires_at = tokens.expires_at()
+    entry.issued_at = tokens.received_at
+    entry.scheme = tokens.scheme()
+    entry.state = None
+    vault.save_tokens(entry, TokenSet(access=tokens.access_token, id=tokens.id_token))
+    return tokens.access_token
+
+
+def _mark_sign_in_needed(vault: Vault, entry: Entry, used: str) -> None:
+    """Flag the entry, unless its refresh token changed meanwhile (a new sign-in)."""
+    current = vault.store.get(entry.name, "refresh")
+    if current is not None and current != used:
+        return
+    vault.set_state(entry.name, SIGN_IN_NEEDED)

@@ -1,0 +1,231 @@
+"""One sign-in, start to finish: configuration, discovery, the grant, and storing the result.
+
+The CLI (`tokenmgr login`) and the GUI's sign-in dialog both call `sign_in`;
+they differ only in how they show the URL or user code (`open_url`, `announce`).
+Nothing is stored unless the whole sign-in succeeded; the secrets are written
+under the entry's refresh lock so a concurrent refresh cannot interleave.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from tokenmgr.core.entries import Entry, OAuthConfig, TokenSet, validate_name
+from tokenmgr.core.errors import AlreadyExists, NotFound, UsageError
+from tokenmgr.core.index import file_lock
+from tokenmgr.core.oauth import presets
+from tokenmgr.core.oauth.discovery import ServerMetadata, check_issuer, discover
+from tokenmgr.core.oauth.flows import (
+    RESERVED_PARAMS,
+    DeviceAuthorization,
+    TokenResponse,
+    client_credentials,
+    code_flow,
+    device_flow,
+    embedded_browser,
+)
+from tokenmgr.core.oauth.http import Http, check_url
+from tokenmgr.core.redact import register_secret
+from tokenmgr.core.vault import Vault
+
+FLOWS = ("code", "device", "client-credentials")
+BROWSERS = ("embedded", "system", "none")
+
+
+@dataclass
+class SignInRequest:
+    name: str
+    client_id: str
+    issuer: str | None = None
+    preset: str | None = None
+    authorize_url: str | None = None
+    token_url: str | None = None
+    client_secret: str | None = None
+    scopes: list[str] | None = None  # None: the preset's or server's default
+    audience: str | None = None
+    resource: str | None = None
+    params: dict[str, str] = field(default_factory=dict)
+    flow: str = "code"
+    browser: str = "system"
+    port: int = 0
+    timeout: float = 300.0
+
+
+def parse_params(items: Sequence[str]) -> dict[str, str]:
+    """`K=V` strings → dict; malformed or reserved keys are usage errors."""
+    out: dict[str, str] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise UsageError(f"--param {item!r}: use --param NAME=VALUE")
+        if any(c in key + value for c in "\r\n\x00"):
+            raise UsageError(f"--param {key}: line breaks are not allowed")
+        out[key] = value
+    return out
+
+
+def build_config(
+    req: SignInRequest, http: Http
+) -> tuple[OAuthConfig, ServerMetadata | None, presets.Preset | None]:
+    if req.flow not in FLOWS:
+        raise UsageError(f"unknown flow {req.flow!r}; use one of {', '.join(FLOWS)}")
+    if req.browser not in BROWSERS:
+        raise UsageError(f"unknown browser mode {req.browser!r}")
+    if not req.client_id:
+        raise UsageError("give --client-id (the client registered at the provider)")
+    if not 0 <= req.port <= 65535:
+        raise UsageError(f"--port {req.port} is not a TCP port (0-65535)")
+    if not req.timeout > 0:
+        raise UsageError("--timeout must be a positive number of seconds")
+    params = dict(req.params)
+    preset = None
+    if req.preset:
+        preset, params = presets.resolve(req.preset, params, req.client_id)
+    for key in params:
+        if key in RESERVED_PARAMS:
+            raise UsageError(
+                f"--param {key}=... is set by tokenmgr itself "
+                "(use --scope, --resource or --audience where they apply)"
+            )
+    issuer = req.issuer or (preset.issuer if preset else None)
+    if req.issuer:
+        check_issuer(req.issuer)
+    for url, what in ((req.authorize_url, "--authorize-url"), (req.token_url, "--token-url")):
+        if url:
+            check_url(url, what)
+    if not issuer and not req.token_url and not (preset and preset.token_url):
+        raise UsageError("give --issuer URL, --preset NAME, or --authorize-url and --token-url")
+    cfg = OAuthConfig(
+        issuer=issuer,
+        client_id=req.client_id,
+        audience=req.audience,
+        resource=req.resource,
+        extra_params=params,
+        flow=req.flow,
+        browser=req.browser,
+        redirect_port=req.port,
+        preset=preset.name if preset else None,
+    )
+    if preset is not None:
+        cfg.token_endpoint_auth = preset.token_endpoint_auth if req.client_secret else ""
+        cfg.revocation_style = preset.revocation_style
+        cfg.id_token_issuers = list(preset.id_token_issuers)
+    meta = None
+    if issuer:
+        accepted = preset.accepted_issuers if preset else []
+        meta = discover(http, issuer, accepted_issuers=accepted)
+        cfg.authorize_url = meta.authorization_endpoint
+        cfg.token_url = meta.token_endpoint
+        cfg.device_url = meta.device_authorization_endpoint
+        cfg.revocation_url = meta.revocation_endpoint
+    if preset is not None:
+        cfg.authorize_url = cfg.authorize_url or preset.authorize_url
+        cfg.token_url = cfg.token_url or preset.token_url
+        cfg.device_url = cfg.device_url or preset.device_url
+        cfg.revocation_url = cfg.revocation_url or preset.revocation_url
+    cfg.authorize_url = req.authorize_url or cfg.authorize_url
+    cfg.token_url = req.token_url or cfg.token_url
+    if not cfg.token_url:
+        raise UsageError("no token endpoint: give --token-url")
+    if req.flow == "code" and not cfg.authorize_url:
+        raise UsageError("no authorization endpoint: give --authorize-url (or use --flow device)")
+    if req.flow == "device" and not cfg.device_url:
+        raise UsageError("this provider offers no device authorization endpoint; use --flow code")
+    if req.scopes is not None:
+        cfg.scopes = list(req.scopes)
+    elif preset is not None:
+        cfg.scopes = list(preset.scopes)
+    elif meta is not None and meta.oidc and req.flow != "client-credentials":
+        cfg.scopes = ["openid"]
+    return cfg, meta, preset
+
+
+def sign_in(
+    vault: Vault,
+    req: SignInRequest,
+    *,
+    open_url: Callable[[str, str], None],
+    announce: Callable[[DeviceAuthorization], None],
+    http: Http | None = None,
+) -> Entry:
+    """Run the sign-in `req` describes and store the entry. Nothing is stored on failure."""
+    validate_name(req.name)
+    register_secret(req.client_secret)
+    if req.flow == "client-credentials" and not req.client_secret:
+        raise UsageError("--flow client-credentials needs the client secret: --client-secret-stdin")
+    if req.flow == "code" and req.browser == "embedded":
+        embedded_browser()  # fail before any network call when no GUI is plugged in
+    try:
+        existing: Entry | None = vault.entry(req.name)
+    except NotFound:
+        existing = None
+    if existing is not None and existing.kind != "oauth2":
+        raise AlreadyExists(
+            f"{req.name!r} holds a static token; remove it first (`tokenmgr rm {req.name}`) "
+            "or pick another name: nothing was changed"
+        )
+    vault.store.check()  # a locked or missing keyring fails now, not after the sign-in
+    http = http or Http()
+    cfg, meta, preset = build_config(req, http)
+    if preset is not None:
+        if req.browser == "embedded" and not preset.embedded_ok:
+            raise UsageError(
+                f"{preset.service} refuses embedded browsers (disallowed_useragent): "
+                "use --browser system"
+            )
+        if preset.client_secret_required and req.flow == "code" and not req.client_secret:
+            raise UsageError(
+                f"{preset.service} needs the client secret for this flow: --client-secret-stdin"
+            )
+    tokens: TokenResponse
+    if req.flow == "client-credentials":
+        tokens = client_credentials(http, cfg, req.client_secret)
+    elif req.flow == "device":
+        tokens = device_flow(
+            http, cfg, client_secret=req.client_secret, announce=announce, timeout=req.timeout
+        )
+    else:
+        tokens = code_flow(
+            http,
+            cfg,
+            meta=meta,
+            client_secret=req.client_secret,
+            open_url=open_url,
+            timeout=req.timeout,
+            id_token_issuers=cfg.id_token_issuers,
+            auth_params=preset.auth_params if preset else None,
+        )
+    service = (preset.service if preset else "") or _host(cfg.issuer or cfg.token_url or "")
+    entry = Entry(
+        name=req.name,
+        kind="oauth2",
+        service=service,
+        scheme=tokens.scheme(),
+        expires_at=tokens.expires_at(),
+        issued_at=tokens.received_at,
+        oauth=cfg,
+    )
+    if existing is not None:
+        entry.env_var = existing.env_var
+        entry.note = existing.note
+        entry.tags = list(existing.tags)
+        entry.service = existing.service or entry.service
+    secrets = TokenSet(
+        access=tokens.access_token,
+        refresh=tokens.refresh_token,
+        id=tokens.id_token,
+        client_secret=req.client_secret,
+    )
+    with file_lock(vault.refresh_lock_path(req.name)):
+        return vault.save_tokens(entry, secrets, replace=True)
+
+
+def _host(url: str) -> str:
+    import urllib.parse
+
+    try:
+        return urllib.parse.urlsplit(url).hostname or ""
+    except ValueError:
+        return ""
