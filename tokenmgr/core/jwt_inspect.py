@@ -273,8 +273,14 @@ def _looks_like_jwt(s: str) -> bool:
     parts = s.split(".")
     if len(parts) not in (3, 5) or not _B64URL_RE.fullmatch(parts[0]):
         return False
+    if not all(_B64URL_RE.fullmatch(p) for p in parts):
+        return False
     try:
-        return _b64(parts[0]).lstrip().startswith(b"{")
+        head = _b64(parts[0])
+        if head.lstrip().startswith(b"{"):
+            return True
+        _json(head)  # JSON, just not an object: a broken JWT rather than an opaque token
+        return True
     except _Malformed:
         return False
 
