@@ -26,13 +26,17 @@ API of the object the `oidc_server` fixture yields (an `OIDCServer`):
 - ``browse(auth_url, login="alice")``: plays the person's browser with plain ``requests``
   (login page, consent page) and returns the URL the provider redirects to (the client's
   redirect URI with ``code``, ``state`` and ``iss``); the redirect itself is NOT followed.
-- ``approve_device(verification_uri_complete, login="alice")``: enters/confirms a device
-  user code, signs in and consents.
+- ``approve_device(verification_uri_complete)`` or ``approve_device(verification_uri,
+  user_code=CODE)``: enters/confirms a device user code, signs in and consents.
+- ``CliProcess(args, env)``: a ``tokenmgr`` subprocess whose stderr lines can be awaited
+  (``wait_for_line(prefix)``), and ``scripted_login(server, env, NAME, *extra)``, which runs
+  ``tokenmgr login NAME --issuer ... --browser none``, reads the ``Open this URL to sign in:``
+  line, drives the pages and lets the redirect hit tokenmgr's loopback listener.
 - Test knobs (see server.mjs): ``stats()``, ``reset()`` (counters, faults, config),
   ``fault(endpoint, mode, count=1, grant_type=None)`` with endpoint ``token`` /
   ``revocation`` / ``discovery`` and mode ``html`` / ``500`` / ``no_access_token`` /
-  ``slow_down`` / ``drop``, ``configure(oidc_discovery=..., device_interval=...,
-  access_token_ttl=...)``.
+  ``slow_down`` / ``drop`` / ``error`` (with ``error="access_denied"`` etc.),
+  ``configure(oidc_discovery=..., device_interval=..., access_token_ttl=..., short_ttl=...)``.
 
 Clients registered in server.mjs (``CLIENTS``): ``tokenmgr-native`` (public, code+PKCE,
 refresh, device; redirect ``http://127.0.0.1/callback`` on any port), ``tokenmgr-short`` (same,
@@ -145,11 +149,18 @@ class OIDCServer:
         self._post("/test/reset")
 
     def fault(
-        self, endpoint: str, mode: str, count: int = 1, grant_type: str | None = None
+        self,
+        endpoint: str,
+        mode: str,
+        count: int = 1,
+        grant_type: str | None = None,
+        error: str | None = None,
     ) -> None:
         data: dict[str, Any] = {"endpoint": endpoint, "mode": mode, "count": count}
         if grant_type:
             data["grant_type"] = grant_type
+        if error:
+            data["error"] = error
         self._post("/test/fault", data)
 
     def configure(self, **knobs: Any) -> dict[str, Any]:
@@ -210,10 +221,13 @@ class OIDCServer:
             method, data = "POST", fields
         raise AssertionError(f"the sign-in pages did not end after {max_steps} steps")
 
-    def approve_device(self, verification_uri_complete: str, *, login: str = "alice") -> None:
-        q = urllib.parse.parse_qs(urllib.parse.urlsplit(verification_uri_complete).query)
-        code = q.get("user_code", [None])[0]
-        self.browse(verification_uri_complete, login=login, user_code=code)
+    def approve_device(
+        self, verification_uri: str, *, user_code: str | None = None, login: str = "alice"
+    ) -> None:
+        """Approve a device sign-in: `verification_uri_complete`, or the URI and the code."""
+        q = urllib.parse.parse_qs(urllib.parse.urlsplit(verification_uri).query)
+        code = user_code or q.get("user_code", [None])[0]
+        self.browse(verification_uri, login=login, user_code=code)
 
     # ----------------------------------------------------------- real tokens
 

@@ -10,8 +10,9 @@
 //                             non-secret parameters.
 //   POST /test/reset          zero the counters, drop queued faults, restore the config.
 //   POST /test/fault          JSON {"endpoint": "token"|"revocation"|"discovery",
-//                             "mode": "html"|"500"|"no_access_token"|"slow_down"|"drop",
-//                             "count": N, "grant_type": optional filter}
+//                             "mode": "html"|"500"|"no_access_token"|"slow_down"|"drop"|"error",
+//                             "count": N, "grant_type": optional filter,
+//                             "error": code and "status": N for mode "error"}
 //                             makes the next N matching requests fail that way.
 //   POST /test/config         JSON {"oidc_discovery": bool, "device_interval": N,
 //                             "access_token_ttl": N}; runtime knobs.
@@ -225,11 +226,11 @@ function takeFault(endpoint, grantType) {
   const f = faults[i];
   f.count -= 1;
   if (f.count <= 0) faults.splice(i, 1);
-  return f.mode;
+  return f;
 }
 
-function applyFault(mode, res, req) {
-  switch (mode) {
+function applyFault(fault, res, req) {
+  switch (fault.mode) {
     case 'html':
       return send(res, 200, '<!DOCTYPE html><html><body>Maintenance</body></html>', 'text/html');
     case '500':
@@ -238,6 +239,8 @@ function applyFault(mode, res, req) {
       return send(res, 200, { token_type: 'Bearer', expires_in: 3600 });
     case 'slow_down':
       return send(res, 400, { error: 'slow_down', error_description: 'poll less often' });
+    case 'error':
+      return send(res, fault.status ?? 400, { error: fault.error ?? 'invalid_request' });
     case 'drop':
     default:
       req.socket.destroy();
@@ -296,12 +299,12 @@ server.on('request', async (req, res) => {
           stats.refresh_by_client[who] = (stats.refresh_by_client[who] ?? 0) + 1;
         }
         if (gt === 'urn:ietf:params:oauth:grant-type:device_code') stats.device_polls += 1;
-        const mode = takeFault('token', gt);
-        if (mode) return applyFault(mode, res, req);
+        const fault = takeFault('token', gt);
+        if (fault) return applyFault(fault, res, req);
       } else {
         stats.revocations += 1;
-        const mode = takeFault('revocation');
-        if (mode) return applyFault(mode, res, req);
+        const fault = takeFault('revocation');
+        if (fault) return applyFault(fault, res, req);
       }
       // oidc-provider reads an already-consumed body from req.body.
       req.body = body;
