@@ -44,6 +44,7 @@ function resetStats() {
     token_requests: {},
     refresh_by_client: {},
     revocations: 0,
+    revocation_hints: [],
     device_polls: 0,
     last_token_params: null,
     last_auth_params: null,
@@ -303,6 +304,7 @@ server.on('request', async (req, res) => {
         if (fault) return applyFault(fault, res, req);
       } else {
         stats.revocations += 1;
+        stats.revocation_hints.push(String(params.token_type_hint ?? ''));
         const fault = takeFault('revocation');
         if (fault) return applyFault(fault, res, req);
       }

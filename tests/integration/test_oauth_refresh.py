@@ -1,0 +1,321 @@
+"""Refresh (rotation-safe, one at a time across processes) and revocation (RFC 7009)
+against the real oidc-provider."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+import urllib.parse
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from tests.integration.oidc_fixtures import API_RS256, OIDCServer, scripted_login
+from tokenmgr.core.entries import now_utc
+from tokenmgr.core.vault import Vault
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(autouse=True)
+def _fresh_server(oidc_server: OIDCServer) -> None:
+    oidc_server.reset()
+
+
+def tm(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "tokenmgr", *args],
+        input="",
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+
+
+def vault_of(env: dict[str, str]) -> Vault:
+    return Vault(home=Path(env["TOKENMGR_HOME"]), env=env)
+
+
+def secret(env: dict[str, str], name: str, field: str) -> str | None:
+    return vault_of(env).store.get(name, field)
+
+
+def expire(env: dict[str, str], name: str) -> None:
+    """Make the stored access token look expired (the index's expires_at only)."""
+    vault = vault_of(env)
+    entry = vault.entry(name)
+    entry.issued_at = now_utc() - timedelta(hours=1)
+    entry.expires_at = now_utc() - timedelta(seconds=1)
+    vault.update_entry(entry)
+
+
+def refresh_at_server(server: OIDCServer, client: str, rt: str) -> requests.Response:
+    return requests.post(
+        server.token_endpoint,
+        data={"grant_type": "refresh_token", "refresh_token": rt, "client_id": client},
+        timeout=10,
+    )
+
+
+def test_get_refreshes_a_really_expiring_token(
+    oidc_server: OIDCServer, cli_env: dict[str, str]
+) -> None:
+    oidc_server.configure(short_ttl=3)
+    assert scripted_login(oidc_server, cli_env, "s", client="tokenmgr-short").returncode == 0
+    first = tm(cli_env, "get", "s")
+    assert first.returncode == 0
+    assert oidc_server.stats()["token_requests"].get("refresh_token") is None  # still fresh
+    entry = vault_of(cli_env).entry("s")
+    assert entry.expires_at is not None
+    # Leeway is min(60 s, lifetime / 4) = 0.75 s: wait until inside it.
+    time.sleep(max(0.0, (entry.expires_at - now_utc()).total_seconds() - 0.6))
+    second = tm(cli_env, "get", "s")
+    assert second.returncode == 0, second.stderr
+    assert second.stdout != first.stdout
+    assert second.stdout.strip() == secret(cli_env, "s", "access")
+    assert oidc_server.stats()["refresh_by_client"] == {"tokenmgr-short": 1}
+
+
+def test_no_refresh_hands_out_the_stored_token(
+    oidc_server: OIDCServer, cli_env: dict[str, str]
+) -> None:
+    assert scripted_login(oidc_server, cli_env, "w").returncode == 0
+    expire(cli_env, "w")
+    old = secret(cli_env, "w", "access")
+    r = tm(cli_env, "get", "w", "--no-refresh")
+    assert r.returncode == 0 and r.stdout.strip() == old
+    assert "refresh_token" not in oidc_server.stats()["token_requests"]
+
+
+def test_rotation_new_refresh_token_is_stored_and_the_old_one_is_dead(
+    oidc_server: OIDCServer, cli_env: dict[str, str]
+) -> None:
+    assert scripted_login(oidc_server, cli_env, "w").returncode == 0
+    rt1, at1 = secret(cli_env, "w", "refresh"), secret(cli_env, "w", "access")
+    r = tm(cli_env, "refresh", "w")
+    assert r.returncode == 0, r.stderr
+    rt2, at2 = secret(cli_env, "w", "refresh"), secret(cli_env, "w", "access")
+    assert rt1 and rt2 and rt2 != rt1 and at2 != at1
+    # Reusing the rotated-away refresh token is refused by the server.
+    reuse = refresh_at_server(oidc_server, "tokenmgr-native", rt1)
+    assert reuse.status_code == 400 and reuse.json()["error"] == "invalid_grant"
+
+
+def test_no_rotation_keeps_the_old_refresh_token(
+    oidc_server: OIDCServer, cli_env: dict[str, str]
+) -> None:
+    assert scripted_login(oidc_server, cli_env, "n", client="tokenmgr-norotate").returncode == 0
+    rt1, at1 = secret(cli_env, "n", "refresh"), secret(cli_env, "n", "access")
+    expire(cli_env, "n")
+    r = tm(cli_env, "get", "n")
+    assert r.returncode == 0, r.stderr
+    assert secret(cli_env, "n", "refresh") == rt1
+    assert r.stdout.strip() == secret(cli_env, "n", "access") != at1
+    assert oidc_server.stats()["refresh_by_client"] == {"tokenmgr-norotate": 1}
+
+
+def test_invalid_grant_marks_sign_in_needed_and_deletes_nothing(
+    oidc_server: OIDCServer, cli_env: dict[str, str]
+) -> None:
+    assert scripted_login(oidc_server, cli_env, "w").returncode == 0
+    rt1 = secret(cli_env, "w", "refresh")
+    assert tm(cli_env, "refresh", "w").returncode == 0
+    # Put the rotated-away refresh token back, as a stale copy would be.
+    assert rt1 is not None
+    vault_of(cli_env).store.set("w", "refresh", rt1)
+    r = tm(cli_env, "refresh", "w")
+    assert r.returncode == 5
+    assert "sign-in needed" in r.stderr
+    vault = vault_of(cli_env)
+    entry = vault.entry("w")
+    assert entry.state == "sign_in_needed"
+    assert set(entry.secrets) >= {"access", "refresh", "id"}
+    assert vault.store.get("w", "access") and vault.store.get("w", "refresh") == rt1
+    # `get` of the expired entry says so too, without asking the server again.
+    expire(cli_env, "w")
+    before = oidc_server.stats()["token_requests"]["refresh_token"]
+    g = tm(cli_env, "get", "w")
+    assert g.returncode == 5 and "sign-in needed" in g.stderr and g.stdout == ""
+    assert oidc_server.stats()["token_requests"]["refresh_token"] == before
+    # Signing in again clears the state.
+    assert scripted_login(oidc_server, cli_env, "w").returncode == 0
+    assert vault_of(cli_env).entry("w").state is None
+    assert tm(cli_env, "get", "w").returncode == 0
+
+
+def test_refresh_failing_with_500_keeps_everything(
+    oidc_server: OIDCServer, cli_env: dict[str, str]
+) -> None:
+    assert scripted_login(oidc_server, cli_env, "w").returncode == 0
+    rt, at = secret(cli_env, "w", "refresh"), secret(cli_env, "w", "access")
+    oidc_server.fault("token", "500", grant_type="refresh_token")
+    r = tm(cli_env, "refresh", "w")
+    assert r.returncode == 5 and "HTTP 500" in r.stderr
+    assert secret(cli_env, "w", "refresh") == rt and secret(cli_env, "w", "access") == at
+    assert vault_of(cli_env).entry("w").state is None
+
+
+def test_eight_processes_get_an_expired_entry_one_refresh_reaches_the_server(
+    oidc_server: OIDCServer, cli_env: dict[str, str]
+) -> None:
+    oidc_server.configure(short_ttl=2)
+    assert scripted_login(oidc_server, cli_env, "s", client="tokenmgr-short").returncode == 0
+    old = secret(cli_env, "s", "access")
+    entry = vault_of(cli_env).entry("s")
+    assert entry.expires_at is not None
+    time.sleep(max(0.0, (entry.expires_at - now_utc()).total_seconds() + 0.1))
+    oidc_server.configure(short_ttl=120)  # the refreshed token lives long enough for all 8
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "tokenmgr", "get", "s", "--format", "header"],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=cli_env,
+        )
+        for _ in range(8)
+    ]
+    outs: list[tuple[int, str, str]] = []
+    for p in procs:
+        out, err = p.communicate(timeout=120)
+        outs.append((p.returncode, out, err))
+    assert [rc for rc, _, _ in outs] == [0] * 8, [err for _, _, err in outs]
+    new = secret(cli_env, "s", "access")
+    assert new != old
+    assert {out for _, out, _ in outs} == {f"Authorization: Bearer {new}\n"}
+    assert oidc_server.stats()["refresh_by_client"] == {"tokenmgr-short": 1}
+    # The one refreshed token is accepted by the server.
+    intro = requests.get(oidc_server.issuer + "/me", headers={"Authorization": f"Bearer {new}"})
+    assert intro.status_code == 200
+
+
+def test_refresh_of_a_static_entry_is_a_usage_error(cli_env: dict[str, str]) -> None:
+    add = subprocess.run(
+        [sys.executable, "-m", "tokenmgr", "add", "st"],
+        input="static-token-value\n",
+        capture_output=True,
+        text=True,
+        env=cli_env,
+        timeout=60,
+    )
+    assert add.returncode == 0, add.stderr
+    r = tm(cli_env, "refresh", "st")
+    assert r.returncode == 2 and "static token" in r.stderr
+
+
+# ------------------------------------------------------------------- revoke
+
+
+def test_rm_revoke_revokes_the_refresh_token_first(
+    oidc_server: OIDCServer, cli_env: dict[str, str]
+) -> None:
+    assert scripted_login(oidc_server, cli_env, "w").returncode == 0
+    rt = secret(cli_env, "w", "refresh")
+    assert rt is not None
+    r = tm(cli_env, "rm", "w", "--revoke")
+    assert r.returncode == 0, r.stderr
+    assert "revoked the refresh token" in r.stderr
+    stats = oidc_server.stats()
+    assert stats["revocation_hints"] == ["refresh_token", "access_token"]
+    assert refresh_at_server(oidc_server, "tokenmgr-native", rt).json()["error"] == "invalid_grant"
+    assert tm(cli_env, "get", "w").returncode == 3
+
+
+def test_rm_revoke_of_a_jwt_access_token_is_not_an_error(
+    oidc_server: OIDCServer, cli_env: dict[str, str]
+) -> None:
+    assert scripted_login(oidc_server, cli_env, "api", "--resource", API_RS256).returncode == 0
+    assert (
+        secret(
+            cli_env,
+            "api",
+            "access",
+        ).count(".")
+        == 2
+    )  # type: ignore[union-attr]
+    r = tm(cli_env, "rm", "api", "--revoke")
+    assert r.returncode == 0, r.stderr
+    assert "unsupported_token_type" in r.stderr
+    assert tm(cli_env, "list", "--json").stdout.strip() == "[]"
+
+
+def test_rm_revoke_network_failure_still_removes_locally(
+    oidc_server: OIDCServer, cli_env: dict[str, str]
+) -> None:
+    assert scripted_login(oidc_server, cli_env, "w").returncode == 0
+    oidc_server.fault("revocation", "drop")
+    r = tm(cli_env, "rm", "w", "--revoke")
+    assert r.returncode == 5
+    assert "removed 'w' here, but revoking it at the provider failed" in r.stderr
+    assert tm(cli_env, "list", "--json").stdout.strip() == "[]"
+    assert secret(cli_env, "w", "refresh") is None
+
+
+# ------------------------------------------------------ ordering, in process
+
+
+def test_rotated_refresh_token_is_written_before_the_access_token(
+    oidc_server: OIDCServer, tmp_path: Path
+) -> None:
+    """In process, with a store that records the order of writes (real server)."""
+    import keyring.backend
+
+    from tokenmgr.core.oauth.refresh import refresh_now
+    from tokenmgr.core.oauth.signin import SignInRequest, sign_in
+    from tokenmgr.core.secrets import KeyringStore
+
+    class Memory(keyring.backend.KeyringBackend):
+        priority = 1  # type: ignore[assignment]
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.data: dict[tuple[str, str], str] = {}
+            self.writes: list[str] = []
+
+        def get_password(self, service: str, username: str) -> str | None:
+            return self.data.get((service, username))
+
+        def set_password(self, service: str, username: str, password: str) -> None:
+            self.writes.append(username)
+            self.data[(service, username)] = password
+
+        def delete_password(self, service: str, username: str) -> None:
+            self.data.pop((service, username), None)
+
+    backend = Memory()
+    vault = Vault(home=tmp_path, store=KeyringStore(backend=backend), env={})
+
+    def browser(url: str, redirect_uri: str) -> None:
+        def go() -> None:
+            redirect = oidc_server.browse(url)
+            assert redirect is not None
+            requests.get(redirect, timeout=10)
+
+        import threading
+
+        threading.Thread(target=go, daemon=True).start()
+
+    req = SignInRequest(name="w", client_id="tokenmgr-native", issuer=oidc_server.issuer)
+    sign_in(vault, req, open_url=browser, announce=lambda d: None)
+    rt1 = vault.store.get("w", "refresh")
+    backend.writes.clear()
+    _, token = refresh_now(vault, "w")
+    fields = [_field(u) for u in backend.writes]
+    assert "refresh" in fields and "access" in fields
+    assert fields.index("refresh") < fields.index("access")
+    assert vault.store.get("w", "refresh") != rt1
+    assert token == vault.store.get("w", "access")
+
+
+def _field(username: Any) -> str:
+    text = urllib.parse.unquote(str(username))
+    for f in ("client_secret", "refresh", "access", "id"):
+        if text.endswith(f) or f"/{f}" in text or f":{f}" in text:
+            return f
+    return text
