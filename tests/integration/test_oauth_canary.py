@@ -1,0 +1,174 @@
+"""Canary: every OAuth flow at DEBUG, then grep all output and every file under
+TOKENMGR_HOME for any token, code, verifier or secret that passed through."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import urllib.parse
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests.integration.oidc_fixtures import (
+    API_RS256,
+    CC_SECRET,
+    SIGN_IN_PREFIX,
+    CliProcess,
+    OIDCServer,
+)
+from tokenmgr.core.entries import now_utc
+from tokenmgr.core.vault import Vault
+
+pytestmark = pytest.mark.integration
+
+# A secret-bearing parameter must only ever be followed by the mask.
+UNMASKED = re.compile(
+    r"(code_verifier|device_code|refresh_token|access_token|id_token|client_secret|[?&]code)"
+    r"['\"]?\s*[=:]\s*['\"]?(?!\*\*\*)[A-Za-z0-9_\-.~%+/]{8,}"
+)
+
+
+def test_no_secret_in_any_output_or_file_at_debug(
+    oidc_server: OIDCServer, cli_env: dict[str, str]
+) -> None:
+    oidc_server.reset()
+    env = cli_env
+    home = Path(env["TOKENMGR_HOME"])
+    outputs: list[str] = []
+    secrets: set[str] = {CC_SECRET}
+    vault = Vault(home=home, env=env)
+
+    def run(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+        r = subprocess.run(
+            [sys.executable, "-m", "tokenmgr", "--debug", *args],
+            input=stdin,
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=60,
+        )
+        outputs.append(r.stdout + r.stderr)
+        return r
+
+    def harvest() -> None:
+        for e in vault.list_entries():
+            for f in e.secrets:
+                v = vault.store.get(e.name, f)
+                if v:
+                    secrets.add(v)
+
+    # 1. code flow (with a resource: JWT access token)
+    p = CliProcess(
+        [
+            "--debug",
+            "login",
+            "web",
+            "--issuer",
+            oidc_server.issuer,
+            "--client-id",
+            "tokenmgr-native",
+            "--browser",
+            "none",
+            "--resource",
+            API_RS256,
+        ],
+        env,
+    )
+    try:
+        url = p.wait_for_line(SIGN_IN_PREFIX)
+        redirect = oidc_server.browse(url)
+        assert redirect is not None
+        code = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(redirect).query))["code"]
+        secrets.add(code)
+        assert requests.get(redirect, timeout=10).status_code == 200
+        r = p.finish()
+    finally:
+        p.kill()
+    outputs.append(r.stdout + r.stderr)
+    assert r.returncode == 0, r.stderr
+    harvest()
+    assert "DEBUG" in r.stderr and "POST" in r.stderr  # debug logging really ran
+
+    # 2. refresh explicitly, and through `get` of an expired entry
+    assert run("refresh", "web").returncode == 0
+    harvest()
+    entry = vault.entry("web")
+    entry.issued_at = now_utc() - timedelta(hours=1)
+    entry.expires_at = now_utc() - timedelta(seconds=1)
+    vault.update_entry(entry)
+    g = run("get", "web", "--format", "header")
+    assert g.returncode == 0
+    harvest()
+    # stdout is where the token belongs: leave that one line out of the grep.
+    outputs[-1] = g.stderr
+
+    # 3. device flow
+    p = CliProcess(
+        [
+            "--debug",
+            "login",
+            "tv",
+            "--issuer",
+            oidc_server.issuer,
+            "--client-id",
+            "tokenmgr-device",
+            "--flow",
+            "device",
+        ],
+        env,
+    )
+    try:
+        vurl = p.wait_for_line("Verification URL: ")
+        ucode = p.wait_for_line("User code: ")
+        oidc_server.approve_device(vurl, user_code=ucode)
+        r = p.finish()
+    finally:
+        p.kill()
+    outputs.append(r.stdout + r.stderr)
+    assert r.returncode == 0, r.stderr
+    harvest()
+    assert run("refresh", "tv").returncode == 0
+    harvest()
+
+    # 4. client credentials (secret on stdin), refresh
+    r = run(
+        "login",
+        "svc",
+        "--issuer",
+        oidc_server.issuer,
+        "--client-id",
+        "tokenmgr-cc",
+        "--flow",
+        "client-credentials",
+        "--client-secret-stdin",
+        stdin=CC_SECRET + "\n",
+    )
+    assert r.returncode == 0, r.stderr
+    assert run("refresh", "svc").returncode == 0
+    harvest()
+
+    # 5. failures print server answers too: invalid_grant and a wrong secret
+    oidc_server.fault("token", "error", grant_type="refresh_token", error="invalid_grant")
+    assert run("refresh", "tv").returncode == 5
+    harvest()
+
+    # 6. revoke everything
+    for name in ("web", "tv", "svc"):
+        assert run("rm", name, "--revoke").returncode == 0
+
+    secrets = {s for s in secrets if len(s) >= 8}
+    assert len(secrets) >= 10  # codes, access/refresh/ID tokens (old and rotated), secret
+    text = "\n".join(outputs)
+    for s in secrets:
+        assert s not in text, "a secret leaked into the output"
+    assert not UNMASKED.search(text), UNMASKED.search(text)
+    assert "code_verifier=***" in text  # the verifier was sent, and masked in the log
+    for f in home.rglob("*"):
+        if f.is_file():
+            data = f.read_bytes()
+            for s in secrets:
+                assert s.encode() not in data, f"a secret is in {f}"
