@@ -1,0 +1,220 @@
+"""`tokenmgr decode --verify` against the REAL oidc-provider (tests/oidc-server).
+
+Real ID tokens (RS256 and ES256) and real JWT access tokens (RS256 and ES256, via
+resource indicators) are verified against the provider's published JWKS, found
+through its discovery document, by running the `tokenmgr` CLI as a subprocess.
+Forgeries built from those real tokens must fail.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import subprocess
+import sys
+from typing import Any
+
+import pytest
+import requests
+from cryptography.hazmat.primitives import serialization
+
+from tests.integration.oidc_fixtures import API_ES256, API_RS256, OIDCServer
+from tests.unit.jwt_helpers import Keys, KeyServer, b64u, b64u_json, sign
+
+
+def decode(*args: str, stdin: str | None = None) -> tuple[int, dict[str, Any], str]:
+    """Run `tokenmgr decode --json ARGS`; the token goes on stdin when given."""
+    cmd = [sys.executable, "-m", "tokenmgr", "decode", "--json", *args]
+    if stdin is not None:
+        cmd.append("-")
+    p = subprocess.run(cmd, input=stdin, capture_output=True, text=True, timeout=60)
+    assert "Traceback" not in p.stderr, p.stderr
+    return p.returncode, json.loads(p.stdout), p.stderr
+
+
+def header(token: str) -> dict[str, Any]:
+    seg = token.split(".")[0]
+    return dict(json.loads(base64.urlsafe_b64decode(seg + "=" * (-len(seg) % 4))))
+
+
+def claims(token: str) -> dict[str, Any]:
+    seg = token.split(".")[1]
+    return dict(json.loads(base64.urlsafe_b64decode(seg + "=" * (-len(seg) % 4))))
+
+
+@pytest.fixture(scope="module")
+def tokens(oidc_server: OIDCServer) -> dict[str, str]:
+    native = oidc_server.get_tokens(client="tokenmgr-native", scope="openid email")
+    es = oidc_server.get_tokens(client="tokenmgr-es256", scope="openid")
+    return {
+        "id_rs256": native["id_token"],
+        "id_es256": es["id_token"],
+        "opaque_at": native["access_token"],
+        "at_rs256": oidc_server.get_tokens(client="tokenmgr-cc", resource=API_RS256)[
+            "access_token"
+        ],
+        "at_es256": oidc_server.get_tokens(client="tokenmgr-cc", resource=API_ES256)[
+            "access_token"
+        ],
+    }
+
+
+@pytest.mark.parametrize(
+    ("name", "alg"),
+    [("id_rs256", "RS256"), ("id_es256", "ES256"), ("at_rs256", "RS256"), ("at_es256", "ES256")],
+)
+def test_real_tokens_verify_with_the_issuers_keys(
+    oidc_server: OIDCServer, tokens: dict[str, str], name: str, alg: str
+) -> None:
+    token = tokens[name]
+    assert header(token)["alg"] == alg
+    status, doc, err = decode("--verify", "--issuer", oidc_server.issuer, stdin=token)
+    assert status == 0, err
+    assert doc["kind"] == "jws"
+    assert doc["signature"] == "verified"
+    assert doc["status"] in ("valid", "expiring")
+    v = doc["verification"]
+    assert v["alg"] == alg
+    assert v["kid"] == header(token).get("kid")
+    assert v["key_source"] == "issuer"
+    assert v["issuer"] == oidc_server.issuer
+    assert v["jwks_uri"] == oidc_server.jwks_uri
+    assert v["stale"] is False
+    assert doc["claims"] == claims(token)
+
+
+@pytest.mark.parametrize("name", ["id_rs256", "at_es256"])
+def test_real_tokens_verify_via_their_own_iss(
+    oidc_server: OIDCServer, tokens: dict[str, str], name: str
+) -> None:
+    """No --issuer: the token's iss (http on 127.0.0.1) leads to discovery → jwks_uri."""
+    status, doc, err = decode("--verify", stdin=tokens[name])
+    assert status == 0, err
+    assert doc["signature"] == "verified"
+    assert doc["verification"]["key_source"] == "token_iss"
+    assert doc["verification"]["jwks_uri"] == oidc_server.jwks_uri
+
+
+def test_human_output_of_a_real_id_token(oidc_server: OIDCServer, tokens: dict[str, str]) -> None:
+    p = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "tokenmgr",
+            "decode",
+            "--verify",
+            "--issuer",
+            oidc_server.issuer,
+            tokens["id_es256"],
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert p.returncode == 0, p.stderr
+    assert "Signature:  verified (ES256" in p.stdout
+    assert oidc_server.jwks_uri in p.stdout
+    assert "expires in" in p.stdout
+
+
+def test_audience(oidc_server: OIDCServer, tokens: dict[str, str]) -> None:
+    at = tokens["at_rs256"]
+    assert decode("--issuer", oidc_server.issuer, "--audience", API_RS256, stdin=at)[0] == 0
+    status, doc, err = decode("--issuer", oidc_server.issuer, "--audience", API_ES256, stdin=at)
+    assert status == 6 and doc["signature"] == "invalid"
+    assert "audience" in err
+    id_aud = claims(tokens["id_es256"])["aud"]
+    assert decode("--audience", id_aud, stdin=tokens["id_es256"])[0] == 0
+
+
+@pytest.mark.parametrize("name", ["id_rs256", "at_es256"])
+def test_tampered_real_tokens_are_invalid(
+    oidc_server: OIDCServer, tokens: dict[str, str], name: str
+) -> None:
+    h, _, s = tokens[name].split(".")
+    forged = f"{h}.{b64u_json({**claims(tokens[name]), 'sub': 'admin'})}.{s}"
+    status, doc, _ = decode("--verify", "--issuer", oidc_server.issuer, stdin=forged)
+    assert status == 6
+    assert doc["signature"] == "invalid"
+
+
+def _provider_rsa_pem(oidc_server: OIDCServer, kid: str) -> bytes:
+    from jwt.algorithms import RSAAlgorithm
+
+    jwks = requests.get(oidc_server.jwks_uri, timeout=10).json()
+    jwk = next(k for k in jwks["keys"] if k.get("kid") == kid)
+    pub = RSAAlgorithm.from_jwk(jwk)
+    return pub.public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+
+
+def test_hs256_signed_with_the_providers_public_key_is_invalid(
+    oidc_server: OIDCServer, tokens: dict[str, str]
+) -> None:
+    real = tokens["id_rs256"]
+    kid = header(real)["kid"]
+    pem = _provider_rsa_pem(oidc_server, kid)
+    forged_header = {"alg": "HS256", "kid": kid, "typ": "JWT"}
+    signing_input = f"{b64u_json(forged_header)}.{real.split('.')[1]}"
+    mac = hmac.new(pem, signing_input.encode(), hashlib.sha256).digest()
+    forged = f"{signing_input}.{b64u(mac)}"
+    for args in (("--verify", "--issuer", oidc_server.issuer), ("--verify",)):
+        status, doc, err = decode(*args, stdin=forged)
+        assert status == 6, err
+        assert doc["signature"] == "invalid"
+
+
+def test_alg_none_with_real_claims_is_invalid(
+    oidc_server: OIDCServer, tokens: dict[str, str]
+) -> None:
+    forged = f"{b64u_json({'alg': 'none'})}.{tokens['at_rs256'].split('.')[1]}."
+    status, doc, _ = decode("--verify", "--issuer", oidc_server.issuer, stdin=forged)
+    assert status == 6 and doc["signature"] == "invalid"
+
+
+def test_jku_to_a_local_server_gets_no_request(
+    oidc_server: OIDCServer, tokens: dict[str, str]
+) -> None:
+    attacker = Keys.generate()
+    with KeyServer() as evil:
+        evil.set_json("/jwks", attacker.jwks())
+        forged = sign(
+            claims(tokens["id_rs256"]),
+            attacker.rsa,
+            "RS256",
+            header(tokens["id_rs256"])["kid"],
+            jku=evil.jwks_uri,
+            x5u=evil.base + "/x5u.pem",
+        )
+        for args in (("--verify", "--issuer", oidc_server.issuer), ("--verify",)):
+            status, doc, _ = decode(*args, stdin=forged)
+            assert status == 6
+            assert doc["signature"] == "invalid"
+        assert evil.requests == []
+
+
+def test_wrong_issuer_is_refused_by_discovery(
+    oidc_server: OIDCServer, tokens: dict[str, str]
+) -> None:
+    status, doc, err = decode(
+        "--verify", "--issuer", oidc_server.issuer + "/", stdin=tokens["id_rs256"]
+    )
+    assert status == 5
+    assert doc["signature"] == "unverifiable"
+    assert "mismatch" in err
+
+
+def test_opaque_access_token(oidc_server: OIDCServer, tokens: dict[str, str]) -> None:
+    status, doc, _ = decode(stdin=tokens["opaque_at"])
+    assert status == 0 and doc["kind"] == "opaque"
+    status, doc, _ = decode("--verify", "--issuer", oidc_server.issuer, stdin=tokens["opaque_at"])
+    assert status == 6 and doc["signature"] == "unverifiable"
+
+
+def test_explicit_jwks_url(oidc_server: OIDCServer, tokens: dict[str, str]) -> None:
+    status, doc, err = decode("--jwks", oidc_server.jwks_uri, stdin=tokens["at_es256"])
+    assert status == 0, err
+    assert doc["verification"]["key_source"] == "jwks_url"
