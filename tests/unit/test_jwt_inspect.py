@@ -324,6 +324,22 @@ def test_terminal_control_characters_in_claims_are_escaped_in_text() -> None:
     assert "\\u001b[2J" in text
 
 
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        ("alice", "alice"),
+        ("42", '"42"'),
+        (42, "42"),
+        ("true", '"true"'),
+        ("", '""'),
+        (" x", '" x"'),
+    ],
+)
+def test_text_output_keeps_strings_and_numbers_apart(value: Any, shown: str) -> None:
+    text = render_text(inspect(raw_token({"alg": "ES256"}, {"v": value}), now=NOW))
+    assert f"  v  {shown}\n" in text
+
+
 def test_alg_none_decodes_with_a_warning() -> None:
     tok = b64u_json({"alg": "none"}) + "." + b64u_json({"sub": "x"}) + "."
     r = inspect(tok, now=NOW)

@@ -696,9 +696,22 @@ def _when(name: str, at: datetime, now: datetime) -> str:
 def _show(value: Any) -> str:
     """A claim value for a terminal: strings bare unless they hold control characters."""
     if isinstance(value, str):
-        return value if value.isprintable() else json.dumps(value)
+        if value.isprintable() and value == value.strip() and not _looks_like_json(value):
+            return value
+        return json.dumps(value)
     shown = json.dumps(value, ensure_ascii=False)
     return shown if shown.isprintable() else json.dumps(value)
+
+
+def _looks_like_json(s: str) -> bool:
+    """'42', 'true', 'null', '' would read as another JSON type if shown bare."""
+    if s == "":
+        return True
+    try:
+        json.loads(s)
+    except (ValueError, RecursionError):
+        return False
+    return True
 
 
 def _table(rows: list[tuple[str, str]], indent: str = "  ") -> list[str]:
@@ -710,6 +723,11 @@ _NO_SIGNATURE = {
     KIND_MALFORMED: "invalid (the token does not decode)",
     KIND_JWE: "unverifiable (an encrypted token: no signature to check)",
     KIND_OPAQUE: "unverifiable (not a signed token)",
+}
+_SOURCES = {
+    "jwks_url": "the JWKS URL given",
+    "issuer": "the given issuer's discovery document",
+    "token_iss": "the discovery document of the token's iss",
 }
 _VERDICTS = {
     SIG_UNVERIFIED: "unverified (decoded only; --verify checks it against the issuer's keys)",
@@ -754,9 +772,8 @@ def render_text(report: TokenReport) -> str:
     verdict = _VERDICTS.get(report.signature, report.signature)
     v = report.verification or {}
     if report.signature == SIG_VERIFIED:
-        src = v.get("jwks_uri")
-        verdict += f" ({v.get('alg')}, kid {v.get('kid')!r}, key from {src}"
-        verdict += f" via {v.get('key_source')})"
+        verdict += f" ({v.get('alg')}, kid {v.get('kid')!r}; key from {v.get('jwks_uri')}"
+        verdict += f", {_SOURCES.get(str(v.get('key_source')), v.get('key_source'))})"
         if v.get("stale"):
             verdict += " — with STALE keys: the last refresh failed"
     elif v.get("reason") and report.signature != SIG_UNVERIFIED:
