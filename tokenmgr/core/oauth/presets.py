@@ -130,6 +130,15 @@ PRESETS: dict[str, dict[str, Any]] = {
 }
 
 _FIELD = re.compile(r"(?<!\{)\{([a-z_]+)\}(?!\})")
+# Fields whose text may hold placeholders (quirks are prose and may show braces).
+_TEMPLATED = (
+    "issuer",
+    "authorize_url",
+    "token_url",
+    "device_url",
+    "revocation_url",
+    "accepted_issuers",
+)
 
 
 @dataclass
@@ -156,7 +165,8 @@ def placeholders(name: str) -> list[str]:
     """The placeholder names a preset needs (without `client_id`, filled automatically)."""
     data = _data(name)
     found: list[str] = []
-    for v in data.values():
+    for key in _TEMPLATED:
+        v = data.get(key)
         for text in v if isinstance(v, list) else [v]:
             if isinstance(text, str):
                 for m in _FIELD.finditer(text):
@@ -191,6 +201,10 @@ def resolve(name: str, values: dict[str, str], client_id: str) -> tuple[Preset, 
             return [fill(t) for t in text]
         return text
 
-    kwargs = {k: fill(v) for k, v in data.items() if k in Preset.__dataclass_fields__}
+    kwargs = {
+        k: fill(v) if k in _TEMPLATED else v
+        for k, v in data.items()
+        if k in Preset.__dataclass_fields__
+    }
     rest = {k: v for k, v in values.items() if k not in needed}
     return Preset(name=name.lower(), **kwargs), rest
