@@ -198,6 +198,15 @@ def test_bearer_prefix_and_whitespace_are_accepted() -> None:
         assert r.kind == "jws" and r.claims == RFC_CLAIMS
 
 
+def test_a_jwt_wrapped_over_lines_is_joined_with_a_warning() -> None:
+    wrapped = "\n".join(RFC7515_A2[i : i + 64] for i in range(0, len(RFC7515_A2), 64))
+    r = inspect(wrapped + "\n", now=NOW)
+    assert r.kind == "jws" and r.claims == RFC_CLAIMS
+    assert r.token == RFC7515_A2
+    assert any("line breaks" in w for w in r.warnings)
+    assert inspect("eyJ a b ü", now=NOW).kind == "malformed"
+
+
 JWE = ".".join(
     [
         b64u_json({"alg": "RSA-OAEP", "enc": "A256GCM", "kid": "k1"}),
@@ -524,6 +533,20 @@ def test_key_alg_member_pins_the_algorithm(keys: Keys) -> None:
         tok = sign(claims_for(server), keys.rsa, "RS256", "rsa")
         r = verify(tok, issuer=server.issuer, cache=JWKSCache(), now=NOW)
     assert r.signature == "invalid" and "RS512" in r.verification["reason"]
+
+
+@pytest.mark.filterwarnings("ignore:The RSA key is 1024 bits")
+def test_short_rsa_keys_are_refused() -> None:
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from jwt.algorithms import RSAAlgorithm
+
+    weak = rsa.generate_private_key(public_exponent=65537, key_size=1024)
+    jwk = RSAAlgorithm.to_jwk(weak.public_key(), as_dict=True)
+    with KeyServer() as server:
+        server.set_json("/jwks", {"keys": [{**jwk, "kid": "weak"}]})
+        tok = sign({"sub": "x"}, weak, "RS256", "weak")
+        r = verify(tok, jwks_url=server.jwks_uri, cache=JWKSCache(), now=NOW)
+    assert r.signature == "invalid" and "2048" in r.verification["reason"]
 
 
 @pytest.mark.parametrize("alg", ["HS512", "RS1", "ES256K", "none ", "", "ES521"])

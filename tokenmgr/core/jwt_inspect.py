@@ -61,6 +61,7 @@ RSA_ALGS = frozenset({"RS256", "RS384", "RS512", "PS256", "PS384", "PS512"})
 EC_ALG_CURVES = {"ES256": "P-256", "ES384": "P-384", "ES512": "P-521"}
 OKP_ALGS = frozenset({"EdDSA"})
 OKP_CURVES = frozenset({"Ed25519", "Ed448"})
+MIN_RSA_BITS = 2048
 ALLOWED_ALGS = RSA_ALGS | frozenset(EC_ALG_CURVES) | OKP_ALGS
 IGNORED_KEY_HEADERS = ("jku", "x5u", "jwk", "x5c")
 # Claims kept in the index's cached report (non-secret, useful to show and sort).
@@ -242,7 +243,11 @@ def _numeric_date(claims: Mapping[str, Any], name: str) -> datetime | None:
         raise _Malformed(f"the {name} claim {_short(str(v), 30)} is out of range") from None
 
 
-def _normalise(text: str | bytes) -> str:
+_JWT_CHARS_RE = re.compile(r"[A-Za-z0-9_.-]+")
+
+
+def _normalise(text: str | bytes) -> tuple[str, list[str]]:
+    """The token without surrounding space and `Bearer `; notes on what was changed."""
     if isinstance(text, bytes | bytearray | memoryview):
         raw = bytes(text)
         if len(raw) > MAX_INPUT:
@@ -256,6 +261,13 @@ def _normalise(text: str | bytes) -> str:
     s = _PREFIX_RE.sub("", text.strip(), count=1).strip()
     if not s:
         raise _Malformed("the input is empty")
+    notes: list[str] = []
+    if s.startswith("eyJ") and any(c.isspace() for c in s):
+        # A JWT wrapped over several lines (mail, logs, RFC text): JWTs hold no spaces.
+        joined = "".join(s.split())
+        if _JWT_CHARS_RE.fullmatch(joined):
+            s = joined
+            notes.append("line breaks or spaces inside the token were removed")
     for i, c in enumerate(s):
         if not ("!" <= c <= "~"):
             what = (
@@ -264,7 +276,7 @@ def _normalise(text: str | bytes) -> str:
                 else ("a control character" if c < " " or c == "\x7f" else "non-ASCII text")
             )
             raise _Malformed(f"not a token: it holds {what} at position {i}")
-    return s
+    return s, notes
 
 
 def _looks_like_jwt(s: str) -> bool:
@@ -348,7 +360,7 @@ def inspect(
     """Decode WITHOUT verifying; never raises on bad input."""
     now = now or datetime.now(UTC)
     try:
-        s = _normalise(text)
+        s, notes = _normalise(text)
     except _Malformed as e:
         return TokenReport(
             kind=KIND_MALFORMED,
@@ -357,6 +369,13 @@ def inspect(
             leeway=leeway,
             checked_at=now,
         )
+    report = _inspect(s, now, leeway)
+    if notes:
+        report.warnings = tuple(notes) + report.warnings
+    return report
+
+
+def _inspect(s: str, now: datetime, leeway: int) -> TokenReport:
     if not _looks_like_jwt(s):
         return TokenReport(
             kind=KIND_OPAQUE,
@@ -465,7 +484,12 @@ def _key_matches(key: Mapping[str, Any], alg: str) -> str | None:
     if "alg" in key and key["alg"] != alg:
         return f"the key is for {key['alg']}, the token says {alg}"
     if kty == "RSA":
-        return None if alg in RSA_ALGS else f"an RSA key cannot verify {alg}"
+        if alg not in RSA_ALGS:
+            return f"an RSA key cannot verify {alg}"
+        bits = _rsa_bits(key.get("n"))
+        if bits < MIN_RSA_BITS:
+            return f"the RSA key has {bits} bits; at least {MIN_RSA_BITS} (RFC 7518 §3.3)"
+        return None
     if kty == "EC":
         want = EC_ALG_CURVES.get(alg)
         if want is None:
@@ -476,6 +500,13 @@ def _key_matches(key: Mapping[str, Any], alg: str) -> str | None:
             return f"an OKP key cannot verify {alg}"
         return None if key.get("crv") in OKP_CURVES else "unsupported OKP curve"
     return f"key type {kty!r} is not accepted"
+
+
+def _rsa_bits(n: Any) -> int:
+    try:
+        return int.from_bytes(_b64(n), "big").bit_length() if isinstance(n, str) else 0
+    except _Malformed:
+        return 0
 
 
 def _check_signature(token: str, alg: str, key: Mapping[str, Any]) -> bool:
