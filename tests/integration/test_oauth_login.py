@@ -398,3 +398,94 @@ def test_relogin_replaces_tokens_and_keeps_the_entry(
     second = tm(cli_env, "get", "w").stdout
     assert first != second and second.strip()
     assert [e["name"] for e in json.loads(tm(cli_env, "list", "--json").stdout)] == ["w"]
+
+
+FAKE_BROWSER = r'''
+"""Stands in for the system browser: hands the URL to a detached "person" and returns."""
+import os
+import subprocess
+import sys
+
+if sys.argv[1] == "--drive":
+    sys.path.insert(0, os.environ["TM_TEST_ROOT"])
+    import requests
+    from tests.integration.oidc_fixtures import OIDCServer
+
+    server = OIDCServer.__new__(OIDCServer)
+    server.base = os.environ["TM_TEST_BASE"]
+    redirect = server.browse(sys.argv[2])
+    requests.get(redirect, timeout=10)
+else:
+    subprocess.Popen(
+        [sys.executable, __file__, "--drive", sys.argv[1]],
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+'''
+
+
+def test_system_browser_mode_opens_the_default_browser(
+    oidc_server: OIDCServer, cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    script = tmp_path / "fake_browser.py"
+    script.write_text(FAKE_BROWSER)
+    env = dict(cli_env)
+    env["BROWSER"] = f"{sys.executable} {script} %s"
+    env["TM_TEST_BASE"] = oidc_server.base
+    env["TM_TEST_ROOT"] = str(Path(__file__).resolve().parents[2])
+    r = tm(
+        env,
+        "login",
+        "sys",
+        "--issuer",
+        oidc_server.issuer,
+        "--client-id",
+        "tokenmgr-native",
+        "--browser",
+        "system",
+        "--timeout",
+        "30",
+    )
+    assert r.returncode == 0, r.stderr
+    assert "Opened the sign-in page in your browser" in r.stderr
+    assert SIGN_IN_PREFIX not in r.stderr
+    assert oidc_server.stats()["token_requests"] == {"authorization_code": 1}
+
+
+def test_preset_generic_oidc(oidc_server: OIDCServer, cli_env: dict[str, str]) -> None:
+    r = scripted_login_preset(oidc_server, cli_env)
+    assert r.returncode == 0, r.stderr
+    entry = vault_of(cli_env).entry("p")
+    assert entry.oauth is not None and entry.oauth.preset == "oidc"
+    assert entry.oauth.issuer == oidc_server.issuer
+    assert entry.oauth.extra_params == {}  # the placeholder value was consumed, not sent
+    assert "issuer" not in oidc_server.stats()["last_auth_params"]
+
+
+def scripted_login_preset(
+    oidc_server: OIDCServer, env: dict[str, str]
+) -> subprocess.CompletedProcess[str]:
+    p = CliProcess(
+        [
+            "login",
+            "p",
+            "--preset",
+            "oidc",
+            "--param",
+            f"issuer={oidc_server.issuer}",
+            "--client-id",
+            "tokenmgr-native",
+            "--browser",
+            "none",
+        ],
+        env,
+    )
+    try:
+        url = p.wait_for_line(SIGN_IN_PREFIX)
+        redirect = oidc_server.browse(url)
+        assert redirect is not None
+        assert requests.get(redirect, timeout=10).status_code == 200
+        return p.finish()
+    finally:
+        p.kill()

@@ -52,14 +52,15 @@ function resetStats() {
 }
 resetStats();
 
-const RECORDED = new Set([
-  'grant_type', 'client_id', 'scope', 'resource', 'audience', 'redirect_uri',
-  'code_challenge_method', 'prompt', 'response_type',
+// Everything but the secret-bearing parameters is recorded for tests to inspect.
+const SECRET_PARAMS = new Set([
+  'code', 'code_verifier', 'refresh_token', 'device_code', 'client_secret', 'token',
+  'assertion', 'client_assertion', 'password',
 ]);
 function recordable(params) {
   const out = {};
   for (const [k, v] of Object.entries(params)) {
-    if (RECORDED.has(k) || k.startsWith('x_') || k.startsWith('tm_')) out[k] = v;
+    if (!SECRET_PARAMS.has(k)) out[k] = v;
   }
   return out;
 }
