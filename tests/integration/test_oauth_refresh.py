@@ -319,3 +319,27 @@ def _field(username: Any) -> str:
         if text.endswith(f) or f"/{f}" in text or f":{f}" in text:
             return f
     return text
+
+
+def test_network_failure_inside_the_leeway_hands_out_the_current_token(
+    oidc_server: OIDCServer, cli_env: dict[str, str]
+) -> None:
+    assert scripted_login(oidc_server, cli_env, "w").returncode == 0
+    vault = vault_of(cli_env)
+    entry = vault.entry("w")
+    entry.issued_at = now_utc() - timedelta(hours=1)
+    entry.expires_at = now_utc() + timedelta(seconds=30)  # due: under 60 s left
+    vault.update_entry(entry)
+    at, rt = secret(cli_env, "w", "access"), secret(cli_env, "w", "refresh")
+    oidc_server.fault("token", "drop", grant_type="refresh_token")
+    r = tm(cli_env, "get", "w")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == at
+    assert "could not refresh 'w'" in r.stderr
+    assert secret(cli_env, "w", "refresh") == rt
+    # Once it has expired, the same failure is exit 5.
+    expire(cli_env, "w")
+    oidc_server.fault("token", "drop", grant_type="refresh_token")
+    r = tm(cli_env, "get", "w")
+    assert r.returncode == 5 and r.stdout == ""
+    assert "could not reach" in r.stderr

@@ -242,3 +242,20 @@ def test_id_token_checks() -> None:
     check_id_token(
         _jwt(ok), issuers=["https://i", "accounts.google.com"], client_id="cid", nonce="n" * 43
     )
+
+
+def test_entra_tenant_placeholder_matches_one_guid_only() -> None:
+    from tokenmgr.core.oauth.flows import issuer_matches
+
+    allowed = ["https://login.microsoftonline.com/{tenantid}/v2.0"]
+    tid = "72f988bf-86f1-41af-91ab-2d7cd011db47"
+    assert issuer_matches(f"https://login.microsoftonline.com/{tid}/v2.0", allowed)
+    for bad in (
+        "https://login.microsoftonline.com/evil/v2.0",
+        f"https://login.microsoftonline.com/{tid}/x/v2.0",
+        f"https://evil.example/{tid}/v2.0",
+        None,
+    ):
+        assert not issuer_matches(bad, allowed)
+    assert issuer_matches("https://i", ["https://i"])
+    assert not issuer_matches("https://i/", ["https://i"])

@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import re
 import time
 import urllib.parse
 from collections.abc import Callable
@@ -232,6 +233,25 @@ def _jwt_claims(token: str) -> dict[str, Any]:
     return claims
 
 
+# Entra ID's multi-tenant metadata names its issuer with a literal `{tenantid}`.
+TENANT_PLACEHOLDER = "{tenantid}"
+_TENANT_ID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+
+
+def issuer_matches(iss: object, allowed: list[str]) -> bool:
+    """Exact match against `allowed`; `{tenantid}` in an entry matches one tenant GUID."""
+    if not isinstance(iss, str):
+        return False
+    for candidate in allowed:
+        if TENANT_PLACEHOLDER in candidate:
+            head, _, tail = candidate.partition(TENANT_PLACEHOLDER)
+            if re.fullmatch(re.escape(head) + _TENANT_ID + re.escape(tail), iss):
+                return True
+        elif pkce.same(iss, candidate):
+            return True
+    return False
+
+
 def check_id_token(
     id_token: str,
     *,
@@ -247,7 +267,7 @@ def check_id_token(
     exp are.
     """
     claims = _jwt_claims(id_token)
-    if issuers and claims.get("iss") not in issuers:
+    if issuers and not issuer_matches(claims.get("iss"), issuers):
         raise AuthError("the ID token was issued by another issuer: nothing was stored")
     aud = claims.get("aud")
     auds = aud if isinstance(aud, list) else [aud]

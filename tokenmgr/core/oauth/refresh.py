@@ -11,6 +11,8 @@
   used is ever replaced, so an old one never overwrites a newer one.
 - `invalid_grant` marks the entry "sign-in needed" and deletes nothing.
 - Client-credentials entries simply fetch a new token with the stored secret.
+- A network failure inside the leeway (the token has not expired yet) hands out
+  the current token with a warning; once it has expired, the failure is exit 5.
 
 `requests` is imported only when a refresh really goes to the network.
 """
@@ -20,8 +22,8 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from tokenmgr.core.entries import Entry, TokenSet, now_utc
-from tokenmgr.core.errors import SignInRequired, UsageError
+from tokenmgr.core.entries import Entry, TokenSet, format_time, now_utc
+from tokenmgr.core.errors import NetworkError, SignInRequired, UsageError
 from tokenmgr.core.index import file_lock
 from tokenmgr.core.redact import register_secret
 from tokenmgr.core.vault import Vault
@@ -61,7 +63,20 @@ def refresh_if_needed(vault: Vault, entry: Entry) -> str:
     """The `Vault.refresher` hook: the entry's access token, refreshed first if due."""
     if not needs_refresh(entry):
         return vault.get_secret(entry, "access")
-    return locked_refresh(vault, entry.name, force=False)[1]
+    try:
+        return locked_refresh(vault, entry.name, force=False)[1]
+    except NetworkError as e:
+        # Inside the leeway the current token still works: better late than nothing.
+        current = vault.entry(entry.name)
+        if current.expires_at is None or current.expires_at <= now_utc():
+            raise
+        log.warning(
+            "could not refresh %r (%s); handing out the current token, valid until %s",
+            entry.name,
+            e,
+            format_time(current.expires_at),
+        )
+        return vault.get_secret(current, "access")
 
 
 def refresh_now(vault: Vault, name: str) -> tuple[Entry, str]:

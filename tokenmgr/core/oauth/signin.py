@@ -111,7 +111,7 @@ def build_config(
     if preset is not None:
         cfg.token_endpoint_auth = preset.token_endpoint_auth if req.client_secret else ""
         cfg.revocation_style = preset.revocation_style
-        cfg.id_token_issuers = list(preset.id_token_issuers)
+        cfg.id_token_issuers = [*preset.id_token_issuers, *preset.accepted_issuers]
     meta = None
     if issuer:
         accepted = preset.accepted_issuers if preset else []
