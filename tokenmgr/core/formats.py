@@ -117,7 +117,9 @@ def render(
     env_var: str,
     expires_at: str | None,
     shell: str,
+    extra: dict[str, Any] | None = None,
 ) -> str:
+    """`extra` adds keys to the json rendering only (the documented five come first)."""
     if fmt == "raw":
         _no_newlines(token, "token")
         return token + "\n"
@@ -128,7 +130,7 @@ def render(
     if fmt == "dotenv":
         return render_dotenv(env_var, token)
     if fmt == "json":
-        return render_json(name, token, scheme, env_var, expires_at)
+        return render_json(name, token, scheme, env_var, expires_at, extra)
     raise UsageError(f"unknown format {fmt!r}: choose one of {', '.join(FORMATS)}")
 
 
