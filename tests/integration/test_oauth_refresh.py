@@ -65,15 +65,15 @@ def refresh_at_server(server: OIDCServer, client: str, rt: str) -> requests.Resp
 def test_get_refreshes_a_really_expiring_token(
     oidc_server: OIDCServer, cli_env: dict[str, str]
 ) -> None:
-    oidc_server.configure(short_ttl=3)
+    oidc_server.configure(short_ttl=5)
     assert scripted_login(oidc_server, cli_env, "s", client="tokenmgr-short").returncode == 0
     first = tm(cli_env, "get", "s")
     assert first.returncode == 0
     assert oidc_server.stats()["token_requests"].get("refresh_token") is None  # still fresh
     entry = vault_of(cli_env).entry("s")
     assert entry.expires_at is not None
-    # Leeway is min(60 s, lifetime / 4) = 0.75 s: wait until inside it.
-    time.sleep(max(0.0, (entry.expires_at - now_utc()).total_seconds() - 0.6))
+    # Leeway is min(60 s, lifetime / 4) = 1.25 s: wait until inside it.
+    time.sleep(max(0.0, (entry.expires_at - now_utc()).total_seconds() - 1.0))
     second = tm(cli_env, "get", "s")
     assert second.returncode == 0, second.stderr
     assert second.stdout != first.stdout
