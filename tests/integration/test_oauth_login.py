@@ -489,3 +489,29 @@ def scripted_login_preset(
         return p.finish()
     finally:
         p.kill()
+
+
+@pytest.mark.parametrize(
+    ("param", "value", "message"),
+    [
+        ("nonce", "tampered-nonce-value-0123456789", "nonce does not match"),
+        ("code_challenge", "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM", "invalid_grant"),
+    ],
+)
+def test_tampered_authorization_request_fails_and_stores_nothing(
+    oidc_server: OIDCServer, cli_env: dict[str, str], param: str, value: str, message: str
+) -> None:
+    """A nonce or PKCE challenge changed on the way: the ID token check (ours) or the
+    verifier check (the server's) refuses the sign-in."""
+    p, url = _start(oidc_server, cli_env)
+    try:
+        redirect = oidc_server.browse(_with(url, **{param: value}))
+        assert redirect is not None
+        assert requests.get(redirect, timeout=10).status_code == 200
+        r = p.finish()
+    finally:
+        p.kill()
+    assert r.returncode == 5
+    assert message in r.stderr
+    assert oidc_server.stats()["token_requests"] == {"authorization_code": 1}
+    assert nothing_stored(cli_env)
