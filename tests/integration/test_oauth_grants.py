@@ -321,3 +321,21 @@ def test_html_token_response_in_process_is_a_network_error(oidc_server: OIDCServ
     with pytest.raises(AuthError) as info:
         flows.client_credentials(Http(), cfg, CC_SECRET)
     assert info.value.exit_status == 5
+
+
+def test_device_flow_can_be_cancelled(oidc_server: OIDCServer) -> None:
+    import threading
+
+    from tokenmgr.core.oauth.loopback import SignInCancelled
+
+    cancel = threading.Event()
+    with pytest.raises(SignInCancelled):
+        flows.device_flow(
+            Http(),
+            _device_cfg(oidc_server),
+            client_secret=None,
+            announce=lambda _a: cancel.set(),
+            timeout=60,
+            cancel=cancel,
+        )
+    assert oidc_server.stats()["device_polls"] == 0

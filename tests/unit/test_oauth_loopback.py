@@ -106,3 +106,24 @@ def test_taken_port_is_a_usage_error() -> None:
         with pytest.raises(UsageError) as info:
             LoopbackListener(state=STATE, issuer=None, iss_required=False, port=port)
     assert f"port {port}" in str(info.value)
+
+
+def test_cancel_ends_the_wait() -> None:
+    from tokenmgr.core.oauth.loopback import SignInCancelled
+
+    cancel = threading.Event()
+    lst = LoopbackListener(state=STATE, issuer=None, iss_required=False)
+    out: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            lst.wait(30, cancel)
+        except AuthError as e:
+            out["error"] = e
+
+    t = threading.Thread(target=target, daemon=True)
+    t.start()
+    cancel.set()
+    t.join(10)
+    assert isinstance(out["error"], SignInCancelled)
+    assert out["error"].exit_status == 5

@@ -13,6 +13,7 @@ import base64
 import json
 import logging
 import re
+import threading
 import time
 import urllib.parse
 from collections.abc import Callable
@@ -25,7 +26,7 @@ from tokenmgr.core.errors import AuthError, NetworkError, UsageError
 from tokenmgr.core.oauth import pkce
 from tokenmgr.core.oauth.discovery import ServerMetadata
 from tokenmgr.core.oauth.http import Http, OAuthError, Response, describe, parse_body
-from tokenmgr.core.oauth.loopback import LoopbackListener
+from tokenmgr.core.oauth.loopback import LoopbackListener, SignInCancelled
 from tokenmgr.core.redact import register_secret
 
 log = logging.getLogger("tokenmgr.oauth.flows")
@@ -317,6 +318,7 @@ def code_flow(
     timeout: float,
     id_token_issuers: list[str] | None = None,
     auth_params: dict[str, str] | None = None,
+    cancel: threading.Event | None = None,
 ) -> TokenResponse:
     """Authorization code + PKCE S256 through the loopback listener."""
     if not cfg.authorize_url:
@@ -355,7 +357,7 @@ def code_flow(
         url = authorization_url(cfg.authorize_url, params)
         log.debug("code flow: listening on %s", listener.redirect_uri)
         open_url(url, listener.redirect_uri)
-        callback = listener.wait(timeout)
+        callback = listener.wait(timeout, cancel)
     data = {
         "grant_type": "authorization_code",
         "code": callback.code,
@@ -472,10 +474,21 @@ def device_flow(
     client_secret: str | None,
     announce: Callable[[DeviceAuthorization], None],
     timeout: float,
-    sleep: Callable[[float], None] = time.sleep,
+    sleep: Callable[[float], None] | None = None,
+    cancel: threading.Event | None = None,
 ) -> TokenResponse:
     auth = start_device(http, cfg, client_secret)
     announce(auth)
+    if sleep is None:
+        if cancel is None:
+            sleep = time.sleep
+        else:
+            event = cancel
+
+            def sleep(seconds: float) -> None:
+                if event.wait(seconds):
+                    raise SignInCancelled("the sign-in was cancelled: nothing was stored")
+
     return poll_device(http, cfg, auth, client_secret, timeout=timeout, sleep=sleep)
 
 

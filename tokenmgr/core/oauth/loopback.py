@@ -15,6 +15,7 @@ from __future__ import annotations
 import errno
 import html
 import logging
+import threading
 import time
 import urllib.parse
 from dataclasses import dataclass
@@ -39,6 +40,10 @@ _PAGE = """<!DOCTYPE html>
 
 class SignInTimeout(AuthError):
     """No valid redirect arrived in time (the person closed the browser?)."""
+
+
+class SignInCancelled(AuthError):
+    """The person (or the app) cancelled the sign-in."""
 
 
 @dataclass
@@ -173,18 +178,21 @@ class LoopbackListener:
         assert state is not None
         return Callback(code=code, state=state, iss=iss)
 
-    def wait(self, timeout: float) -> Callback:
-        """Serve requests until a valid callback arrives or `timeout` seconds pass."""
+    def wait(self, timeout: float, cancel: threading.Event | None = None) -> Callback:
+        """Serve requests until a valid callback arrives, `timeout` seconds pass, or
+        `cancel` is set (checked at least every 0.25 s; the GUI's Cancel button)."""
         deadline = time.monotonic() + timeout
         try:
             while True:
+                if cancel is not None and cancel.is_set():
+                    raise SignInCancelled("the sign-in was cancelled: nothing was stored")
                 left = deadline - time.monotonic()
                 if left <= 0:
                     raise SignInTimeout(
                         f"no sign-in completed within {timeout:g} s (was the browser closed?); "
                         "nothing was stored"
                     )
-                self.server.timeout = min(left, 1.0)
+                self.server.timeout = min(left, 0.25 if cancel is not None else 1.0)
                 self.server.outcome = None
                 try:
                     self.server.handle_request()

@@ -8,6 +8,7 @@ under the entry's refresh lock so a concurrent refresh cannot interleave.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -149,8 +150,16 @@ def sign_in(
     open_url: Callable[[str, str], None],
     announce: Callable[[DeviceAuthorization], None],
     http: Http | None = None,
+    cancel: threading.Event | None = None,
 ) -> Entry:
-    """Run the sign-in `req` describes and store the entry. Nothing is stored on failure."""
+    """Run the sign-in `req` describes and store the entry. Nothing is stored on failure.
+
+    `open_url(url, redirect_uri)` shows the authorization page (code flow);
+    `announce(device_authorization)` shows the user code (device flow); setting
+    `cancel` ends a waiting sign-in with `SignInCancelled`. The GUI passes its own
+    `open_url` (the embedded dialog) and registers it with
+    `flows.set_embedded_browser` so `browser="embedded"` is accepted.
+    """
     validate_name(req.name)
     register_secret(req.client_secret)
     if req.flow == "client-credentials" and not req.client_secret:
@@ -184,7 +193,12 @@ def sign_in(
         tokens = client_credentials(http, cfg, req.client_secret)
     elif req.flow == "device":
         tokens = device_flow(
-            http, cfg, client_secret=req.client_secret, announce=announce, timeout=req.timeout
+            http,
+            cfg,
+            client_secret=req.client_secret,
+            announce=announce,
+            timeout=req.timeout,
+            cancel=cancel,
         )
     else:
         tokens = code_flow(
@@ -196,6 +210,7 @@ def sign_in(
             timeout=req.timeout,
             id_token_issuers=cfg.id_token_issuers,
             auth_params=preset.auth_params if preset else None,
+            cancel=cancel,
         )
     service = (preset.service if preset else "") or _host(cfg.issuer or cfg.token_url or "")
     entry = Entry(
