@@ -259,3 +259,21 @@ def test_entra_tenant_placeholder_matches_one_guid_only() -> None:
         assert not issuer_matches(bad, allowed)
     assert issuer_matches("https://i", ["https://i"])
     assert not issuer_matches("https://i/", ["https://i"])
+
+
+def test_code_flow_refuses_a_server_without_s256() -> None:
+    from tokenmgr.core.oauth.flows import code_flow
+    from tokenmgr.core.oauth.http import Http
+
+    opened: list[str] = []
+    with pytest.raises(AuthError) as info:
+        code_flow(
+            Http(),
+            OAuthConfig(client_id="c", authorize_url="https://as/auth", token_url="https://as/t"),
+            meta=ServerMetadata(issuer="https://as", code_challenge_methods=["plain"]),
+            client_secret=None,
+            open_url=lambda url, _r: opened.append(url),
+            timeout=1,
+        )
+    assert "S256" in str(info.value)
+    assert opened == []

@@ -297,17 +297,6 @@ def authorization_url(base: str, params: dict[str, str]) -> str:
     return base + sep + urllib.parse.urlencode(params, quote_via=urllib.parse.quote)
 
 
-@dataclass
-class CodeFlowRequest:
-    """What one code-flow sign-in sends, kept for the checks after the redirect."""
-
-    url: str
-    redirect_uri: str
-    verifier: str
-    state: str
-    nonce: str | None
-
-
 def code_flow(
     http: Http,
     cfg: OAuthConfig,
@@ -326,7 +315,7 @@ def code_flow(
     if (
         meta is not None
         and meta.code_challenge_methods
-        and "S256" not in (meta.code_challenge_methods)
+        and "S256" not in meta.code_challenge_methods
     ):
         raise AuthError("the server does not offer PKCE S256, which tokenmgr requires")
     issuer = (meta.issuer if meta else None) or cfg.issuer
