@@ -310,6 +310,8 @@ def cmd_get(args: argparse.Namespace, env: Environment) -> int:
         env_var=entry.env_var,
         expires_at=format_time(entry.expires_at),
         shell=_shell(args, env),
+        # The cached, non-secret inspection report (claims summary, times, verdict).
+        extra={"report": entry.report},
     )
     env.stdout.write(text)
     return ExitStatus.OK

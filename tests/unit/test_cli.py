@@ -38,6 +38,8 @@ def test_add_get_every_format(cli: CliRunner) -> None:
     assert doc["name"] == "github" and doc["token"] == "ghp_abc123"
     assert doc["scheme"] == "Bearer" and doc["env_var"] == "GITHUB_TOKEN"
     assert doc["expires_at"] is None
+    assert list(doc)[:5] == ["name", "token", "scheme", "env_var", "expires_at"]
+    assert doc["report"]["kind"] == "opaque"
 
 
 def test_default_shell_follows_SHELL(cli: CliRunner) -> None:
