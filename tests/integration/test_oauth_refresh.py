@@ -343,3 +343,21 @@ def test_network_failure_inside_the_leeway_hands_out_the_current_token(
     r = tm(cli_env, "get", "w")
     assert r.returncode == 5 and r.stdout == ""
     assert "could not reach" in r.stderr
+
+
+def test_export_and_exec_refresh_too(oidc_server: OIDCServer, cli_env: dict[str, str]) -> None:
+    assert scripted_login(oidc_server, cli_env, "w").returncode == 0
+    expire(cli_env, "w")
+    old = secret(cli_env, "w", "access")
+    r = tm(
+        cli_env, "exec", "w", "--", sys.executable, "-c", "import os; print(os.environ['W_TOKEN'])"
+    )
+    assert r.returncode == 0, r.stderr
+    new = secret(cli_env, "w", "access")
+    assert new != old and r.stdout.strip() == new
+    expire(cli_env, "w")
+    e = tm(cli_env, "export", "w", "--shell", "bash")
+    assert e.returncode == 0
+    newer = secret(cli_env, "w", "access")
+    assert newer != new and newer in e.stdout
+    assert oidc_server.stats()["refresh_by_client"] == {"tokenmgr-native": 2}
