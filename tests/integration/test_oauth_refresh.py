@@ -361,3 +361,20 @@ def test_export_and_exec_refresh_too(oidc_server: OIDCServer, cli_env: dict[str,
     newer = secret(cli_env, "w", "access")
     assert newer != new and newer in e.stdout
     assert oidc_server.stats()["refresh_by_client"] == {"tokenmgr-native": 2}
+
+
+def test_get_json_after_a_refresh_shows_the_new_expiry(
+    oidc_server: OIDCServer, cli_env: dict[str, str]
+) -> None:
+    import json
+
+    from tokenmgr.core.entries import parse_time
+
+    assert scripted_login(oidc_server, cli_env, "w").returncode == 0
+    expire(cli_env, "w")
+    r = tm(cli_env, "get", "w", "--format", "json")
+    assert r.returncode == 0, r.stderr
+    doc = json.loads(r.stdout)
+    assert doc["token"] == secret(cli_env, "w", "access")
+    expires = parse_time(doc["expires_at"])
+    assert expires is not None and expires > now_utc() + timedelta(minutes=30)

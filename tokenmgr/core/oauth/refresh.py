@@ -64,7 +64,7 @@ def refresh_if_needed(vault: Vault, entry: Entry) -> str:
     if not needs_refresh(entry):
         return vault.get_secret(entry, "access")
     try:
-        return locked_refresh(vault, entry.name, force=False)[1]
+        fresh, token = locked_refresh(vault, entry.name, force=False)
     except NetworkError as e:
         # Inside the leeway the current token still works: better late than nothing.
         current = vault.entry(entry.name)
@@ -77,6 +77,15 @@ def refresh_if_needed(vault: Vault, entry: Entry) -> str:
             format_time(current.expires_at),
         )
         return vault.get_secret(current, "access")
+    _sync(entry, fresh)
+    return token
+
+
+def _sync(entry: Entry, fresh: Entry) -> None:
+    """Update the caller's entry object in place, so what it prints (e.g. `get --format
+    json`'s expires_at) describes the token it is handed."""
+    for attr in ("expires_at", "issued_at", "scheme", "state", "secrets", "updated_at", "oauth"):
+        setattr(entry, attr, getattr(fresh, attr))
 
 
 def refresh_now(vault: Vault, name: str) -> tuple[Entry, str]:
