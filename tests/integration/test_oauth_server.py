@@ -5,9 +5,12 @@ from __future__ import annotations
 import base64
 import json
 
+import pytest
 import requests
 
 from tests.integration.oidc_fixtures import API_ES256, API_RS256, OIDCServer
+
+pytestmark = pytest.mark.integration
 
 
 def _header(token: str) -> dict[str, object]:
