@@ -378,3 +378,23 @@ def test_get_json_after_a_refresh_shows_the_new_expiry(
     assert doc["token"] == secret(cli_env, "w", "access")
     expires = parse_time(doc["expires_at"])
     assert expires is not None and expires > now_utc() + timedelta(minutes=30)
+
+
+def test_redirect_uri_is_stored_and_resent_on_refresh_when_the_provider_wants_it(
+    oidc_server: OIDCServer, cli_env: dict[str, str]
+) -> None:
+    """GitLab's quirk (preset flag `resend_redirect_uri`), exercised on the real server."""
+    assert scripted_login(oidc_server, cli_env, "w").returncode == 0
+    used = oidc_server.stats()["last_auth_params"]["redirect_uri"]
+    vault = vault_of(cli_env)
+    entry = vault.entry("w")
+    assert entry.oauth is not None and entry.oauth.redirect_uri == used
+    assert tm(cli_env, "refresh", "w").returncode == 0
+    assert "redirect_uri" not in oidc_server.stats()["last_token_params"]
+    entry = vault.entry("w")
+    assert entry.oauth is not None
+    entry.oauth.resend_redirect_uri = True
+    vault.update_entry(entry)
+    r = tm(cli_env, "refresh", "w")
+    assert r.returncode == 0, r.stderr
+    assert oidc_server.stats()["last_token_params"]["redirect_uri"] == used

@@ -63,3 +63,11 @@ def test_unknown_preset() -> None:
     with pytest.raises(UsageError) as info:
         presets.resolve("nope", {}, "c")
     assert "github" in str(info.value)
+
+
+def test_gitlab_resends_the_redirect_uri_on_refresh() -> None:
+    p, _ = presets.resolve("gitlab", {}, "c")
+    assert p.issuer == "https://gitlab.com"
+    assert p.resend_redirect_uri
+    assert p.device_url == "https://gitlab.com/oauth/authorize_device"
+    assert not presets.resolve("keycloak", {"host": "h", "realm": "r"}, "c")[0].resend_redirect_uri

@@ -137,6 +137,10 @@ class OAuthConfig:
     revocation_style: str = "rfc7009"
     # Other `iss` values the provider's ID tokens may carry (e.g. Google's bare host).
     id_token_issuers: list[str] = field(default_factory=list)
+    # The redirect URI of the last code-flow sign-in, resent on refresh when the
+    # provider wants it (GitLab).
+    redirect_uri: str | None = None
+    resend_redirect_uri: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

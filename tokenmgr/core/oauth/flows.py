@@ -347,6 +347,7 @@ def code_flow(
         log.debug("code flow: listening on %s", listener.redirect_uri)
         open_url(url, listener.redirect_uri)
         callback = listener.wait(timeout, cancel)
+    cfg.redirect_uri = listener.redirect_uri
     data = {
         "grant_type": "authorization_code",
         "code": callback.code,

@@ -14,6 +14,7 @@ Fields: `service` (label), `issuer` (discovery is used when set), `authorize_url
 `issuer` strings its discovery document may name, e.g. Entra's literal
 `{tenantid}` for multi-tenant), `id_token_issuers` (other `iss` values its ID
 tokens carry), `auth_params` (always added to the authorization request),
+`resend_redirect_uri` (refresh repeats the sign-in's redirect_uri, GitLab),
 `quirks` (notes shown by `--help` and the GUI).
 """
 
@@ -52,11 +53,13 @@ PRESETS: dict[str, dict[str, Any]] = {
         "defaults": {"host": "gitlab.com"},
         "device_url": "https://{host}/oauth/authorize_device",
         "token_endpoint_auth": "client_secret_basic",
+        "resend_redirect_uri": True,
         "scopes": ["openid", "read_user"],
         "embedded_ok": True,
         "quirks": [
             "device endpoint is not in discovery",
             "2 h access tokens; refresh tokens rotate (old ones die)",
+            "refresh requests must repeat the sign-in's redirect_uri",
         ],
     },
     "google": {
@@ -158,6 +161,7 @@ class Preset:
     accepted_issuers: list[str] = field(default_factory=list)
     id_token_issuers: list[str] = field(default_factory=list)
     auth_params: dict[str, str] = field(default_factory=dict)
+    resend_redirect_uri: bool = False
     quirks: list[str] = field(default_factory=list)
 
 

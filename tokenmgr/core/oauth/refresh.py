@@ -130,6 +130,8 @@ def _refresh(vault: Vault, entry: Entry) -> str:
             )
         register_secret(used)
         data = {"grant_type": "refresh_token", "refresh_token": used}
+        if cfg.resend_redirect_uri and cfg.redirect_uri:
+            data["redirect_uri"] = cfg.redirect_uri
         data.update(extra_params(cfg))
         try:
             tokens = token_request(http, cfg, data, secret, what="the token endpoint (refresh)")

@@ -113,6 +113,7 @@ def build_config(
         cfg.token_endpoint_auth = preset.token_endpoint_auth if req.client_secret else ""
         cfg.revocation_style = preset.revocation_style
         cfg.id_token_issuers = [*preset.id_token_issuers, *preset.accepted_issuers]
+        cfg.resend_redirect_uri = preset.resend_redirect_uri
     meta = None
     if issuer:
         accepted = preset.accepted_issuers if preset else []
