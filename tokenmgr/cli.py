@@ -9,8 +9,10 @@ lazily), and imports nothing network-related unless a command needs it.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import enum
 import os
+import re
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -38,13 +40,21 @@ class ExitStatus(enum.IntEnum):
 MAX_STDIN_SECRET = 1024 * 1024
 
 
+def _std_stream(name: str) -> IO[Any]:
+    """The standard stream, or /dev/null when the caller closed it (`<&-`, `2>&-`)."""
+    stream = getattr(sys, name)
+    if stream is None:
+        return open(os.devnull, "rb" if name == "stdin" else "w")  # noqa: SIM115
+    return stream.buffer if name == "stdin" else stream  # type: ignore[no-any-return]
+
+
 @dataclass
 class Environment:
     """What the CLI talks to; tests inject their own (httpie's pattern)."""
 
-    stdin: IO[bytes] = field(default_factory=lambda: sys.stdin.buffer)
-    stdout: IO[str] = field(default_factory=lambda: sys.stdout)
-    stderr: IO[str] = field(default_factory=lambda: sys.stderr)
+    stdin: IO[bytes] = field(default_factory=lambda: _std_stream("stdin"))  # type: ignore[assignment]
+    stdout: IO[str] = field(default_factory=lambda: _std_stream("stdout"))  # type: ignore[assignment]
+    stderr: IO[str] = field(default_factory=lambda: _std_stream("stderr"))  # type: ignore[assignment]
     env: Mapping[str, str] = field(default_factory=lambda: os.environ)
     stdin_isatty: bool | None = None
     vault_factory: Callable[[Environment], Vault] | None = None
@@ -70,8 +80,29 @@ class CliUsageError(Exception):
     """Raised by our ArgumentParser instead of exiting, so main() owns the exit."""
 
 
+# `--opt=VALUE` and argparse's "explicit argument 'VALUE'": VALUE may be a pasted token.
+_EXPLICIT_VALUE = re.compile(r"(-{1,2}[A-Za-z0-9][\w-]*)=\S*")
+
+
+def scrub_usage(text: str) -> str:
+    """Usage errors never echo option values: a mistyped `--token=ghp_...` stays private."""
+    text = _EXPLICIT_VALUE.sub(r"\1=(not shown)", text)
+    text = re.sub(r"invalid (\w+ )?(choice|value): '.*?'", r"invalid \1\2 (not shown)", text)
+    return re.sub(r"explicit argument '.*?'", "explicit argument (not shown)", text)
+
+
+def _option_name(arg: str) -> str:
+    """`--x=VALUE` → `--x`, `-tVALUE` → `-t`: the name without what may be a secret."""
+    return arg.split("=", 1)[0] if arg.startswith("--") else arg[:2]
+
+
 class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("allow_abbrev", False)  # `--s=VALUE` must not guess at an option
+        super().__init__(*args, **kwargs)
+
     def error(self, message: str) -> NoReturn:
+        message = scrub_usage(message)
         raise CliUsageError(f"{self.prog}: {message}\n(see `{self.prog} --help`)")
 
 
@@ -171,8 +202,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _err(env: Environment, message: str) -> None:
-    env.stderr.write(f"tokenmgr: {message}\n")
-    env.stderr.flush()
+    with contextlib.suppress(OSError, ValueError):  # a closed stderr must not change the status
+        env.stderr.write(f"tokenmgr: {message}\n")
+        env.stderr.flush()
 
 
 def read_secret(env: Environment, prompt: str) -> str:
@@ -257,6 +289,10 @@ def cmd_list(args: argparse.Namespace, env: Environment) -> int:
     now = now_utc()
     rows = []
     for item in items:
+        try:
+            status = _status_of(item, now)
+        except Exception as e:  # a malformed field is a corrupted index, reported as such
+            raise vault.index.corrupt(f"entry {item['name']!r} is malformed ({e})") from None
         rows.append(
             {
                 "name": item["name"],
@@ -265,7 +301,7 @@ def cmd_list(args: argparse.Namespace, env: Environment) -> int:
                 "env_var": item.get("env_var", ""),
                 "scheme": item.get("scheme", "Bearer"),
                 "expires_at": item.get("expires_at"),
-                "status": _status_of(item, now),
+                "status": status,
             }
         )
     if args.json:
@@ -346,7 +382,8 @@ def cmd_exec(names: list[str], command: list[str], env: Environment) -> int:
 
     for n in names:
         validate_name(n)
-    child_env = dict(env.env)
+    # The child gets the tokens it was given, never the key to all the others.
+    child_env = {k: v for k, v in env.env.items() if k != "TOKENMGR_PASSPHRASE"}
     for entry, token in _tokens_for(env, names):
         child_env[entry.env_var] = token
     program = command[0]
@@ -585,19 +622,19 @@ def _split_exec(argv: list[str]) -> tuple[list[str], list[str]] | None:
         raise CliUsageError(
             "tokenmgr exec: usage: tokenmgr exec NAME [NAME ...] -- COMMAND [ARG ...]"
         )
-    bad = [n for n in names if n.startswith("-")]
+    bad = [_option_name(n) for n in names if n.startswith("-")]
     if bad:
         raise CliUsageError(f"tokenmgr exec: unknown option {bad[0]}")
     return names, command
 
 
 def _setup_logging(debug: bool, env: Environment) -> None:
-    if debug or env.env.get("TOKENMGR_DEBUG"):
-        import logging
+    """Always log through the redaction filter: at DEBUG when asked, else WARNING and up."""
+    import logging
 
-        from tokenmgr.core import redact
+    from tokenmgr.core import redact
 
-        redact.install(logging.DEBUG)
+    redact.install(logging.DEBUG if debug or env.env.get("TOKENMGR_DEBUG") else logging.WARNING)
 
 
 def main(argv: Sequence[str] | None = None, environment: Environment | None = None) -> int:
@@ -616,7 +653,7 @@ def main(argv: Sequence[str] | None = None, environment: Environment | None = No
         parser = build_parser()
         args, extra = parser.parse_known_args(args_list)
         if extra:
-            shown = [a for a in extra if a.startswith("-")]
+            shown = [_option_name(a) for a in extra if a.startswith("-")]
             if shown:
                 raise CliUsageError(f"tokenmgr: unknown option {shown[0]} (see `tokenmgr --help`)")
             hint = ""

@@ -22,6 +22,9 @@ JWT = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.abc_DEF-123"
         '{"access_token": "sekrit-value-1", "token_type": "Bearer"}',
         "client_secret=sekrit-value-1",
         "code_verifier=sekrit-value-1",
+        "Authorization: SSWS sekrit-value-1",
+        "send: b'GET / HTTP/1.1\\r\\nAuthorization: ApiKey sekrit-value-1\\r\\n'",
+        "{'Authorization': 'sekrit-value-1'}",
     ],
 )
 def test_patterns_are_masked(text: str) -> None:
@@ -35,6 +38,20 @@ def test_patterns_are_masked(text: str) -> None:
 def test_registered_values_are_masked_anywhere() -> None:
     redact.register_secret("opaque-registered-9f8e7d")
     assert redact.redact("x=opaque-registered-9f8e7d;") == "x=***;"
+
+
+def test_registered_values_are_masked_when_encoded() -> None:
+    redact.register_secret("Zq9/abc+def=ghi\"j")
+    for text in ("x=Zq9%2Fabc%2Bdef%3Dghi%22j", "x=Zq9%2Fabc%2Bdef%3Dghi%22j&y=1",
+                 '{"v": "Zq9/abc+def=ghi\\"j"}'):
+        assert "Zq9" not in redact.redact(text), text
+
+
+def test_many_registrations_stay_cheap() -> None:
+    """Registering is O(1): the ordered list is rebuilt lazily, once per change burst."""
+    for i in range(3000):
+        redact.register_secret(f"bulk-secret-{i:05d}-xxxxxxxx")
+    assert redact.redact("a bulk-secret-02999-xxxxxxxx b") == "a *** b"
 
 
 def test_filter_on_records_with_args_and_exceptions(caplog: pytest.LogCaptureFixture) -> None:

@@ -98,13 +98,13 @@ def parse_time(text: str | None) -> datetime | None:
         s = s[:-1] + "+00:00"
     try:
         value = datetime.fromisoformat(s)
-    except ValueError:
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+    except (ValueError, OverflowError):
         raise UsageError(
             f"invalid time {text!r}: use ISO 8601, e.g. 2026-12-31T23:59:00Z or 2026-12-31"
         ) from None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC)
 
 
 def format_time(value: datetime | None) -> str | None:
@@ -216,7 +216,15 @@ class Entry:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Entry:
+        """Build from the index; fields that reach shell or header text are re-validated
+        so a tampered index cannot inject (it is reported as corrupted instead)."""
         oauth = data.get("oauth")
+        validate_name(str(data["name"]))
+        if data.get("env_var"):
+            validate_env_var(str(data["env_var"]))
+        validate_scheme(str(data.get("scheme", "Bearer")))
+        if data.get("kind", "static") not in KINDS:
+            raise ValueError(f"unknown kind {data.get('kind')!r}")
         return cls(
             name=str(data["name"]),
             kind=str(data.get("kind", "static")),

@@ -10,6 +10,7 @@ import json
 import re
 from typing import Any
 
+from tokenmgr.core.entries import validate_env_var, validate_scheme
 from tokenmgr.core.errors import UsageError
 
 FORMATS = ("raw", "header", "env", "dotenv", "json")
@@ -55,6 +56,7 @@ def quote_powershell(token: str) -> str:
 
 def render_env(var: str, token: str, shell: str) -> str:
     _no_newlines(token, "token")
+    validate_env_var(var)  # defence in depth: the name is printed unquoted
     if shell in ("bash", "zsh"):
         return f"export {var}={quote_posix(token)}\n"
     if shell == "fish":
@@ -77,6 +79,14 @@ def render_env(var: str, token: str, shell: str) -> str:
 
 def render_dotenv(var: str, token: str) -> str:
     _no_newlines(token, "token")
+    validate_env_var(var)
+    if "${" in token:
+        # python-dotenv (and docker compose) expand ${...} even inside single quotes,
+        # so no dotenv line would read back as this token: refuse rather than mislead.
+        raise RenderError(
+            "the token holds '${', which dotenv loaders expand even inside quotes; "
+            "use --format env or --format json"
+        )
     if _SAFE_DOTENV.fullmatch(token):
         return f"{var}={token}\n"
     return f"{var}='" + token.replace("\\", "\\\\").replace("'", "\\'") + "'\n"
@@ -85,6 +95,7 @@ def render_dotenv(var: str, token: str) -> str:
 def render_header(scheme: str, token: str) -> str:
     _no_newlines(token, "token")
     _no_newlines(scheme, "scheme")
+    validate_scheme(scheme)
     return f"Authorization: {scheme} {token}\n"
 
 

@@ -117,12 +117,12 @@ class Index:
         try:
             doc = json.loads(raw)
         except (ValueError, UnicodeDecodeError) as e:
-            raise self._corrupt(f"it is not valid JSON ({e})") from None
+            raise self.corrupt(f"it is not valid JSON ({e})") from None
         if not isinstance(doc, dict) or not isinstance(doc.get("entries"), list):
-            raise self._corrupt("it does not hold a tokenmgr index")
+            raise self.corrupt("it does not hold a tokenmgr index")
         schema = doc.get("schema")
         if not isinstance(schema, int):
-            raise self._corrupt("it has no schema version")
+            raise self.corrupt("it has no schema version")
         if schema > SCHEMA:
             raise IndexCorrupted(
                 f"the index {self.path} was written by a newer tokenmgr (schema {schema}, "
@@ -131,7 +131,7 @@ class Index:
         entries = doc["entries"]
         for item in entries:
             if not isinstance(item, dict) or not isinstance(item.get("name"), str):
-                raise self._corrupt("an entry has no name")
+                raise self.corrupt("an entry has no name")
         return entries  # type: ignore[no-any-return]
 
     def _parse(self, raw: bytes) -> dict[str, Entry]:
@@ -140,11 +140,11 @@ class Index:
             try:
                 entry = Entry.from_dict(item)
             except Exception as e:  # any malformed field is corruption, not a crash
-                raise self._corrupt(f"entry {item.get('name')!r} is malformed ({e})") from None
+                raise self.corrupt(f"entry {item.get('name')!r} is malformed ({e})") from None
             out[entry.name] = entry
         return out
 
-    def _corrupt(self, why: str) -> IndexCorrupted:
+    def corrupt(self, why: str) -> IndexCorrupted:
         return IndexCorrupted(
             f"the index {self.path} is corrupted: {why}. It was left as it is; "
             "restore it from a backup or move it aside to start a new one."

@@ -8,6 +8,7 @@ or written in this process (registered with `register_secret`).
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import threading
@@ -20,39 +21,55 @@ _PATTERNS = [
     re.compile(
         r"eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*)?"
     ),
-    # Authorization / Proxy-Authorization header values.
+    # Authorization / Proxy-Authorization header values, whatever the scheme (Bearer,
+    # Basic, SSWS, ApiKey, ...): the scheme word, if any, is kept; the credential is not.
     re.compile(
-        r"(?i)((?:proxy-)?authorization['\"]?\s*[:=]\s*['\"]?)(?:(?:bearer|basic|token|dpop)\s+)?[^\s'\",}]+"
+        r"(?i)((?:proxy-)?authorization['\"]?\s*[:=]\s*['\"]?"
+        r"(?:[!#$%&*+.^_`|~0-9a-z-]+\s+)?)[^\s'\",}]+"
     ),
     # form / query parameters and JSON fields that carry secrets
     re.compile(
         r"(?i)((?:[a-z_]*_token|code|client_secret|code_verifier|password|device_code|"
-        r"assertion|secret|token)['\"]?\s*[=:]\s*['\"]?)[^\s&'\",}]+"
+        r"assertion|secret|token|api_key|apikey)['\"]?\s*[=:]\s*['\"]?)[^\s&'\",}]+"
     ),
 ]
 
 _lock = threading.Lock()
 _registered: set[str] = set()
-_registered_re: re.Pattern[str] | None = None
+_ordered: list[str] | None = None  # longest first; rebuilt lazily after a registration
+
+
+def _variants(value: str) -> set[str]:
+    """The value as it may appear in a log line: raw, URL-encoded, JSON-escaped."""
+    from urllib.parse import quote, quote_plus
+
+    out = {value, quote(value, safe=""), quote_plus(value, safe="")}
+    out.add(json.dumps(value)[1:-1])
+    return {v for v in out if len(v) >= _MIN_REGISTERED_LEN}
 
 
 def register_secret(value: str | None) -> None:
-    """Mask this exact value wherever it appears in later log records."""
-    global _registered_re
+    """Mask this exact value (and its encoded forms) wherever it appears in later records."""
+    global _ordered
     if not value or len(value) < _MIN_REGISTERED_LEN:
         return
     with _lock:
         if value in _registered:
             return
+        _registered.update(_variants(value))
         _registered.add(value)
-        ordered = sorted(_registered, key=len, reverse=True)
-        _registered_re = re.compile("|".join(re.escape(v) for v in ordered))
+        _ordered = None
 
 
 def redact(text: str) -> str:
-    pattern = _registered_re
-    if pattern is not None:
-        text = pattern.sub(MASK, text)
+    global _ordered
+    with _lock:
+        if _ordered is None:
+            _ordered = sorted(_registered, key=len, reverse=True)
+        ordered = _ordered
+    for v in ordered:
+        if v in text:
+            text = text.replace(v, MASK)
     for p in _PATTERNS:
         text = p.sub(lambda m: (m.group(1) if m.groups() else "") + MASK, text)
     return text

@@ -60,6 +60,9 @@ class SecretStore(Protocol):
     def check(self) -> None:
         """Raise StorageUnavailable if the store cannot be used (cheap; no secret read)."""
 
+    def probe(self) -> None:
+        """Prove the store answers and is unlocked, before anything is written anywhere."""
+
     def get(self, name: str, field: str) -> str | None: ...
 
     def set(self, name: str, field: str, value: str) -> None: ...
@@ -179,6 +182,10 @@ class KeyringStore:
                 f"(it would keep tokens in plaintext or nowhere). {FIX_KEYRING}"
             )
 
+    def probe(self) -> None:
+        self.check()
+        self._raw_get(_key("__tokenmgr_probe__", "probe"))
+
     @contextlib.contextmanager
     def _calls(self, action: str) -> Any:
         """Map every backend failure to one StorageUnavailable that names the fix."""
@@ -296,11 +303,11 @@ class KeyringStore:
     def delete(self, name: str, field: str) -> None:
         self.check()
         key = _key(name, field)
-        if self.max_value_bytes is not None:
-            old = self._raw_get(key)
-            if old is not None and old.startswith(MANIFEST_MAGIC):
-                self._delete_chunks(name, field, old)
+        old = self._raw_get(key) if self.max_value_bytes is not None else None
+        # The manifest goes first: if that fails, the value is still whole and readable.
         self._raw_delete(key)
+        if old is not None and old.startswith(MANIFEST_MAGIC):
+            self._delete_chunks(name, field, old)
 
 
 def _digest(value: str) -> str:
@@ -372,6 +379,7 @@ class EncryptedFileStore:
         self._env = os.environ if env is None else env
         self._passphrase_source = passphrase
         self._passphrase: str | None = None
+        self._refused: str | None = None  # a wrong passphrase is reported, not asked again
         self._keys: dict[bytes, bytes] = {}  # salt -> derived key, per process
 
     def info(self) -> StoreInfo:
@@ -387,7 +395,13 @@ class EncryptedFileStore:
                 "the vault file needs the 'cryptography' package; install it"
             ) from None
 
+    def probe(self) -> None:
+        self.check()
+        self._load()
+
     def _get_passphrase(self, new: bool) -> str:
+        if self._refused is not None:
+            raise StorageUnavailable(self._refused)
         if self._passphrase is None:
             value = self._env.get("TOKENMGR_PASSPHRASE")
             if value is None:
@@ -443,10 +457,11 @@ class EncryptedFileStore:
         except InvalidTag:
             self._keys.pop(salt, None)
             self._passphrase = None
-            raise StorageUnavailable(
+            self._refused = (
                 f"wrong passphrase for the vault file {self.path} (or the file was altered); "
                 "nothing was changed"
-            ) from None
+            )
+            raise StorageUnavailable(self._refused) from None
         data = json.loads(plain)
         if not isinstance(data, dict):
             raise StorageUnavailable(f"the vault file {self.path} is damaged")

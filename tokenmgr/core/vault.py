@@ -19,6 +19,7 @@ from typing import Any
 
 from tokenmgr.core import paths
 from tokenmgr.core.entries import (
+    SECRET_FIELDS,
     Entry,
     TokenSet,
     now_utc,
@@ -91,7 +92,7 @@ class Vault:
                 try:
                     return Entry.from_dict(item)
                 except Exception as e:
-                    raise self.index._corrupt(f"entry {name!r} is malformed ({e})") from None
+                    raise self.index.corrupt(f"entry {name!r} is malformed ({e})") from None
         raise NotFound(f"no entry named {name!r} (see `tokenmgr list`)")
 
     def get_secret(self, entry: Entry, field: str = "access") -> str:
@@ -174,7 +175,7 @@ class Vault:
         report = inspect_token(token)
         exp, iat = report.expires_at, report.issued_at
         store = self.store
-        store.check()
+        store.probe()  # no keyring, or a locked one: fail before anything is written
         with self.transaction():
             entries = self.index.load()
             old = entries.get(name)
@@ -198,18 +199,7 @@ class Vault:
             )
             if old is not None:
                 entry.created_at = old.created_at
-            self._journal(name, ["access"])
-            try:
-                store.set(name, "access", token)
-                entries[name] = entry
-                self.index.save(entries)
-            except BaseException:
-                if old is None:
-                    with contextlib.suppress(TokenMgrError):
-                        store.delete(name, "access")
-                raise
-            finally:
-                self._clear_journal()
+            self._write(entry, {"access": token}, old, entries)
             if old is not None:
                 for field in set(old.secrets) - set(entry.secrets):
                     with contextlib.suppress(TokenMgrError):
@@ -228,28 +218,50 @@ class Vault:
             validate_secret(v)
             register_secret(v)
         store = self.store
-        store.check()
+        store.probe()
         with self.transaction():
             entries = self.index.load()
             old = entries.get(entry.name)
-            self._journal(entry.name, values)
-            try:
-                for field, v in values.items():
-                    store.set(entry.name, field, v)
-                kept = set(old.secrets) if (old is not None and not replace) else set()
-                entry.secrets = sorted(kept | set(values))
-                entry.updated_at = now_utc()
-                if old is not None:
-                    entry.created_at = old.created_at
-                entries[entry.name] = entry
-                self.index.save(entries)
-            finally:
-                self._clear_journal()
+            kept = set(old.secrets) if (old is not None and not replace) else set()
+            entry.secrets = sorted(kept | set(values))
+            entry.updated_at = now_utc()
+            if old is not None:
+                entry.created_at = old.created_at
+            self._write(entry, values, old, entries)
             if old is not None and replace:
                 for field in set(old.secrets) - set(entry.secrets):
                     with contextlib.suppress(TokenMgrError):
                         store.delete(entry.name, field)
         return entry
+
+    def _write(
+        self, entry: Entry, values: dict[str, str], old: Entry | None, entries: dict[str, Entry]
+    ) -> None:
+        """Secrets first, then the index, journalled; on failure undo the new secrets.
+
+        Call inside `transaction()`. The journal is cleared only when the index
+        write succeeded or the rollback did; otherwise the next mutation reconciles.
+        """
+        store = self.store
+        self._journal(entry.name, values)
+        try:
+            for field, v in values.items():
+                store.set(entry.name, field, v)
+            entries[entry.name] = entry
+            self.index.save(entries)
+        except BaseException:
+            known = set(old.secrets) if old is not None else set()
+            rolled_back = True
+            for field in values:
+                if field not in known:
+                    try:
+                        store.delete(entry.name, field)
+                    except TokenMgrError:
+                        rolled_back = False  # journal kept: the next mutation reconciles
+            if rolled_back:
+                self._clear_journal()
+            raise
+        self._clear_journal()
 
     def update_entry(self, entry: Entry) -> None:
         """Write changed metadata of an existing entry (no secrets touched)."""
@@ -257,6 +269,8 @@ class Vault:
             entries = self.index.load()
             if entry.name not in entries:
                 raise NotFound(f"no entry named {entry.name!r} (see `tokenmgr list`)")
+            # The stored list is the truth: a caller's copy may predate a sign-in.
+            entry.secrets = list(entries[entry.name].secrets)
             entry.updated_at = now_utc()
             entries[entry.name] = entry
             self.index.save(entries)
@@ -289,7 +303,9 @@ class Vault:
             if entry is None:
                 raise NotFound(f"no entry named {name!r} (see `tokenmgr list`)")
             store.check()
-            for field in entry.secrets:
+            # Every field, not only the listed ones: deleting is idempotent, and an
+            # index that lost track of a secret must not leave it behind.
+            for field in sorted(set(entry.secrets) | set(SECRET_FIELDS)):
                 store.delete(name, field)
             del entries[name]
             self.index.save(entries)

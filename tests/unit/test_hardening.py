@@ -1,0 +1,179 @@
+"""Regression tests for the review findings: secrets in usage errors, the child's
+environment, orphaned secrets, tampered indexes, closed streams."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import CliRunner
+from tests.support.memkeyring import MemoryKeyring
+from tokenmgr.core.entries import Entry, TokenSet
+from tokenmgr.core.errors import StorageUnavailable
+from tokenmgr.core.secrets import EncryptedFileStore
+from tokenmgr.core.vault import Vault
+
+SECRET = "ghp_SECRET_IN_ARGV_123456"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["add", "foo", f"--token={SECRET}"],
+        ["add", "foo", f"-t{SECRET}"],
+        ["add", "foo", f"--s={SECRET}"],  # no abbreviation guessing either
+        ["add", "foo", f"--force={SECRET}"],
+        ["add", "foo", SECRET],
+        ["get", "foo", f"--format={SECRET}"],
+        ["exec", "foo", f"--x={SECRET}", "--", "true"],
+    ],
+)
+def test_usage_errors_never_echo_values(
+    cli: CliRunner, memkeyring: MemoryKeyring, args: list[str]
+) -> None:
+    r = cli(*args, stdin="x")
+    assert r.status == 2, r
+    assert SECRET not in r.err and SECRET not in r.out
+    assert memkeyring.items == {}
+
+
+def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TOKENMGR_")}
+    env.update(
+        TOKENMGR_HOME=str(tmp_path / "h"),
+        TOKENMGR_STORE="file",
+        TOKENMGR_PASSPHRASE="master-passphrase-xyz",
+        **extra,
+    )
+    return env
+
+
+def _run(
+    args: list[str], env: dict[str, str], stdin: str = "", **kw: object
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "tokenmgr", *args],
+        input=stdin,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        **kw,
+    )  # type: ignore[call-overload]
+
+
+def test_exec_child_does_not_get_the_vault_passphrase(tmp_path: Path) -> None:
+    env = _env(tmp_path)
+    assert _run(["add", "a"], env, "tok-a").returncode == 0
+    r = _run(
+        ["exec", "a", "--", "sh", "-c", 'printf "%s|%s" "$A_TOKEN" "$TOKENMGR_PASSPHRASE"'], env
+    )
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == "tok-a|"
+
+
+def test_closed_streams_give_statuses_not_tracebacks(tmp_path: Path) -> None:
+    env = _env(tmp_path)
+    # stdin and stderr closed outright (`<&- 2>&-`)
+    r = subprocess.run(
+        ["sh", "-c", f"'{sys.executable}' -m tokenmgr get nope <&- 2>&-; echo $?"],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert r.stdout.strip() == "3"
+    r = subprocess.run(
+        ["sh", "-c", f"'{sys.executable}' -m tokenmgr list <&-"],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert r.returncode == 0 and "Traceback" not in r.stderr
+
+
+def test_failed_save_tokens_leaves_no_orphan(vault: Vault, memkeyring: MemoryKeyring) -> None:
+    memkeyring.fail_after_sets = 1  # access is written, refresh fails
+    with pytest.raises(StorageUnavailable):
+        vault.save_tokens(Entry(name="o", kind="oauth2"), TokenSet(access="acc-1", refresh="ref-1"))
+    assert memkeyring.items == {}
+    assert not (vault.home / "pending.json").exists()
+    assert vault.list_entries() == []
+
+
+def test_update_entry_keeps_the_stored_secret_list(vault: Vault, memkeyring: MemoryKeyring) -> None:
+    vault.save_tokens(Entry(name="o", kind="oauth2"), TokenSet(access="acc-1"))
+    stale = vault.entry("o")  # e.g. held by the GUI
+    vault.save_tokens(Entry(name="o", kind="oauth2"), TokenSet(id="idtok-1"))
+    stale.note = "edited"
+    vault.update_entry(stale)
+    assert vault.entry("o").secrets == ["access", "id"]
+    vault.remove("o")
+    assert memkeyring.items == {}
+
+
+def test_rm_removes_secrets_the_index_lost_track_of(
+    vault: Vault, memkeyring: MemoryKeyring
+) -> None:
+    vault.add("a", "tok")
+    vault.store.set("a", "refresh", "stray-refresh")
+    vault.remove("a")
+    assert memkeyring.items == {}
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("env_var", "X=1; echo PWNED; Y"),
+        ("scheme", "Bearer\nX-Evil: 1"),
+        ("expires_at", 5),
+        ("expires_at", "garbage"),
+        ("kind", "plaintext"),
+        ("name", "../x"),
+    ],
+)
+def test_tampered_index_is_corruption_not_injection(
+    cli: CliRunner, vault: Vault, field: str, value: object
+) -> None:
+    cli("add", "a", stdin="tok-a")
+    doc = json.loads(vault.index.path.read_text())
+    doc["entries"][0][field] = value
+    vault.index.path.write_text(json.dumps(doc))
+    for args in (["list"], ["list", "--json"], ["export"], ["get", "a", "--format", "env"]):
+        r = cli(*args)
+        assert r.status in (1, 3), (args, r)
+        assert "PWNED" not in r.out
+        if r.status == 1:
+            assert "corrupted" in r.err and str(vault.index.path) in r.err
+
+
+def test_out_of_range_expiry_is_usage_error(cli: CliRunner) -> None:
+    r = cli("add", "a", "--expires-at", "9999-12-31T23:59:59-01:00", stdin="x")
+    assert r.status == 2 and "invalid time" in r.err
+
+
+def test_wrong_passphrase_is_asked_once(tmp_path: Path) -> None:
+    EncryptedFileStore(tmp_path, env={"TOKENMGR_PASSPHRASE": "right"}).set("a", "access", "t")
+    asked: list[bool] = []
+
+    def source(new: bool) -> str:
+        asked.append(new)
+        return "wrong"
+
+    v = Vault(home=tmp_path, store=EncryptedFileStore(tmp_path, env={}, passphrase=source))
+    with pytest.raises(StorageUnavailable, match="wrong passphrase"):
+        v.add("b", "tok")
+    assert asked == [False]
+
+
+def test_no_keyring_writes_nothing_at_all(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TOKENMGR_")}
+    env["DBUS_SESSION_BUS_ADDRESS"] = "unix:path=/nonexistent/bus"
+    env["TOKENMGR_HOME"] = str(tmp_path / "h")
+    r = _run(["add", "a"], env, "tok")
+    assert r.returncode == 4
+    assert not (tmp_path / "h").exists()
