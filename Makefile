@@ -11,14 +11,19 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMPS := .stamps
 
-APT_PACKAGES := dbus gnome-keyring fish zsh xvfb xauth trayer \
-	libxcb-icccm4 libxcb-keysyms1 libxcb-cursor0 libxcb-xinerama0 libxkbcommon-x11-0 \
+APT_PACKAGES := make python3 python3-venv python3-pip \
+	dbus gnome-keyring fish zsh xvfb xauth trayer \
+	libxcb-icccm4 libxcb-keysyms1 libxcb-cursor0 libxcb-xinerama0 libxcb-shape0 \
+	libxcb-image0 libxcb-render-util0 libxcb-randr0 libxcb-xkb1 libxkbcommon-x11-0 \
 	libegl1 libgl1 libnss3 libxcomposite1 libxdamage1 libxrandr2 libxtst6 libasound2 \
 	fonts-dejavu-core
+# oidc-provider 9 uses URL.parse and crypto.hash: Node.js 20.18 or newer.
+NODE_MIN := 20.18
+NODE_CHECK := const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 20 || (a === 20 && b >= 18) ? 0 : 1)
 
 .PHONY: run test deps venv npm lint unit integration bench fuzz clean
 
-run: venv
+run: deps venv
 	$(VENV)/bin/tokenmgr
 
 test: deps venv npm lint
@@ -41,25 +46,33 @@ deps:
 		fi; \
 	fi
 	@command -v node >/dev/null && command -v npm >/dev/null || { \
-		if [ "$$(id -u)" = 0 ]; then apt-get install -y -qq nodejs npm >/dev/null; \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && \
+			DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; \
 		else echo "missing Node.js; run: sudo apt-get install -y nodejs npm"; exit 1; fi; }
+	@node -e '$(NODE_CHECK)' || { \
+		echo "Node.js $$(node --version) is too old: the test OAuth server (oidc-provider 9)"; \
+		echo "needs Node.js >= $(NODE_MIN); install a newer Node.js (e.g. from NodeSource)"; \
+		exit 1; }
 
 venv: $(STAMPS)/venv
 
-$(STAMPS)/venv: pyproject.toml
+$(STAMPS)/venv: pyproject.toml | $(VENV)/bin/pip
 	@mkdir -p $(STAMPS)
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[test]'
 	@touch $@
 
-npm: $(STAMPS)/npm
+# A venv left half-made (no pip) by an earlier failure is made again.
+$(VENV)/bin/pip:
+	rm -rf $(VENV)
+	$(PYTHON) -m venv $(VENV)
+	@rm -f $(STAMPS)/venv
 
-$(STAMPS)/npm: $(wildcard tests/oidc-server/package-lock.json)
-	@mkdir -p $(STAMPS)
-	@if [ -f tests/oidc-server/package-lock.json ]; then \
-		cd tests/oidc-server && npm ci --no-audit --no-fund --loglevel=error; fi
-	@touch $@
+# npm ci again whenever node_modules is missing or older than the lock file.
+npm:
+	@if [ -f tests/oidc-server/package-lock.json ]; then cd tests/oidc-server && \
+		{ [ node_modules/.package-lock.json -nt package-lock.json ] || \
+		  npm ci --no-audit --no-fund --loglevel=error; }; fi
 
 lint: venv
 	$(VENV)/bin/ruff check tokenmgr tests
