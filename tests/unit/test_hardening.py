@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import CliRunner
+from tests.support.cli import run_cli
 from tests.support.memkeyring import MemoryKeyring
 from tokenmgr.core.entries import Entry, TokenSet
 from tokenmgr.core.errors import StorageUnavailable
@@ -53,24 +54,10 @@ def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
     return env
 
 
-def _run(
-    args: list[str], env: dict[str, str], stdin: str = "", **kw: object
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "tokenmgr", *args],
-        input=stdin,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        **kw,
-    )  # type: ignore[call-overload]
-
-
 def test_exec_child_does_not_get_the_vault_passphrase(tmp_path: Path) -> None:
     env = _env(tmp_path)
-    assert _run(["add", "a"], env, "tok-a").returncode == 0
-    r = _run(
+    assert run_cli(["add", "a"], env, "tok-a").returncode == 0
+    r = run_cli(
         ["exec", "a", "--", "sh", "-c", 'printf "%s|%s" "$A_TOKEN" "$TOKENMGR_PASSPHRASE"'], env
     )
     assert r.returncode == 0, r.stderr
@@ -174,6 +161,6 @@ def test_no_keyring_writes_nothing_at_all(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("TOKENMGR_")}
     env["DBUS_SESSION_BUS_ADDRESS"] = "unix:path=/nonexistent/bus"
     env["TOKENMGR_HOME"] = str(tmp_path / "h")
-    r = _run(["add", "a"], env, "tok")
+    r = run_cli(["add", "a"], env, "tok")
     assert r.returncode == 4
     assert not (tmp_path / "h").exists()

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.cli import run_cli
 from tests.support.memkeyring import MemoryKeyring
 from tokenmgr.core.entries import Entry, TokenSet
 from tokenmgr.core.secrets import KeyringStore
@@ -67,17 +68,6 @@ def test_reads_take_one_keyring_call(home: Path) -> None:
     assert kr.gets == 1
 
 
-def _cli(args: list[str], env: dict[str, str], stdin: str = "") -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "tokenmgr", *args],
-        input=stdin,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-
-
 def test_vault_file_store_end_to_end(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("TOKENMGR_")}
     env.pop("DBUS_SESSION_BUS_ADDRESS", None)  # no keyring at all: the file store is opted in
@@ -86,19 +76,19 @@ def test_vault_file_store_end_to_end(tmp_path: Path) -> None:
         TOKENMGR_STORE="file",
         TOKENMGR_PASSPHRASE="correct horse battery",
     )
-    assert _cli(["add", "a"], env, "ghp_FILESTORE_CANARY\n").returncode == 0
-    assert _cli(["get", "a"], env).stdout == "ghp_FILESTORE_CANARY\n"
+    assert run_cli(["add", "a"], env, "ghp_FILESTORE_CANARY\n").returncode == 0
+    assert run_cli(["get", "a"], env).stdout == "ghp_FILESTORE_CANARY\n"
     vault_file = tmp_path / "h" / "secrets.vault"
     before = vault_file.read_bytes()
     assert b"ghp_FILESTORE_CANARY" not in before
     assert oct(vault_file.stat().st_mode & 0o777) == "0o600"
     bad = dict(env, TOKENMGR_PASSPHRASE="wrong")
     for args in (["get", "a"], ["add", "b"], ["rm", "a"]):
-        r = _cli(args, bad, "x")
+        r = run_cli(args, bad, "x")
         assert r.returncode == 4, r
         assert "wrong passphrase" in r.stderr and "Traceback" not in r.stderr
     assert vault_file.read_bytes() == before
-    assert json.loads(_cli(["list", "--json"], bad).stdout)[0]["name"] == "a"
+    assert json.loads(run_cli(["list", "--json"], bad).stdout)[0]["name"] == "a"
     # No passphrase and no terminal to ask on: a clear exit 4, nothing written.
     nopass = {k: v for k, v in env.items() if k != "TOKENMGR_PASSPHRASE"}
     r = subprocess.run(
@@ -114,6 +104,6 @@ def test_vault_file_store_end_to_end(tmp_path: Path) -> None:
 
 def test_unknown_store_is_usage_error(tmp_path: Path) -> None:
     env = dict(os.environ, TOKENMGR_HOME=str(tmp_path), TOKENMGR_STORE="plaintext")
-    r = _cli(["add", "a"], env, "x")
+    r = run_cli(["add", "a"], env, "x")
     assert r.returncode == 2 and "TOKENMGR_STORE" in r.stderr
     assert not (tmp_path / "entries.json").exists()
