@@ -1,0 +1,93 @@
+"""The HTTP wrapper: bounded answers, timeouts and refused connections are NetworkErrors,
+User-Agent and Accept are sent, POSTs do not follow redirects."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+
+from tokenmgr import __version__
+from tokenmgr.core.errors import NetworkError
+from tokenmgr.core.oauth.http import Http
+
+SEEN: dict[str, Any] = {}
+
+
+class Handler(BaseHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        pass
+
+    def _send(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
+        self.send_response(status)
+        for k, v in (headers or {}).items():
+            self.send_header(k, v)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_GET(self) -> None:  # noqa: N802
+        SEEN["ua"] = self.headers.get("User-Agent")
+        SEEN["accept"] = self.headers.get("Accept")
+        if self.path == "/big":
+            self._send(200, b"x" * (2 * 1024 * 1024), {"Content-Type": "application/json"})
+        elif self.path == "/slow":
+            import time
+
+            time.sleep(2)
+            self._send(200, b"{}", {"Content-Type": "application/json"})
+        else:
+            self._send(200, b'{"ok": true}', {"Content-Type": "application/json"})
+
+    def do_POST(self) -> None:  # noqa: N802
+        length = int(self.headers.get("Content-Length", "0"))
+        self.rfile.read(length)
+        self._send(302, b"", {"Location": "/elsewhere"})
+
+
+@pytest.fixture(scope="module")
+def base() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    t = threading.Thread(target=server.serve_forever, daemon=True)
+    t.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_get_json_sends_user_agent_and_accept(base: str) -> None:
+    status, body = Http().get_json(base + "/ok", what="test")
+    assert status == 200 and body == {"ok": True}
+    assert SEEN["ua"] == f"tokenmgr/{__version__}"
+    assert SEEN["accept"] == "application/json"
+
+
+def test_over_long_answers_are_refused(base: str) -> None:
+    with pytest.raises(NetworkError) as info:
+        Http(max_bytes=1024 * 1024).request("GET", base + "/big", what="the server")
+    assert "over-long" in str(info.value)
+
+
+def test_read_timeout_is_a_network_error(base: str) -> None:
+    with pytest.raises(NetworkError) as info:
+        Http(timeout=(2.0, 0.5)).request("GET", base + "/slow", what="the server")
+    assert "did not answer in time" in str(info.value)
+
+
+def test_refused_connection_is_a_network_error() -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    with pytest.raises(NetworkError) as info:
+        Http().request("GET", f"http://127.0.0.1:{port}/", what="the discovery endpoint")
+    assert "could not reach the discovery endpoint" in str(info.value)
+    assert info.value.exit_status == 5
+
+
+def test_post_does_not_follow_redirects(base: str) -> None:
+    resp = Http().request("POST", base + "/token", data={"a": "b"}, what="the token endpoint")
+    assert resp.status == 302
