@@ -107,3 +107,17 @@ def test_unknown_store_is_usage_error(tmp_path: Path) -> None:
     r = run_cli(["add", "a"], env, "x")
     assert r.returncode == 2 and "TOKENMGR_STORE" in r.stderr
     assert not (tmp_path / "entries.json").exists()
+
+
+def test_save_tokens_caches_the_access_token_report(vault: Vault) -> None:
+    import base64
+
+    def seg(d: dict[str, object]) -> str:
+        return base64.urlsafe_b64encode(json.dumps(d).encode()).decode().rstrip("=")
+
+    at = f"{seg({'alg': 'RS256', 'kid': 'k1'})}.{seg({'sub': 'u', 'exp': 4102444800})}.c2ln"
+    vault.save_tokens(Entry(name="o", kind="oauth2"), TokenSet(access=at, refresh="r-123456"))
+    e = vault.entry("o")
+    assert e.report is not None and e.report["kind"] == "jws"
+    assert e.expires_at is not None and e.expires_at.year == 2100
+    assert at not in vault.index.path.read_text()

@@ -217,6 +217,15 @@ class Vault:
         for v in values.values():
             validate_secret(v)
             register_secret(v)
+        if "access" in values:
+            # The non-secret report of the new access token, so nothing re-reads it to draw.
+            from tokenmgr.core.jwt_inspect import inspect as inspect_token
+            from tokenmgr.core.jwt_inspect import summary
+
+            report = inspect_token(values["access"])
+            entry.report = summary(report)
+            if entry.expires_at is None:
+                entry.expires_at = report.expires_at
         store = self.store
         store.probe()
         with self.transaction():
