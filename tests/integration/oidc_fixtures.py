@@ -29,9 +29,13 @@ API of the object the `oidc_server` fixture yields (an `OIDCServer`):
 - ``approve_device(verification_uri_complete)`` or ``approve_device(verification_uri,
   user_code=CODE)``: enters/confirms a device user code, signs in and consents.
 - ``CliProcess(args, env)``: a ``tokenmgr`` subprocess whose stderr lines can be awaited
-  (``wait_for_line(prefix)``), and ``scripted_login(server, env, NAME, *extra)``, which runs
-  ``tokenmgr login NAME --issuer ... --browser none``, reads the ``Open this URL to sign in:``
-  line, drives the pages and lets the redirect hit tokenmgr's loopback listener.
+  (``wait_for_line(prefix)``); ``browser_login(server, env, args)``, which runs ``tokenmgr
+  ARGS``, reads the ``Open this URL to sign in:`` line, drives the pages and lets the redirect
+  hit tokenmgr's loopback listener; ``scripted_login(server, env, NAME, *extra)``, the same for
+  ``tokenmgr login NAME --issuer ... --browser none``; ``device_login(server, env)``, which
+  runs ``tokenmgr login tv --flow device`` and approves the code it shows.
+- ``fresh_server``: a fixture that resets the server's counters, faults and config
+  (``pytestmark = pytest.mark.usefixtures("fresh_server")``).
 - Test knobs (see server.mjs): ``stats()``, ``reset()`` (counters, faults, config),
   ``fault(endpoint, mode, count=1, grant_type=None)`` with endpoint ``token`` /
   ``revocation`` / ``discovery`` and mode ``html`` / ``500`` / ``no_access_token`` /
@@ -58,13 +62,15 @@ import subprocess
 import threading
 import time
 import urllib.parse
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
+
+from tests.support.oauth import device_args, login_args
 
 SERVER_DIR = Path(__file__).resolve().parent.parent / "oidc-server"
 CC_SECRET = "c0nf:dential%20+/=secret with space"
@@ -376,6 +382,13 @@ def oidc_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OIDCServer
         server.stop()
 
 
+@pytest.fixture
+def fresh_server(oidc_server: OIDCServer) -> OIDCServer:
+    """The session's server with its counters, faults and config reset for this test."""
+    oidc_server.reset()
+    return oidc_server
+
+
 # --------------------------------------------------------------- CLI helpers
 
 
@@ -468,38 +481,63 @@ class CliProcess:
 SIGN_IN_PREFIX = "Open this URL to sign in: "
 
 
+def browser_login(
+    server: OIDCServer,
+    env: dict[str, str],
+    args: list[str],
+    *,
+    login: str = "alice",
+    timeout: float = 60,
+    tamper: Callable[[str], str] | None = None,
+    on_redirect: Callable[[str], None] | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """`tokenmgr ARGS` (a sign-in with ``--browser none``) completed by the scripted browser.
+
+    `tamper` may change the sign-in URL before the browser opens it; `on_redirect` sees the
+    redirect back to tokenmgr before it is delivered (and must answer 200).
+    """
+    p = CliProcess(args, env)
+    try:
+        url = p.wait_for_line(SIGN_IN_PREFIX)
+        redirect = server.browse(tamper(url) if tamper else url, login=login)
+        assert redirect is not None
+        if on_redirect is not None:
+            on_redirect(redirect)
+        page = requests.get(redirect, timeout=10)
+        assert page.status_code == 200, page.text
+        return p.finish(timeout)
+    finally:
+        p.kill()
+
+
 def scripted_login(
     server: OIDCServer,
     env: dict[str, str],
     name: str,
     *extra: str,
     client: str = "tokenmgr-native",
-    login: str = "alice",
-    timeout: float = 60,
     debug: bool = False,
+    **kwargs: Any,
 ) -> subprocess.CompletedProcess[str]:
-    """`tokenmgr login NAME --issuer ... --browser none` completed by the scripted browser."""
-    p = CliProcess(
-        [
-            *(["--debug"] if debug else []),
-            "login",
-            name,
-            "--issuer",
-            server.issuer,
-            "--client-id",
-            client,
-            "--browser",
-            "none",
-            *extra,
-        ],
-        env,
-    )
+    """`tokenmgr login NAME --issuer ... --browser none` completed by the scripted browser
+    (keyword arguments as for `browser_login`)."""
+    args = login_args(name, server.issuer, client, "--browser", "none", *extra)
+    return browser_login(server, env, ["--debug", *args] if debug else args, **kwargs)
+
+
+def device_login(
+    server: OIDCServer, env: dict[str, str], *, debug: bool = False
+) -> tuple[subprocess.CompletedProcess[str], str, str]:
+    """`tokenmgr login tv --flow device`, approved with the code it shows.
+
+    Returns the finished process, the verification URL and the user code it printed.
+    """
+    args = device_args(server.issuer)
+    p = CliProcess(["--debug", *args] if debug else args, env)
     try:
-        url = p.wait_for_line(SIGN_IN_PREFIX)
-        redirect = server.browse(url, login=login)
-        assert redirect is not None
-        page = requests.get(redirect, timeout=10)
-        assert page.status_code == 200, page.text
-        return p.finish(timeout)
+        url = p.wait_for_line("Verification URL: ")
+        code = p.wait_for_line("User code: ")
+        server.approve_device(url, user_code=code)
+        return p.finish(), url, code
     finally:
         p.kill()

@@ -5,22 +5,19 @@ from __future__ import annotations
 
 import re
 import subprocess
-import sys
 import urllib.parse
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
-import requests
 
 from tests.integration.oidc_fixtures import (
     API_RS256,
     CC_SECRET,
-    SIGN_IN_PREFIX,
-    CliProcess,
     OIDCServer,
+    device_login,
+    scripted_login,
 )
-from tokenmgr.core.entries import now_utc
+from tests.support.oauth import cc_args, expire, tm
 from tokenmgr.core.vault import Vault
 
 pytestmark = pytest.mark.integration
@@ -43,14 +40,7 @@ def test_no_secret_in_any_output_or_file_at_debug(
     vault = Vault(home=home, env=env)
 
     def run(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-        r = subprocess.run(
-            [sys.executable, "-m", "tokenmgr", "--debug", *args],
-            input=stdin,
-            capture_output=True,
-            text=True,
-            env=env,
-            timeout=60,
-        )
+        r = tm(env, "--debug", *args, stdin=stdin)
         outputs.append(r.stdout + r.stderr)
         return r
 
@@ -61,33 +51,13 @@ def test_no_secret_in_any_output_or_file_at_debug(
                 if v:
                     secrets.add(v)
 
+    def keep_code(redirect: str) -> None:
+        secrets.add(dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(redirect).query))["code"])
+
     # 1. code flow (with a resource: JWT access token)
-    p = CliProcess(
-        [
-            "--debug",
-            "login",
-            "web",
-            "--issuer",
-            oidc_server.issuer,
-            "--client-id",
-            "tokenmgr-native",
-            "--browser",
-            "none",
-            "--resource",
-            API_RS256,
-        ],
-        env,
+    r = scripted_login(
+        oidc_server, env, "web", "--resource", API_RS256, debug=True, on_redirect=keep_code
     )
-    try:
-        url = p.wait_for_line(SIGN_IN_PREFIX)
-        redirect = oidc_server.browse(url)
-        assert redirect is not None
-        code = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(redirect).query))["code"]
-        secrets.add(code)
-        assert requests.get(redirect, timeout=10).status_code == 200
-        r = p.finish()
-    finally:
-        p.kill()
     outputs.append(r.stdout + r.stderr)
     assert r.returncode == 0, r.stderr
     harvest()
@@ -96,10 +66,7 @@ def test_no_secret_in_any_output_or_file_at_debug(
     # 2. refresh explicitly, and through `get` of an expired entry
     assert run("refresh", "web").returncode == 0
     harvest()
-    entry = vault.entry("web")
-    entry.issued_at = now_utc() - timedelta(hours=1)
-    entry.expires_at = now_utc() - timedelta(seconds=1)
-    vault.update_entry(entry)
+    expire(env, "web")
     g = run("get", "web", "--format", "header")
     assert g.returncode == 0
     harvest()
@@ -107,27 +74,7 @@ def test_no_secret_in_any_output_or_file_at_debug(
     outputs[-1] = g.stderr
 
     # 3. device flow
-    p = CliProcess(
-        [
-            "--debug",
-            "login",
-            "tv",
-            "--issuer",
-            oidc_server.issuer,
-            "--client-id",
-            "tokenmgr-device",
-            "--flow",
-            "device",
-        ],
-        env,
-    )
-    try:
-        vurl = p.wait_for_line("Verification URL: ")
-        ucode = p.wait_for_line("User code: ")
-        oidc_server.approve_device(vurl, user_code=ucode)
-        r = p.finish()
-    finally:
-        p.kill()
+    r, _, _ = device_login(oidc_server, env, debug=True)
     outputs.append(r.stdout + r.stderr)
     assert r.returncode == 0, r.stderr
     harvest()
@@ -135,18 +82,7 @@ def test_no_secret_in_any_output_or_file_at_debug(
     harvest()
 
     # 4. client credentials (secret on stdin), refresh
-    r = run(
-        "login",
-        "svc",
-        "--issuer",
-        oidc_server.issuer,
-        "--client-id",
-        "tokenmgr-cc",
-        "--flow",
-        "client-credentials",
-        "--client-secret-stdin",
-        stdin=CC_SECRET + "\n",
-    )
+    r = run(*cc_args(oidc_server.issuer), stdin=CC_SECRET + "\n")
     assert r.returncode == 0, r.stderr
     assert run("refresh", "svc").returncode == 0
     harvest()

@@ -3,11 +3,8 @@ plus the token endpoint misbehaving (HTML, 500, no access_token)."""
 
 from __future__ import annotations
 
-import base64
-import json
-import subprocess
-import sys
 from pathlib import Path
+from subprocess import CompletedProcess
 
 import pytest
 
@@ -15,77 +12,38 @@ from tests.integration.oidc_fixtures import (
     API_ES256,
     API_RS256,
     CC_SECRET,
-    CliProcess,
     OIDCServer,
+    device_login,
+)
+from tests.support.oauth import (
+    cc_args,
+    device_args,
+    jwt_claims,
+    login_args,
+    nothing_stored,
+    tm,
+    vault_of,
 )
 from tokenmgr.core.entries import OAuthConfig
 from tokenmgr.core.errors import AuthError
 from tokenmgr.core.oauth import flows
 from tokenmgr.core.oauth.http import Http
-from tokenmgr.core.vault import Vault
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("fresh_server")]
 DEVICE = "urn:ietf:params:oauth:grant-type:device_code"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_server(oidc_server: OIDCServer) -> None:
-    oidc_server.reset()
-
-
-def tm(
-    env: dict[str, str], *args: str, stdin: str | None = None
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "tokenmgr", *args],
-        input=stdin if stdin is not None else "",
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-    )
-
-
-def _claims(jwt: str) -> dict[str, object]:
-    seg = jwt.split(".")[1]
-    return dict(json.loads(base64.urlsafe_b64decode(seg + "=" * (-len(seg) % 4))))
-
-
-def nothing_stored(env: dict[str, str]) -> bool:
-    r = tm(env, "list", "--json")
-    return r.returncode == 0 and json.loads(r.stdout) == []
 
 
 # ------------------------------------------------------------------ device
 
 
 def test_device_flow_through_the_cli(oidc_server: OIDCServer, cli_env: dict[str, str]) -> None:
-    p = CliProcess(
-        [
-            "login",
-            "tv",
-            "--issuer",
-            oidc_server.issuer,
-            "--client-id",
-            "tokenmgr-device",
-            "--flow",
-            "device",
-        ],
-        cli_env,
-    )
-    try:
-        url = p.wait_for_line("Verification URL: ")
-        code = p.wait_for_line("User code: ")
-        assert url == oidc_server.issuer + "/device"
-        assert code
-        oidc_server.approve_device(url, user_code=code)
-        r = p.finish()
-    finally:
-        p.kill()
+    r, url, code = device_login(oidc_server, cli_env)
+    assert url == oidc_server.issuer + "/device"
+    assert code
     assert r.returncode == 0, r.stderr
     stats = oidc_server.stats()
     assert stats["token_requests"][DEVICE] >= 1
-    vault = Vault(home=Path(cli_env["TOKENMGR_HOME"]), env=cli_env)
+    vault = vault_of(cli_env)
     entry = vault.entry("tv")
     assert entry.oauth is not None and entry.oauth.flow == "device"
     assert "refresh" in entry.secrets
@@ -154,17 +112,7 @@ def test_device_flow_stops_on_denial_and_expiry(
     oidc_server: OIDCServer, cli_env: dict[str, str], error: str, message: str
 ) -> None:
     oidc_server.fault("token", "error", count=1, grant_type=DEVICE, error=error)
-    r = tm(
-        cli_env,
-        "login",
-        "tv",
-        "--issuer",
-        oidc_server.issuer,
-        "--client-id",
-        "tokenmgr-device",
-        "--flow",
-        "device",
-    )
+    r = tm(cli_env, *device_args(oidc_server.issuer))
     assert r.returncode == 5
     assert message in r.stderr
     assert oidc_server.stats()["device_polls"] == 1  # stopped at once
@@ -172,19 +120,7 @@ def test_device_flow_stops_on_denial_and_expiry(
 
 
 def test_device_flow_times_out(oidc_server: OIDCServer, cli_env: dict[str, str]) -> None:
-    r = tm(
-        cli_env,
-        "login",
-        "tv",
-        "--issuer",
-        oidc_server.issuer,
-        "--client-id",
-        "tokenmgr-device",
-        "--flow",
-        "device",
-        "--timeout",
-        "2.5",
-    )
+    r = tm(cli_env, *device_args(oidc_server.issuer, "--timeout", "2.5"))
     assert r.returncode == 5
     assert "not completed in time" in r.stderr
     assert nothing_stored(cli_env)
@@ -195,21 +131,8 @@ def test_device_flow_times_out(oidc_server: OIDCServer, cli_env: dict[str, str])
 
 def cc_login(
     env: dict[str, str], server: OIDCServer, *extra: str, secret: str = CC_SECRET
-) -> subprocess.CompletedProcess[str]:
-    return tm(
-        env,
-        "login",
-        "svc",
-        "--issuer",
-        server.issuer,
-        "--client-id",
-        "tokenmgr-cc",
-        "--flow",
-        "client-credentials",
-        "--client-secret-stdin",
-        *extra,
-        stdin=secret + "\n",
-    )
+) -> CompletedProcess[str]:
+    return tm(env, *cc_args(server.issuer, *extra), stdin=secret + "\n")
 
 
 def test_client_credentials_with_special_characters_in_the_secret(
@@ -219,9 +142,9 @@ def test_client_credentials_with_special_characters_in_the_secret(
     r = cc_login(cli_env, oidc_server, "--resource", API_RS256, "--scope", "api:read")
     assert r.returncode == 0, r.stderr
     g = tm(cli_env, "get", "svc")
-    claims = _claims(g.stdout.strip())
+    claims = jwt_claims(g.stdout.strip())
     assert claims["aud"] == API_RS256 and claims["client_id"] == "tokenmgr-cc"
-    vault = Vault(home=Path(cli_env["TOKENMGR_HOME"]), env=cli_env)
+    vault = vault_of(cli_env)
     entry = vault.entry("svc")
     assert vault.get_secret(entry, "client_secret") == CC_SECRET  # in the keyring
     for f in Path(cli_env["TOKENMGR_HOME"]).rglob("*"):
@@ -249,14 +172,7 @@ def test_client_credentials_without_secret_is_a_usage_error(
 ) -> None:
     r = tm(
         cli_env,
-        "login",
-        "svc",
-        "--issuer",
-        oidc_server.issuer,
-        "--client-id",
-        "tokenmgr-cc",
-        "--flow",
-        "client-credentials",
+        *login_args("svc", oidc_server.issuer, "tokenmgr-cc", "--flow", "client-credentials"),
     )
     assert r.returncode == 2
     assert "--client-secret-stdin" in r.stderr
@@ -276,7 +192,7 @@ def test_audience_resource_and_params_are_stored_and_repeated(
         "tm_extra=42",
     )
     assert r.returncode == 0, r.stderr
-    entry = Vault(home=Path(cli_env["TOKENMGR_HOME"]), env=cli_env).entry("svc")
+    entry = vault_of(cli_env).entry("svc")
     assert entry.oauth is not None
     assert entry.oauth.audience == "https://aud.example.test"
     assert entry.oauth.resource == API_ES256

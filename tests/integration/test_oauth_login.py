@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import socket
-import subprocess
 import sys
 import urllib.parse
 from pathlib import Path
@@ -23,46 +22,20 @@ from tests.integration.oidc_fixtures import (
     SIGN_IN_PREFIX,
     CliProcess,
     OIDCServer,
+    browser_login,
     pkce_pair,
     scripted_login,
 )
-from tokenmgr.core.vault import Vault
+from tests.support.oauth import (
+    jwt_claims,
+    jwt_header,
+    login_args,
+    nothing_stored,
+    tm,
+    vault_of,
+)
 
-pytestmark = pytest.mark.integration
-
-
-@pytest.fixture(autouse=True)
-def _fresh_server(oidc_server: OIDCServer) -> None:
-    oidc_server.reset()
-
-
-def tm(
-    env: dict[str, str], *args: str, stdin: str | None = None
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "tokenmgr", *args],
-        input=stdin if stdin is not None else "",
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-    )
-
-
-def vault_of(env: dict[str, str]) -> Vault:
-    return Vault(home=Path(env["TOKENMGR_HOME"]), env=env)
-
-
-def nothing_stored(env: dict[str, str]) -> bool:
-    r = tm(env, "list", "--json")
-    return r.returncode == 0 and json.loads(r.stdout) == []
-
-
-def _claims(jwt: str) -> dict[str, object]:
-    import base64
-
-    seg = jwt.split(".")[1]
-    return dict(json.loads(base64.urlsafe_b64decode(seg + "=" * (-len(seg) % 4))))
+pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("fresh_server")]
 
 
 def test_code_flow_signs_in_and_get_prints_the_access_token(
@@ -85,7 +58,7 @@ def test_code_flow_signs_in_and_get_prints_the_access_token(
     assert set(entry.secrets) == {"access", "refresh", "id"}
     access = vault.get_secret(entry, "access")
     id_token = vault.get_secret(entry, "id")
-    claims = _claims(id_token)
+    claims = jwt_claims(id_token)
     assert claims["iss"] == oidc_server.issuer and claims["aud"] == "tokenmgr-native"
     assert isinstance(claims.get("nonce"), str) and len(str(claims["nonce"])) >= 22
     g = tm(cli_env, "get", "work", "--format", "header")
@@ -104,26 +77,12 @@ def test_es256_id_token_client_signs_in(oidc_server: OIDCServer, cli_env: dict[s
     assert r.returncode == 0, r.stderr
     vault = vault_of(cli_env)
     id_token = vault.get_secret(vault.entry("es"), "id")
-    import base64
-
-    header = json.loads(base64.urlsafe_b64decode(id_token.split(".")[0] + "=="))
-    assert header["alg"] == "ES256"
+    assert jwt_header(id_token)["alg"] == "ES256"
 
 
 def _start(oidc_server: OIDCServer, env: dict[str, str], *extra: str) -> tuple[CliProcess, str]:
     p = CliProcess(
-        [
-            "login",
-            "work",
-            "--issuer",
-            oidc_server.issuer,
-            "--client-id",
-            "tokenmgr-native",
-            "--browser",
-            "none",
-            *extra,
-        ],
-        env,
+        login_args("work", oidc_server.issuer, "tokenmgr-native", "--browser", "none", *extra), env
     )
     url = p.wait_for_line(SIGN_IN_PREFIX)
     return p, url
@@ -222,14 +181,7 @@ def test_loopback_port_taken_is_a_clear_error(
         port = s.getsockname()[1]
         r = tm(
             cli_env,
-            "login",
-            "work",
-            "--issuer",
-            oidc_server.issuer,
-            "--client-id",
-            "tokenmgr-native",
-            "--browser",
-            "none",
+            *login_args("work", oidc_server.issuer, "tokenmgr-native", "--browser", "none"),
             "--port",
             str(port),
         )
@@ -252,7 +204,9 @@ def test_pinned_port_is_used(oidc_server: OIDCServer, cli_env: dict[str, str]) -
 def test_explicit_endpoints_without_discovery(
     oidc_server: OIDCServer, cli_env: dict[str, str]
 ) -> None:
-    p = CliProcess(
+    r = browser_login(
+        oidc_server,
+        cli_env,
         [
             "login",
             "plain",
@@ -267,16 +221,7 @@ def test_explicit_endpoints_without_discovery(
             "--browser",
             "none",
         ],
-        cli_env,
     )
-    try:
-        url = p.wait_for_line(SIGN_IN_PREFIX)
-        redirect = oidc_server.browse(url)
-        assert redirect is not None
-        assert requests.get(redirect, timeout=10).status_code == 200
-        r = p.finish()
-    finally:
-        p.kill()
     assert r.returncode == 0, r.stderr
     entry = vault_of(cli_env).entry("plain")
     assert entry.oauth is not None and entry.oauth.issuer is None
@@ -289,7 +234,7 @@ def test_resource_gives_a_jwt_access_token(
     r = scripted_login(oidc_server, cli_env, "api", "--resource", API_RS256)
     assert r.returncode == 0, r.stderr
     g = tm(cli_env, "get", "api")
-    assert _claims(g.stdout.strip())["aud"] == API_RS256
+    assert jwt_claims(g.stdout.strip())["aud"] == API_RS256
     assert oidc_server.stats()["last_auth_params"]["resource"] == API_RS256
 
 
@@ -345,15 +290,7 @@ def test_issuer_differing_by_a_trailing_slash_is_refused(
     oidc_server: OIDCServer, cli_env: dict[str, str]
 ) -> None:
     r = tm(
-        cli_env,
-        "login",
-        "w",
-        "--issuer",
-        oidc_server.issuer + "/",
-        "--client-id",
-        "tokenmgr-native",
-        "--browser",
-        "none",
+        cli_env, *login_args("w", oidc_server.issuer + "/", "tokenmgr-native", "--browser", "none")
     )
     assert r.returncode == 5
     assert "must match exactly" in r.stderr
@@ -374,15 +311,7 @@ def test_embedded_browser_needs_the_desktop_app(
     oidc_server: OIDCServer, cli_env: dict[str, str]
 ) -> None:
     r = tm(
-        cli_env,
-        "login",
-        "w",
-        "--issuer",
-        oidc_server.issuer,
-        "--client-id",
-        "tokenmgr-native",
-        "--browser",
-        "embedded",
+        cli_env, *login_args("w", oidc_server.issuer, "tokenmgr-native", "--browser", "embedded")
     )
     assert r.returncode == 2
     assert "embedded browser needs the desktop app" in r.stderr
@@ -436,14 +365,7 @@ def test_system_browser_mode_opens_the_default_browser(
     env["TM_TEST_ROOT"] = str(Path(__file__).resolve().parents[2])
     r = tm(
         env,
-        "login",
-        "sys",
-        "--issuer",
-        oidc_server.issuer,
-        "--client-id",
-        "tokenmgr-native",
-        "--browser",
-        "system",
+        *login_args("sys", oidc_server.issuer, "tokenmgr-native", "--browser", "system"),
         "--timeout",
         "30",
     )
@@ -454,19 +376,9 @@ def test_system_browser_mode_opens_the_default_browser(
 
 
 def test_preset_generic_oidc(oidc_server: OIDCServer, cli_env: dict[str, str]) -> None:
-    r = scripted_login_preset(oidc_server, cli_env)
-    assert r.returncode == 0, r.stderr
-    entry = vault_of(cli_env).entry("p")
-    assert entry.oauth is not None and entry.oauth.preset == "oidc"
-    assert entry.oauth.issuer == oidc_server.issuer
-    assert entry.oauth.extra_params == {}  # the placeholder value was consumed, not sent
-    assert "issuer" not in oidc_server.stats()["last_auth_params"]
-
-
-def scripted_login_preset(
-    oidc_server: OIDCServer, env: dict[str, str]
-) -> subprocess.CompletedProcess[str]:
-    p = CliProcess(
+    r = browser_login(
+        oidc_server,
+        cli_env,
         [
             "login",
             "p",
@@ -479,16 +391,13 @@ def scripted_login_preset(
             "--browser",
             "none",
         ],
-        env,
     )
-    try:
-        url = p.wait_for_line(SIGN_IN_PREFIX)
-        redirect = oidc_server.browse(url)
-        assert redirect is not None
-        assert requests.get(redirect, timeout=10).status_code == 200
-        return p.finish()
-    finally:
-        p.kill()
+    assert r.returncode == 0, r.stderr
+    entry = vault_of(cli_env).entry("p")
+    assert entry.oauth is not None and entry.oauth.preset == "oidc"
+    assert entry.oauth.issuer == oidc_server.issuer
+    assert entry.oauth.extra_params == {}  # the placeholder value was consumed, not sent
+    assert "issuer" not in oidc_server.stats()["last_auth_params"]
 
 
 @pytest.mark.parametrize(
@@ -503,14 +412,9 @@ def test_tampered_authorization_request_fails_and_stores_nothing(
 ) -> None:
     """A nonce or PKCE challenge changed on the way: the ID token check (ours) or the
     verifier check (the server's) refuses the sign-in."""
-    p, url = _start(oidc_server, cli_env)
-    try:
-        redirect = oidc_server.browse(_with(url, **{param: value}))
-        assert redirect is not None
-        assert requests.get(redirect, timeout=10).status_code == 200
-        r = p.finish()
-    finally:
-        p.kill()
+    r = scripted_login(
+        oidc_server, cli_env, "work", tamper=lambda url: _with(url, **{param: value})
+    )
     assert r.returncode == 5
     assert message in r.stderr
     assert oidc_server.stats()["token_requests"] == {"authorization_code": 1}

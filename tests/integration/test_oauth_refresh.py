@@ -15,43 +15,11 @@ import pytest
 import requests
 
 from tests.integration.oidc_fixtures import API_RS256, OIDCServer, scripted_login
+from tests.support.oauth import expire, secret, tm, vault_of
 from tokenmgr.core.entries import now_utc
 from tokenmgr.core.vault import Vault
 
-pytestmark = pytest.mark.integration
-
-
-@pytest.fixture(autouse=True)
-def _fresh_server(oidc_server: OIDCServer) -> None:
-    oidc_server.reset()
-
-
-def tm(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "tokenmgr", *args],
-        input="",
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-    )
-
-
-def vault_of(env: dict[str, str]) -> Vault:
-    return Vault(home=Path(env["TOKENMGR_HOME"]), env=env)
-
-
-def secret(env: dict[str, str], name: str, field: str) -> str | None:
-    return vault_of(env).store.get(name, field)
-
-
-def expire(env: dict[str, str], name: str) -> None:
-    """Make the stored access token look expired (the index's expires_at only)."""
-    vault = vault_of(env)
-    entry = vault.entry(name)
-    entry.issued_at = now_utc() - timedelta(hours=1)
-    entry.expires_at = now_utc() - timedelta(seconds=1)
-    vault.update_entry(entry)
+pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("fresh_server")]
 
 
 def refresh_at_server(server: OIDCServer, client: str, rt: str) -> requests.Response:
@@ -196,14 +164,7 @@ def test_eight_processes_get_an_expired_entry_one_refresh_reaches_the_server(
 
 
 def test_refresh_of_a_static_entry_is_a_usage_error(cli_env: dict[str, str]) -> None:
-    add = subprocess.run(
-        [sys.executable, "-m", "tokenmgr", "add", "st"],
-        input="static-token-value\n",
-        capture_output=True,
-        text=True,
-        env=cli_env,
-        timeout=60,
-    )
+    add = tm(cli_env, "add", "st", stdin="static-token-value\n")
     assert add.returncode == 0, add.stderr
     r = tm(cli_env, "refresh", "st")
     assert r.returncode == 2 and "static token" in r.stderr
@@ -325,11 +286,7 @@ def test_network_failure_inside_the_leeway_hands_out_the_current_token(
     oidc_server: OIDCServer, cli_env: dict[str, str]
 ) -> None:
     assert scripted_login(oidc_server, cli_env, "w").returncode == 0
-    vault = vault_of(cli_env)
-    entry = vault.entry("w")
-    entry.issued_at = now_utc() - timedelta(hours=1)
-    entry.expires_at = now_utc() + timedelta(seconds=30)  # due: under 60 s left
-    vault.update_entry(entry)
+    expire(cli_env, "w", left=timedelta(seconds=30))  # due: under 60 s left
     at, rt = secret(cli_env, "w", "access"), secret(cli_env, "w", "refresh")
     oidc_server.fault("token", "drop", grant_type="refresh_token")
     r = tm(cli_env, "get", "w")

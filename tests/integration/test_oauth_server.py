@@ -2,25 +2,13 @@
 
 from __future__ import annotations
 
-import base64
-import json
-
 import pytest
 import requests
 
 from tests.integration.oidc_fixtures import API_ES256, API_RS256, OIDCServer
+from tests.support.oauth import jwt_claims, jwt_header
 
 pytestmark = pytest.mark.integration
-
-
-def _header(token: str) -> dict[str, object]:
-    seg = token.split(".")[0]
-    return dict(json.loads(base64.urlsafe_b64decode(seg + "=" * (-len(seg) % 4))))
-
-
-def _claims(token: str) -> dict[str, object]:
-    seg = token.split(".")[1]
-    return dict(json.loads(base64.urlsafe_b64decode(seg + "=" * (-len(seg) % 4))))
 
 
 def test_discovery_has_path_issuer_and_rfc9207(oidc_server: OIDCServer) -> None:
@@ -36,8 +24,8 @@ def test_discovery_has_path_issuer_and_rfc9207(oidc_server: OIDCServer) -> None:
 
 def test_code_flow_gives_rs256_id_token(oidc_server: OIDCServer) -> None:
     tokens = oidc_server.get_tokens(client="tokenmgr-native", scope="openid email")
-    assert _header(tokens["id_token"])["alg"] == "RS256"
-    claims = _claims(tokens["id_token"])
+    assert jwt_header(tokens["id_token"])["alg"] == "RS256"
+    claims = jwt_claims(tokens["id_token"])
     assert claims["iss"] == oidc_server.issuer
     assert claims["nonce"] == tokens["nonce"]
     assert tokens["refresh_token"]
@@ -45,14 +33,14 @@ def test_code_flow_gives_rs256_id_token(oidc_server: OIDCServer) -> None:
 
 def test_es256_id_token_and_jwt_access_tokens(oidc_server: OIDCServer) -> None:
     tokens = oidc_server.get_tokens(client="tokenmgr-es256", scope="openid")
-    assert _header(tokens["id_token"])["alg"] == "ES256"
+    assert jwt_header(tokens["id_token"])["alg"] == "ES256"
     at = oidc_server.get_tokens(client="tokenmgr-cc", resource=API_RS256)["access_token"]
-    assert _header(at)["alg"] == "RS256"
-    assert _claims(at)["aud"] == API_RS256
+    assert jwt_header(at)["alg"] == "RS256"
+    assert jwt_claims(at)["aud"] == API_RS256
     at = oidc_server.get_tokens(client="tokenmgr-cc", resource=API_ES256)["access_token"]
-    assert _header(at)["alg"] == "ES256"
+    assert jwt_header(at)["alg"] == "ES256"
     at = oidc_server.get_tokens(client="tokenmgr-native", resource=API_RS256)["access_token"]
-    assert _header(at)["alg"] == "RS256"
+    assert jwt_header(at)["alg"] == "RS256"
     jwks = requests.get(oidc_server.jwks_uri, timeout=10).json()
     assert {k["kty"] for k in jwks["keys"]} == {"RSA", "EC"}
 

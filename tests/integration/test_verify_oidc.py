@@ -8,7 +8,6 @@ Forgeries built from those real tokens must fail.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
 import json
@@ -21,6 +20,7 @@ import requests
 from cryptography.hazmat.primitives import serialization
 
 from tests.integration.oidc_fixtures import API_ES256, API_RS256, OIDCServer
+from tests.support.oauth import jwt_claims, jwt_header
 from tests.unit.jwt_helpers import Keys, KeyServer, b64u, b64u_json, sign
 
 
@@ -32,16 +32,6 @@ def decode(*args: str, stdin: str | None = None) -> tuple[int, dict[str, Any], s
     p = subprocess.run(cmd, input=stdin, capture_output=True, text=True, timeout=60)
     assert "Traceback" not in p.stderr, p.stderr
     return p.returncode, json.loads(p.stdout), p.stderr
-
-
-def header(token: str) -> dict[str, Any]:
-    seg = token.split(".")[0]
-    return dict(json.loads(base64.urlsafe_b64decode(seg + "=" * (-len(seg) % 4))))
-
-
-def claims(token: str) -> dict[str, Any]:
-    seg = token.split(".")[1]
-    return dict(json.loads(base64.urlsafe_b64decode(seg + "=" * (-len(seg) % 4))))
 
 
 @pytest.fixture(scope="module")
@@ -69,7 +59,7 @@ def test_real_tokens_verify_with_the_issuers_keys(
     oidc_server: OIDCServer, tokens: dict[str, str], name: str, alg: str
 ) -> None:
     token = tokens[name]
-    assert header(token)["alg"] == alg
+    assert jwt_header(token)["alg"] == alg
     status, doc, err = decode("--verify", "--issuer", oidc_server.issuer, stdin=token)
     assert status == 0, err
     assert doc["kind"] == "jws"
@@ -77,12 +67,12 @@ def test_real_tokens_verify_with_the_issuers_keys(
     assert doc["status"] in ("valid", "expiring")
     v = doc["verification"]
     assert v["alg"] == alg
-    assert v["kid"] == header(token).get("kid")
+    assert v["kid"] == jwt_header(token).get("kid")
     assert v["key_source"] == "issuer"
     assert v["issuer"] == oidc_server.issuer
     assert v["jwks_uri"] == oidc_server.jwks_uri
     assert v["stale"] is False
-    assert doc["claims"] == claims(token)
+    assert doc["claims"] == jwt_claims(token)
 
 
 @pytest.mark.parametrize("name", ["id_rs256", "at_es256"])
@@ -125,7 +115,7 @@ def test_audience(oidc_server: OIDCServer, tokens: dict[str, str]) -> None:
     status, doc, err = decode("--issuer", oidc_server.issuer, "--audience", API_ES256, stdin=at)
     assert status == 6 and doc["signature"] == "invalid"
     assert "audience" in err
-    id_aud = claims(tokens["id_es256"])["aud"]
+    id_aud = jwt_claims(tokens["id_es256"])["aud"]
     assert decode("--audience", id_aud, stdin=tokens["id_es256"])[0] == 0
 
 
@@ -134,7 +124,7 @@ def test_tampered_real_tokens_are_invalid(
     oidc_server: OIDCServer, tokens: dict[str, str], name: str
 ) -> None:
     h, _, s = tokens[name].split(".")
-    forged = f"{h}.{b64u_json({**claims(tokens[name]), 'sub': 'admin'})}.{s}"
+    forged = f"{h}.{b64u_json({**jwt_claims(tokens[name]), 'sub': 'admin'})}.{s}"
     status, doc, _ = decode("--verify", "--issuer", oidc_server.issuer, stdin=forged)
     assert status == 6
     assert doc["signature"] == "invalid"
@@ -155,7 +145,7 @@ def test_hs256_signed_with_the_providers_public_key_is_invalid(
     oidc_server: OIDCServer, tokens: dict[str, str]
 ) -> None:
     real = tokens["id_rs256"]
-    kid = header(real)["kid"]
+    kid = jwt_header(real)["kid"]
     pem = _provider_rsa_pem(oidc_server, kid)
     forged_header = {"alg": "HS256", "kid": kid, "typ": "JWT"}
     signing_input = f"{b64u_json(forged_header)}.{real.split('.')[1]}"
@@ -182,10 +172,10 @@ def test_jku_to_a_local_server_gets_no_request(
     with KeyServer() as evil:
         evil.set_json("/jwks", attacker.jwks())
         forged = sign(
-            claims(tokens["id_rs256"]),
+            jwt_claims(tokens["id_rs256"]),
             attacker.rsa,
             "RS256",
-            header(tokens["id_rs256"])["kid"],
+            jwt_header(tokens["id_rs256"])["kid"],
             jku=evil.jwks_uri,
             x5u=evil.base + "/x5u.pem",
         )

@@ -11,6 +11,7 @@ import pytest
 from tests.support.cli import run_cli
 
 ROOT = Path(__file__).resolve().parents[2]
+LOGIN_W = ["login", "w", "--issuer", "https://id.example.com", "--client-id", "c"]
 
 PROBE = r"""
 import sys
@@ -66,58 +67,10 @@ def env(tmp_path: Path) -> dict[str, str]:
         (["login", "w", "--issuer", "nope", "--client-id", "c"], "not an absolute"),
         (["login", "w", "--preset", "keycloak", "--client-id", "c"], "--param host="),
         (["login", "w", "--preset", "nope", "--client-id", "c"], "unknown preset"),
-        (
-            [
-                "login",
-                "w",
-                "--issuer",
-                "https://id.example.com",
-                "--client-id",
-                "c",
-                "--param",
-                "novalue",
-            ],
-            "NAME=VALUE",
-        ),
-        (
-            [
-                "login",
-                "w",
-                "--issuer",
-                "https://id.example.com",
-                "--client-id",
-                "c",
-                "--flow",
-                "client-credentials",
-            ],
-            "--client-secret-stdin",
-        ),
-        (
-            [
-                "login",
-                "w",
-                "--issuer",
-                "https://id.example.com",
-                "--client-id",
-                "c",
-                "--browser",
-                "embedded",
-            ],
-            "desktop app",
-        ),
-        (
-            [
-                "login",
-                "w",
-                "--issuer",
-                "https://id.example.com",
-                "--client-id",
-                "c",
-                "--timeout",
-                "0",
-            ],
-            "--timeout",
-        ),
+        ([*LOGIN_W, "--param", "novalue"], "NAME=VALUE"),
+        ([*LOGIN_W, "--flow", "client-credentials"], "--client-secret-stdin"),
+        ([*LOGIN_W, "--browser", "embedded"], "desktop app"),
+        ([*LOGIN_W, "--timeout", "0"], "--timeout"),
         (
             ["login", "bad name", "--issuer", "https://id.example.com", "--client-id", "c"],
             "invalid name",
