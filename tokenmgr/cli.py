@@ -439,11 +439,15 @@ def _rm_revoke(vault: Vault, entry: Any, env: Environment) -> int:
 
     failure = None
     notes: list[str] = []
-    try:
-        notes = revoke_entry(vault, entry)
-    except AuthError as e:
-        failure = str(e)
-    vault.remove(entry.name)
+    # Under the entry lock: a refresh in flight finishes first, so the refresh token
+    # revoked is the current one and nothing brings the entry back afterwards.
+    with vault.entry_lock(entry.name):
+        entry = vault.entry(entry.name)
+        try:
+            notes = revoke_entry(vault, entry)
+        except AuthError as e:
+            failure = str(e)
+        vault.remove(entry.name)
     for note in notes:
         _err(env, note)
     if failure is not None:

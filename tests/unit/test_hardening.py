@@ -164,3 +164,72 @@ def test_no_keyring_writes_nothing_at_all(tmp_path: Path) -> None:
     r = run_cli(["add", "a"], env, "tok")
     assert r.returncode == 4
     assert not (tmp_path / "h").exists()
+
+
+def test_refresh_cannot_resurrect_a_removed_entry(vault: Vault) -> None:
+    """A refresh that lost a race with `rm` saves nothing (must_exist)."""
+    from tokenmgr.core.errors import NotFound
+
+    vault.save_tokens(Entry(name="o", kind="oauth2"), TokenSet(access="acc-1", refresh="ref-1"))
+    stale = vault.entry("o")
+    vault.remove("o")
+    with pytest.raises(NotFound, match="removed or replaced"):
+        vault.save_tokens(stale, TokenSet(refresh="ref-2"), must_exist=True)
+    assert vault.list_entries() == []
+    vault.add("o", "static-token")  # replaced by a static token: not overwritten either
+    with pytest.raises(NotFound):
+        vault.save_tokens(stale, TokenSet(access="acc-2"), must_exist=True)
+    assert vault.get_token("o", refresh=False)[1] == "static-token"
+
+
+ENTRY_LOCK_HOLDER = r"""
+import sys, time
+from pathlib import Path
+from tokenmgr.core.vault import Vault
+v = Vault(home=Path(sys.argv[1]))
+with v.entry_lock("o"):
+    print("locked", flush=True)
+    time.sleep(float(sys.argv[2]))
+    Path(sys.argv[1], "released").write_text("x")  # written while still holding the lock
+"""
+
+
+def test_rm_waits_for_a_refresh_in_flight(vault: Vault) -> None:
+    """rm takes the entry lock a refresh holds: it cannot interleave with it."""
+    vault.save_tokens(Entry(name="o", kind="oauth2"), TokenSet(access="acc-1", refresh="ref-1"))
+    holder = subprocess.Popen(
+        [sys.executable, "-c", ENTRY_LOCK_HOLDER, str(vault.home), "0.5"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+    assert not (vault.home / "released").exists()
+    vault.remove("o")
+    # rm returned only after the holder had finished its critical section.
+    assert (vault.home / "released").exists()
+    assert holder.wait(10) == 0
+    assert vault.list_entries() == []
+
+
+def test_entry_lock_is_reentrant_and_times_out(
+    vault: Vault, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tokenmgr.core import vault as vault_mod
+    from tokenmgr.core.index import LockTimeout
+
+    with vault.entry_lock("o"), vault.entry_lock("o"):  # re-entrant: no self-deadlock
+        vault.save_tokens(Entry(name="o", kind="oauth2"), TokenSet(access="acc-1"))
+    holder = subprocess.Popen(
+        [sys.executable, "-c", ENTRY_LOCK_HOLDER, str(vault.home), "5"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+        monkeypatch.setattr(vault_mod, "ENTRY_LOCK_TIMEOUT", 0.3)
+        with pytest.raises(LockTimeout, match="stuck tokenmgr"):
+            vault.remove("o")
+    finally:
+        holder.kill()
+        holder.wait()
+    assert [e.name for e in vault.list_entries()] == ["o"]

@@ -12,12 +12,13 @@ import json
 import logging
 import os
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
 from tokenmgr.core.entries import Entry
-from tokenmgr.core.errors import IndexCorrupted
+from tokenmgr.core.errors import IndexCorrupted, TokenMgrError
 from tokenmgr.core.paths import ensure_private_dir
 
 log = logging.getLogger(__name__)
@@ -51,29 +52,54 @@ def atomic_write(path: Path, data: bytes) -> None:
             os.close(dfd)
 
 
+class LockTimeout(TokenMgrError):
+    """Another process held a lock for longer than we are willing to wait."""
+
+    exit_status = 1
+
+
 @contextlib.contextmanager
-def file_lock(path: Path) -> Iterator[None]:
-    """An exclusive cross-process lock on `path` (created if missing)."""
+def file_lock(path: Path, timeout: float | None = None, what: str = "") -> Iterator[None]:
+    """An exclusive cross-process lock on `path` (created if missing).
+
+    With `timeout`, give up after that many seconds with LockTimeout instead of
+    waiting forever behind a stuck process.
+    """
     ensure_private_dir(path.parent)
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     f: IO[bytes] = os.fdopen(fd, "r+b")
     try:
-        if os.name == "nt":  # pragma: no cover - exercised on Windows only
-            import msvcrt
-
-            while True:
-                try:
-                    msvcrt.locking(f.fileno(), msvcrt.LK_LOCK, 1)  # type: ignore[attr-defined]
-                    break
-                except OSError:
-                    continue
-        else:
-            import fcntl
-
-            fcntl.flock(f.fileno(), fcntl.LOCK_EX)
+        deadline = None if timeout is None else time.monotonic() + timeout
+        delay = 0.005
+        while not _try_lock(f.fileno(), blocking=deadline is None):
+            if deadline is not None and time.monotonic() >= deadline:
+                raise LockTimeout(
+                    f"another tokenmgr process has held {what or path} for over "
+                    f"{timeout:.0f} s; try again, or look for a stuck tokenmgr process"
+                )
+            time.sleep(delay)
+            delay = min(delay * 2, 0.1)
         yield
     finally:
         f.close()  # closing the descriptor releases the lock
+
+
+def _try_lock(fileno: int, *, blocking: bool) -> bool:
+    if os.name == "nt":  # pragma: no cover - exercised on Windows only
+        import msvcrt
+
+        try:
+            msvcrt.locking(fileno, msvcrt.LK_NBLCK, 1)  # type: ignore[attr-defined]
+            return True
+        except OSError:
+            return False
+    import fcntl
+
+    try:
+        fcntl.flock(fileno, fcntl.LOCK_EX if blocking else fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return True
+    except BlockingIOError:
+        return False
 
 
 class Index:

@@ -12,7 +12,8 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-from collections.abc import Callable, Iterable, Mapping
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -29,11 +30,14 @@ from tokenmgr.core.entries import (
     validate_secret,
 )
 from tokenmgr.core.errors import AlreadyExists, NotFound, TokenMgrError
-from tokenmgr.core.index import Index, atomic_write
+from tokenmgr.core.index import Index, atomic_write, file_lock
 from tokenmgr.core.redact import register_secret
 from tokenmgr.core.secrets import PassphraseSource, SecretStore, open_store
 
 JOURNAL_NAME = "pending.json"
+# A refresh holds its entry's lock across one token request (bounded by the HTTP
+# deadline); waiting longer than this means something is stuck.
+ENTRY_LOCK_TIMEOUT = 120.0
 
 # Called by get_token for oauth2 entries that need a fresh access token.
 Refresher = Callable[["Vault", Entry], str]
@@ -69,6 +73,7 @@ class Vault:
         self._passphrase = passphrase
         self.refresher: Refresher | None = None
         self.journal_path = self.home / JOURNAL_NAME
+        self._held = threading.local()  # entry locks this thread holds
 
     @property
     def store(self) -> SecretStore:
@@ -176,7 +181,7 @@ class Vault:
         exp, iat = report.expires_at, report.issued_at
         store = self.store
         store.probe()  # no keyring, or a locked one: fail before anything is written
-        with self.transaction():
+        with self.entry_lock(name), self.transaction():
             entries = self.index.load()
             old = entries.get(name)
             if old is not None and not force:
@@ -206,11 +211,20 @@ class Vault:
                         store.delete(name, field)
         return entry
 
-    def save_tokens(self, entry: Entry, tokens: TokenSet, *, replace: bool = False) -> Entry:
+    def save_tokens(
+        self,
+        entry: Entry,
+        tokens: TokenSet,
+        *,
+        replace: bool = False,
+        must_exist: bool = False,
+    ) -> Entry:
         """Store an entry with the given secrets (used by sign-in and refresh).
 
         Secrets are written before the index. Fields absent from `tokens` keep
         their stored value unless `replace` is set, in which case they are removed.
+        With `must_exist` (a refresh), the entry must still be the OAuth entry it
+        was: if it was removed or replaced meanwhile, nothing is written.
         """
         validate_name(entry.name)
         values = tokens.fields()
@@ -228,9 +242,14 @@ class Vault:
                 entry.expires_at = report.expires_at
         store = self.store
         store.probe()
-        with self.transaction():
+        with self.entry_lock(entry.name), self.transaction():
             entries = self.index.load()
             old = entries.get(entry.name)
+            if must_exist and (old is None or old.kind != "oauth2"):
+                raise NotFound(
+                    f"{entry.name!r} was removed or replaced while it was being refreshed; "
+                    "nothing was saved"
+                )
             kept = set(old.secrets) if (old is not None and not replace) else set()
             entry.secrets = sorted(kept | set(values))
             entry.updated_at = now_utc()
@@ -291,6 +310,25 @@ class Vault:
         validate_name(name)
         return self.home / "locks" / f"refresh-{name}.lock"
 
+    @contextlib.contextmanager
+    def entry_lock(self, name: str) -> Iterator[None]:
+        """Serialise everything that changes one entry's secrets across processes.
+
+        Refresh, sign-in, add, rm and revocation all take it (before the index
+        lock), so a refresh in flight can neither resurrect a removed entry nor
+        overwrite a token stored meanwhile. Re-entrant within a thread.
+        """
+        held: set[str] = self._held.__dict__.setdefault("names", set())
+        if name in held:
+            yield
+            return
+        with file_lock(self.refresh_lock_path(name), ENTRY_LOCK_TIMEOUT, f"the entry {name!r}"):
+            held.add(name)
+            try:
+                yield
+            finally:
+                held.discard(name)
+
     def set_state(self, name: str, state: str | None) -> Entry:
         """Record an entry's state (e.g. "sign_in_needed"); no secret is touched."""
         with self.transaction():
@@ -306,7 +344,10 @@ class Vault:
     def remove(self, name: str) -> Entry:
         """Delete an entry's secrets, then its metadata."""
         store = self.store
-        with self.transaction():
+        if name not in {e["name"] for e in self.index.load_raw()}:
+            raise NotFound(f"no entry named {name!r} (see `tokenmgr list`)")
+        store.probe()  # a locked keyring fails here, before any lock file is made
+        with self.entry_lock(name), self.transaction():
             entries = self.index.load()
             entry = entries.get(name)
             if entry is None:

@@ -24,7 +24,6 @@ from datetime import datetime, timedelta
 
 from tokenmgr.core.entries import Entry, TokenSet, format_time, now_utc
 from tokenmgr.core.errors import NetworkError, SignInRequired, UsageError
-from tokenmgr.core.index import file_lock
 from tokenmgr.core.redact import register_secret
 from tokenmgr.core.vault import Vault
 
@@ -97,7 +96,7 @@ def refresh_now(vault: Vault, name: str) -> tuple[Entry, str]:
 
 
 def locked_refresh(vault: Vault, name: str, *, force: bool) -> tuple[Entry, str]:
-    with file_lock(vault.refresh_lock_path(name)):
+    with vault.entry_lock(name):
         # Re-read: another process may have refreshed while we waited for the lock.
         entry = vault.entry(name)
         if not force and not needs_refresh(entry):
@@ -142,7 +141,7 @@ def _refresh(vault: Vault, entry: Entry) -> str:
             raise
         if tokens.refresh_token and tokens.refresh_token != used:
             # Rotated: save the new refresh token FIRST; the old one is dead at the server.
-            vault.save_tokens(entry, TokenSet(refresh=tokens.refresh_token))
+            vault.save_tokens(entry, TokenSet(refresh=tokens.refresh_token), must_exist=True)
             log.debug("refresh: %s: the server rotated the refresh token", entry.name)
     if tokens.id_token is not None and cfg.issuer:
         from tokenmgr.core.oauth.flows import check_id_token
@@ -157,7 +156,9 @@ def _refresh(vault: Vault, entry: Entry) -> str:
     entry.issued_at = tokens.received_at
     entry.scheme = tokens.scheme()
     entry.state = None
-    vault.save_tokens(entry, TokenSet(access=tokens.access_token, id=tokens.id_token))
+    vault.save_tokens(
+        entry, TokenSet(access=tokens.access_token, id=tokens.id_token), must_exist=True
+    )
     return tokens.access_token
 
 

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 
 from tokenmgr.core.entries import Entry, OAuthConfig, TokenSet, validate_name
 from tokenmgr.core.errors import AlreadyExists, NotFound, UsageError
-from tokenmgr.core.index import file_lock
 from tokenmgr.core.oauth import presets
 from tokenmgr.core.oauth.discovery import ServerMetadata, check_issuer, discover
 from tokenmgr.core.oauth.flows import (
@@ -234,7 +233,7 @@ def sign_in(
         id=tokens.id_token,
         client_secret=req.client_secret,
     )
-    with file_lock(vault.refresh_lock_path(req.name)):
+    with vault.entry_lock(req.name):
         return vault.save_tokens(entry, secrets, replace=True)
 
 
