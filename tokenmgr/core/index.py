@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 SCHEMA = 1
 INDEX_NAME = "entries.json"
 LOCK_NAME = "entries.lock"
+INDEX_LOCK_TIMEOUT = 120.0
 
 
 def atomic_write(path: Path, data: bytes) -> None:
@@ -111,7 +112,9 @@ class Index:
         self.lock_path = home / LOCK_NAME
 
     def lock(self) -> contextlib.AbstractContextManager[None]:
-        return file_lock(self.lock_path)
+        # Held only across a few keyring calls and one file write: waiting minutes
+        # means a process is stuck (e.g. behind a keyring unlock prompt).
+        return file_lock(self.lock_path, INDEX_LOCK_TIMEOUT, f"the index {self.path}")
 
     def load(self) -> dict[str, Entry]:
         """All entries by name. A missing file is an empty index."""
