@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 import urllib.error
@@ -127,3 +128,155 @@ def test_cancel_ends_the_wait() -> None:
     t.join(10)
     assert isinstance(out["error"], SignInCancelled)
     assert out["error"].exit_status == 5
+
+
+# ------------------------------------------------ slow, idle and broken connections
+
+
+def _drip(port: int, stop: threading.Event, head: bytes) -> threading.Thread:
+    """A client sending its request one byte a second (a slowloris)."""
+
+    def target() -> None:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+                for ch in head:
+                    if stop.wait(1.0):
+                        return
+                    s.send(bytes([ch]))
+        except OSError:
+            return
+
+    t = threading.Thread(target=target, daemon=True)
+    t.start()
+    return t
+
+
+def test_idle_and_dripping_connections_do_not_block_the_valid_callback() -> None:
+    lst = LoopbackListener(state=STATE, issuer=None, iss_required=False)
+    stop = threading.Event()
+    idle = [socket.create_connection(("127.0.0.1", lst.port)) for _ in range(3)]
+    try:
+        _drip(lst.port, stop, b"GET /callback?state=x HTTP/1.1\r\nHost: a\r\n" + b"X" * 100)
+        t, out = run(lst)
+        status, page = get(cb(lst, code="good-code", state=STATE))
+        assert status == 200 and "close this tab" in page
+        t.join(10)
+        assert not t.is_alive()
+        assert out["result"].code == "good-code"
+    finally:
+        stop.set()
+        for s in idle:
+            s.close()
+
+
+@pytest.mark.parametrize("how", ["timeout", "cancel"])
+def test_deadline_and_cancel_hold_while_a_connection_drips(how: str) -> None:
+    from tokenmgr.core.oauth.loopback import SignInCancelled
+
+    lst = LoopbackListener(state=STATE, issuer=None, iss_required=False)
+    stop = threading.Event()
+    cancel = threading.Event()
+    out: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            lst.wait(1.0 if how == "timeout" else 30, cancel)
+        except AuthError as e:
+            out["error"] = e
+
+    idle: list[socket.socket] = []
+    try:
+        # The dripping connection is first in the queue, idle ones behind it.
+        _drip(lst.port, stop, b"GET /callback HTTP/1.1\r\n" + b"X" * 100)
+        stop.wait(0.3)
+        idle = [socket.create_connection(("127.0.0.1", lst.port)) for _ in range(3)]
+        t = threading.Thread(target=target, daemon=True)
+        t.start()
+        if how == "cancel":
+            cancel.wait(1.0)
+            cancel.set()
+        t.join(6)
+        assert not t.is_alive(), "the listener ignored its deadline / cancel"
+        expected = SignInTimeout if how == "timeout" else SignInCancelled
+        assert isinstance(out["error"], expected)
+    finally:
+        stop.set()
+        for s in idle:
+            s.close()
+
+
+def test_an_over_long_request_head_is_refused_and_the_sign_in_goes_on() -> None:
+    lst = LoopbackListener(state=STATE, issuer=None, iss_required=False)
+    t, out = run(lst)
+    with socket.create_connection(("127.0.0.1", lst.port), timeout=5) as s:
+        # The listener may hang up before it has read it all.
+        with contextlib.suppress(OSError):
+            s.sendall(b"GET /callback?state=x HTTP/1.1\r\nX-Pad: " + b"a" * 20000 + b"\r\n\r\n")
+        try:
+            answer = s.recv(100)
+        except OSError:
+            answer = b""
+    assert answer == b"" or answer.startswith(b"HTTP/1.0 431 ")
+    assert get(cb(lst, code="good-code", state=STATE))[0] == 200
+    t.join(10)
+    assert out["result"].code == "good-code"
+
+
+def test_concurrent_valid_callbacks_only_the_first_wins() -> None:
+    lst = LoopbackListener(state=STATE, issuer=None, iss_required=False)
+    t, out = run(lst)
+    statuses: list[int] = []
+
+    def hit(i: int) -> None:
+        try:
+            statuses.append(get(cb(lst, code=f"code-{i}", state=STATE))[0])
+        except OSError:
+            statuses.append(0)  # the listener closed before this one got in
+
+    hits = [threading.Thread(target=hit, args=(i,)) for i in range(5)]
+    for h in hits:
+        h.start()
+    for h in hits:
+        h.join(10)
+    t.join(10)
+    assert statuses.count(200) == 1
+    assert out["result"].code.startswith("code-")
+
+
+def test_a_failing_page_write_does_not_lose_the_sign_in() -> None:
+    lst = LoopbackListener(state=STATE, issuer=None, iss_required=False)
+    try:
+
+        def page(status: int, title: str, text: str) -> None:
+            raise ConnectionResetError(104, "Connection reset by peer")
+
+        outcome = lst.check(f"/callback?state={STATE}&code=the-code", page)
+        assert isinstance(outcome, Callback) and outcome.code == "the-code"
+    finally:
+        lst.close()
+
+
+def test_a_reset_while_answering_keeps_the_sign_in_and_prints_no_traceback(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import struct
+
+    lst = LoopbackListener(state=STATE, issuer=None, iss_required=False)
+    t, out = run(lst)
+
+    def reset(raw: bytes) -> None:
+        s = socket.create_connection(("127.0.0.1", lst.port), timeout=5)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        s.sendall(raw)
+        s.close()  # RST, possibly before the page is written
+
+    reset(b"GET /callb")  # a reset in the middle of the request line
+    reset(f"GET /callback?state={STATE}&code=first-code HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+    t.join(2)
+    if t.is_alive():  # the reset beat the request: the sign-in must still be open
+        assert get(cb(lst, code="second-code", state=STATE))[0] == 200
+    t.join(10)
+    assert not t.is_alive()
+    assert out["result"].code in ("first-code", "second-code")
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "ConnectionResetError" not in err
