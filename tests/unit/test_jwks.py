@@ -325,3 +325,15 @@ def test_importing_the_cli_does_not_import_requests_or_pyjwt() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_a_body_dripping_forever_hits_the_total_deadline() -> None:
+    import time
+
+    from tests.unit.net_helpers import dripping_server
+
+    with dripping_server() as base_url:
+        started = time.monotonic()
+        with pytest.raises(JWKSError, match=r"1\.5 s"):
+            jwks.http_fetch_json(base_url + "/jwks", timeout=(1.0, 1.0), total_timeout=1.5)
+        assert time.monotonic() - started < 10

@@ -98,3 +98,24 @@ def test_refused_connection_is_a_network_error() -> None:
 def test_post_does_not_follow_redirects(base: str) -> None:
     resp = Http().request("POST", base + "/token", data={"a": "b"}, what="the token endpoint")
     assert resp.status == 302
+
+
+def test_a_body_dripping_forever_hits_the_total_deadline() -> None:
+    import time
+
+    from tests.unit.net_helpers import dripping_server
+
+    with dripping_server() as base_url:
+        started = time.monotonic()
+        with pytest.raises(NetworkError) as info:
+            Http(timeout=(1.0, 1.0), total_timeout=1.5).request(
+                "POST", base_url + "/token", data={"a": "b"}, what="the token endpoint"
+            )
+        assert time.monotonic() - started < 10
+    assert "the token endpoint" in str(info.value)
+    assert "1.5 s" in str(info.value)
+    assert info.value.exit_status == 5
+
+
+def test_the_total_deadline_defaults_to_30_seconds() -> None:
+    assert Http().total_timeout == 30.0

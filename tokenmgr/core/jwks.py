@@ -42,6 +42,7 @@ MAX_RESPONSE_BYTES = 512 * 1024
 MAX_REDIRECTS = 3
 # (connect, read) seconds
 TIMEOUT = (5.0, 10.0)
+TOTAL_TIMEOUT = 30.0  # seconds the whole body may take to arrive
 
 OIDC_SUFFIX = "/.well-known/openid-configuration"
 RFC8414_PREFIX = "/.well-known/oauth-authorization-server"
@@ -149,9 +150,14 @@ def http_fetch_json(
     timeout: tuple[float, float] = TIMEOUT,
     max_bytes: int = MAX_RESPONSE_BYTES,
     user_agent: str = USER_AGENT,
+    total_timeout: float = TOTAL_TIMEOUT,
 ) -> FetchResult:
-    """GET a JSON document with a User-Agent, timeouts, few redirects and a size cap."""
+    """GET a JSON document with a User-Agent, timeouts (per read, and `total_timeout`
+    for the whole body), few redirects and a size cap."""
     import requests  # lazy: only verification touches the network
+    import urllib3
+
+    from tokenmgr.core.oauth.http import BodyLimitExceeded, read_body
 
     session = requests.Session()
     session.max_redirects = MAX_REDIRECTS
@@ -164,17 +170,25 @@ def http_fetch_json(
             declared = resp.headers.get("Content-Length")
             if declared and declared.isdigit() and int(declared) > max_bytes:
                 raise JWKSError(f"{url} sent {declared} bytes; the limit is {max_bytes}")
-            body = bytearray()
-            for chunk in resp.iter_content(chunk_size=16384):
-                body += chunk
-                if len(body) > max_bytes:
-                    raise JWKSError(f"{url} sent more than {max_bytes} bytes; gave up")
+            try:
+                body = read_body(
+                    resp,
+                    max_bytes=max_bytes,
+                    deadline=time.monotonic() + total_timeout,
+                    chunk_size=16384,
+                )
+            except BodyLimitExceeded as e:
+                if e.kind == "size":
+                    raise JWKSError(f"{url} sent more than {max_bytes} bytes; gave up") from None
+                raise JWKSError(
+                    f"{url} took over {total_timeout:g} s to send its answer; gave up"
+                ) from None
             max_age = _max_age(resp.headers.get("Cache-Control"))
     except requests.exceptions.TooManyRedirects:
         raise JWKSError(f"{url} redirected more than {MAX_REDIRECTS} times") from None
-    except requests.exceptions.Timeout:
+    except (requests.exceptions.Timeout, urllib3.exceptions.TimeoutError):
         raise JWKSError(f"{url} did not answer in time") from None
-    except requests.exceptions.RequestException as e:
+    except (requests.exceptions.RequestException, urllib3.exceptions.HTTPError, OSError) as e:
         raise JWKSError(f"cannot reach {url} ({type(e).__name__})") from None
     finally:
         session.close()

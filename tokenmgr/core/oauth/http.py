@@ -1,6 +1,8 @@
 """A small HTTP client for authorization servers, over `requests`.
 
-Timeouts on every call, a `User-Agent`, responses bounded in size, no redirects
+Timeouts on every call (per read, and a total deadline on the body, so a server
+dripping a byte at a time cannot hold a sign-in forever), a `User-Agent`,
+responses bounded in size, no redirects
 on POST, token responses parsed as JSON or (GitHub without `Accept`) as a form,
 and every request and response logged at DEBUG through the redaction filter
 (each secret that passes through is registered with `register_secret` first).
@@ -11,8 +13,9 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 import urllib.parse
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +28,7 @@ log = logging.getLogger("tokenmgr.oauth.http")
 USER_AGENT = f"tokenmgr/{__version__}"
 MAX_RESPONSE_BYTES = 1024 * 1024
 DEFAULT_TIMEOUT = (10.0, 30.0)  # connect, read
+DEFAULT_TOTAL_TIMEOUT = 30.0  # seconds the whole body may take to arrive
 LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")
 # Form fields whose values are secrets (registered before anything is logged).
 SECRET_FIELDS = (
@@ -85,6 +89,44 @@ def check_url(url: str, what: str) -> str:
     return url
 
 
+class BodyLimitExceeded(Exception):
+    """A streamed body grew past its size cap (`kind` "size") or its deadline ("time")."""
+
+    def __init__(self, kind: str) -> None:
+        super().__init__(kind)
+        self.kind = kind
+
+
+def _pieces(r: Any, chunk_size: int) -> Iterator[bytes]:
+    read1 = getattr(r.raw, "read1", None)
+    if read1 is None:  # urllib3 1.x: each chunk waits for chunk_size bytes
+        yield from r.iter_content(min(chunk_size, 1024))
+        return
+    while True:
+        data = read1(chunk_size, decode_content=True)
+        if not data:
+            return
+        yield data
+
+
+def read_body(r: Any, *, max_bytes: int, deadline: float, chunk_size: int = 65536) -> bytes:
+    """The body of a streamed `requests` response: at most `max_bytes` bytes, all of it
+    by `deadline` (a `time.monotonic()` time), else `BodyLimitExceeded`.
+
+    Each read returns what one receive brought, so a server dripping a byte at a time
+    overshoots the deadline by at most one read timeout. Transport errors are
+    `requests` or `urllib3` exceptions (or OSError), for the caller to word.
+    """
+    body = bytearray()
+    for piece in _pieces(r, chunk_size):
+        body += piece
+        if len(body) > max_bytes:
+            raise BodyLimitExceeded("size")
+        if time.monotonic() > deadline:
+            raise BodyLimitExceeded("time")
+    return bytes(body)
+
+
 def register_fields(data: Mapping[str, Any]) -> None:
     for k, v in data.items():
         if k in SECRET_FIELDS and isinstance(v, str):
@@ -107,9 +149,11 @@ class Http:
         timeout: tuple[float, float] = DEFAULT_TIMEOUT,
         max_bytes: int = MAX_RESPONSE_BYTES,
         session: Any = None,
+        total_timeout: float = DEFAULT_TOTAL_TIMEOUT,
     ) -> None:
         self.timeout = timeout
         self.max_bytes = max_bytes
+        self.total_timeout = total_timeout
         self._session = session
 
     @property
@@ -133,6 +177,7 @@ class Http:
         what: str = "the authorization server",
     ) -> Response:
         import requests
+        import urllib3
 
         hdrs = {"Accept": "application/json"}
         hdrs.update(headers or {})
@@ -156,20 +201,23 @@ class Http:
         except requests.exceptions.RequestException as e:
             raise NetworkError(f"could not reach {what} at {url} ({type(e).__name__})") from None
         try:
-            chunks: list[bytes] = []
-            size = 0
-            for chunk in r.iter_content(65536):
-                size += len(chunk)
-                if size > self.max_bytes:
-                    raise NetworkError(
-                        f"{what} sent an over-long answer (over {self.max_bytes} bytes)"
-                    )
-                chunks.append(chunk)
-        except requests.exceptions.RequestException as e:
+            body = read_body(
+                r, max_bytes=self.max_bytes, deadline=time.monotonic() + self.total_timeout
+            )
+        except BodyLimitExceeded as e:
+            if e.kind == "size":
+                raise NetworkError(
+                    f"{what} sent an over-long answer (over {self.max_bytes} bytes)"
+                ) from None
+            raise NetworkError(
+                f"{what} took over {self.total_timeout:g} s to send its answer ({url}); gave up"
+            ) from None
+        except (requests.exceptions.Timeout, urllib3.exceptions.TimeoutError):
+            raise NetworkError(f"{what} did not answer in time ({url})") from None
+        except (requests.exceptions.RequestException, urllib3.exceptions.HTTPError, OSError) as e:
             raise NetworkError(f"the connection to {what} broke ({type(e).__name__})") from None
         finally:
             r.close()
-        body = b"".join(chunks)
         ctype = r.headers.get("Content-Type", "").split(";")[0].strip().lower()
         resp = Response(status=r.status_code, content_type=ctype, body=body, url=str(r.url))
         parsed = parse_body(resp)
