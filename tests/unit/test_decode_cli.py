@@ -305,3 +305,13 @@ def test_subprocess_decode(keys: Keys, server: KeyServer) -> None:
     doc = json.loads(out.stdout)
     assert doc["signature"] == "verified"
     assert "Traceback" not in out.stderr
+
+
+def test_an_invalid_host_name_in_iss_or_jwks_is_a_clear_message(cli: CliRunner, keys: Keys) -> None:
+    tok = sign({"iss": "https://a..b", "sub": "x"}, keys.private("rsa"), "RS256", "rsa")
+    r = cli("decode", "--verify", tok)
+    assert r.status in (5, 6), r
+    assert "internal error" not in r.err and "invalid host name" in r.err
+    r = cli("decode", "--jwks", "https://a..b/jwks", tok)
+    assert r.status == 5, r
+    assert "internal error" not in r.err and "invalid host name" in r.err

@@ -337,3 +337,14 @@ def test_a_body_dripping_forever_hits_the_total_deadline() -> None:
         with pytest.raises(JWKSError, match=r"1\.5 s"):
             jwks.http_fetch_json(base_url + "/jwks", timeout=(1.0, 1.0), total_timeout=1.5)
         assert time.monotonic() - started < 10
+
+
+@pytest.mark.parametrize("url", ["https://a..b/jwks", "https://exa mple.com/jwks"])
+def test_an_invalid_host_name_is_a_jwks_error(url: str) -> None:
+    with pytest.raises(JWKSError, match="invalid host name"):
+        jwks.check_url(url, "JWKS URL")
+
+
+def test_an_unparseable_host_is_a_jwks_error_not_a_crash() -> None:
+    with pytest.raises(JWKSError, match="a..b"):
+        jwks.http_fetch_json("https://a..b/jwks")

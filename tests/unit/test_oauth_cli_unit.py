@@ -65,6 +65,12 @@ def env(tmp_path: Path) -> dict[str, str]:
         (["login", "w", "--issuer", "https://id.example.com"], "--client-id"),
         (["login", "w", "--client-id", "c"], "--issuer"),
         (["login", "w", "--issuer", "nope", "--client-id", "c"], "not an absolute"),
+        (["login", "w", "--issuer", "https://a..b", "--client-id", "c"], "invalid host name"),
+        (
+            ["login", "w", "--authorize-url", "https://a..b/a", "--token-url", "https://a..b/t"]
+            + ["--client-id", "c"],
+            "invalid host name",
+        ),
         (["login", "w", "--preset", "keycloak", "--client-id", "c"], "--param host="),
         (["login", "w", "--preset", "nope", "--client-id", "c"], "unknown preset"),
         ([*LOGIN_W, "--param", "novalue"], "NAME=VALUE"),

@@ -119,3 +119,20 @@ def test_a_body_dripping_forever_hits_the_total_deadline() -> None:
 
 def test_the_total_deadline_defaults_to_30_seconds() -> None:
     assert Http().total_timeout == 30.0
+
+
+@pytest.mark.parametrize("url", ["https://a..b/x", "https://" + "a" * 64 + ".example/x"])
+def test_an_unparseable_host_is_a_network_error_not_a_crash(url: str) -> None:
+    with pytest.raises(NetworkError) as info:
+        Http().request("GET", url, what="the discovery endpoint")
+    assert info.value.exit_status == 5
+    assert "the discovery endpoint" in str(info.value)
+
+
+@pytest.mark.parametrize("url", ["https://a..b", "https://a..b/jwks", "https://exa mple.com/"])
+def test_check_url_refuses_an_invalid_host_name(url: str) -> None:
+    from tokenmgr.core.errors import UsageError
+    from tokenmgr.core.oauth.http import check_url
+
+    with pytest.raises(UsageError, match="invalid host name"):
+        check_url(url, "--issuer")

@@ -32,6 +32,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from tokenmgr import __version__
 from tokenmgr.core.errors import NetworkError
+from tokenmgr.core.oauth.http import valid_host
 
 USER_AGENT = f"tokenmgr/{__version__} (JWT inspector; +https://github.com/tokenmgr)"
 DEFAULT_TTL = 300.0
@@ -113,6 +114,8 @@ def check_url(url: str, what: str, *, allow_http: bool = False) -> str:
         raise JWKSError(f"the {what} {url!r} is not a valid URL") from None
     if parts.scheme not in ("https", "http") or not host:
         raise JWKSError(f"the {what} {url!r} is not an http(s) URL")
+    if not valid_host(host):
+        raise JWKSError(f"the {what} {url!r} has an invalid host name")
     if parts.username or parts.password:
         raise JWKSError(f"the {what} must not carry a user name or password")
     if parts.scheme == "http" and not allow_http and not is_loopback_host(host):
@@ -188,7 +191,18 @@ def http_fetch_json(
         raise JWKSError(f"{url} redirected more than {MAX_REDIRECTS} times") from None
     except (requests.exceptions.Timeout, urllib3.exceptions.TimeoutError):
         raise JWKSError(f"{url} did not answer in time") from None
-    except (requests.exceptions.RequestException, urllib3.exceptions.HTTPError, OSError) as e:
+    except (
+        requests.exceptions.InvalidURL,
+        urllib3.exceptions.LocationValueError,
+        UnicodeError,
+    ):
+        raise JWKSError(f"cannot reach {url}: not a valid address (invalid host name)") from None
+    except (
+        requests.exceptions.RequestException,
+        urllib3.exceptions.HTTPError,
+        ValueError,
+        OSError,
+    ) as e:
         raise JWKSError(f"cannot reach {url} ({type(e).__name__})") from None
     finally:
         session.close()

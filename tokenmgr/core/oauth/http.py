@@ -70,6 +70,26 @@ class Response:
         return self.body.decode("utf-8", "replace")
 
 
+def valid_host(host: str) -> bool:
+    """A host name a connection can be made to: an IP literal, or labels that are not
+    empty and at most 63 characters (IDNA), with no whitespace or control characters."""
+    if not host or any(c.isspace() or not c.isprintable() for c in host):
+        return False
+    if ":" in host:  # IPv6 literal (urlsplit drops the brackets)
+        import ipaddress
+
+        try:
+            ipaddress.ip_address(host.split("%", 1)[0])
+        except ValueError:
+            return False
+        return True
+    try:
+        host.encode("idna")
+    except UnicodeError:
+        return False
+    return True
+
+
 def check_url(url: str, what: str) -> str:
     """An absolute https URL (http only for loopback hosts), without fragment or userinfo."""
     try:
@@ -82,6 +102,8 @@ def check_url(url: str, what: str) -> str:
         raise UsageError(
             f"{what} {url!r} is not an absolute http(s) URL, e.g. https://id.example.com"
         )
+    if not valid_host(host):
+        raise UsageError(f"{what} {url!r} has an invalid host name")
     if parts.scheme == "http" and host not in LOOPBACK_HOSTS:
         raise UsageError(f"{what} {url!r} must use https (plain http only for 127.0.0.1)")
     if parts.fragment or "@" in parts.netloc:
@@ -198,7 +220,20 @@ class Http:
             )
         except requests.exceptions.Timeout:
             raise NetworkError(f"{what} did not answer in time ({url})") from None
-        except requests.exceptions.RequestException as e:
+        except (
+            requests.exceptions.InvalidURL,
+            urllib3.exceptions.LocationValueError,
+            UnicodeError,
+        ):
+            raise NetworkError(
+                f"could not reach {what}: {url} is not a valid address (invalid host name)"
+            ) from None
+        except (
+            requests.exceptions.RequestException,
+            urllib3.exceptions.HTTPError,
+            ValueError,
+            OSError,
+        ) as e:
             raise NetworkError(f"could not reach {what} at {url} ({type(e).__name__})") from None
         try:
             body = read_body(
