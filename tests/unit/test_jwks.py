@@ -348,3 +348,44 @@ def test_an_invalid_host_name_is_a_jwks_error(url: str) -> None:
 def test_an_unparseable_host_is_a_jwks_error_not_a_crash() -> None:
     with pytest.raises(JWKSError, match="a..b"):
         jwks.http_fetch_json("https://a..b/jwks")
+
+
+# ------------------------------------------------------------------ redirects
+
+
+@pytest.mark.parametrize(
+    ("origin", "target", "ok"),
+    [
+        ("https://id.example.com/jwks", "https://keys.example.com/jwks", True),
+        ("https://id.example.com/jwks", "http://keys.example.com/jwks", False),
+        ("https://id.example.com/jwks", "http://127.0.0.1:9/jwks", False),
+        ("http://keys.internal/jwks", "http://keys.internal/v2/jwks", False),  # explicit http
+        ("http://127.0.0.1:9/jwks", "http://127.0.0.1:9/v2/jwks", True),
+        ("http://127.0.0.1:9/jwks", "https://keys.example.com/jwks", True),
+        ("http://127.0.0.1:9/jwks", "http://keys.example.com/jwks", False),
+        ("https://id.example.com/jwks", "https://u:p@keys.example.com/jwks", False),
+        ("https://id.example.com/jwks", "ftp://keys.example.com/jwks", False),
+        ("https://id.example.com/jwks", "https://a..b/jwks", False),
+    ],
+)
+def test_redirect_targets_must_be_https_unless_all_on_loopback(
+    origin: str, target: str, ok: bool
+) -> None:
+    if ok:
+        assert jwks.check_redirect(origin, target) == target
+    else:
+        with pytest.raises(JWKSError):
+            jwks.check_redirect(origin, target)
+
+
+@pytest.mark.parametrize("target", ["http://keys.example.com/jwks", "https://u:p@x.example/j"])
+def test_a_refused_redirect_is_never_followed(server: KeyServer, target: str) -> None:
+    server.routes["/moved"] = Route(302, b"", headers={"Location": target})
+    with pytest.raises(JWKSError, match="redirect|user name"):
+        jwks.http_fetch_json(server.base + "/moved")
+    assert server.count("/moved") == 1
+
+
+def test_a_loopback_redirect_from_a_loopback_url_is_followed(server: KeyServer) -> None:
+    server.routes["/moved"] = Route(302, b"", headers={"Location": "/jwks"})
+    assert "keys" in jwks.http_fetch_json(server.base + "/moved").document

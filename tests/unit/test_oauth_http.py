@@ -136,3 +136,82 @@ def test_check_url_refuses_an_invalid_host_name(url: str) -> None:
 
     with pytest.raises(UsageError, match="invalid host name"):
         check_url(url, "--issuer")
+
+
+# ------------------------------------------------------------------ redirects
+
+
+class RedirectHandler(BaseHTTPRequestHandler):
+    """/to?u=URL redirects there; /hop/N redirects to /hop/N+1 up to 4; the rest is JSON."""
+
+    hits: list[tuple[str, str]] = []
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        pass
+
+    def do_GET(self) -> None:  # noqa: N802
+        import urllib.parse
+
+        type(self).hits.append((self.headers.get("Host", ""), self.path))
+        parts = urllib.parse.urlsplit(self.path)
+        if parts.path == "/to":
+            target = urllib.parse.parse_qs(parts.query)["u"][0]
+        elif parts.path.startswith("/hop/") and int(parts.path[5:]) < 4:
+            target = f"/hop/{int(parts.path[5:]) + 1}"
+        else:
+            body = b'{"ok": true}'
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            return
+        self.send_response(302)
+        self.send_header("Location", target)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+
+@pytest.fixture
+def redirector() -> Iterator[str]:
+    server = Server(("127.0.0.1", 0), RedirectHandler)
+    RedirectHandler.hits = []
+    t = threading.Thread(target=server.serve_forever, daemon=True)
+    t.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_get_follows_a_few_checked_redirects(redirector: str) -> None:
+    resp = Http().request("GET", redirector + "/hop/1", what="the discovery endpoint")
+    assert resp.status == 200
+    assert resp.url == redirector + "/hop/4"  # 3 redirects followed, then the answer
+
+
+def test_more_than_3_redirects_are_refused(redirector: str) -> None:
+    with pytest.raises(NetworkError, match="redirect"):
+        Http().request("GET", redirector + "/hop/0?", what="the discovery endpoint")
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "http://127.0.0.2:{port}/doc",  # plain http off the loopback names check_url accepts
+        "http://id.example.com/doc",  # https downgraded to http
+        "https://user:pw@id.example.com/doc",  # userinfo
+        "ftp://id.example.com/doc",
+    ],
+)
+def test_a_redirect_failing_check_url_is_refused_before_it_is_followed(
+    redirector: str, target: str
+) -> None:
+    import urllib.parse
+
+    port = redirector.rsplit(":", 1)[1]
+    url = redirector + "/to?u=" + urllib.parse.quote(target.format(port=port))
+    with pytest.raises(NetworkError) as info:
+        Http().request("GET", url, what="the discovery endpoint")
+    assert info.value.exit_status == 5
+    assert "redirect" in str(info.value)
+    assert len(RedirectHandler.hits) == 1  # the target was never requested

@@ -13,6 +13,8 @@ insertion), or a JWKS URL the user names explicitly. Nothing in a token
 - When a fetch fails, the last good key set is kept and labelled `stale`.
 - Every request has an explicit User-Agent, timeouts, a bounded number of
   redirects and a bounded response size (the body is streamed and capped).
+  Redirects are followed by hand, each target checked: https, or plain http
+  on loopback when the original URL was plain http on loopback.
 
 `requests` is imported only when something is actually fetched.
 """
@@ -28,7 +30,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from tokenmgr import __version__
 from tokenmgr.core.errors import NetworkError
@@ -126,6 +128,19 @@ def check_url(url: str, what: str, *, allow_http: bool = False) -> str:
     return url
 
 
+def check_redirect(origin: str, target: str) -> str:
+    """A redirect target from a fetch of `origin`: https (no userinfo, a valid host), or
+    plain http on a loopback host when `origin` itself was plain http on loopback."""
+    check_url(target, "redirect target")  # http(s), valid host, no userinfo
+    parts = urlsplit(origin)
+    loopback_http = parts.scheme == "http" and is_loopback_host(parts.hostname)
+    if urlsplit(target).scheme != "https" and not loopback_http:
+        raise JWKSError(
+            f"{origin} redirected to the plain-http URL {target!r}: refused (https only)"
+        )
+    return target
+
+
 def discovery_urls(issuer: str) -> list[str]:
     """OIDC Discovery (suffix appended) first, then RFC 8414 (path inserted)."""
     parts = urlsplit(issuer)
@@ -167,7 +182,18 @@ def http_fetch_json(
     session.trust_env = True
     headers = {"User-Agent": user_agent, "Accept": "application/json"}
     try:
-        with session.get(url, headers=headers, timeout=timeout, stream=True) as resp:
+        current = url
+        for hop in range(MAX_REDIRECTS + 1):
+            resp = session.get(
+                current, headers=headers, timeout=timeout, stream=True, allow_redirects=False
+            )
+            if not resp.is_redirect:
+                break
+            resp.close()
+            if hop == MAX_REDIRECTS:
+                raise JWKSError(f"{url} redirected more than {MAX_REDIRECTS} times")
+            current = check_redirect(url, urljoin(current, resp.headers.get("Location", "")))
+        with resp:
             if resp.status_code != 200:
                 raise JWKSError(f"{url} answered HTTP {resp.status_code}")
             declared = resp.headers.get("Content-Length")

@@ -1,6 +1,8 @@
 """A small HTTP client for authorization servers, over `requests`.
 
-Timeouts on every call (per read, and a total deadline on the body, so a server
+GET redirects are followed by hand (at most MAX_REDIRECTS), each target passing
+the same `check_url` as the first URL (https, or http on loopback only); POSTs
+follow none. Timeouts on every call (per read, and a total deadline on the body, so a server
 dripping a byte at a time cannot hold a sign-in forever), a `User-Agent`,
 responses bounded in size, no redirects
 on POST, token responses parsed as JSON or (GitHub without `Accept`) as a form,
@@ -29,6 +31,7 @@ USER_AGENT = f"tokenmgr/{__version__}"
 MAX_RESPONSE_BYTES = 1024 * 1024
 DEFAULT_TIMEOUT = (10.0, 30.0)  # connect, read
 DEFAULT_TOTAL_TIMEOUT = 30.0  # seconds the whole body may take to arrive
+MAX_REDIRECTS = 3  # GET only
 LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")
 # Form fields whose values are secrets (registered before anything is logged).
 SECRET_FIELDS = (
@@ -149,6 +152,14 @@ def read_body(r: Any, *, max_bytes: int, deadline: float, chunk_size: int = 6553
     return bytes(body)
 
 
+def _origin(url: str) -> tuple[str, str, int | None]:
+    try:
+        parts = urllib.parse.urlsplit(url)
+        return parts.scheme, (parts.hostname or ""), parts.port
+    except ValueError:
+        return "", url, None
+
+
 def register_fields(data: Mapping[str, Any]) -> None:
     for k, v in data.items():
         if k in SECRET_FIELDS and isinstance(v, str):
@@ -206,35 +217,34 @@ class Http:
         if auth is not None:
             register_secret(auth[1])
         log.debug("%s %s %s", method, url, _log_form(data) if data else "")
-        try:
-            r = self.session.request(
+        current = url
+        origin = _origin(url)
+        hops = 0
+        while True:
+            r = self._send(
                 method,
-                url,
-                data=dict(data) if data is not None else None,
-                json=dict(json_body) if json_body is not None else None,
-                auth=auth,
+                current,
+                data=data,
+                json_body=json_body,
+                auth=auth if _origin(current) == origin else None,
                 headers=hdrs,
-                timeout=self.timeout,
-                allow_redirects=(method == "GET"),
-                stream=True,
+                what=what,
             )
-        except requests.exceptions.Timeout:
-            raise NetworkError(f"{what} did not answer in time ({url})") from None
-        except (
-            requests.exceptions.InvalidURL,
-            urllib3.exceptions.LocationValueError,
-            UnicodeError,
-        ):
-            raise NetworkError(
-                f"could not reach {what}: {url} is not a valid address (invalid host name)"
-            ) from None
-        except (
-            requests.exceptions.RequestException,
-            urllib3.exceptions.HTTPError,
-            ValueError,
-            OSError,
-        ) as e:
-            raise NetworkError(f"could not reach {what} at {url} ({type(e).__name__})") from None
+            if method != "GET" or not r.is_redirect:
+                break
+            location = urllib.parse.urljoin(current, r.headers.get("Location", ""))
+            r.close()
+            hops += 1
+            if hops > MAX_REDIRECTS:
+                raise NetworkError(f"{what} redirected more than {MAX_REDIRECTS} times ({url})")
+            try:
+                check_url(location, "the redirect target")
+            except UsageError as e:
+                raise NetworkError(
+                    f"{what} at {url} sent a redirect tokenmgr refuses: {e}"
+                ) from None
+            log.debug("-> redirected to %s", location)
+            current = location
         try:
             body = read_body(
                 r, max_bytes=self.max_bytes, deadline=time.monotonic() + self.total_timeout
@@ -260,6 +270,51 @@ class Http:
             register_fields(parsed)
         log.debug("-> HTTP %s %s %s", resp.status, ctype, resp.text[:4000])
         return resp
+
+    def _send(
+        self,
+        method: str,
+        url: str,
+        *,
+        data: Mapping[str, str] | None,
+        json_body: Mapping[str, Any] | None,
+        auth: tuple[str, str] | None,
+        headers: Mapping[str, str],
+        what: str,
+    ) -> Any:
+        """One request, no redirects followed; the streamed `requests` response."""
+        import requests
+        import urllib3
+
+        try:
+            return self.session.request(
+                method,
+                url,
+                data=dict(data) if data is not None else None,
+                json=dict(json_body) if json_body is not None else None,
+                auth=auth,
+                headers=dict(headers),
+                timeout=self.timeout,
+                allow_redirects=False,
+                stream=True,
+            )
+        except requests.exceptions.Timeout:
+            raise NetworkError(f"{what} did not answer in time ({url})") from None
+        except (
+            requests.exceptions.InvalidURL,
+            urllib3.exceptions.LocationValueError,
+            UnicodeError,
+        ):
+            raise NetworkError(
+                f"could not reach {what}: {url} is not a valid address (invalid host name)"
+            ) from None
+        except (
+            requests.exceptions.RequestException,
+            urllib3.exceptions.HTTPError,
+            ValueError,
+            OSError,
+        ) as e:
+            raise NetworkError(f"could not reach {what} at {url} ({type(e).__name__})") from None
 
     def get_json(self, url: str, *, what: str) -> tuple[int, dict[str, Any] | None]:
         resp = self.request("GET", url, what=what)
