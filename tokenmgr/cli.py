@@ -462,6 +462,7 @@ def cmd_login(args: argparse.Namespace, env: Environment) -> int:
     from tokenmgr.core.errors import UsageError
     from tokenmgr.core.oauth.flows import DeviceAuthorization, embedded_browser
     from tokenmgr.core.oauth.signin import SignInRequest, parse_params, sign_in
+    from tokenmgr.core.redact import printable
 
     validate_name(args.name)
     if args.flow == "client-credentials" and not args.client_secret_stdin:
@@ -501,11 +502,11 @@ def cmd_login(args: argparse.Namespace, env: Environment) -> int:
             if webbrowser.open(url):
                 say("Opened the sign-in page in your browser; waiting for the sign-in...")
                 return
-        say(f"Open this URL to sign in: {url}")
+        say(f"Open this URL to sign in: {printable(url, 8192)}")
 
     def announce(dev: DeviceAuthorization) -> None:
-        say(f"Verification URL: {dev.verification_uri}")
-        say(f"User code: {dev.user_code}")
+        say(f"Verification URL: {printable(dev.verification_uri)}")
+        say(f"User code: {printable(dev.user_code, 100)}")
 
     entry = sign_in(env.vault(), req, open_url=open_url, announce=announce)
     exp = format_time(entry.expires_at) or "unknown"

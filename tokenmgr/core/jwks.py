@@ -34,7 +34,8 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from tokenmgr import __version__
 from tokenmgr.core.errors import NetworkError
-from tokenmgr.core.oauth.http import valid_host
+from tokenmgr.core.oauth.http import shown, valid_host
+from tokenmgr.core.redact import printable
 
 USER_AGENT = f"tokenmgr/{__version__} (JWT inspector; +https://github.com/tokenmgr)"
 DEFAULT_TTL = 300.0
@@ -113,16 +114,16 @@ def check_url(url: str, what: str, *, allow_http: bool = False) -> str:
         parts = urlsplit(url)
         host = parts.hostname
     except ValueError:
-        raise JWKSError(f"the {what} {url!r} is not a valid URL") from None
+        raise JWKSError(f"the {what} {shown(url)} is not a valid URL") from None
     if parts.scheme not in ("https", "http") or not host:
-        raise JWKSError(f"the {what} {url!r} is not an http(s) URL")
+        raise JWKSError(f"the {what} {shown(url)} is not an http(s) URL")
     if not valid_host(host):
-        raise JWKSError(f"the {what} {url!r} has an invalid host name")
+        raise JWKSError(f"the {what} {shown(url)} has an invalid host name")
     if parts.username or parts.password:
         raise JWKSError(f"the {what} must not carry a user name or password")
     if parts.scheme == "http" and not allow_http and not is_loopback_host(host):
         raise JWKSError(
-            f"the {what} {url!r} is plain http on a non-loopback host: "
+            f"the {what} {shown(url)} is plain http on a non-loopback host: "
             "only https (or http on 127.0.0.1, ::1, localhost) is accepted"
         )
     return url
@@ -136,7 +137,8 @@ def check_redirect(origin: str, target: str) -> str:
     loopback_http = parts.scheme == "http" and is_loopback_host(parts.hostname)
     if urlsplit(target).scheme != "https" and not loopback_http:
         raise JWKSError(
-            f"{origin} redirected to the plain-http URL {target!r}: refused (https only)"
+            f"{printable(origin, 200)} redirected to the plain-http URL {shown(target)}: "
+            "refused (https only)"
         )
     return target
 
@@ -177,6 +179,7 @@ def http_fetch_json(
 
     from tokenmgr.core.oauth.http import BodyLimitExceeded, read_body
 
+    at = printable(url, 200)  # for messages
     session = requests.Session()
     session.max_redirects = MAX_REDIRECTS
     session.trust_env = True
@@ -191,14 +194,14 @@ def http_fetch_json(
                 break
             resp.close()
             if hop == MAX_REDIRECTS:
-                raise JWKSError(f"{url} redirected more than {MAX_REDIRECTS} times")
+                raise JWKSError(f"{at} redirected more than {MAX_REDIRECTS} times")
             current = check_redirect(url, urljoin(current, resp.headers.get("Location", "")))
         with resp:
             if resp.status_code != 200:
-                raise JWKSError(f"{url} answered HTTP {resp.status_code}")
+                raise JWKSError(f"{at} answered HTTP {resp.status_code}")
             declared = resp.headers.get("Content-Length")
             if declared and declared.isdigit() and int(declared) > max_bytes:
-                raise JWKSError(f"{url} sent {declared} bytes; the limit is {max_bytes}")
+                raise JWKSError(f"{at} sent {declared} bytes; the limit is {max_bytes}")
             try:
                 body = read_body(
                     resp,
@@ -208,34 +211,34 @@ def http_fetch_json(
                 )
             except BodyLimitExceeded as e:
                 if e.kind == "size":
-                    raise JWKSError(f"{url} sent more than {max_bytes} bytes; gave up") from None
+                    raise JWKSError(f"{at} sent more than {max_bytes} bytes; gave up") from None
                 raise JWKSError(
-                    f"{url} took over {total_timeout:g} s to send its answer; gave up"
+                    f"{at} took over {total_timeout:g} s to send its answer; gave up"
                 ) from None
             max_age = _max_age(resp.headers.get("Cache-Control"))
     except requests.exceptions.TooManyRedirects:
-        raise JWKSError(f"{url} redirected more than {MAX_REDIRECTS} times") from None
+        raise JWKSError(f"{at} redirected more than {MAX_REDIRECTS} times") from None
     except (requests.exceptions.Timeout, urllib3.exceptions.TimeoutError):
-        raise JWKSError(f"{url} did not answer in time") from None
+        raise JWKSError(f"{at} did not answer in time") from None
     except (
         requests.exceptions.InvalidURL,
         urllib3.exceptions.LocationValueError,
         UnicodeError,
     ):
-        raise JWKSError(f"cannot reach {url}: not a valid address (invalid host name)") from None
+        raise JWKSError(f"cannot reach {at}: not a valid address (invalid host name)") from None
     except (
         requests.exceptions.RequestException,
         urllib3.exceptions.HTTPError,
         ValueError,
         OSError,
     ) as e:
-        raise JWKSError(f"cannot reach {url} ({type(e).__name__})") from None
+        raise JWKSError(f"cannot reach {at} ({type(e).__name__})") from None
     finally:
         session.close()
     try:
         document = json.loads(bytes(body).decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError):
-        raise JWKSError(f"{url} did not answer with JSON") from None
+        raise JWKSError(f"{at} did not answer with JSON") from None
     return FetchResult(url=url, document=document, max_age=max_age)
 
 
@@ -251,7 +254,7 @@ _META_MEMBERS = ("kid", "use", "alg", "key_ops")
 def public_keys(document: Any, url: str) -> tuple[dict[str, Any], ...]:
     """The usable public signing keys of a JWKS document (RFC 7517 §5)."""
     if not isinstance(document, dict) or not isinstance(document.get("keys"), list):
-        raise JWKSError(f'{url} is not a JWK Set (no "keys" array)')
+        raise JWKSError(f'{printable(url, 200)} is not a JWK Set (no "keys" array)')
     out: list[dict[str, Any]] = []
     for item in document["keys"]:
         if not isinstance(item, dict):
@@ -313,21 +316,26 @@ class JWKSCache:
                 continue
             doc = result.document
             if not isinstance(doc, dict):
-                raise DiscoveryError(f"{url} is not a discovery document (not a JSON object)")
+                raise DiscoveryError(
+                    f"{printable(url, 200)} is not a discovery document (not a JSON object)"
+                )
             if doc.get("issuer") != issuer:
                 raise DiscoveryError(
-                    f"issuer mismatch: {url} names the issuer {doc.get('issuer')!r}, "
-                    f"not {issuer!r} (refusing its keys)"
+                    f"issuer mismatch: {printable(url, 200)} names the issuer "
+                    f"{shown(str(doc.get('issuer')))}, not {shown(issuer)} (refusing its keys)"
                 )
             jwks_uri = doc.get("jwks_uri")
             if not isinstance(jwks_uri, str) or not jwks_uri:
-                raise DiscoveryError(f"{url} names no jwks_uri: the issuer publishes no keys")
+                raise DiscoveryError(
+                    f"{printable(url, 200)} names no jwks_uri: the issuer publishes no keys"
+                )
             issuer_http = urlsplit(issuer).scheme == "http"
             check_url(jwks_uri, "jwks_uri", allow_http=allow_http or issuer_http)
             self._discovery[issuer] = (now + self._ttl_for(result.max_age), doc)
             return doc
         raise DiscoveryError(
-            f"no discovery document for {issuer} ({'; '.join(errors) or 'no answer'})"
+            f"no discovery document for {printable(issuer, 200)} "
+            f"({'; '.join(errors) or 'no answer'})"
         )
 
     def jwks_uri(self, issuer: str, *, allow_http: bool = False) -> str:

@@ -113,3 +113,17 @@ def install(level: int = logging.WARNING) -> None:
     for h in root.handlers:
         if not any(isinstance(f, RedactingFilter) for f in h.filters):
             h.addFilter(RedactingFilter())
+
+
+REPLACEMENT = "\ufffd"
+
+
+def printable(text: object, limit: int = 300) -> str:
+    """Server-derived text made safe to show on a terminal or in a dialog: every
+    non-printable character (controls such as ESC, CR and LF, bidi and other format
+    characters, unassigned code points) becomes U+FFFD, and text longer than `limit`
+    characters is cut, ending in "…"."""
+    s = text if isinstance(text, str) else str(text)
+    if len(s) > limit:
+        s = s[: max(limit - 1, 0)] + "…"
+    return "".join(c if c.isprintable() else REPLACEMENT for c in s)

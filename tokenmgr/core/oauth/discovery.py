@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tokenmgr.core.errors import AuthError, UsageError
-from tokenmgr.core.oauth.http import Http, check_url, describe
+from tokenmgr.core.oauth.http import Http, check_url, describe, shown
 
 
 class IssuerMismatch(AuthError):
@@ -99,9 +99,9 @@ def discover(http: Http, issuer: str, *, accepted_issuers: Iterable[str] = ()) -
         meta = ServerMetadata.from_document(doc, oidc=is_oidc)
         if meta.issuer != issuer and meta.issuer not in set(accepted_issuers):
             raise IssuerMismatch(
-                f"the discovery document at {url} names the issuer {meta.issuer!r}, "
-                f"not {issuer!r}; they must match exactly (check a trailing slash): "
-                "nothing was stored"
+                f"the discovery document at {shown(url)} names the issuer "
+                f"{shown(str(meta.issuer))}, not {shown(issuer)}; they must match exactly "
+                "(check a trailing slash): nothing was stored"
             )
         if meta.token_endpoint is None:
             raise AuthError(f"the discovery document at {url} names no token_endpoint")

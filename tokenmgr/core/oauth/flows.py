@@ -25,7 +25,7 @@ from tokenmgr.core.entries import OAuthConfig, now_utc
 from tokenmgr.core.errors import AuthError, NetworkError, UsageError
 from tokenmgr.core.oauth import pkce
 from tokenmgr.core.oauth.discovery import ServerMetadata
-from tokenmgr.core.oauth.http import Http, OAuthError, Response, describe, parse_body
+from tokenmgr.core.oauth.http import Http, OAuthError, Response, check_url, describe, parse_body
 from tokenmgr.core.oauth.loopback import LoopbackListener, SignInCancelled
 from tokenmgr.core.redact import register_secret
 
@@ -403,7 +403,17 @@ def start_device(http: Http, cfg: OAuthConfig, client_secret: str | None) -> Dev
         raise NetworkError(f"{what} answered without device_code, user_code or verification_uri")
     assert isinstance(device_code, str) and isinstance(user_code, str) and isinstance(uri, str)
     register_secret(device_code)
+    try:
+        check_url(uri, "the verification_uri")
+    except UsageError as e:
+        raise NetworkError(f"{what} sent a verification_uri tokenmgr refuses: {e}") from None
     complete = body.get("verification_uri_complete")
+    if isinstance(complete, str):
+        try:
+            check_url(complete, "the verification_uri_complete")
+        except UsageError:
+            log.debug("device flow: verification_uri_complete refused, not used")
+            complete = None
     interval = parse_expires_in(body.get("interval"))
     return DeviceAuthorization(
         device_code=device_code,

@@ -23,7 +23,7 @@ from typing import Any
 
 from tokenmgr import __version__
 from tokenmgr.core.errors import AuthError, NetworkError, UsageError
-from tokenmgr.core.redact import redact, register_secret
+from tokenmgr.core.redact import printable, redact, register_secret
 
 log = logging.getLogger("tokenmgr.oauth.http")
 
@@ -55,9 +55,10 @@ class OAuthError(AuthError):
         self.error = error
         self.description = description
         self.status = status
-        text = f"{where or 'the authorization server'} refused the request: {error}"
+        text = f"{where or 'the authorization server'} refused the request: "
+        text += printable(error, 100)
         if description:
-            text += f" ({redact(description)[:300]})"
+            text += f" ({printable(redact(description))})"
         super().__init__(text)
 
 
@@ -93,6 +94,11 @@ def valid_host(host: str) -> bool:
     return True
 
 
+def shown(url: str) -> str:
+    """A URL (or any server-derived text) for a message: printable, bounded, quoted."""
+    return repr(printable(url, 200))
+
+
 def check_url(url: str, what: str) -> str:
     """An absolute https URL (http only for loopback hosts), without fragment or userinfo."""
     try:
@@ -100,17 +106,17 @@ def check_url(url: str, what: str) -> str:
         host = parts.hostname
         _ = parts.port
     except ValueError:
-        raise UsageError(f"{what} {url!r} is not a valid URL") from None
+        raise UsageError(f"{what} {shown(url)} is not a valid URL") from None
     if parts.scheme not in ("https", "http") or not host:
         raise UsageError(
-            f"{what} {url!r} is not an absolute http(s) URL, e.g. https://id.example.com"
+            f"{what} {shown(url)} is not an absolute http(s) URL, e.g. https://id.example.com"
         )
     if not valid_host(host):
-        raise UsageError(f"{what} {url!r} has an invalid host name")
+        raise UsageError(f"{what} {shown(url)} has an invalid host name")
     if parts.scheme == "http" and host not in LOOPBACK_HOSTS:
-        raise UsageError(f"{what} {url!r} must use https (plain http only for 127.0.0.1)")
+        raise UsageError(f"{what} {shown(url)} must use https (plain http only for 127.0.0.1)")
     if parts.fragment or "@" in parts.netloc:
-        raise UsageError(f"{what} {url!r} must not hold a #fragment or user:password@")
+        raise UsageError(f"{what} {shown(url)} must not hold a #fragment or user:password@")
     return url
 
 
@@ -217,6 +223,7 @@ class Http:
         if auth is not None:
             register_secret(auth[1])
         log.debug("%s %s %s", method, url, _log_form(data) if data else "")
+        at = printable(url, 200)  # for messages
         current = url
         origin = _origin(url)
         hops = 0
@@ -236,12 +243,12 @@ class Http:
             r.close()
             hops += 1
             if hops > MAX_REDIRECTS:
-                raise NetworkError(f"{what} redirected more than {MAX_REDIRECTS} times ({url})")
+                raise NetworkError(f"{what} redirected more than {MAX_REDIRECTS} times ({at})")
             try:
                 check_url(location, "the redirect target")
             except UsageError as e:
                 raise NetworkError(
-                    f"{what} at {url} sent a redirect tokenmgr refuses: {e}"
+                    f"{what} at {at} sent a redirect tokenmgr refuses: {e}"
                 ) from None
             log.debug("-> redirected to %s", location)
             current = location
@@ -255,10 +262,10 @@ class Http:
                     f"{what} sent an over-long answer (over {self.max_bytes} bytes)"
                 ) from None
             raise NetworkError(
-                f"{what} took over {self.total_timeout:g} s to send its answer ({url}); gave up"
+                f"{what} took over {self.total_timeout:g} s to send its answer ({at}); gave up"
             ) from None
         except (requests.exceptions.Timeout, urllib3.exceptions.TimeoutError):
-            raise NetworkError(f"{what} did not answer in time ({url})") from None
+            raise NetworkError(f"{what} did not answer in time ({at})") from None
         except (requests.exceptions.RequestException, urllib3.exceptions.HTTPError, OSError) as e:
             raise NetworkError(f"the connection to {what} broke ({type(e).__name__})") from None
         finally:
@@ -286,6 +293,8 @@ class Http:
         import requests
         import urllib3
 
+        at = printable(url, 200)  # for messages
+
         try:
             return self.session.request(
                 method,
@@ -299,14 +308,14 @@ class Http:
                 stream=True,
             )
         except requests.exceptions.Timeout:
-            raise NetworkError(f"{what} did not answer in time ({url})") from None
+            raise NetworkError(f"{what} did not answer in time ({at})") from None
         except (
             requests.exceptions.InvalidURL,
             urllib3.exceptions.LocationValueError,
             UnicodeError,
         ):
             raise NetworkError(
-                f"could not reach {what}: {url} is not a valid address (invalid host name)"
+                f"could not reach {what}: {at} is not a valid address (invalid host name)"
             ) from None
         except (
             requests.exceptions.RequestException,
@@ -314,7 +323,7 @@ class Http:
             ValueError,
             OSError,
         ) as e:
-            raise NetworkError(f"could not reach {what} at {url} ({type(e).__name__})") from None
+            raise NetworkError(f"could not reach {what} at {at} ({type(e).__name__})") from None
 
     def get_json(self, url: str, *, what: str) -> tuple[int, dict[str, Any] | None]:
         resp = self.request("GET", url, what=what)
@@ -350,7 +359,7 @@ def describe(resp: Response) -> str:
     elif not resp.body:
         kind = "an empty body"
     elif resp.content_type:
-        kind = f"a {resp.content_type} body"
+        kind = f"a {printable(resp.content_type, 60)} body"
     else:
         kind = "an untyped body"
     return f"HTTP {resp.status} with {kind}"

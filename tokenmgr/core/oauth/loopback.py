@@ -33,7 +33,7 @@ from typing import Any
 
 from tokenmgr.core.errors import AuthError, UsageError
 from tokenmgr.core.oauth.pkce import same
-from tokenmgr.core.redact import register_secret
+from tokenmgr.core.redact import printable, register_secret
 
 log = logging.getLogger("tokenmgr.oauth.loopback")
 
@@ -325,8 +325,8 @@ class LoopbackListener:
                 )
                 return None
         if "error" in q:
-            err = q.get("error", "")[:100]
-            desc = q.get("error_description", "")[:300]
+            err = printable(q.get("error", ""), 100)
+            desc = printable(q.get("error_description", ""))
             page(200, "Sign-in failed", f"The provider said: {err} {desc}. You can close this tab.")
             suffix = f" ({desc})" if desc else ""
             return AuthError(f"the provider ended the sign-in: {err}{suffix}")
