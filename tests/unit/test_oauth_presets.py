@@ -71,3 +71,76 @@ def test_gitlab_resends_the_redirect_uri_on_refresh() -> None:
     assert p.resend_redirect_uri
     assert p.device_url == "https://gitlab.com/oauth/authorize_device"
     assert not presets.resolve("keycloak", {"host": "h", "realm": "r"}, "c")[0].resend_redirect_uri
+
+
+# ----------------------------------------------- discovery with preset issuers (Entra)
+
+ENTRA_GUID = "9188040d-6c67-4c5b-b112-36a304b66dad"
+
+
+class DiscoveryHttp:
+    """Answers every discovery request with a document naming `issuer`."""
+
+    def __init__(self, issuer: str) -> None:
+        self.issuer = issuer
+
+    def request(self, method: str, url: str, **kw: object) -> object:
+        import json
+
+        from tokenmgr.core.oauth.http import Response
+
+        base = "https://login.microsoftonline.com/common/oauth2/v2.0"
+        doc = {
+            "issuer": self.issuer,
+            "authorization_endpoint": base + "/authorize",
+            "token_endpoint": base + "/token",
+        }
+        return Response(200, "application/json", json.dumps(doc).encode(), url)
+
+
+@pytest.mark.parametrize(
+    ("tenant", "named"),
+    [
+        ("consumers", f"https://login.microsoftonline.com/{ENTRA_GUID}/v2.0"),
+        ("contoso.onmicrosoft.com", f"https://login.microsoftonline.com/{ENTRA_GUID}/v2.0"),
+        ("organizations", "https://login.microsoftonline.com/{tenantid}/v2.0"),
+        ("common", "https://login.microsoftonline.com/{tenantid}/v2.0"),
+        (ENTRA_GUID, f"https://login.microsoftonline.com/{ENTRA_GUID}/v2.0"),
+    ],
+)
+def test_entra_discovery_accepts_the_tenant_guid_issuer(tenant: str, named: str) -> None:
+    from tokenmgr.core.oauth.signin import SignInRequest, build_config
+
+    req = SignInRequest(name="m", client_id="c", preset="entra", params={"tenant": tenant})
+    cfg, meta, _ = build_config(req, DiscoveryHttp(named))  # type: ignore[arg-type]
+    assert meta is not None and meta.issuer == named
+    assert cfg.issuer == f"https://login.microsoftonline.com/{tenant}/v2.0"
+
+
+@pytest.mark.parametrize(
+    "named",
+    [
+        "https://login.microsoftonline.com/evil/v2.0",  # not a GUID
+        f"https://login.microsoftonline.com/{ENTRA_GUID}/v2.0/",  # trailing slash
+        f"https://evil.example/{ENTRA_GUID}/v2.0",  # another host
+        f"https://login.microsoftonline.com/{ENTRA_GUID}/v1.0",
+    ],
+)
+def test_entra_discovery_still_refuses_other_issuers(named: str) -> None:
+    from tokenmgr.core.oauth.discovery import IssuerMismatch
+    from tokenmgr.core.oauth.signin import SignInRequest, build_config
+
+    req = SignInRequest(name="m", client_id="c", preset="entra", params={"tenant": "consumers"})
+    with pytest.raises(IssuerMismatch):
+        build_config(req, DiscoveryHttp(named))  # type: ignore[arg-type]
+
+
+def test_without_a_preset_the_issuer_must_match_exactly() -> None:
+    from tokenmgr.core.oauth.discovery import IssuerMismatch, discover
+
+    issuer = "https://login.microsoftonline.com/consumers/v2.0"
+    named = f"https://login.microsoftonline.com/{ENTRA_GUID}/v2.0"
+    with pytest.raises(IssuerMismatch):
+        discover(DiscoveryHttp(named), issuer)  # type: ignore[arg-type]
+    # exact entries in accepted_issuers still work, templates only for GUIDs
+    assert discover(DiscoveryHttp(named), issuer, accepted_issuers=[named]).issuer == named

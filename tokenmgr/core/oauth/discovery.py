@@ -4,11 +4,14 @@ Both well-known locations are tried, for issuers with and without a path:
 OIDC appends `/.well-known/openid-configuration` to the issuer; RFC 8414 §3.1
 inserts `/.well-known/oauth-authorization-server` between host and path. The
 `issuer` in the document must equal the configured issuer exactly (OIDC
-Discovery §4.3, RFC 8414 §3.3): a trailing-slash difference is a mismatch.
+Discovery §4.3, RFC 8414 §3.3): a trailing-slash difference is a mismatch. A
+preset's `accepted_issuers` may add other exact issuers, or a `{tenantid}`
+template matching one tenant GUID (Entra).
 """
 
 from __future__ import annotations
 
+import re
 import urllib.parse
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -16,6 +19,26 @@ from typing import Any
 
 from tokenmgr.core.errors import AuthError, UsageError
 from tokenmgr.core.oauth.http import Http, check_url, describe, shown
+from tokenmgr.core.oauth.pkce import same
+
+# Entra ID's multi-tenant metadata names its issuer with a literal `{tenantid}`; its
+# single-tenant metadata (also for `consumers` and domain-named tenants) the tenant GUID.
+TENANT_PLACEHOLDER = "{tenantid}"
+_TENANT_ID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+
+
+def issuer_matches(iss: object, allowed: list[str]) -> bool:
+    """Exact match against `allowed`; `{tenantid}` in an entry matches one tenant GUID."""
+    if not isinstance(iss, str):
+        return False
+    for candidate in allowed:
+        if TENANT_PLACEHOLDER in candidate:
+            head, _, tail = candidate.partition(TENANT_PLACEHOLDER)
+            if re.fullmatch(re.escape(head) + _TENANT_ID + re.escape(tail), iss):
+                return True
+        elif same(iss, candidate):
+            return True
+    return False
 
 
 class IssuerMismatch(AuthError):
@@ -97,7 +120,15 @@ def discover(http: Http, issuer: str, *, accepted_issuers: Iterable[str] = ()) -
             tried.append(f"{url}: {describe(resp)}")
             continue
         meta = ServerMetadata.from_document(doc, oidc=is_oidc)
-        if meta.issuer != issuer and meta.issuer not in set(accepted_issuers):
+        accepted = list(accepted_issuers)
+        # The configured issuer and accepted_issuers entries match exactly (Entra's
+        # literal `{tenantid}` included); an entry holding `{tenantid}` also matches
+        # that issuer with one tenant GUID (Entra's consumers and domain-named tenants).
+        if (
+            meta.issuer != issuer
+            and meta.issuer not in accepted
+            and not issuer_matches(meta.issuer, accepted)
+        ):
             raise IssuerMismatch(
                 f"the discovery document at {shown(url)} names the issuer "
                 f"{shown(str(meta.issuer))}, not {shown(issuer)}; they must match exactly "

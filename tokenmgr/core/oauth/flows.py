@@ -12,7 +12,6 @@ from __future__ import annotations
 import base64
 import json
 import logging
-import re
 import threading
 import time
 import urllib.parse
@@ -24,7 +23,9 @@ from typing import Any
 from tokenmgr.core.entries import OAuthConfig, now_utc
 from tokenmgr.core.errors import AuthError, NetworkError, UsageError
 from tokenmgr.core.oauth import pkce
+from tokenmgr.core.oauth.discovery import TENANT_PLACEHOLDER as TENANT_PLACEHOLDER
 from tokenmgr.core.oauth.discovery import ServerMetadata
+from tokenmgr.core.oauth.discovery import issuer_matches as issuer_matches
 from tokenmgr.core.oauth.http import Http, OAuthError, Response, check_url, describe, parse_body
 from tokenmgr.core.oauth.loopback import LoopbackListener, SignInCancelled
 from tokenmgr.core.redact import register_secret
@@ -232,25 +233,6 @@ def _jwt_claims(token: str) -> dict[str, Any]:
     if not isinstance(claims, dict):
         raise AuthError("the ID token's claims are not an object: nothing was stored")
     return claims
-
-
-# Entra ID's multi-tenant metadata names its issuer with a literal `{tenantid}`.
-TENANT_PLACEHOLDER = "{tenantid}"
-_TENANT_ID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
-
-
-def issuer_matches(iss: object, allowed: list[str]) -> bool:
-    """Exact match against `allowed`; `{tenantid}` in an entry matches one tenant GUID."""
-    if not isinstance(iss, str):
-        return False
-    for candidate in allowed:
-        if TENANT_PLACEHOLDER in candidate:
-            head, _, tail = candidate.partition(TENANT_PLACEHOLDER)
-            if re.fullmatch(re.escape(head) + _TENANT_ID + re.escape(tail), iss):
-                return True
-        elif pkce.same(iss, candidate):
-            return True
-    return False
 
 
 def check_id_token(
