@@ -144,3 +144,85 @@ def test_without_a_preset_the_issuer_must_match_exactly() -> None:
         discover(DiscoveryHttp(named), issuer)  # type: ignore[arg-type]
     # exact entries in accepted_issuers still work, templates only for GUIDs
     assert discover(DiscoveryHttp(named), issuer, accepted_issuers=[named]).issuer == named
+
+
+# ------------------------------------------- RFC 9207 iss without discovery (GitHub)
+
+GITHUB_ISS = "https://github.com/login/oauth"
+
+
+def test_github_names_the_iss_of_its_authorization_responses() -> None:
+    from tokenmgr.core.entries import OAuthConfig
+    from tokenmgr.core.oauth.signin import SignInRequest, build_config
+
+    p, _ = presets.resolve("github", {}, "cid")
+    assert p.authorization_response_iss == GITHUB_ISS
+    cfg, meta, _ = build_config(SignInRequest(name="g", client_id="cid", preset="github"), None)  # type: ignore[arg-type]
+    assert meta is None and cfg.authorization_response_iss == GITHUB_ISS
+    assert OAuthConfig.from_dict(cfg.to_dict()) == cfg  # stored with the entry
+    # GitHub Enterprise: another authorization endpoint, so not github.com's iss
+    req = SignInRequest(
+        name="g",
+        client_id="cid",
+        preset="github",
+        authorize_url="https://ghe.example.com/login/oauth/authorize",
+        token_url="https://ghe.example.com/login/oauth/access_token",
+    )
+    cfg, _, _ = build_config(req, None)  # type: ignore[arg-type]
+    assert cfg.authorization_response_iss is None
+
+
+class TokenHttp:
+    def request(self, method: str, url: str, **kw: object) -> object:
+        from tokenmgr.core.oauth.http import Response
+
+        return Response(200, "application/json", b'{"access_token": "gho_abcdef123456"}', url)
+
+
+def test_code_flow_rejects_a_wrong_iss_without_discovery() -> None:
+    import threading
+    import urllib.error
+    import urllib.parse
+    import urllib.request
+
+    from tokenmgr.core.entries import OAuthConfig
+    from tokenmgr.core.oauth.flows import code_flow
+
+    cfg = OAuthConfig(
+        client_id="cid",
+        authorize_url="https://github.com/login/oauth/authorize",
+        token_url="https://github.com/login/oauth/access_token",
+        authorization_response_iss=GITHUB_ISS,
+    )
+    statuses: list[int] = []
+    clients: list[threading.Thread] = []
+
+    def get(url: str) -> int:
+        try:
+            with urllib.request.urlopen(url, timeout=10) as r:
+                return int(r.status)
+        except urllib.error.HTTPError as e:
+            return e.code
+
+    def browser(url: str, redirect_uri: str) -> None:
+        state = urllib.parse.parse_qs(urllib.parse.urlsplit(url).query)["state"][0]
+
+        def go() -> None:
+            for iss in ("https://evil.example/login/oauth", GITHUB_ISS):
+                q = urllib.parse.urlencode({"code": "code-123456", "state": state, "iss": iss})
+                statuses.append(get(f"{redirect_uri}?{q}"))
+
+        clients.append(threading.Thread(target=go, daemon=True))
+        clients[0].start()
+
+    tokens = code_flow(
+        TokenHttp(),  # type: ignore[arg-type]
+        cfg,
+        meta=None,
+        client_secret="secret-123456",
+        open_url=browser,
+        timeout=20,
+    )
+    clients[0].join(10)
+    assert statuses == [400, 200]
+    assert tokens.access_token == "gho_abcdef123456"

@@ -141,6 +141,10 @@ class OAuthConfig:
     # provider wants it (GitLab).
     redirect_uri: str | None = None
     resend_redirect_uri: bool = False
+    # The `iss` the provider puts on its authorization responses when no discovery
+    # document names the issuer (GitHub); a present but different `iss` is refused
+    # (RFC 9207).
+    authorization_response_iss: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

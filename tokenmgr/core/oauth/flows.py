@@ -307,7 +307,9 @@ def code_flow(
     nonce = pkce.new_nonce() if oidc else None
     with LoopbackListener(
         state=state,
-        issuer=issuer,
+        # Without discovery, the provider's known authorization-response iss (GitHub):
+        # an iss that is present but different is a mix-up (RFC 9207).
+        issuer=issuer or cfg.authorization_response_iss,
         iss_required=bool(meta and meta.iss_parameter_supported),
         port=cfg.redirect_port,
     ) as listener:

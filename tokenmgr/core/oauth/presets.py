@@ -15,6 +15,8 @@ Fields: `service` (label), `issuer` (discovery is used when set), `authorize_url
 `{tenantid}` for multi-tenant), `id_token_issuers` (other `iss` values its ID
 tokens carry), `auth_params` (always added to the authorization request),
 `resend_redirect_uri` (refresh repeats the sign-in's redirect_uri, GitLab),
+`authorization_response_iss` (the `iss` its authorization responses carry when
+no discovery document names the issuer, checked when present: RFC 9207),
 `quirks` (notes shown by `--help` and the GUI).
 """
 
@@ -39,6 +41,7 @@ PRESETS: dict[str, dict[str, Any]] = {
         "embedded_ok": True,
         "client_secret_required": True,
         # Sent without being advertised; checked when present (RFC 9207).
+        "authorization_response_iss": "https://github.com/login/oauth",
         "id_token_issuers": [],
         "quirks": [
             "answers form-encoded unless asked for JSON (tokenmgr asks, and parses both)",
@@ -141,6 +144,7 @@ _TEMPLATED = (
     "device_url",
     "revocation_url",
     "accepted_issuers",
+    "authorization_response_iss",
 )
 
 
@@ -162,6 +166,7 @@ class Preset:
     id_token_issuers: list[str] = field(default_factory=list)
     auth_params: dict[str, str] = field(default_factory=dict)
     resend_redirect_uri: bool = False
+    authorization_response_iss: str | None = None
     quirks: list[str] = field(default_factory=list)
 
 

@@ -128,6 +128,9 @@ def build_config(
         cfg.revocation_url = cfg.revocation_url or preset.revocation_url
     cfg.authorize_url = req.authorize_url or cfg.authorize_url
     cfg.token_url = req.token_url or cfg.token_url
+    if preset is not None and cfg.authorize_url == preset.authorize_url:
+        # Only for the preset's own authorization endpoint (not, e.g., GitHub Enterprise).
+        cfg.authorization_response_iss = preset.authorization_response_iss
     if not cfg.token_url:
         raise UsageError("no token endpoint: give --token-url")
     if req.flow == "code" and not cfg.authorize_url:
