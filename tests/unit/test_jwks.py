@@ -17,7 +17,7 @@ import pytest
 
 from tests.unit.jwt_helpers import Keys, KeyServer, Route, sign
 from tokenmgr.core import jwks
-from tokenmgr.core.jwks import DiscoveryError, JWKSCache, JWKSError, discovery_urls
+from tokenmgr.core.jwks import DiscoveryError, JWKSCache, JWKSError
 from tokenmgr.core.jwt_inspect import verify
 
 
@@ -51,17 +51,6 @@ def token(keys: Keys, server: KeyServer, kid: str = "ec256") -> str:
 
 
 # ---------------------------------------------------------------- discovery
-
-
-def test_discovery_urls_oidc_suffix_then_rfc8414_path_insertion() -> None:
-    assert discovery_urls("https://id.example/tenant/v2") == [
-        "https://id.example/tenant/v2/.well-known/openid-configuration",
-        "https://id.example/.well-known/oauth-authorization-server/tenant/v2",
-    ]
-    assert discovery_urls("https://id.example") == [
-        "https://id.example/.well-known/openid-configuration",
-        "https://id.example/.well-known/oauth-authorization-server",
-    ]
 
 
 def test_discovery_requires_the_exact_issuer(server: KeyServer, clock: Clock) -> None:

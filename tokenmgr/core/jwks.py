@@ -21,7 +21,6 @@ insertion), or a JWKS URL the user names explicitly. Nothing in a token
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import re
 import threading
@@ -30,11 +29,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urljoin, urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 from tokenmgr import __version__
-from tokenmgr.core.errors import NetworkError
-from tokenmgr.core.oauth.http import shown, valid_host
+from tokenmgr.core.errors import NetworkError, UsageError
+from tokenmgr.core.oauth.discovery import well_known_urls
+from tokenmgr.core.oauth.http import check_url as _check_url
+from tokenmgr.core.oauth.http import is_loopback_host, shown
 from tokenmgr.core.redact import printable
 
 USER_AGENT = f"tokenmgr/{__version__} (JWT inspector; +https://github.com/tokenmgr)"
@@ -48,8 +49,6 @@ MAX_REDIRECTS = 3
 TIMEOUT = (5.0, 10.0)
 TOTAL_TIMEOUT = 30.0  # seconds the whole body may take to arrive
 
-OIDC_SUFFIX = "/.well-known/openid-configuration"
-RFC8414_PREFIX = "/.well-known/oauth-authorization-server"
 
 Fetcher = Callable[[str], "FetchResult"]
 
@@ -97,42 +96,22 @@ class _Slot:
     last_error: str | None = None
 
 
-def is_loopback_host(host: str | None) -> bool:
-    if not host:
-        return False
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
-
-
 def check_url(url: str, what: str, *, allow_http: bool = False) -> str:
-    """Accept https URLs, http only on loopback (or when `allow_http`); no userinfo."""
+    """`oauth.http.check_url` (https, http only on loopback unless `allow_http`, a valid
+    host, no userinfo), refusing with JWKSError."""
     try:
-        parts = urlsplit(url)
-        host = parts.hostname
-    except ValueError:
-        raise JWKSError(f"the {what} {shown(url)} is not a valid URL") from None
-    if parts.scheme not in ("https", "http") or not host:
-        raise JWKSError(f"the {what} {shown(url)} is not an http(s) URL")
-    if not valid_host(host):
-        raise JWKSError(f"the {what} {shown(url)} has an invalid host name")
-    if parts.username or parts.password:
-        raise JWKSError(f"the {what} must not carry a user name or password")
-    if parts.scheme == "http" and not allow_http and not is_loopback_host(host):
-        raise JWKSError(
-            f"the {what} {shown(url)} is plain http on a non-loopback host: "
-            "only https (or http on 127.0.0.1, ::1, localhost) is accepted"
-        )
-    return url
+        return _check_url(url, f"the {what}", allow_http=allow_http)
+    except UsageError as e:
+        raise JWKSError(str(e)) from None
 
 
 def check_redirect(origin: str, target: str) -> str:
     """A redirect target from a fetch of `origin`: https (no userinfo, a valid host), or
     plain http on a loopback host when `origin` itself was plain http on loopback."""
-    check_url(target, "redirect target")  # http(s), valid host, no userinfo
+    try:
+        _check_url(target, "the redirect target")  # http(s), valid host, no userinfo
+    except UsageError as e:
+        raise JWKSError(f"{printable(origin, 200)} sent a redirect that is refused: {e}") from None
     parts = urlsplit(origin)
     loopback_http = parts.scheme == "http" and is_loopback_host(parts.hostname)
     if urlsplit(target).scheme != "https" and not loopback_http:
@@ -141,15 +120,6 @@ def check_redirect(origin: str, target: str) -> str:
             "refused (https only)"
         )
     return target
-
-
-def discovery_urls(issuer: str) -> list[str]:
-    """OIDC Discovery (suffix appended) first, then RFC 8414 (path inserted)."""
-    parts = urlsplit(issuer)
-    path = parts.path.rstrip("/")
-    oidc = urlunsplit((parts.scheme, parts.netloc, path + OIDC_SUFFIX, "", ""))
-    rfc8414 = urlunsplit((parts.scheme, parts.netloc, RFC8414_PREFIX + path, "", ""))
-    return [oidc] if oidc == rfc8414 else [oidc, rfc8414]
 
 
 _MAX_AGE_RE = re.compile(r"(?:^|,)\s*max-age\s*=\s*\"?(\d{1,9})\"?\s*(?:,|$)", re.I)
@@ -172,74 +142,35 @@ def http_fetch_json(
     user_agent: str = USER_AGENT,
     total_timeout: float = TOTAL_TIMEOUT,
 ) -> FetchResult:
-    """GET a JSON document with a User-Agent, timeouts (per read, and `total_timeout`
-    for the whole body), few redirects and a size cap."""
-    import requests  # lazy: only verification touches the network
-    import urllib3
-
-    from tokenmgr.core.oauth.http import BodyLimitExceeded, read_body
+    """GET a JSON document through `oauth.http.Http` (User-Agent, per-read and total
+    timeouts, a size cap, few redirects, each checked by `check_redirect`)."""
+    from tokenmgr.core.oauth.http import Http
 
     at = printable(url, 200)  # for messages
-    session = requests.Session()
-    session.max_redirects = MAX_REDIRECTS
-    session.trust_env = True
-    headers = {"User-Agent": user_agent, "Accept": "application/json"}
+    http = Http(
+        timeout=timeout,
+        max_bytes=max_bytes,
+        total_timeout=total_timeout,
+        user_agent=user_agent,
+        redirect_check=check_redirect,
+    )
     try:
-        current = url
-        for hop in range(MAX_REDIRECTS + 1):
-            resp = session.get(
-                current, headers=headers, timeout=timeout, stream=True, allow_redirects=False
-            )
-            if not resp.is_redirect:
-                break
-            resp.close()
-            if hop == MAX_REDIRECTS:
-                raise JWKSError(f"{at} redirected more than {MAX_REDIRECTS} times")
-            current = check_redirect(url, urljoin(current, resp.headers.get("Location", "")))
-        with resp:
-            if resp.status_code != 200:
-                raise JWKSError(f"{at} answered HTTP {resp.status_code}")
-            declared = resp.headers.get("Content-Length")
-            if declared and declared.isdigit() and int(declared) > max_bytes:
-                raise JWKSError(f"{at} sent {declared} bytes; the limit is {max_bytes}")
-            try:
-                body = read_body(
-                    resp,
-                    max_bytes=max_bytes,
-                    deadline=time.monotonic() + total_timeout,
-                    chunk_size=16384,
-                )
-            except BodyLimitExceeded as e:
-                if e.kind == "size":
-                    raise JWKSError(f"{at} sent more than {max_bytes} bytes; gave up") from None
-                raise JWKSError(
-                    f"{at} took over {total_timeout:g} s to send its answer; gave up"
-                ) from None
-            max_age = _max_age(resp.headers.get("Cache-Control"))
-    except requests.exceptions.TooManyRedirects:
-        raise JWKSError(f"{at} redirected more than {MAX_REDIRECTS} times") from None
-    except (requests.exceptions.Timeout, urllib3.exceptions.TimeoutError):
-        raise JWKSError(f"{at} did not answer in time") from None
-    except (
-        requests.exceptions.InvalidURL,
-        urllib3.exceptions.LocationValueError,
-        UnicodeError,
-    ):
-        raise JWKSError(f"cannot reach {at}: not a valid address (invalid host name)") from None
-    except (
-        requests.exceptions.RequestException,
-        urllib3.exceptions.HTTPError,
-        ValueError,
-        OSError,
-    ) as e:
-        raise JWKSError(f"cannot reach {at} ({type(e).__name__})") from None
+        resp = http.request("GET", url, what=at)
+    except JWKSError:
+        raise
+    except NetworkError as e:
+        raise JWKSError(str(e)) from None
     finally:
-        session.close()
+        http.close()
+    if resp.status != 200:
+        raise JWKSError(f"{at} answered HTTP {resp.status}")
     try:
-        document = json.loads(bytes(body).decode("utf-8"))
+        document = json.loads(resp.body.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError):
         raise JWKSError(f"{at} did not answer with JSON") from None
-    return FetchResult(url=url, document=document, max_age=max_age)
+    return FetchResult(
+        url=url, document=document, max_age=_max_age(resp.headers.get("Cache-Control"))
+    )
 
 
 # Public members per key type: private parts (d, p, q, ...) and oct keys are never used.
@@ -308,7 +239,7 @@ class JWKSCache:
 
     def _discover(self, issuer: str, now: float, allow_http: bool) -> dict[str, Any]:
         errors: list[str] = []
-        for url in discovery_urls(issuer):
+        for url, _ in well_known_urls(issuer):
             try:
                 result = self._fetch(url)
             except JWKSError as e:  # 404, unreachable, not JSON: try the next location

@@ -17,8 +17,8 @@ import json
 import logging
 import time
 import urllib.parse
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from tokenmgr import __version__
@@ -32,7 +32,6 @@ MAX_RESPONSE_BYTES = 1024 * 1024
 DEFAULT_TIMEOUT = (10.0, 30.0)  # connect, read
 DEFAULT_TOTAL_TIMEOUT = 30.0  # seconds the whole body may take to arrive
 MAX_REDIRECTS = 3  # GET only
-LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")
 # Form fields whose values are secrets (registered before anything is logged).
 SECRET_FIELDS = (
     "access_token",
@@ -68,6 +67,7 @@ class Response:
     content_type: str
     body: bytes
     url: str
+    headers: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def text(self) -> str:
@@ -99,8 +99,17 @@ def shown(url: str) -> str:
     return repr(printable(url, 200))
 
 
-def check_url(url: str, what: str) -> str:
-    """An absolute https URL (http only for loopback hosts), without fragment or userinfo."""
+LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")
+
+
+def is_loopback_host(host: str | None) -> bool:
+    """The loopback names RFC 8252 redirects use: 127.0.0.1, ::1 (and localhost)."""
+    return (host or "").strip("[]").lower() in LOOPBACK_HOSTS
+
+
+def check_url(url: str, what: str, *, allow_http: bool = False) -> str:
+    """An absolute https URL (http only for loopback hosts, or anywhere with
+    `allow_http`: a URL the user typed), without fragment or userinfo."""
     try:
         parts = urllib.parse.urlsplit(url)
         host = parts.hostname
@@ -113,7 +122,7 @@ def check_url(url: str, what: str) -> str:
         )
     if not valid_host(host):
         raise UsageError(f"{what} {shown(url)} has an invalid host name")
-    if parts.scheme == "http" and host not in LOOPBACK_HOSTS:
+    if parts.scheme == "http" and not allow_http and not is_loopback_host(host):
         raise UsageError(f"{what} {shown(url)} must use https (plain http only for 127.0.0.1)")
     if parts.fragment or "@" in parts.netloc:
         raise UsageError(f"{what} {shown(url)} must not hold a #fragment or user:password@")
@@ -189,11 +198,22 @@ class Http:
         max_bytes: int = MAX_RESPONSE_BYTES,
         session: Any = None,
         total_timeout: float = DEFAULT_TOTAL_TIMEOUT,
+        user_agent: str = USER_AGENT,
+        redirect_check: Callable[[str, str], str] | None = None,
     ) -> None:
+        """`redirect_check(first_url, target)` vets each GET redirect (raising to refuse);
+        the default is `check_url` on the target."""
         self.timeout = timeout
         self.max_bytes = max_bytes
         self.total_timeout = total_timeout
+        self.user_agent = user_agent
+        self.redirect_check = redirect_check
         self._session = session
+
+    def close(self) -> None:
+        if self._session is not None:
+            self._session.close()
+            self._session = None
 
     @property
     def session(self) -> Any:
@@ -201,7 +221,7 @@ class Http:
             import requests
 
             self._session = requests.Session()
-            self._session.headers["User-Agent"] = USER_AGENT
+            self._session.headers["User-Agent"] = self.user_agent
         return self._session
 
     def request(
@@ -245,7 +265,10 @@ class Http:
             if hops > MAX_REDIRECTS:
                 raise NetworkError(f"{what} redirected more than {MAX_REDIRECTS} times ({at})")
             try:
-                check_url(location, "the redirect target")
+                if self.redirect_check is not None:
+                    self.redirect_check(url, location)
+                else:
+                    check_url(location, "the redirect target")
             except UsageError as e:
                 raise NetworkError(
                     f"{what} at {at} sent a redirect tokenmgr refuses: {e}"
@@ -259,7 +282,7 @@ class Http:
         except BodyLimitExceeded as e:
             if e.kind == "size":
                 raise NetworkError(
-                    f"{what} sent an over-long answer (over {self.max_bytes} bytes)"
+                    f"{what} sent an over-long answer (more than {self.max_bytes} bytes)"
                 ) from None
             raise NetworkError(
                 f"{what} took over {self.total_timeout:g} s to send its answer ({at}); gave up"
@@ -271,7 +294,13 @@ class Http:
         finally:
             r.close()
         ctype = r.headers.get("Content-Type", "").split(";")[0].strip().lower()
-        resp = Response(status=r.status_code, content_type=ctype, body=body, url=str(r.url))
+        resp = Response(
+            status=r.status_code,
+            content_type=ctype,
+            body=body,
+            url=str(r.url),
+            headers=r.headers,  # case-insensitive
+        )
         parsed = parse_body(resp)
         if parsed is not None:
             register_fields(parsed)
