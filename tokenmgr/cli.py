@@ -354,11 +354,15 @@ def cmd_get(args: argparse.Namespace, env: Environment) -> int:
 
 
 def _tokens_for(env: Environment, names: Sequence[str]) -> list[tuple[Any, str]]:
+    from tokenmgr.core.errors import NotFound
+
     vault = env.vault()
     vault.refresher = _oauth_refresher
-    if not names:
-        names = [e.name for e in vault.list_entries()]
-    return [vault.get_token(n) for n in names]
+    entries = {e.name: e for e in vault.list_entries()}  # one index read for all names
+    missing = [n for n in names if n not in entries]
+    if missing:
+        raise NotFound(f"no entry named {missing[0]!r} (see `tokenmgr list`)")
+    return [vault.token_for(entries[n]) for n in names or sorted(entries)]
 
 
 def cmd_export(args: argparse.Namespace, env: Environment) -> int:

@@ -12,6 +12,8 @@ import pytest
 
 from tests.conftest import CliRunner
 from tests.support.memkeyring import MemoryKeyring
+from tokenmgr.core.errors import StorageUnavailable
+from tokenmgr.core.secrets import KeyringStore
 from tokenmgr.core.vault import Vault
 
 
@@ -158,12 +160,30 @@ def test_locked_keyring_is_4_and_index_untouched(
     before = vault.index.path.read_bytes()
     memkeyring.locked = True
     for args in (["add", "b"], ["get", "a"], ["rm", "a"], ["add", "a", "--force"]):
+        # a new Vault per command, as each CLI run is a new process
+        cli.vault = Vault(home=vault.home, store=KeyringStore(backend=memkeyring))
         r = cli(*args, stdin="y")
         assert r.status == 4, r
         assert "locked" in r.err and "TOKENMGR_STORE=file" in r.err
     assert vault.index.path.read_bytes() == before
     # only the first, successful add wrote anything (the index and its lock files)
     assert sorted(p.name for p in vault.home.iterdir()) == ["entries.json", "entries.lock", "locks"]
+
+
+def test_keyring_locked_in_a_long_lived_process(vault: Vault, memkeyring: MemoryKeyring) -> None:
+    """The GUI's vault probed once; a keyring locked later fails at the write, the index
+    is untouched, and the journal left behind is reconciled once it is unlocked."""
+    vault.add("a", "tok-a")
+    before = vault.index.path.read_bytes()
+    memkeyring.locked = True
+    with pytest.raises(StorageUnavailable):
+        vault.add("b", "tok-b")
+    assert vault.index.path.read_bytes() == before
+    memkeyring.locked = False
+    vault.add("c", "tok-c")
+    assert not (vault.home / "pending.json").exists()
+    assert [e.name for e in vault.list_entries()] == ["a", "c"]
+    assert ("tokenmgr", "b/access") not in memkeyring.items
 
 
 def test_rm_removes_secret_and_entry(cli: CliRunner, memkeyring: MemoryKeyring) -> None:
@@ -200,9 +220,37 @@ def test_header_refuses_crlf_scheme(cli: CliRunner) -> None:
     assert cli("add", "a", "--scheme", "Bearer\r\nX: y", stdin="x").status == 2
 
 
-def test_not_available_yet_commands(cli: CliRunner) -> None:
+def test_refresh_of_unknown_or_static_entry(cli: CliRunner) -> None:
+    assert cli("refresh", "nope").status == 3
+    cli("add", "a", stdin="x")
     r = cli("refresh", "a")
-    assert r.status in (1, 3, 5) and r.out == ""
+    assert r.status == 2 and "static" in r.err and r.out == ""
+
+
+def test_export_reads_the_index_once_and_one_secret_each(
+    cli: CliRunner, vault: Vault, memkeyring: MemoryKeyring, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for n in ("a", "b", "c"):
+        cli("add", n, stdin=f"tok-{n}")
+    reads: list[int] = []
+    real_read = type(vault.index.path).read_bytes
+
+    def counting_read(path: object) -> bytes:
+        if path == vault.index.path:
+            reads.append(1)
+        return real_read(path)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(type(vault.index.path), "read_bytes", counting_read)
+    memkeyring.gets = 0
+    assert cli("export").out.count("export ") == 3
+    assert len(reads) == 1 and memkeyring.gets == 3
+
+
+def test_a_store_that_answered_is_not_probed_again(vault: Vault, memkeyring: MemoryKeyring) -> None:
+    vault.add("a", "tok-a")  # probe (1 read) + write
+    memkeyring.gets = 0
+    vault.add("b", "tok-b")  # the same process: no probe read
+    assert memkeyring.gets == 0
 
 
 def test_doctor_json(cli: CliRunner) -> None:

@@ -58,9 +58,7 @@ def diagnose(vault: Vault, env: Mapping[str, str]) -> dict[str, Any]:
         store.update(
             kind=info.kind, backend=info.backend, secure=info.secure, location=info.location
         )
-        vault.store.check()
-        # One harmless read proves the store answers (and is unlocked) without touching tokens.
-        vault.store.get("__tokenmgr_doctor__", "probe")
+        vault.store.probe()  # answers and is unlocked, without reading any token
         store["available"] = True
     except StorageUnavailable as e:
         store["error"] = str(e)

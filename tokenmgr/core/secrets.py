@@ -162,6 +162,7 @@ class KeyringStore:
             raise ValueError(f"max_value_bytes must be at least {MIN_VALUE_BYTES}")
         self.max_value_bytes = max_value_bytes
         self.service = service
+        self._answered = False  # set by the first backend call that succeeds
 
     @property
     def backend(self) -> Any:
@@ -184,7 +185,8 @@ class KeyringStore:
 
     def probe(self) -> None:
         self.check()
-        self._raw_get(_key("__tokenmgr_probe__", "probe"))
+        if not self._answered:  # a store that answered in this process needs no extra call
+            self._raw_get(_key("__tokenmgr_probe__", "probe"))
 
     @contextlib.contextmanager
     def _calls(self, action: str) -> Any:
@@ -210,12 +212,14 @@ class KeyringStore:
         log.debug("keyring read %s/%s via %s", self.service, username, type(self.backend).__name__)
         with self._calls("read"):
             value = self.backend.get_password(self.service, username)
+        self._answered = True
         return None if value is None else str(value)
 
     def _raw_set(self, username: str, value: str) -> None:
         log.debug("keyring write %s/%s (%d chars)", self.service, username, len(value))
         with self._calls("store"):
             self.backend.set_password(self.service, username, value)
+        self._answered = True
 
     def _raw_delete(self, username: str) -> None:
         from keyring.errors import PasswordDeleteError
@@ -397,7 +401,8 @@ class EncryptedFileStore:
 
     def probe(self) -> None:
         self.check()
-        self._load()
+        if not self._keys:  # unlocked already in this process (a key was derived and worked)
+            self._load()
 
     def _get_passphrase(self, new: bool) -> str:
         if self._refused is not None:

@@ -49,14 +49,6 @@ class SecretMissing(TokenMgrError):
     exit_status = 1
 
 
-def peek_jwt_times(token: str) -> tuple[datetime | None, datetime | None]:
-    """(exp, iat) of a JWS, read WITHOUT verification, for display and status only."""
-    from tokenmgr.core.jwt_inspect import inspect as inspect_token  # lazy: not on `get`
-
-    report = inspect_token(token)
-    return report.expires_at, report.issued_at
-
-
 class Vault:
     def __init__(
         self,
@@ -113,7 +105,10 @@ class Vault:
 
     def get_token(self, name: str, *, refresh: bool = True) -> tuple[Entry, str]:
         """The entry and its access token, refreshed first if it needs it and can be."""
-        entry = self.entry(name)
+        return self.token_for(self.entry(name), refresh=refresh)
+
+    def token_for(self, entry: Entry, *, refresh: bool = True) -> tuple[Entry, str]:
+        """`get_token` for an entry already read (no second index read)."""
         if refresh and entry.kind == "oauth2" and self.refresher is not None:
             return entry, self.refresher(self, entry)
         return entry, self.get_secret(entry, "access")

@@ -102,10 +102,9 @@ class TokenResponse:
     def expires_at(self) -> datetime | None:
         if self.expires_in is not None:
             return self.received_at + timedelta(seconds=self.expires_in)
-        from tokenmgr.core.vault import peek_jwt_times
+        from tokenmgr.core.jwt_inspect import inspect  # exp read unverified: display only
 
-        exp, _ = peek_jwt_times(self.access_token)
-        return exp
+        return inspect(self.access_token).expires_at
 
     def scheme(self) -> str:
         from tokenmgr.core.entries import SCHEME_RE
