@@ -547,12 +547,6 @@ def cmd_gui(args: argparse.Namespace, env: Environment) -> int:
     raise NotAvailableYet("the desktop app is not available yet; use the CLI (`tokenmgr --help`)")
 
 
-def cmd_not_yet(args: argparse.Namespace, env: Environment) -> int:
-    from tokenmgr.core.errors import NotAvailableYet
-
-    raise NotAvailableYet(f"`tokenmgr {args.command}` is not available yet")
-
-
 def cmd_decode(args: argparse.Namespace, env: Environment) -> int:
     """Explain a token; `--issuer`, `--jwks` and `--audience` imply `--verify`."""
     import json
