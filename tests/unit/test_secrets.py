@@ -9,6 +9,7 @@ import pytest
 from tests.support.memkeyring import MemoryKeyring
 from tokenmgr.core.errors import StorageUnavailable
 from tokenmgr.core.secrets import (
+    LOCKED_KEYRING,
     MANIFEST_MAGIC,
     EncryptedFileStore,
     KeyringStore,
@@ -123,9 +124,32 @@ def test_failed_plain_write_keeps_old_value() -> None:
 def test_locked_keyring_is_storage_unavailable() -> None:
     kr = MemoryKeyring()
     kr.locked = True
+    store = KeyringStore(backend=kr)
+    for call in (
+        lambda: store.get("a", "access"),
+        lambda: store.set("a", "access", "tok"),
+        lambda: store.delete("a", "access"),
+        store.probe,
+    ):
+        with pytest.raises(StorageUnavailable) as e:
+            call()
+        # The locked diagnosis (what is wrong and how to unlock), not the "no keyring" one.
+        assert LOCKED_KEYRING in str(e.value)
+        assert "the keyring is locked" in str(e.value) and "Unlock it" in str(e.value)
+        assert "Start a Secret Service" not in str(e.value)
+    assert kr.items == {}
+
+
+def test_no_keyring_is_not_called_locked() -> None:
+    class Gone(MemoryKeyring):
+        def get_password(self, service: str, username: str) -> str | None:
+            from keyring.errors import InitError
+
+            raise InitError("no D-Bus session")
+
     with pytest.raises(StorageUnavailable) as e:
-        KeyringStore(backend=kr).get("a", "access")
-    assert "locked" in str(e.value) and "TOKENMGR_STORE=file" in str(e.value)
+        KeyringStore(backend=Gone()).get("a", "access")
+    assert "no keyring answers" in str(e.value) and "locked" not in str(e.value)
 
 
 class FakePlaintextKeyring(MemoryKeyring):
@@ -138,12 +162,18 @@ FakePlaintextKeyring.__module__ = "keyrings.alt.file"
 def test_insecure_backends_are_refused() -> None:
     from keyring.backends import fail, null
 
-    for backend in (FakePlaintextKeyring(), fail.Keyring(), null.Keyring()):
+    plaintext = FakePlaintextKeyring()
+    for backend in (plaintext, fail.Keyring(), null.Keyring()):
         store = KeyringStore(backend=backend)
+        assert store.backend is backend
         assert not store.info().secure
         with pytest.raises(StorageUnavailable, match="not secure"):
             store.set("a", "access", "tok")
-    assert FakePlaintextKeyring().items == {}
+        with pytest.raises(StorageUnavailable, match="not secure"):
+            store.get("a", "access")
+    # The very backend the loop used was never called: nothing written, nothing read.
+    assert plaintext.items == {}
+    assert plaintext.sets == 0 and plaintext.gets == 0
 
 
 def test_vault_file_wrong_passphrase_leaves_file(tmp_path: Path) -> None:
@@ -209,3 +239,79 @@ def test_linux_default_is_secret_service(monkeypatch: pytest.MonkeyPatch) -> Non
         pytest.skip("the Secret Service fast path is Linux-only")
     backend = resolve_keyring_backend({})
     assert type(backend).__module__ == "keyring.backends.SecretService"
+
+
+def _vault_doc(path: Path) -> dict[str, object]:
+    import json
+
+    doc = json.loads(path.read_text())
+    assert isinstance(doc, dict)
+    return doc
+
+
+def test_vault_file_with_older_scrypt_parameters_stays_openable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A vault written at N=2^14 is opened, written, and reopened: every value readable,
+    the file re-keyed (new salt) at today's parameters. The key cache used to find the
+    N=2^14 key by salt alone and encrypt under it while labelling the file N=2^15."""
+    from tokenmgr.core import secrets as secrets_mod
+
+    env = {"TOKENMGR_PASSPHRASE": "correct horse"}
+    current = (secrets_mod.SCRYPT_N, secrets_mod.SCRYPT_R, secrets_mod.SCRYPT_P)
+    assert current[0] != 2**14
+    monkeypatch.setattr(secrets_mod, "SCRYPT_N", 2**14)
+    old = EncryptedFileStore(tmp_path, env=env)
+    old.set("a", "access", "value-a")
+    old.set("b", "refresh", LONG)
+    path = tmp_path / "secrets.vault"
+    old_kdf = _vault_doc(path)["kdf"]
+    assert isinstance(old_kdf, dict) and old_kdf["n"] == 2**14
+    monkeypatch.setattr(secrets_mod, "SCRYPT_N", current[0])  # today's parameters again
+
+    store = EncryptedFileStore(tmp_path, env=env)
+    assert store.get("a", "access") == "value-a"  # derives and caches the N=2^14 key
+    store.set("c", "access", "value-c")  # written by the same instance, after that read
+    store.set("a", "access", "value-a2")
+    assert store.get("b", "refresh") == LONG
+
+    kdf = _vault_doc(path)["kdf"]
+    assert isinstance(kdf, dict)
+    assert (kdf["n"], kdf["r"], kdf["p"]) == current
+    assert kdf["salt"] != old_kdf["salt"]
+    reopened = EncryptedFileStore(tmp_path, env=env)
+    assert reopened.get("a", "access") == "value-a2"
+    assert reopened.get("b", "refresh") == LONG
+    assert reopened.get("c", "access") == "value-c"
+    assert store.get("c", "access") == "value-c"  # the writer reads its own file too
+
+
+def test_vault_file_at_current_parameters_keeps_its_salt(tmp_path: Path) -> None:
+    env = {"TOKENMGR_PASSPHRASE": "pw"}
+    store = EncryptedFileStore(tmp_path, env=env)
+    store.set("a", "access", "one")
+    salt = _vault_doc(tmp_path / "secrets.vault")["kdf"]
+    store.set("b", "access", "two")
+    store.delete("a", "access")
+    assert _vault_doc(tmp_path / "secrets.vault")["kdf"] == salt
+    reopened = EncryptedFileStore(tmp_path, env=env)
+    assert reopened.get("b", "access") == "two" and reopened.get("a", "access") is None
+
+
+@pytest.mark.parametrize(("key", "value"), [("n", 3), ("n", 2**40), ("r", 0), ("p", 10**6)])
+def test_vault_file_with_unusable_scrypt_parameters_is_damaged(
+    tmp_path: Path, key: str, value: int
+) -> None:
+    import json
+
+    EncryptedFileStore(tmp_path, env={"TOKENMGR_PASSPHRASE": "pw"}).set("a", "access", "tok")
+    path = tmp_path / "secrets.vault"
+    doc = json.loads(path.read_text())
+    doc["kdf"][key] = value
+    path.write_text(json.dumps(doc))
+    before = path.read_bytes()
+    store = EncryptedFileStore(tmp_path, env={"TOKENMGR_PASSPHRASE": "pw"})
+    for call in (lambda: store.get("a", "access"), lambda: store.set("b", "access", "x")):
+        with pytest.raises(StorageUnavailable, match="damaged.*left as it is"):
+            call()
+    assert path.read_bytes() == before

@@ -42,6 +42,14 @@ FIX_KEYRING = (
     "Start a Secret Service (gnome-keyring, KeePassXC) and unlock it, "
     "or opt in to the encrypted vault file with TOKENMGR_STORE=file."
 )
+# A keyring that answers but is locked needs unlocking, not installing: its own diagnosis.
+LOCKED_KEYRING = (
+    "the keyring is locked (or its unlock prompt was dismissed or could not be shown). "
+    'Unlock it and try again: unlock the login keyring in Seahorse ("Passwords and Keys") '
+    "or KeePassXC, or log in to the desktop session again; without a desktop, "
+    "`gnome-keyring-daemon --unlock` reads the keyring password on stdin. "
+    "Or opt in to the encrypted vault file with TOKENMGR_STORE=file."
+)
 
 
 @dataclass(frozen=True)
@@ -199,8 +207,8 @@ class KeyringStore:
             from keyring import errors as kerr
 
             if isinstance(e, kerr.KeyringLocked):
-                why = "the keyring is locked (or the unlock prompt was dismissed)"
-            elif isinstance(e, kerr.NoKeyringError | kerr.InitError) or (
+                raise StorageUnavailable(f"cannot {action} the secret: {LOCKED_KEYRING}") from None
+            if isinstance(e, kerr.NoKeyringError | kerr.InitError) or (
                 type(e).__name__ == "SecretServiceNotAvailableException"
             ):
                 why = f"no keyring answers ({_short(e)})"
@@ -331,6 +339,9 @@ VAULT_NAME = "secrets.vault"
 VAULT_FORMAT = "tokenmgr-vault"
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**15, 8, 1
 
+KdfParams = tuple[bytes, int, int, int]
+"""scrypt's (salt, N, r, p): together they name one derived key."""
+
 PassphraseSource = Callable[[bool], str]
 """Called with `new=True` when the vault is being created (confirm it)."""
 
@@ -384,7 +395,9 @@ class EncryptedFileStore:
         self._passphrase_source = passphrase
         self._passphrase: str | None = None
         self._refused: str | None = None  # a wrong passphrase is reported, not asked again
-        self._keys: dict[bytes, bytes] = {}  # salt -> derived key, per process
+        # (salt, n, r, p) -> derived key, per process: the same salt with other scrypt
+        # parameters is another key, so the salt alone must never find a cached one.
+        self._keys: dict[KdfParams, bytes] = {}
 
     def info(self) -> StoreInfo:
         return StoreInfo(
@@ -419,19 +432,20 @@ class EncryptedFileStore:
             self._passphrase = value
         return self._passphrase
 
-    def _derive(self, salt: bytes, n: int, r: int, p: int, new: bool) -> bytes:
-        cached = self._keys.get(salt)
+    def _derive(self, kdf: KdfParams, new: bool) -> bytes:
+        cached = self._keys.get(kdf)
         if cached is not None:
             return cached
         from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
         passphrase = self._get_passphrase(new)
+        salt, n, r, p = kdf
         key = Scrypt(salt=salt, length=32, n=n, r=r, p=p).derive(passphrase.encode("utf-8"))
-        self._keys[salt] = key
+        self._keys[kdf] = key
         return key
 
-    def _load(self) -> tuple[dict[str, str], bytes | None]:
-        """The decrypted map, and the salt in use (None when there is no file yet)."""
+    def _load(self) -> tuple[dict[str, str], KdfParams | None]:
+        """The decrypted map, and the file's KDF parameters (None when there is no file yet)."""
         try:
             raw = self.path.read_bytes()
         except FileNotFoundError:
@@ -444,9 +458,12 @@ class EncryptedFileStore:
             doc = json.loads(raw)
             if doc.get("format") != VAULT_FORMAT or doc.get("version") != 1:
                 raise ValueError("not a tokenmgr vault file")
-            kdf = doc["kdf"]
-            salt = _unb64(kdf["salt"])
-            n, r, p = int(kdf["n"]), int(kdf["r"]), int(kdf["p"])
+            params = doc["kdf"]
+            salt = _unb64(params["salt"])
+            n, r, p = int(params["n"]), int(params["r"]), int(params["p"])
+            # Bounds before scrypt sees them: a damaged file must not ask for gigabytes.
+            if not (2 <= n <= 2**20 and n & (n - 1) == 0 and 1 <= r <= 32 and 1 <= p <= 16):
+                raise ValueError(f"unusable scrypt parameters n={n} r={r} p={p}")
             nonce = _unb64(doc["nonce"])
             ciphertext = _unb64(doc["ciphertext"])
         except (ValueError, KeyError, TypeError, AttributeError) as e:
@@ -456,11 +473,12 @@ class EncryptedFileStore:
         from cryptography.exceptions import InvalidTag
         from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-        key = self._derive(salt, n, r, p, new=False)
+        kdf: KdfParams = (salt, n, r, p)
+        key = self._derive(kdf, new=False)
         try:
-            plain = AESGCM(key).decrypt(nonce, ciphertext, self._aad(salt, n, r, p))
+            plain = AESGCM(key).decrypt(nonce, ciphertext, self._aad(kdf))
         except InvalidTag:
-            self._keys.pop(salt, None)
+            self._keys.pop(kdf, None)
             self._passphrase = None
             self._refused = (
                 f"wrong passphrase for the vault file {self.path} (or the file was altered); "
@@ -470,32 +488,37 @@ class EncryptedFileStore:
         data = json.loads(plain)
         if not isinstance(data, dict):
             raise StorageUnavailable(f"the vault file {self.path} is damaged")
-        return {str(k): str(v) for k, v in data.items()}, salt
+        return {str(k): str(v) for k, v in data.items()}, kdf
 
     @staticmethod
-    def _aad(salt: bytes, n: int, r: int, p: int) -> bytes:
+    def _aad(kdf: KdfParams) -> bytes:
+        salt, n, r, p = kdf
         return f"{VAULT_FORMAT}:1:scrypt:{n}:{r}:{p}:".encode() + salt
 
-    def _save(self, data: dict[str, str], salt: bytes | None) -> None:
+    def _save(self, data: dict[str, str], current: KdfParams | None) -> None:
+        """Encrypt under the file's key when it uses today's scrypt parameters; otherwise
+        (a new file, or one written with other parameters) under a fresh salt and key."""
         from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-        new = salt is None
-        if salt is None:
-            salt = os.urandom(16)
-        key = self._derive(salt, SCRYPT_N, SCRYPT_R, SCRYPT_P, new=new)
+        new = current is None
+        if current is not None and current[1:] == (SCRYPT_N, SCRYPT_R, SCRYPT_P):
+            kdf = current
+        else:
+            # The passphrase was already given to open the old file: no new prompt.
+            kdf = (os.urandom(16), SCRYPT_N, SCRYPT_R, SCRYPT_P)
+        key = self._derive(kdf, new=new)
+        salt, n, r, p = kdf
         nonce = os.urandom(12)
         plain = json.dumps(data, ensure_ascii=False).encode("utf-8")
-        ciphertext = AESGCM(key).encrypt(
-            nonce, plain, self._aad(salt, SCRYPT_N, SCRYPT_R, SCRYPT_P)
-        )
+        ciphertext = AESGCM(key).encrypt(nonce, plain, self._aad(kdf))
         doc = {
             "format": VAULT_FORMAT,
             "version": 1,
             "kdf": {
                 "name": "scrypt",
-                "n": SCRYPT_N,
-                "r": SCRYPT_R,
-                "p": SCRYPT_P,
+                "n": n,
+                "r": r,
+                "p": p,
                 "salt": _b64(salt),
             },
             "cipher": "AES-256-GCM",
@@ -514,15 +537,15 @@ class EncryptedFileStore:
 
     def set(self, name: str, field: str, value: str) -> None:
         with file_lock(self.lock_path):
-            data, salt = self._load()
+            data, kdf = self._load()
             data[_key(name, field)] = value
-            self._save(data, salt)
+            self._save(data, kdf)
 
     def delete(self, name: str, field: str) -> None:
         with file_lock(self.lock_path):
-            data, salt = self._load()
+            data, kdf = self._load()
             if data.pop(_key(name, field), None) is not None:
-                self._save(data, salt)
+                self._save(data, kdf)
 
 
 def open_store(
