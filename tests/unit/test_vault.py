@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -121,3 +123,90 @@ def test_save_tokens_caches_the_access_token_report(vault: Vault) -> None:
     assert e.report is not None and e.report["kind"] == "jws"
     assert e.expires_at is not None and e.expires_at.year == 2100
     assert at not in vault.index.path.read_text()
+
+
+@contextlib.contextmanager
+def _index_writes_fail(vault: Vault) -> Iterator[None]:
+    def full(*a: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(vault.index, "save", full)
+        yield
+
+
+def test_failed_add_force_restores_the_old_token(
+    vault: Vault, memkeyring: MemoryKeyring
+) -> None:
+    vault.add("a", "old-token-aaaa", note="v1")
+    index_before = vault.index.path.read_bytes()
+    keyring_before = dict(memkeyring.items)
+    with _index_writes_fail(vault), pytest.raises(OSError):
+        vault.add("a", "new-token-bbbb", note="v2", force=True)
+    # The index still describes the old token, and the store holds it again.
+    assert vault.index.path.read_bytes() == index_before
+    assert memkeyring.items == keyring_before
+    assert vault.get_token("a", refresh=False)[1] == "old-token-aaaa"
+    assert not (vault.home / "pending.json").exists()
+
+
+def test_failed_sign_in_save_restores_old_secrets_and_drops_new_ones(
+    vault: Vault, memkeyring: MemoryKeyring
+) -> None:
+    vault.save_tokens(Entry(name="o", kind="oauth2"), TokenSet(access="acc-old", refresh="ref-old"))
+    keyring_before = dict(memkeyring.items)
+    with _index_writes_fail(vault), pytest.raises(OSError):
+        vault.save_tokens(
+            Entry(name="o", kind="oauth2"),
+            TokenSet(access="acc-new", refresh="ref-new", id="id-new"),
+            replace=True,
+        )
+    assert memkeyring.items == keyring_before  # old values back, the new `id` field gone
+    e = vault.entry("o")
+    assert e.secrets == ["access", "refresh"]
+    assert vault.get_secret(e, "access") == "acc-old"
+    assert vault.get_secret(e, "refresh") == "ref-old"
+    assert not (vault.home / "pending.json").exists()
+
+
+def test_failed_store_write_midway_restores_what_was_written(
+    vault: Vault, memkeyring: MemoryKeyring
+) -> None:
+    """The keyring fails on the second field: the first, already overwritten, is put back."""
+    from keyring.errors import KeyringError
+
+    from tokenmgr.core.errors import StorageUnavailable
+
+    vault.save_tokens(Entry(name="o", kind="oauth2"), TokenSet(access="acc-old", refresh="ref-old"))
+    keyring_before = dict(memkeyring.items)
+    real_set = memkeyring.set_password
+    calls: list[str] = []
+
+    def set_once_failing(service: str, username: str, password: str) -> None:
+        calls.append(username)
+        if len(calls) == 2:  # the second field's write: one transient failure
+            raise KeyringError("injected failure")
+        real_set(service, username, password)
+
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(memkeyring, "set_password", set_once_failing)
+        with pytest.raises(StorageUnavailable):
+            vault.save_tokens(
+                Entry(name="o", kind="oauth2"), TokenSet(access="acc-new", refresh="ref-new")
+            )
+    assert calls[:2] == ["o/access", "o/refresh"]  # access was overwritten, then restored
+    assert memkeyring.items == keyring_before
+    assert not (vault.home / "pending.json").exists()
+
+
+def test_failed_refresh_save_keeps_the_rotated_refresh_token(
+    vault: Vault, memkeyring: MemoryKeyring
+) -> None:
+    """A refresh (must_exist) is not rolled back to the old refresh token: the server has
+    rotated it, the old one is dead there, and the newer one must never be lost."""
+    vault.save_tokens(Entry(name="o", kind="oauth2"), TokenSet(access="acc-old", refresh="ref-old"))
+    stale = vault.entry("o")
+    with _index_writes_fail(vault), pytest.raises(OSError):
+        vault.save_tokens(stale, TokenSet(refresh="ref-rotated"), must_exist=True)
+    assert vault.store.get("o", "refresh") == "ref-rotated"
+    assert vault.store.get("o", "access") == "acc-old"

@@ -199,7 +199,7 @@ class Vault:
             )
             if old is not None:
                 entry.created_at = old.created_at
-            self._write(entry, {"access": token}, old, entries)
+            self._write(entry, {"access": token}, old, entries, restore=True)
             if old is not None:
                 for field in set(old.secrets) - set(entry.secrets):
                     with contextlib.suppress(TokenMgrError):
@@ -250,7 +250,9 @@ class Vault:
             entry.updated_at = now_utc()
             if old is not None:
                 entry.created_at = old.created_at
-            self._write(entry, values, old, entries)
+            # A refresh (must_exist) restores nothing: the server has rotated, the old
+            # refresh token is dead, and an old token never overwrites a newer one.
+            self._write(entry, values, old, entries, restore=not must_exist)
             if old is not None and replace:
                 for field in set(old.secrets) - set(entry.secrets):
                     with contextlib.suppress(TokenMgrError):
@@ -258,29 +260,55 @@ class Vault:
         return entry
 
     def _write(
-        self, entry: Entry, values: dict[str, str], old: Entry | None, entries: dict[str, Entry]
+        self,
+        entry: Entry,
+        values: dict[str, str],
+        old: Entry | None,
+        entries: dict[str, Entry],
+        *,
+        restore: bool,
     ) -> None:
-        """Secrets first, then the index, journalled; on failure undo the new secrets.
+        """Secrets first, then the index, journalled; on failure undo the secrets.
 
-        Call inside `transaction()`. The journal is cleared only when the index
-        write succeeded or the rollback did; otherwise the next mutation reconciles.
+        Undoing deletes the fields the index did not list and, with `restore`, puts
+        back the values the write overwrote, so the index and the store agree again
+        (an `add --force` whose index write failed leaves the old token, not the new
+        one under old metadata). Call inside `transaction()`. The journal is cleared
+        only when the index write succeeded or the rollback did; otherwise the next
+        mutation reconciles.
         """
         store = self.store
+        known = set(old.secrets) if old is not None else set()
+        previous: dict[str, str | None] = {}
+        if restore:
+            # Read before anything is written: a store that cannot be read changes nothing.
+            for field in values:
+                if field in known:
+                    value = store.get(entry.name, field)
+                    register_secret(value)
+                    previous[field] = value
         self._journal(entry.name, values)
+        attempted: list[str] = []
         try:
             for field, v in values.items():
+                attempted.append(field)
                 store.set(entry.name, field, v)
             entries[entry.name] = entry
             self.index.save(entries)
         except BaseException:
-            known = set(old.secrets) if old is not None else set()
             rolled_back = True
-            for field in values:
-                if field not in known:
-                    try:
+            for field in attempted:
+                try:
+                    if field not in known:
                         store.delete(entry.name, field)
-                    except TokenMgrError:
-                        rolled_back = False  # journal kept: the next mutation reconciles
+                    elif restore:
+                        before = previous[field]
+                        if before is None:  # listed but absent: absent again
+                            store.delete(entry.name, field)
+                        else:
+                            store.set(entry.name, field, before)
+                except TokenMgrError:
+                    rolled_back = False  # journal kept: the next mutation reconciles
             if rolled_back:
                 self._clear_journal()
             raise
