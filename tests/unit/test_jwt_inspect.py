@@ -36,6 +36,7 @@ from tests.unit.jwt_helpers import (
 from tokenmgr.core import jwt_inspect
 from tokenmgr.core.jwks import JWKSCache
 from tokenmgr.core.jwt_inspect import inspect, render_text, summary, verify
+from tokenmgr.core.jwt_inspect.parsing import b64url_decode
 
 NOW = datetime(2026, 11, 26, 12, 0, 0, tzinfo=UTC)
 T = int(NOW.timestamp())
@@ -460,7 +461,7 @@ def test_tampered_payload_is_invalid(keys: Keys, issuer: KeyServer) -> None:
 def test_tampered_signature_is_invalid(keys: Keys, issuer: KeyServer) -> None:
     tok = sign(claims_for(issuer), keys.ec256, "ES256", "ec256")
     h, p, s = tok.split(".")
-    sig = bytearray(jwt_inspect._b64(s))
+    sig = bytearray(b64url_decode(s))
     sig[5] ^= 1
     r = verify(f"{h}.{p}.{b64u(bytes(sig))}", issuer=issuer.issuer, cache=JWKSCache(), now=NOW)
     assert r.signature == "invalid"
@@ -636,3 +637,34 @@ def test_verification_is_fast_enough_to_be_interactive(keys: Keys, issuer: KeySe
     for _ in range(20):
         assert verify(tok, issuer=issuer.issuer, cache=cache).signature == "verified"
     assert len(issuer.requests) == before
+
+
+def test_the_package_keeps_its_public_names() -> None:
+    """vault.py, oauth/flows.py and cli.py use these through `jwt_inspect.NAME`."""
+    for name in (
+        "inspect",
+        "verify",
+        "render_text",
+        "summary",
+        "TokenReport",
+        "MAX_INPUT",
+        "DEFAULT_LEEWAY",
+        "KIND_JWS",
+        "KIND_JWE",
+        "KIND_OPAQUE",
+        "KIND_MALFORMED",
+        "STATUS_VALID",
+        "STATUS_EXPIRING",
+        "STATUS_EXPIRED",
+        "STATUS_NOT_YET_VALID",
+        "STATUS_NO_EXPIRY",
+        "SIG_UNVERIFIED",
+        "SIG_VERIFIED",
+        "SIG_INVALID",
+        "SIG_UNVERIFIABLE",
+        "ALLOWED_ALGS",
+    ):
+        assert hasattr(jwt_inspect, name), name
+    assert jwt_inspect.MAX_INPUT == 64 * 1024
+    assert "none" not in jwt_inspect.ALLOWED_ALGS
+    assert not any(a.startswith("HS") for a in jwt_inspect.ALLOWED_ALGS)

@@ -1,0 +1,93 @@
+"""Explain a token: decode a JWT (unverified, for display), time it, and verify it.
+
+`inspect(text)` never raises on bad input: everything becomes a `TokenReport`
+whose `kind` is `jws`, `jwe`, `opaque` or `malformed` (with a `reason`).
+Decoding for display is explicitly unverified; `verify(report)` checks the
+signature under the rules of RFC 8725 (keys only from a configured source,
+an algorithm allow-list per key type, never `none`, never HMAC).
+
+The package, along its seams:
+
+- `model`: kinds, statuses, verdicts, `TokenReport`;
+- `parsing`: strict base64url/JSON decoding and `inspect`;
+- `times`: NumericDate claims, the validity status, relative times;
+- `keys`: which key may verify which algorithm, and the signature check;
+- `verification`: `verify`, a pipeline of small checks;
+- `render`: `render_text` for the terminal, `summary` for the index.
+
+PyJWT / cryptography and `requests` are imported only when verifying.
+"""
+
+from __future__ import annotations
+
+from tokenmgr.core.jwt_inspect.keys import (
+    ALLOWED_ALGS,
+    EC_ALG_CURVES,
+    MIN_RSA_BITS,
+    OKP_ALGS,
+    OKP_CURVES,
+    RSA_ALGS,
+)
+from tokenmgr.core.jwt_inspect.model import (
+    DEFAULT_LEEWAY,
+    KIND_JWE,
+    KIND_JWS,
+    KIND_MALFORMED,
+    KIND_OPAQUE,
+    MAX_DEPTH,
+    MAX_INPUT,
+    SIG_INVALID,
+    SIG_UNVERIFIABLE,
+    SIG_UNVERIFIED,
+    SIG_VERIFIED,
+    STATUS_EXPIRED,
+    STATUS_EXPIRING,
+    STATUS_NO_EXPIRY,
+    STATUS_NOT_YET_VALID,
+    STATUS_VALID,
+    TokenReport,
+)
+from tokenmgr.core.jwt_inspect.parsing import IGNORED_KEY_HEADERS, inspect
+from tokenmgr.core.jwt_inspect.render import (
+    SUMMARY_CLAIMS,
+    SUMMARY_HEADER,
+    render_text,
+    summary,
+)
+from tokenmgr.core.jwt_inspect.times import relative
+from tokenmgr.core.jwt_inspect.verification import KeySource, verify
+
+__all__ = [
+    "ALLOWED_ALGS",
+    "DEFAULT_LEEWAY",
+    "EC_ALG_CURVES",
+    "IGNORED_KEY_HEADERS",
+    "KIND_JWE",
+    "KIND_JWS",
+    "KIND_MALFORMED",
+    "KIND_OPAQUE",
+    "MAX_DEPTH",
+    "MAX_INPUT",
+    "MIN_RSA_BITS",
+    "OKP_ALGS",
+    "OKP_CURVES",
+    "RSA_ALGS",
+    "SIG_INVALID",
+    "SIG_UNVERIFIABLE",
+    "SIG_UNVERIFIED",
+    "SIG_VERIFIED",
+    "STATUS_EXPIRED",
+    "STATUS_EXPIRING",
+    "STATUS_NOT_YET_VALID",
+    "STATUS_NO_EXPIRY",
+    "STATUS_VALID",
+    "SUMMARY_CLAIMS",
+    "SUMMARY_HEADER",
+    "KeySource",
+    "TokenReport",
+    "inspect",
+    "relative",
+    "render_text",
+    "summary",
+    "verify",
+]
