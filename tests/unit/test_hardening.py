@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -233,3 +234,18 @@ def test_entry_lock_is_reentrant_and_times_out(
         holder.kill()
         holder.wait()
     assert [e.name for e in vault.list_entries()] == ["o"]
+
+
+@pytest.mark.parametrize("command", [["add", "a"], ["list"], ["get", "a"]])
+def test_unsafe_home_is_refused_with_the_fix_and_never_chmodded(
+    tmp_path: Path, command: list[str]
+) -> None:
+    home = tmp_path / "h"
+    home.mkdir()
+    os.chmod(home, 0o777)
+    r = run_cli(command, _env(tmp_path), "tok-a")
+    assert r.returncode == 1, r
+    assert f"{home} is writable by everyone" in r.stderr and f"chmod 700 {home}" in r.stderr
+    assert "Traceback" not in r.stderr and r.stdout == ""
+    assert stat.S_IMODE(os.stat(home).st_mode) == 0o777
+    assert list(home.iterdir()) == []  # no index, no vault file, no lock files

@@ -72,3 +72,9 @@ class NotAvailableYet(TokenMgrError):
     """A command that a later release will bring."""
 
     exit_status = 1
+
+
+class UnsafeHome(TokenMgrError):
+    """TOKENMGR_HOME (or a directory in it) belongs to someone else or others may write it."""
+
+    exit_status = 1

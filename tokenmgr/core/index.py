@@ -19,7 +19,7 @@ from typing import IO, Any
 
 from tokenmgr.core.entries import Entry
 from tokenmgr.core.errors import IndexCorrupted, TokenMgrError
-from tokenmgr.core.paths import ensure_private_dir
+from tokenmgr.core.paths import check_private_dir, ensure_private_dir
 
 log = logging.getLogger(__name__)
 
@@ -116,31 +116,29 @@ class Index:
         # means a process is stuck (e.g. behind a keyring unlock prompt).
         return file_lock(self.lock_path, INDEX_LOCK_TIMEOUT, f"the index {self.path}")
 
-    def load(self) -> dict[str, Entry]:
-        """All entries by name. A missing file is an empty index."""
+    def _read(self) -> bytes | None:
+        """The index file's bytes (None when missing), from a home only we can write:
+        an index others could replace is not trusted for reads either."""
+        check_private_dir(self.home)
         try:
-            raw = self.path.read_bytes()
+            return self.path.read_bytes()
         except FileNotFoundError:
-            return {}
+            return None
         except OSError as e:
             raise IndexCorrupted(
                 f"cannot read the index {self.path}: {e.strerror}. "
                 "Check its permissions; it was left as it is."
             ) from None
-        return self._parse(raw)
+
+    def load(self) -> dict[str, Entry]:
+        """All entries by name. A missing file is an empty index."""
+        raw = self._read()
+        return {} if raw is None else self._parse(raw)
 
     def load_raw(self) -> list[dict[str, Any]]:
         """Entries as plain dicts (no dataclass construction): the fast path for `list`."""
-        try:
-            raw = self.path.read_bytes()
-        except FileNotFoundError:
-            return []
-        except OSError as e:
-            raise IndexCorrupted(
-                f"cannot read the index {self.path}: {e.strerror}. "
-                "Check its permissions; it was left as it is."
-            ) from None
-        return self._check(raw)
+        raw = self._read()
+        return [] if raw is None else self._check(raw)
 
     def _check(self, raw: bytes) -> list[dict[str, Any]]:
         try:

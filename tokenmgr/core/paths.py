@@ -1,10 +1,18 @@
-"""Where tokenmgr keeps its files: `$TOKENMGR_HOME`, else platformdirs' user data dir."""
+"""Where tokenmgr keeps its files: `$TOKENMGR_HOME`, else platformdirs' user data dir.
+
+An existing directory is used only if it is ours and nobody else may write to it;
+it is never chmodded (it may be `/tmp`, `$HOME` or a shared folder someone typed).
+Only a directory tokenmgr creates itself is made, with mode 0700.
+"""
 
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Mapping
 from pathlib import Path
+
+from tokenmgr.core.errors import UnsafeHome
 
 
 def home(env: Mapping[str, str] | None = None) -> Path:
@@ -18,10 +26,54 @@ def home(env: Mapping[str, str] | None = None) -> Path:
     return Path(platformdirs.user_data_dir("tokenmgr", appauthor=False))
 
 
+def check_private_dir(path: Path) -> None:
+    """Refuse an existing `path` that is not a directory we own that only we can write.
+
+    A missing `path` passes (it will be created private). Nothing is changed either way.
+    """
+    if os.name != "posix":
+        return  # POSIX owners and modes only; Windows profile folders are per-user ACLs
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return
+    except OSError as e:
+        raise UnsafeHome(
+            f"cannot use {path}: {e.strerror}. Point TOKENMGR_HOME at a directory you own"
+        ) from None
+    fix = (
+        "Point TOKENMGR_HOME at a private directory (tokenmgr creates a missing one "
+        "with mode 0700), or fix this one yourself"
+    )
+    if not stat.S_ISDIR(st.st_mode):
+        raise UnsafeHome(f"{path} is not a directory; tokenmgr left it as it is. {fix}.")
+    uid = os.getuid()
+    if st.st_uid != uid:
+        raise UnsafeHome(
+            f"{path} belongs to another user (uid {st.st_uid}; you are uid {uid}): they could "
+            f"read or replace tokenmgr's files there, so tokenmgr will not use it and left it "
+            f"as it is. {fix} (chown {uid} {path})."
+        )
+    mode = stat.S_IMODE(st.st_mode)
+    if mode & 0o022:
+        who = "everyone" if mode & 0o002 else "its group"
+        raise UnsafeHome(
+            f"{path} is writable by {who} (mode {mode:04o}): others could replace tokenmgr's "
+            f"files there, so tokenmgr will not use it and left its mode as it is. "
+            f"{fix} (chmod 700 {path})."
+        )
+
+
 def ensure_private_dir(path: Path) -> None:
-    """Create `path` (and parents) with mode 0700; tighten it if it is looser."""
-    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    """Create `path` (and parents) with mode 0700, or check that the existing one is safe.
+
+    An existing directory is never chmodded: one that another user owns, or that group
+    or others may write to, is refused with UnsafeHome.
+    """
+    try:
+        path.mkdir(mode=0o700, parents=True)
+    except FileExistsError:
+        check_private_dir(path)
+        return
     if os.name == "posix":
-        mode = path.stat().st_mode & 0o777
-        if mode & 0o077:
-            os.chmod(path, 0o700)
+        os.chmod(path, 0o700)  # ours, just made: 0700 whatever the umask

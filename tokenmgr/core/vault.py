@@ -345,7 +345,9 @@ class Vault:
         if name in held:
             yield
             return
-        with file_lock(self.refresh_lock_path(name), ENTRY_LOCK_TIMEOUT, f"the entry {name!r}"):
+        path = self.refresh_lock_path(name)
+        paths.ensure_private_dir(self.home)  # before `locks/` is made inside it
+        with file_lock(path, ENTRY_LOCK_TIMEOUT, f"the entry {name!r}"):
             held.add(name)
             try:
                 yield
