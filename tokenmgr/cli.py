@@ -48,24 +48,57 @@ def _std_stream(name: str) -> IO[Any]:
     return stream.buffer if name == "stdin" else stream  # type: ignore[no-any-return]
 
 
+PASSPHRASE_VAR = "TOKENMGR_PASSPHRASE"
+
+
 @dataclass
 class Environment:
-    """What the CLI talks to; tests inject their own (httpie's pattern)."""
+    """What the CLI talks to; tests inject their own (httpie's pattern).
+
+    `env` (the process environment: tokens in `exec` children, the passphrase) and
+    `passphrase` are kept out of `repr`.
+    """
 
     stdin: IO[bytes] = field(default_factory=lambda: _std_stream("stdin"))  # type: ignore[assignment]
     stdout: IO[str] = field(default_factory=lambda: _std_stream("stdout"))  # type: ignore[assignment]
     stderr: IO[str] = field(default_factory=lambda: _std_stream("stderr"))  # type: ignore[assignment]
-    env: Mapping[str, str] = field(default_factory=lambda: os.environ)
+    env: Mapping[str, str] = field(default_factory=lambda: os.environ, repr=False)
     stdin_isatty: bool | None = None
     vault_factory: Callable[[Environment], Vault] | None = None
     getpass: Callable[[str], str] | None = None
+    # The vault file's passphrase, moved out of the environment by take_passphrase().
+    passphrase: str | None = field(default=None, repr=False)
+
+    def take_passphrase(self) -> None:
+        """Move TOKENMGR_PASSPHRASE out of the environment into memory, once, at start-up.
+
+        Children (the system browser, `exec`'s command, any helper) inherit os.environ,
+        so it leaves os.environ whatever mapping `env` is; the file store gets it from
+        `passphrase` (see vault()).
+        """
+        value = self.env.get(PASSPHRASE_VAR)
+        if self.env is not os.environ and PASSPHRASE_VAR in self.env:
+            self.env = {k: v for k, v in self.env.items() if k != PASSPHRASE_VAR}
+        os.environ.pop(PASSPHRASE_VAR, None)
+        if value is not None and self.passphrase is None:
+            from tokenmgr.core.redact import register_secret
+
+            register_secret(value)
+            self.passphrase = value
+
+    def passphrase_source(self) -> Callable[[bool], str] | None:
+        """For the file store: the passphrase taken at start-up, else None (prompt)."""
+        value = self.passphrase
+        if value is None:
+            return None
+        return lambda _new: value
 
     def vault(self) -> Vault:
         if self.vault_factory is not None:
             return self.vault_factory(self)
         from tokenmgr.core.vault import Vault
 
-        return Vault(env=self.env)
+        return Vault(env=self.env, passphrase=self.passphrase_source())
 
     def is_tty(self) -> bool:
         if self.stdin_isatty is not None:
@@ -642,6 +675,7 @@ def _setup_logging(debug: bool, env: Environment) -> None:
 
 def main(argv: Sequence[str] | None = None, environment: Environment | None = None) -> int:
     env = environment or Environment()
+    env.take_passphrase()  # before anything can start a child process
     args_list = list(sys.argv[1:] if argv is None else argv)
     try:
         split = _split_exec(args_list)

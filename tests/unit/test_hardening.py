@@ -249,3 +249,112 @@ def test_unsafe_home_is_refused_with_the_fix_and_never_chmodded(
     assert "Traceback" not in r.stderr and r.stdout == ""
     assert stat.S_IMODE(os.stat(home).st_mode) == 0o777
     assert list(home.iterdir()) == []  # no index, no vault file, no lock files
+
+
+PASSPHRASE = "master-passphrase-xyz"  # what _env() sets
+
+# A system browser stand-in (webbrowser honours $BROWSER): it records the environment it
+# was started with, then ends the sign-in the way a user who clicks "deny" would, from a
+# background process so webbrowser (which waits for it) and the listener never deadlock.
+FAKE_BROWSER = r"""#!{python}
+import json, os, subprocess, sys
+from pathlib import Path
+Path(sys.argv[0] + ".env.json").write_text(json.dumps(dict(os.environ)))
+deny = (
+    "import sys, urllib.parse, urllib.request\n"
+    "q = urllib.parse.parse_qs(urllib.parse.urlsplit(sys.argv[1]).query)\n"
+    "back = q['redirect_uri'][0] + '?error=access_denied&state=' + q['state'][0]\n"
+    "try:\n    urllib.request.urlopen(back, timeout=30).read()\n"
+    "except Exception:\n    pass\n"
+)
+subprocess.Popen([sys.executable, "-c", deny, sys.argv[1]], start_new_session=True)
+"""
+
+
+def test_system_browser_does_not_inherit_the_vault_passphrase(tmp_path: Path) -> None:
+    browser = tmp_path / "fake-browser"
+    browser.write_text(FAKE_BROWSER.format(python=sys.executable))
+    browser.chmod(0o700)
+    env = _env(tmp_path, BROWSER=str(browser))
+    env.pop("DISPLAY", None)
+    env.pop("WAYLAND_DISPLAY", None)
+    r = run_cli(
+        [
+            "login",
+            "o",
+            "--authorize-url",
+            "https://auth.example.com/authorize",
+            "--token-url",
+            "https://auth.example.com/token",
+            "--client-id",
+            "cid",
+            "--browser",
+            "system",
+            "--timeout",
+            "120",
+        ],
+        env,
+        timeout=150,
+    )
+    seen = json.loads((tmp_path / "fake-browser.env.json").read_text())
+    assert seen.get("TOKENMGR_HOME") == env["TOKENMGR_HOME"]  # it is tokenmgr's child
+    assert "TOKENMGR_PASSPHRASE" not in seen
+    assert PASSPHRASE not in json.dumps(seen)
+    assert r.returncode == 5 and "access_denied" in r.stderr, r  # the denied sign-in
+
+
+def test_exec_child_env_has_no_passphrase_anywhere(tmp_path: Path) -> None:
+    env = _env(tmp_path)
+    assert run_cli(["add", "a"], env, "tok-a").returncode == 0
+    r = run_cli(["exec", "a", "--", "env"], env)
+    assert r.returncode == 0, r.stderr
+    assert "A_TOKEN=tok-a\n" in r.stdout
+    assert "TOKENMGR_PASSPHRASE" not in r.stdout and PASSPHRASE not in r.stdout
+    assert f"TOKENMGR_HOME={env['TOKENMGR_HOME']}\n" in r.stdout
+
+
+def test_main_moves_the_passphrase_out_of_os_environ(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Read once at start-up, kept in memory, gone from os.environ; the file store used
+    the in-memory value (the vault opens with it)."""
+    import io
+
+    from tokenmgr.cli import Environment, main
+
+    home = tmp_path / "h"
+    monkeypatch.setenv("TOKENMGR_HOME", str(home))
+    monkeypatch.setenv("TOKENMGR_STORE", "file")
+    monkeypatch.setenv("TOKENMGR_PASSPHRASE", PASSPHRASE)
+    err = io.StringIO()
+    environment = Environment(
+        stdin=io.BytesIO(b"tok-main\n"), stdout=io.StringIO(), stderr=err, stdin_isatty=False
+    )
+    assert main(["add", "a"], environment) == 0, err.getvalue()
+    assert "TOKENMGR_PASSPHRASE" not in os.environ
+    assert "TOKENMGR_PASSPHRASE" not in environment.env
+    assert environment.passphrase == PASSPHRASE
+    assert PASSPHRASE not in repr(environment)
+    store = EncryptedFileStore(home, env={"TOKENMGR_PASSPHRASE": PASSPHRASE})
+    assert store.get("a", "access") == "tok-main"
+    # Even a run that goes no further than a usage error takes it out.
+    monkeypatch.setenv("TOKENMGR_PASSPHRASE", PASSPHRASE)
+    assert main(["--no-such-option"], Environment(stderr=io.StringIO())) == 2
+    assert "TOKENMGR_PASSPHRASE" not in os.environ
+
+
+def test_injected_environment_loses_the_passphrase_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import io
+
+    from tokenmgr.cli import Environment, main
+
+    monkeypatch.setenv("TOKENMGR_PASSPHRASE", "from-os-environ")
+    given = {"TOKENMGR_PASSPHRASE": "from-the-mapping", "TOKENMGR_HOME": str(tmp_path / "h")}
+    environment = Environment(env=given, stdout=io.StringIO(), stderr=io.StringIO())
+    assert main(["list", "--json"], environment) == 0
+    assert environment.passphrase == "from-the-mapping"
+    assert "TOKENMGR_PASSPHRASE" not in environment.env
+    assert "TOKENMGR_PASSPHRASE" not in os.environ
+    assert given["TOKENMGR_PASSPHRASE"] == "from-the-mapping"  # the caller's dict is not edited

@@ -16,7 +16,7 @@ import threading
 import time
 import urllib.parse
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -354,7 +354,7 @@ def code_flow(
 
 @dataclass
 class DeviceAuthorization:
-    device_code: str
+    device_code: str = field(repr=False)
     user_code: str
     verification_uri: str
     verification_uri_complete: str | None

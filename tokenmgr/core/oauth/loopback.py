@@ -27,7 +27,7 @@ import sys
 import threading
 import time
 import urllib.parse
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -61,7 +61,7 @@ class SignInCancelled(AuthError):
 
 @dataclass
 class Callback:
-    code: str
+    code: str = field(repr=False)
     state: str
     iss: str | None
 

@@ -41,7 +41,7 @@ class SignInRequest:
     preset: str | None = None
     authorize_url: str | None = None
     token_url: str | None = None
-    client_secret: str | None = None
+    client_secret: str | None = field(default=None, repr=False)
     scopes: list[str] | None = None  # None: the preset's or server's default
     audience: str | None = None
     resource: str | None = None
