@@ -115,7 +115,10 @@ def test_locked_keyring_is_4_and_index_untouched(tmp_path: Path) -> None:
         for args in (["add", "b"], ["get", "a"], ["add", "a", "--force"]):
             r = run_cli(args, env, stdin="new", timeout=60)
             assert r.returncode == 4, (args, r)
-            assert "locked" in r.stderr or "keyring" in r.stderr
+            # The locked diagnosis: what is wrong and how to unlock, not "no keyring".
+            assert "the keyring is locked" in r.stderr, (args, r.stderr)
+            assert "Unlock it and try again" in r.stderr, (args, r.stderr)
+            assert "no keyring answers" not in r.stderr and "Traceback" not in r.stderr
         assert index.read_bytes() == before
 
 
