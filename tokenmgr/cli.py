@@ -581,12 +581,20 @@ def cmd_gui(args: argparse.Namespace, env: Environment) -> int:
 
 
 def cmd_decode(args: argparse.Namespace, env: Environment) -> int:
-    """Explain a token; `--issuer`, `--jwks` and `--audience` imply `--verify`."""
+    """Explain a token; `--issuer`, `--jwks` and `--audience` imply `--verify`.
+
+    Under `--verify` the exit status is 0 only when the signature verified with keys
+    from a pinned source (`--jwks`, `--issuer`, or a vault OAuth entry's issuer) and
+    the token is inside its validity window; each failed condition gets a stderr line.
+    """
     import json
 
     from tokenmgr.core import jwt_inspect
     from tokenmgr.core.errors import UsageError
 
+    verify = bool(args.verify or args.issuer or args.jwks or args.audience)
+    if verify:
+        _check_decode_key_source(args)
     text: str | bytes
     if args.token is not None and args.token != "-":
         text = args.token
@@ -598,10 +606,16 @@ def cmd_decode(args: argparse.Namespace, env: Environment) -> int:
         # A little over the cap, so an over-long token is reported as such.
         text = env.stdin.read(jwt_inspect.MAX_INPUT + 3).rstrip(b"\r\n")
     report = jwt_inspect.inspect(text)
-    verify = bool(args.verify or args.issuer or args.jwks or args.audience)
     if verify:
+        pins: dict[str, str] = {}
+        if report.kind == jwt_inspect.KIND_JWS and not (args.issuer or args.jwks):
+            pins = _vault_issuers(env)
         report = jwt_inspect.verify(
-            report, issuer=args.issuer, jwks_url=args.jwks, audience=args.audience
+            report,
+            issuer=args.issuer,
+            jwks_url=args.jwks,
+            audience=args.audience,
+            pinned_issuers=pins,
         )
     if args.json:
         env.stdout.write(json.dumps(report.to_json(), ensure_ascii=True) + "\n")
@@ -615,13 +629,40 @@ def cmd_decode(args: argparse.Namespace, env: Environment) -> int:
     if report.kind != jwt_inspect.KIND_JWS:
         _err(env, f"not verified: a {report.kind} token has no signature to check")
         return ExitStatus.MALFORMED
-    reason = (report.verification or {}).get("reason", "")
-    if report.signature == jwt_inspect.SIG_VERIFIED:
-        if report.status in (jwt_inspect.STATUS_EXPIRED, jwt_inspect.STATUS_NOT_YET_VALID):
-            _err(env, reason)
+    failed = jwt_inspect.failures(report)
+    for failure in failed:
+        _err(env, failure.message)
+    if not failed:
         return ExitStatus.OK
-    _err(env, f"not verified ({report.signature}): {reason}")
     return ExitStatus.AUTH if report.keys_unavailable else ExitStatus.MALFORMED
+
+
+def _check_decode_key_source(args: argparse.Namespace) -> None:
+    """`--issuer` and `--jwks` are https (plain http only on loopback): a usage error
+    before anything is read or fetched."""
+    from tokenmgr.core.oauth.http import check_url
+
+    if args.issuer is not None:
+        check_url(args.issuer, "--issuer")
+    if args.jwks is not None:
+        check_url(args.jwks, "--jwks")
+
+
+def _vault_issuers(env: Environment) -> dict[str, str]:
+    """Issuer → entry name, for the vault's OAuth entries (the index only: no secret is
+    read, no keyring opened). An unreadable index pins nothing, with a note."""
+    from tokenmgr.core.errors import TokenMgrError
+
+    try:
+        entries = env.vault().list_entries()
+    except TokenMgrError as e:
+        _err(env, f"note: no issuer is pinned from the vault ({e})")
+        return {}
+    pins: dict[str, str] = {}
+    for entry in entries:
+        if entry.kind == "oauth2" and entry.oauth is not None and entry.oauth.issuer:
+            pins.setdefault(entry.oauth.issuer, entry.name)
+    return pins
 
 
 COMMANDS: dict[str, Callable[[argparse.Namespace, Environment], int]] = {
