@@ -26,6 +26,7 @@ from tests.unit.jwt_helpers import (
     sign,
 )
 from tokenmgr.core import jwks
+from tokenmgr.core.entries import Entry, OAuthConfig, TokenSet
 from tokenmgr.core.vault import Vault
 
 
@@ -152,33 +153,270 @@ def test_verify_with_issuer(cli: CliRunner, keys: Keys, server: KeyServer) -> No
     assert r.status == 0, r
     doc = json.loads(r.out)
     assert doc["signature"] == "verified"
+    assert doc["pinned"] is True
     v = doc["verification"]
     assert v["alg"] == "RS256" and v["kid"] == "rsa"
     assert v["key_source"] == "issuer" and v["jwks_uri"] == server.jwks_uri
+    assert v["pinned"] is True
+    assert r.err == ""
 
 
-def test_verify_from_the_token_iss(cli: CliRunner, keys: Keys, server: KeyServer) -> None:
+def test_without_verify_pinned_is_null(cli: CliRunner, keys: Keys, server: KeyServer) -> None:
+    doc = json.loads(cli("decode", "--json", good_token(keys, server)).out)
+    assert doc["signature"] == "unverified" and doc["pinned"] is None
+
+
+def test_verify_from_the_token_iss_is_not_pinned(
+    cli: CliRunner, keys: Keys, server: KeyServer
+) -> None:
     r = cli("decode", "--verify", good_token(keys, server))
-    assert r.status == 0, r
+    assert r.status == 6, r
     assert f"key from {server.jwks_uri}, the discovery document of the token's iss" in r.out
+    assert "NOT PINNED" in r.out
+    assert "not pinned" in r.err and f"--issuer {server.issuer}" in r.err
 
 
-def test_verify_with_explicit_jwks_url(cli: CliRunner, server: KeyServer) -> None:
+def test_verify_with_explicit_jwks_url_is_pinned(
+    cli: CliRunner, keys: Keys, server: KeyServer
+) -> None:
+    r = cli("decode", "--json", "--jwks", server.jwks_uri, good_token(keys, server))
+    assert r.status == 0, r
+    doc = json.loads(r.out)
+    assert doc["signature"] == "verified" and doc["pinned"] is True
+    assert doc["verification"]["key_source"] == "jwks_url"
+    assert server.count("/oidc/.well-known/openid-configuration") == 0
+
+
+def test_genuine_but_expired_exits_6_saying_expired(cli: CliRunner, server: KeyServer) -> None:
+    """RFC 7515 A.2: a genuine RS256 signature from 2011, checked with the published key."""
     server.set_json("/a2", {"keys": [RFC7515_A2_JWK]})
     r = cli("decode", "--json", "--jwks", server.base + "/a2", RFC7515_A2)
-    assert r.status == 0, r  # genuine, though expired: the verdict is about the signature
+    assert r.status == 6, r
     doc = json.loads(r.out)
-    assert doc["signature"] == "verified" and doc["status"] == "expired"
-    assert "expired" in r.err
+    assert doc["signature"] == "verified" and doc["pinned"] is True
+    assert doc["status"] == "expired"
+    assert "has expired" in r.err and "2011-03-22T18:43:00Z" in r.err
+    assert "not verified (" not in r.err  # the signature itself is fine
+    assert "not pinned" not in r.err
     assert server.count("/.well-known/openid-configuration") == 0
 
 
 def test_audience(cli: CliRunner, keys: Keys, server: KeyServer) -> None:
     tok = good_token(keys, server)
-    assert cli("decode", "--audience", "api", tok).status == 0
-    r = cli("decode", "--audience", "billing", tok)
+    assert cli("decode", "--issuer", server.issuer, "--audience", "api", tok).status == 0
+    r = cli("decode", "--issuer", server.issuer, "--audience", "billing", tok)
     assert r.status == 6
     assert "audience" in r.err
+
+
+# ------------------------------------------------------------- pinning
+
+
+@pytest.fixture
+def attacker() -> Iterator[tuple[Keys, KeyServer]]:
+    """Anyone's own issuer: a local discovery document and JWKS with their own keys."""
+    evil_keys = Keys.generate()
+    with KeyServer("/evil") as evil:
+        evil.serve_issuer(evil_keys.jwks())
+        yield evil_keys, evil
+
+
+def forged_by(attacker: tuple[Keys, KeyServer], **extra: Any) -> str:
+    evil_keys, evil = attacker
+    now = int(time.time())
+    claims = {"iss": evil.issuer, "sub": "admin", "aud": "api", "iat": now, "exp": now + 3600}
+    return sign({**claims, **extra}, evil_keys.rsa, "RS256", "rsa")
+
+
+def test_a_token_naming_its_own_issuer_is_not_pinned(
+    cli: CliRunner, attacker: tuple[Keys, KeyServer]
+) -> None:
+    _, evil = attacker
+    for args in (("--verify",), ("--audience", "api"), ("--verify", "--audience", "api")):
+        r = cli("decode", "--json", *args, forged_by(attacker))
+        assert r.status == 6, (args, r)
+        doc = json.loads(r.out)
+        assert doc["signature"] == "verified"  # self-consistent: signed with its own keys
+        assert doc["pinned"] is False
+        assert doc["verification"]["key_source"] == "token_iss"
+        assert doc["verification"]["pinned"] is False
+        assert f"the issuer {evil.issuer!r} is not pinned" in r.err
+        assert f"--issuer {evil.issuer}" in r.err
+    assert evil.count("/jwks") >= 1  # it did fetch: the verdict is given, then refused
+
+
+def test_the_same_token_with_issuer_is_pinned(
+    cli: CliRunner, attacker: tuple[Keys, KeyServer]
+) -> None:
+    _, evil = attacker
+    r = cli("decode", "--json", "--verify", "--issuer", evil.issuer, forged_by(attacker))
+    assert r.status == 0, r
+    doc = json.loads(r.out)
+    assert doc["signature"] == "verified" and doc["pinned"] is True
+    assert doc["verification"]["key_source"] == "issuer"
+    assert r.err == ""
+
+
+def test_pinning_another_issuer_refuses_the_token_without_fetching(
+    cli: CliRunner, server: KeyServer, attacker: tuple[Keys, KeyServer]
+) -> None:
+    _, evil = attacker
+    r = cli("decode", "--json", "--issuer", server.issuer, forged_by(attacker))
+    assert r.status == 6
+    doc = json.loads(r.out)
+    assert doc["signature"] == "invalid" and "expected issuer" in doc["verification"]["reason"]
+    assert evil.requests == [] and server.requests == []
+
+
+def oauth_entry(vault: Vault, name: str, issuer: str) -> None:
+    cfg = OAuthConfig(issuer=issuer, client_id="tokenmgr-test", scopes=["openid"])
+    vault.save_tokens(Entry(name=name, kind="oauth2", oauth=cfg), TokenSet(access="opaque-at"))
+
+
+def test_an_oauth_entry_in_the_vault_pins_its_issuer(
+    cli: CliRunner, vault: Vault, attacker: tuple[Keys, KeyServer]
+) -> None:
+    _, evil = attacker
+    oauth_entry(vault, "corp", evil.issuer)
+    r = cli("decode", "--json", "--verify", forged_by(attacker))
+    assert r.status == 0, r
+    doc = json.loads(r.out)
+    assert doc["signature"] == "verified" and doc["pinned"] is True
+    v = doc["verification"]
+    assert v["key_source"] == "vault_issuer" and v["pinned_by"] == "corp"
+    assert v["issuer"] == evil.issuer
+    text = cli("decode", "--verify", forged_by(attacker)).out
+    assert "issuer of vault entry corp, pinned)" in text
+
+
+def test_an_oauth_entry_for_another_issuer_pins_nothing(
+    cli: CliRunner, vault: Vault, server: KeyServer, attacker: tuple[Keys, KeyServer]
+) -> None:
+    oauth_entry(vault, "corp", server.issuer)
+    oauth_entry(vault, "corp-slash", attacker[1].issuer + "/")  # exact match only
+    assert cli("add", "static", stdin=forged_by(attacker)).status == 0  # not an issuer
+    r = cli("decode", "--json", "--verify", forged_by(attacker))
+    assert r.status == 6, r
+    assert json.loads(r.out)["pinned"] is False
+
+
+class _NoSecretsVault(Vault):
+    """A vault whose secret store must never be opened (pins come from the index only)."""
+
+    @property
+    def store(self) -> Any:
+        raise AssertionError("decode opened the secret store")
+
+
+def test_vault_pins_are_read_from_the_index_only(
+    vault: Vault, attacker: tuple[Keys, KeyServer]
+) -> None:
+    oauth_entry(vault, "corp", attacker[1].issuer)
+    runner = CliRunner(_NoSecretsVault(home=vault.home))
+    r = runner("decode", "--json", "--verify", forged_by(attacker))
+    assert r.status == 0, r
+    assert json.loads(r.out)["pinned"] is True
+
+
+def test_an_unreadable_index_pins_nothing_and_says_so(
+    cli: CliRunner, vault: Vault, attacker: tuple[Keys, KeyServer]
+) -> None:
+    vault.index.path.parent.mkdir(parents=True, exist_ok=True)
+    vault.index.path.write_text("{not json")
+    r = cli("decode", "--json", "--verify", forged_by(attacker))
+    assert r.status == 6, r
+    assert json.loads(r.out)["pinned"] is False
+    assert "no issuer is pinned from the vault" in r.err
+    assert "internal error" not in r.err
+
+
+@pytest.mark.parametrize(
+    ("option", "url"),
+    [
+        ("--issuer", "http://example.com"),
+        ("--issuer", "http://example.com/realms/x"),
+        ("--jwks", "http://example.com/jwks"),
+        ("--issuer", "ftp://127.0.0.1/x"),
+        ("--jwks", "https://user:pw@keys.example.com/jwks"),
+    ],
+)
+def test_issuer_and_jwks_must_be_https_or_loopback(
+    cli: CliRunner, keys: Keys, server: KeyServer, option: str, url: str
+) -> None:
+    r = cli("decode", "--verify", option, url, good_token(keys, server))
+    assert r.status == 2, r
+    assert option in r.err and ("https" in r.err or "user:password" in r.err)
+    assert r.out == ""
+    assert server.requests == []
+
+
+def test_plain_http_on_loopback_is_accepted(cli: CliRunner, keys: Keys, server: KeyServer) -> None:
+    assert server.issuer.startswith("http://127.0.0.1:")
+    assert (
+        cli("decode", "--verify", "--issuer", server.issuer, good_token(keys, server)).status == 0
+    )
+    assert cli("decode", "--jwks", server.jwks_uri, good_token(keys, server)).status == 0
+
+
+# -------------------------------------------------------- validity window
+
+
+@pytest.mark.parametrize(
+    ("offsets", "message"),
+    [
+        ({"iat": -7200, "exp": -3600}, "not valid: the token has expired (expired "),
+        ({"nbf": 600}, "not valid: the token is not yet valid (valid in "),
+    ],
+    ids=["expired", "nbf-in-future"],
+)
+def test_a_verified_token_outside_its_window_exits_6(
+    cli: CliRunner, keys: Keys, server: KeyServer, offsets: dict[str, int], message: str
+) -> None:
+    now = int(time.time())
+    tok = good_token(keys, server, **{k: now + v for k, v in offsets.items()})
+    r = cli("decode", "--json", "--verify", "--issuer", server.issuer, tok)
+    assert r.status == 6, r
+    doc = json.loads(r.out)
+    assert doc["signature"] == "verified" and doc["pinned"] is True
+    assert doc["status"] in ("expired", "not_yet_valid")
+    assert message in r.err and "leeway 60 s" in r.err
+    at = doc["expires_at"] if "exp" in offsets else doc["not_before"]
+    assert at and at in r.err
+    assert "not verified (" not in r.err and "not pinned" not in r.err
+    # Without --verify it is only shown: exit 0.
+    assert cli("decode", tok).status == 0
+
+
+@pytest.mark.parametrize("offsets", [{"exp": -30}, {"nbf": 30}], ids=["exp", "nbf"])
+def test_the_60_s_leeway_still_applies(
+    cli: CliRunner, keys: Keys, server: KeyServer, offsets: dict[str, int]
+) -> None:
+    now = int(time.time())
+    tok = good_token(keys, server, **{k: now + v for k, v in offsets.items()})
+    r = cli("decode", "--verify", "--issuer", server.issuer, tok)
+    assert r.status == 0, r
+
+
+def test_every_failed_condition_gets_its_line(
+    cli: CliRunner, attacker: tuple[Keys, KeyServer]
+) -> None:
+    now = int(time.time())
+    r = cli("decode", "--verify", forged_by(attacker, iat=now - 7200, exp=now - 3600))
+    assert r.status == 6
+    assert "not pinned" in r.err and "has expired" in r.err
+    assert r.err.count("tokenmgr: ") == 2
+
+
+def test_a_bad_signature_on_an_expired_token_names_both(
+    cli: CliRunner, keys: Keys, server: KeyServer
+) -> None:
+    now = int(time.time())
+    tok = good_token(keys, server, iat=now - 7200, exp=now - 3600)
+    h, p, _ = tok.split(".")
+    other = good_token(keys, server).split(".")[2]
+    r = cli("decode", "--verify", "--issuer", server.issuer, f"{h}.{p}.{other}")
+    assert r.status == 6
+    assert "not verified (invalid)" in r.err and "has expired" in r.err
 
 
 def test_forged_tokens_exit_6(cli: CliRunner, keys: Keys, server: KeyServer) -> None:
@@ -294,8 +532,9 @@ def test_add_opaque_token_report(cli: CliRunner, vault: Vault) -> None:
 
 def test_subprocess_decode(keys: Keys, server: KeyServer) -> None:
     tok = good_token(keys, server)
+    cmd = [sys.executable, "-m", "tokenmgr", "decode", "--json", "--verify"]
     out = subprocess.run(
-        [sys.executable, "-m", "tokenmgr", "decode", "--json", "--verify", "-"],
+        [*cmd, "--issuer", server.issuer, "-"],
         input=tok,
         capture_output=True,
         text=True,
@@ -303,8 +542,12 @@ def test_subprocess_decode(keys: Keys, server: KeyServer) -> None:
     )
     assert out.returncode == 0, out.stderr
     doc = json.loads(out.stdout)
-    assert doc["signature"] == "verified"
+    assert doc["signature"] == "verified" and doc["pinned"] is True
     assert "Traceback" not in out.stderr
+    out = subprocess.run([*cmd, "-"], input=tok, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 6, out.stderr
+    assert json.loads(out.stdout)["pinned"] is False
+    assert "not pinned" in out.stderr
 
 
 def test_an_invalid_host_name_in_iss_or_jwks_is_a_clear_message(cli: CliRunner, keys: Keys) -> None:
@@ -313,5 +556,5 @@ def test_an_invalid_host_name_in_iss_or_jwks_is_a_clear_message(cli: CliRunner, 
     assert r.status in (5, 6), r
     assert "internal error" not in r.err and "invalid host name" in r.err
     r = cli("decode", "--jwks", "https://a..b/jwks", tok)
-    assert r.status == 5, r
+    assert r.status == 2, r  # the user's own option: a usage error, nothing fetched
     assert "internal error" not in r.err and "invalid host name" in r.err

@@ -668,3 +668,95 @@ def test_the_package_keeps_its_public_names() -> None:
     assert jwt_inspect.MAX_INPUT == 64 * 1024
     assert "none" not in jwt_inspect.ALLOWED_ALGS
     assert not any(a.startswith("HS") for a in jwt_inspect.ALLOWED_ALGS)
+
+
+# ---------------------------------------------------------------- pinning
+
+
+def test_key_sources_say_whether_they_are_pinned(keys: Keys, issuer: KeyServer) -> None:
+    tok = sign(claims_for(issuer), keys.rsa, "RS256", "rsa")
+    cases = [
+        ({"jwks_url": issuer.jwks_uri}, "jwks_url", True),
+        ({"issuer": issuer.issuer}, "issuer", True),
+        ({"pinned_issuers": {issuer.issuer: "corp"}}, "vault_issuer", True),
+        ({"pinned_issuers": {issuer.issuer + "/": "corp"}}, "token_iss", False),
+        ({}, "token_iss", False),
+    ]
+    for kwargs, source, pinned in cases:
+        r = verify(tok, cache=JWKSCache(), now=NOW, **kwargs)
+        assert r.signature == "verified", (kwargs, r.verification)
+        assert r.verification["key_source"] == source, kwargs
+        assert r.verification["pinned"] is pinned and r.pinned is pinned, kwargs
+        assert r.to_json()["pinned"] is pinned
+    r = verify(tok, pinned_issuers={issuer.issuer: "corp"}, cache=JWKSCache(), now=NOW)
+    assert r.verification["pinned_by"] == "corp"
+    assert inspect(tok, now=NOW).pinned is None
+
+
+def test_failures_of_a_pinned_valid_token_are_none(keys: Keys, issuer: KeyServer) -> None:
+    tok = sign(claims_for(issuer), keys.rsa, "RS256", "rsa")
+    assert jwt_inspect.failures(verify(tok, issuer=issuer.issuer, cache=JWKSCache(), now=NOW)) == []
+
+
+def test_failures_name_what_failed(keys: Keys, issuer: KeyServer) -> None:
+    cache = JWKSCache()
+
+    def whats(**claims: Any) -> list[str]:
+        tok = sign(claims_for(issuer, **claims), keys.rsa, "RS256", "rsa")
+        return [f.what for f in jwt_inspect.failures(verify(tok, cache=cache, now=NOW))]
+
+    assert whats() == ["not_pinned"]
+    assert whats(exp=T - 3600, iat=T - 7200) == ["not_pinned", "expired"]
+    assert whats(nbf=T + 600) == ["not_pinned", "not_yet_valid"]
+    tok = sign(claims_for(issuer, exp=T - 3600, iat=T - 7200), keys.rsa, "RS256", "rsa")
+    h, p, _ = tok.split(".")
+    bad = verify(f"{h}.{p}.{b64u(b'x' * 256)}", issuer=issuer.issuer, cache=cache, now=NOW)
+    found = jwt_inspect.failures(bad)
+    assert [f.what for f in found] == ["signature", "expired"]
+    assert found[0].message.startswith("not verified (invalid): ")
+    assert "2026-11-26T11:00:00Z" in found[1].message and "leeway 60 s" in found[1].message
+
+
+def test_the_not_pinned_message_shows_the_issuer_printably() -> None:
+    import dataclasses
+
+    odd = "https://id.example/\u202e\x1b[2J"
+    report = dataclasses.replace(
+        inspect(token_with(iss=odd, exp=T + 3600), now=NOW),
+        signature="verified",
+        verification={
+            "result": "verified",
+            "key_source": "token_iss",
+            "pinned": False,
+            "issuer": odd,
+        },
+    )
+    (failure,) = jwt_inspect.failures(report)
+    assert failure.what == "not_pinned"
+    assert "\x1b" not in failure.message and "\u202e" not in failure.message
+    assert "--issuer https://id.example/" in failure.message
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"issuer": "http://example.com"},
+        {"jwks_url": "http://example.com/jwks"},
+        {"issuer": "https://u:p@id.example"},
+        {"jwks_url": "ftp://127.0.0.1/jwks"},
+    ],
+)
+def test_an_explicit_source_that_is_not_https_is_a_usage_error(kwargs: dict[str, str]) -> None:
+    from tokenmgr.core.errors import UsageError
+
+    cache = JWKSCache()
+    with pytest.raises(UsageError):
+        verify(RFC7515_A2, cache=cache, now=NOW, **kwargs)
+    assert cache.fetch_count == 0
+
+
+def test_an_issuer_mismatch_is_refused_before_any_fetch(keys: Keys, issuer: KeyServer) -> None:
+    tok = sign(claims_for(issuer, iss="https://other.example"), keys.rsa, "RS256", "rsa")
+    r = verify(tok, issuer=issuer.issuer, cache=JWKSCache(), now=NOW)
+    assert r.signature == "invalid"
+    assert issuer.requests == []

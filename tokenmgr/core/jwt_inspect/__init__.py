@@ -4,7 +4,9 @@
 whose `kind` is `jws`, `jwe`, `opaque` or `malformed` (with a `reason`).
 Decoding for display is explicitly unverified; `verify(report)` checks the
 signature under the rules of RFC 8725 (keys only from a configured source,
-an algorithm allow-list per key type, never `none`, never HMAC).
+an algorithm allow-list per key type, never `none`, never HMAC), and says
+whether the key source was *pinned* by the user; `failures(report)` says what
+stops a report from being accepted (signature, pinning, validity window).
 
 The package, along its seams:
 
@@ -55,12 +57,30 @@ from tokenmgr.core.jwt_inspect.render import (
     summary,
 )
 from tokenmgr.core.jwt_inspect.times import relative
-from tokenmgr.core.jwt_inspect.verification import KeySource, verify
+from tokenmgr.core.jwt_inspect.verification import (
+    FAIL_EXPIRED,
+    FAIL_NOT_PINNED,
+    FAIL_NOT_YET_VALID,
+    FAIL_SIGNATURE,
+    PINNED_SOURCES,
+    SOURCE_ISSUER,
+    SOURCE_JWKS_URL,
+    SOURCE_TOKEN_ISS,
+    SOURCE_VAULT,
+    Failure,
+    KeySource,
+    failures,
+    verify,
+)
 
 __all__ = [
     "ALLOWED_ALGS",
     "DEFAULT_LEEWAY",
     "EC_ALG_CURVES",
+    "FAIL_EXPIRED",
+    "FAIL_NOT_PINNED",
+    "FAIL_NOT_YET_VALID",
+    "FAIL_SIGNATURE",
     "IGNORED_KEY_HEADERS",
     "KIND_JWE",
     "KIND_JWS",
@@ -71,11 +91,16 @@ __all__ = [
     "MIN_RSA_BITS",
     "OKP_ALGS",
     "OKP_CURVES",
+    "PINNED_SOURCES",
     "RSA_ALGS",
     "SIG_INVALID",
     "SIG_UNVERIFIABLE",
     "SIG_UNVERIFIED",
     "SIG_VERIFIED",
+    "SOURCE_ISSUER",
+    "SOURCE_JWKS_URL",
+    "SOURCE_TOKEN_ISS",
+    "SOURCE_VAULT",
     "STATUS_EXPIRED",
     "STATUS_EXPIRING",
     "STATUS_NOT_YET_VALID",
@@ -83,8 +108,10 @@ __all__ = [
     "STATUS_VALID",
     "SUMMARY_CLAIMS",
     "SUMMARY_HEADER",
+    "Failure",
     "KeySource",
     "TokenReport",
+    "failures",
     "inspect",
     "relative",
     "render_text",

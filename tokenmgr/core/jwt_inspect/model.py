@@ -68,6 +68,14 @@ class TokenReport:
         """True when verification failed because keys could not be fetched."""
         return bool(self.verification and self.verification.get("keys_unavailable"))
 
+    @property
+    def pinned(self) -> bool | None:
+        """Whether the keys came from a source the user chose (`--jwks`, `--issuer`, a vault
+        OAuth entry's issuer) rather than from the token's own `iss`; None before `verify`."""
+        if self.verification is None:
+            return None
+        return bool(self.verification.get("pinned", False))
+
     def to_json(self) -> dict[str, Any]:
         """DESIGN §3 `decode --json`: kind, header, claims, expires_at, status, signature, …"""
         expires_in = self.expires_in
@@ -78,6 +86,7 @@ class TokenReport:
             "expires_at": format_time(self.expires_at),
             "status": self.status,
             "signature": self.signature,
+            "pinned": self.pinned,
             "issued_at": format_time(self.issued_at),
             "not_before": format_time(self.not_before),
             "expires_in": None if expires_in is None else int(expires_in),

@@ -41,6 +41,7 @@ _NO_SIGNATURE = {
 _SOURCES = {
     "jwks_url": "the JWKS URL given",
     "issuer": "the given issuer's discovery document",
+    "vault_issuer": "the discovery document of the issuer of vault entry",
     "token_iss": "the discovery document of the token's iss",
 }
 _VERDICTS = {
@@ -121,8 +122,12 @@ def _signature_line(report: TokenReport) -> str:
     verdict = _VERDICTS.get(report.signature, report.signature)
     v = report.verification or {}
     if report.signature == SIG_VERIFIED:
-        verdict += f" ({v.get('alg')}, kid {v.get('kid')!r}; key from {v.get('jwks_uri')}"
-        verdict += f", {_SOURCES.get(str(v.get('key_source')), v.get('key_source'))})"
+        source = _SOURCES.get(str(v.get("key_source")), str(v.get("key_source")))
+        if v.get("pinned_by"):
+            source += f" {show(v['pinned_by'])}"
+        verdict += f" ({v.get('alg')}, kid {v.get('kid')!r}; key from {show(v.get('jwks_uri'))}"
+        verdict += f", {source}"
+        verdict += ", pinned)" if report.pinned else ") — NOT PINNED: the token chose its issuer"
         if v.get("stale"):
             verdict += " — with STALE keys: the last refresh failed"
     elif v.get("reason") and report.signature != SIG_UNVERIFIED:

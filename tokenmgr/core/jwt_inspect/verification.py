@@ -5,6 +5,14 @@
 - algorithms from an allow-list per key type (see `keys`), never `none`, never HMAC;
 - `iss` must equal the configured issuer, `aud` must hold the audience asked for.
 
+A key source is *pinned* when the user chose it: an explicit JWKS URL, an
+explicit issuer, or the issuer of an OAuth entry in the vault (`pinned_issuers`).
+Keys found only because the token names its own `iss` still give a verdict,
+labelled `pinned: false`: anyone can mint a token whose `iss` is their own
+server, so such a verdict says the token is self-consistent, not trustworthy.
+`failures(report)` lists what stops a verified report from being accepted
+(signature, pinning, validity window).
+
 `verify` is a pipeline of small checks; each either adds to the verification
 details or stops with a verdict (`_Stop`). The JWKS cache (and with it the
 network code) is imported only when a token gets as far as needing keys.
@@ -38,7 +46,8 @@ from tokenmgr.core.jwt_inspect.model import (
     TokenReport,
 )
 from tokenmgr.core.jwt_inspect.parsing import inspect
-from tokenmgr.core.jwt_inspect.times import short
+from tokenmgr.core.jwt_inspect.times import phrase, short
+from tokenmgr.core.redact import printable
 
 if TYPE_CHECKING:
     from tokenmgr.core.jwks import JWKSCache, KeySet
@@ -54,13 +63,39 @@ class _Stop(Exception):
         self.extra = extra
 
 
+# Key sources: how the JWKS URL was found. Only the last is not pinned.
+SOURCE_JWKS_URL = "jwks_url"  # given explicitly
+SOURCE_ISSUER = "issuer"  # the discovery document of an explicitly given issuer
+SOURCE_VAULT = "vault_issuer"  # the discovery document of a vault OAuth entry's issuer
+SOURCE_TOKEN_ISS = "token_iss"  # the discovery document of the issuer the token names
+PINNED_SOURCES = frozenset({SOURCE_JWKS_URL, SOURCE_ISSUER, SOURCE_VAULT})
+
+# What `failures` reports.
+FAIL_SIGNATURE = "signature"
+FAIL_NOT_PINNED = "not_pinned"
+FAIL_EXPIRED = "expired"
+FAIL_NOT_YET_VALID = "not_yet_valid"
+
+
 @dataclass(frozen=True)
 class KeySource:
     """Where the keys for a token come from: a JWKS URL, and how it was found."""
 
-    kind: str  # "jwks_url", "issuer" (given) or "token_iss" (named by the token)
+    kind: str  # one of the SOURCE_* values
     jwks_uri: str
     issuer: str | None = None
+
+    @property
+    def pinned(self) -> bool:
+        return self.kind in PINNED_SOURCES
+
+
+@dataclass(frozen=True)
+class Failure:
+    """One reason a verified-or-not report is not accepted: `what` is a FAIL_* value."""
+
+    what: str
+    message: str
 
 
 def _result(report: TokenReport, signature: str, reason: str, **details: Any) -> TokenReport:
@@ -74,6 +109,7 @@ def verify(
     issuer: str | None = None,
     jwks_url: str | None = None,
     audience: str | None = None,
+    pinned_issuers: Mapping[str, str] | None = None,
     cache: JWKSCache | None = None,
     now: datetime | None = None,
     leeway: int = DEFAULT_LEEWAY,
@@ -83,7 +119,12 @@ def verify(
     Key source, in order: `jwks_url` (explicit), else `issuer`'s discovery document,
     else the discovery document of the issuer the token names in `iss` (https, or
     http on loopback only). With `issuer` given, the token's `iss` must equal it.
+    `pinned_issuers` maps issuers the user trusts (a vault OAuth entry's issuer) to
+    what pins them (the entry's name): a token whose `iss` is one of them is pinned.
+
+    Raises UsageError when `issuer` or `jwks_url` is not https (http only on loopback).
     """
+    _check_pins(issuer, jwks_url)
     report = (
         report_or_text
         if isinstance(report_or_text, TokenReport)
@@ -97,7 +138,7 @@ def verify(
         alg = _check_header(header, details)
         kid = header.get("kid") if isinstance(header.get("kid"), str) else None
         details["kid"] = kid
-        keyset = _keys(claims, kid, issuer, jwks_url, cache, details)
+        keyset = _keys(claims, kid, issuer, jwks_url, pinned_issuers or {}, cache, details)
         _check_signature(report.token, alg, kid, keyset, details)
         _check_audience(claims, audience, details)
     except _Stop as stop:
@@ -106,6 +147,16 @@ def verify(
 
 
 # ------------------------------------------------------------------ steps
+
+
+def _check_pins(issuer: str | None, jwks_url: str | None) -> None:
+    """An explicit key source is https (plain http only on loopback, for local servers)."""
+    from tokenmgr.core.oauth.http import check_url
+
+    if issuer is not None:
+        check_url(issuer, "the issuer")
+    if jwks_url:
+        check_url(jwks_url, "the JWKS URL")
 
 
 def _check_kind(report: TokenReport) -> None:
@@ -152,20 +203,22 @@ def _keys(
     kid: str | None,
     issuer: str | None,
     jwks_url: str | None,
+    pinned_issuers: Mapping[str, str],
     cache: JWKSCache | None,
     details: dict[str, Any],
 ) -> KeySet:
     """The key set to check against: never chosen by the token's own headers."""
     from tokenmgr.core import jwks
 
+    if not jwks_url and issuer is not None and claims.get("iss") != issuer:
+        details.update(issuer=issuer, key_source=SOURCE_ISSUER, pinned=True)
+        raise _Stop(
+            SIG_INVALID,
+            f"the token's issuer {claims.get('iss')!r} is not the expected issuer {issuer!r}",
+        )
     cache = cache or jwks.default_cache()
     try:
-        source = _key_source(claims, issuer, jwks_url, cache, details)
-        if issuer is not None and claims.get("iss") != issuer:
-            raise _Stop(
-                SIG_INVALID,
-                f"the token's issuer {claims.get('iss')!r} is not the expected issuer {issuer!r}",
-            )
+        source = _key_source(claims, issuer, jwks_url, pinned_issuers, cache, details)
         url = source.jwks_uri
         keyset = cache.get_for_kid(url, kid) if kid else cache.get(url)
     except jwks.JWKSError as e:
@@ -183,28 +236,29 @@ def _key_source(
     claims: Mapping[str, Any],
     issuer: str | None,
     jwks_url: str | None,
+    pinned_issuers: Mapping[str, str],
     cache: JWKSCache,
     details: dict[str, Any],
 ) -> KeySource:
-    """`jwks_url`, else `issuer`'s discovery, else the discovery of the token's `iss`.
+    """`jwks_url`, else `issuer`'s discovery, else the discovery of the token's `iss`
+    (pinned when a vault entry names that issuer).
 
     Raises JWKSError when discovery fails (the keys are unavailable)."""
-    from tokenmgr.core import jwks
-
     if jwks_url:
-        jwks.check_url(jwks_url, "JWKS URL", allow_http=True)
-        details["key_source"] = "jwks_url"
-        details["jwks_uri"] = jwks_url
-        return KeySource("jwks_url", jwks_url)
+        details.update(key_source=SOURCE_JWKS_URL, pinned=True, jwks_uri=jwks_url)
+        return KeySource(SOURCE_JWKS_URL, jwks_url)
     if issuer is not None:
-        kind, use_issuer, allow_http = "issuer", issuer, True
+        kind, use_issuer = SOURCE_ISSUER, issuer
     else:
-        kind, use_issuer, allow_http = "token_iss", _token_iss(claims), False
-    details["issuer"] = use_issuer
-    details["key_source"] = kind
-    url = cache.jwks_uri(use_issuer, allow_http=allow_http)
+        use_issuer = _token_iss(claims)
+        kind = SOURCE_VAULT if use_issuer in pinned_issuers else SOURCE_TOKEN_ISS
+    source = KeySource(kind, "", use_issuer)
+    details.update(issuer=use_issuer, key_source=kind, pinned=source.pinned)
+    if kind == SOURCE_VAULT:
+        details["pinned_by"] = pinned_issuers[use_issuer]
+    url = cache.jwks_uri(use_issuer)  # https, or plain http on loopback only
     details["jwks_uri"] = url
-    return KeySource(kind, url, use_issuer)
+    return dataclasses.replace(source, jwks_uri=url)
 
 
 def _token_iss(claims: Mapping[str, Any]) -> str:
@@ -266,7 +320,52 @@ def _verified_reason(report: TokenReport, keyset: KeySet) -> str:
     if report.status == STATUS_EXPIRED:
         reason += " (but the token has expired)"
     elif report.status == STATUS_NOT_YET_VALID:
-        reason += " (but the token is not valid yet)"
+        reason += " (but the token is not yet valid)"
     if keyset.stale:
         reason += " with stale keys (the last refresh failed)"
     return reason
+
+
+# ---------------------------------------------------------------- verdict
+
+
+def failures(report: TokenReport) -> list[Failure]:
+    """Why a verified report is not accepted: empty only when the signature verified
+    with keys from a pinned source and the token is inside its validity window
+    (the report's leeway applies). Messages are one line each, printable."""
+    out: list[Failure] = []
+    v = report.verification or {}
+    if report.signature != SIG_VERIFIED:
+        reason = v.get("reason") or "the token was not checked"
+        out.append(Failure(FAIL_SIGNATURE, f"not verified ({report.signature}): {reason}"))
+    elif not report.pinned:
+        out.append(Failure(FAIL_NOT_PINNED, _not_pinned_message(v)))
+    if report.status == STATUS_EXPIRED and report.expires_at is not None:
+        ago = phrase("exp", report.expires_at, report.checked_at)
+        out.append(
+            Failure(
+                FAIL_EXPIRED,
+                f"not valid: the token has expired ({ago}, at "
+                f"{format_time(report.expires_at)}; leeway {report.leeway} s)",
+            )
+        )
+    elif report.status == STATUS_NOT_YET_VALID and report.not_before is not None:
+        when = phrase("nbf", report.not_before, report.checked_at)
+        out.append(
+            Failure(
+                FAIL_NOT_YET_VALID,
+                f"not valid: the token is not yet valid ({when}, from "
+                f"{format_time(report.not_before)}; leeway {report.leeway} s)",
+            )
+        )
+    return out
+
+
+def _not_pinned_message(v: Mapping[str, Any]) -> str:
+    iss = printable(v.get("issuer") or "", 200)
+    return (
+        f"not trusted: the issuer {iss!r} is not pinned: its keys were found only because "
+        "the token names it in iss, and anyone can mint a token naming their own server; "
+        f"pin it with --issuer {iss} (or --jwks URL, or sign in to that issuer with "
+        "`tokenmgr login`)"
+    )
