@@ -237,8 +237,10 @@ def test_linux_default_is_secret_service(monkeypatch: pytest.MonkeyPatch) -> Non
 
     if not sys.platform.startswith("linux"):
         pytest.skip("the Secret Service fast path is Linux-only")
+    monkeypatch.setenv("XDG_CONFIG_HOME", "/nonexistent")  # no keyringrc.cfg
     backend = resolve_keyring_backend({})
-    assert type(backend).__module__ == "keyring.backends.SecretService"
+    # keyring's item layout without keyring's import chain (tokenmgr/core/secretservice.py)
+    assert type(backend).__module__ == "tokenmgr.core.secretservice"
 
 
 def _vault_doc(path: Path) -> dict[str, object]:

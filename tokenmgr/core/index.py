@@ -11,7 +11,6 @@ import contextlib
 import json
 import logging
 import os
-import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -32,6 +31,8 @@ INDEX_LOCK_TIMEOUT = 120.0
 def atomic_write(path: Path, data: bytes) -> None:
     """Replace `path` with `data` so readers see the old or the new file, never half."""
     ensure_private_dir(path.parent)
+    import tempfile  # writes only: it imports shutil, random and more, which reads never need
+
     fd, tmp = tempfile.mkstemp(prefix="." + path.name + ".", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as f:

@@ -14,11 +14,9 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import hashlib
 import json
 import logging
 import os
-import secrets as _random
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -120,6 +118,15 @@ def _is_insecure_backend(backend: Any) -> bool:
 
 
 def _keyringrc_exists() -> bool:
+    """Whether a keyring configuration file exists where keyring looks for one.
+
+    keyring's own `keyring.util.platform_.config_root()` is not used: importing
+    it imports keyring's whole chain (~20 ms), which is what the fast path avoids.
+    """
+    if sys.platform.startswith("linux"):
+        # keyring's _config_root_Linux: $XDG_CONFIG_HOME (it reads os.environ), else ~/.config.
+        root = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+        return (Path(root) / "python_keyring" / "keyringrc.cfg").exists()
     try:
         from keyring.util import platform_
 
@@ -131,9 +138,12 @@ def _keyringrc_exists() -> bool:
 def resolve_keyring_backend(env: Mapping[str, str]) -> Any:
     """The keyring backend to use.
 
-    On Linux with no keyring configuration, go straight to the Secret Service
-    backend: keyring's own discovery scans every installed distribution's entry
-    points and probes each backend, which costs more than the secret read.
+    On Linux with no keyring configuration (no PYTHON_KEYRING_BACKEND, no
+    keyringrc.cfg), talk to the Secret Service directly (`secretservice.py`):
+    the same items keyring's SecretService backend reads and writes, without
+    keyring's discovery (it scans every installed distribution's entry points and
+    probes each backend) or its import chain, both of which cost more than the
+    secret read. Anything configured goes through keyring, and is vetted.
     """
     try:
         if (
@@ -141,14 +151,33 @@ def resolve_keyring_backend(env: Mapping[str, str]) -> Any:
             and not env.get("PYTHON_KEYRING_BACKEND")
             and not _keyringrc_exists()
         ):
-            from keyring.backends import SecretService
+            import importlib.util
 
-            return SecretService.Keyring()  # type: ignore[no-untyped-call]
+            if importlib.util.find_spec("jeepney") is None:  # keyring brings it on Linux
+                from keyring.backends import SecretService
+
+                return SecretService.Keyring()  # type: ignore[no-untyped-call]
+            from tokenmgr.core.secretservice import SecretServiceKeyring
+
+            return SecretServiceKeyring(env)
         import keyring
 
         return keyring.get_keyring()
     except Exception as e:
         raise StorageUnavailable(f"no usable keyring backend ({e}). {FIX_KEYRING}") from None
+
+
+class _NoKeyringErrors:
+    """Stands in for `keyring.errors` when keyring was never imported: then no
+    exception can be one of its classes, and nothing matches these."""
+
+    class KeyringLocked(Exception): ...
+
+    class NoKeyringError(Exception): ...
+
+    class InitError(Exception): ...
+
+    class PasswordDeleteError(Exception): ...
 
 
 class KeyringStore:
@@ -204,11 +233,14 @@ class KeyringStore:
         except StorageUnavailable:
             raise
         except Exception as e:
-            from keyring import errors as kerr
+            from tokenmgr.core import secretservice as ss
 
-            if isinstance(e, kerr.KeyringLocked):
+            # A keyring backend's exception means keyring is loaded: never import it here.
+            kerr: Any = sys.modules.get("keyring.errors") or _NoKeyringErrors
+            if isinstance(e, kerr.KeyringLocked | ss.SecretServiceLocked):
                 raise StorageUnavailable(f"cannot {action} the secret: {LOCKED_KEYRING}") from None
-            if isinstance(e, kerr.NoKeyringError | kerr.InitError) or (
+            unavailable = kerr.NoKeyringError | kerr.InitError | ss.SecretServiceUnavailable
+            if isinstance(e, unavailable) or (
                 type(e).__name__ == "SecretServiceNotAvailableException"
             ):
                 why = f"no keyring answers ({_short(e)})"
@@ -230,14 +262,17 @@ class KeyringStore:
         self._answered = True
 
     def _raw_delete(self, username: str) -> None:
-        from keyring.errors import PasswordDeleteError
+        from tokenmgr.core.secretservice import ItemNotFound
 
         log.debug("keyring delete %s/%s", self.service, username)
         with self._calls("delete"):
             try:
                 self.backend.delete_password(self.service, username)
-            except PasswordDeleteError:
-                return  # already gone: deleting is idempotent
+            except Exception as e:
+                kerr: Any = sys.modules.get("keyring.errors") or _NoKeyringErrors
+                if isinstance(e, ItemNotFound | kerr.PasswordDeleteError):
+                    return  # already gone: deleting is idempotent
+                raise
 
     def get(self, name: str, field: str) -> str | None:
         self.check()
@@ -289,6 +324,8 @@ class KeyringStore:
         else:
             # New chunks go under a fresh generation; only the manifest write
             # switches readers over, so a failure before it leaves the old value.
+            import secrets as _random  # here, not at the top: it loads hmac and OpenSSL
+
             gen = _random.token_hex(4)
             chunks = split_chunks(value, limit)
             written = 0
@@ -323,6 +360,8 @@ class KeyringStore:
 
 
 def _digest(value: str) -> str:
+    import hashlib  # only chunked values need it; importing it loads OpenSSL
+
     raw = hashlib.sha256(value.encode("utf-8")).digest()[:16]
     return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
 
