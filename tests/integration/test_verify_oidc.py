@@ -3,7 +3,9 @@
 Real ID tokens (RS256 and ES256) and real JWT access tokens (RS256 and ES256, via
 resource indicators) are verified against the provider's published JWKS, found
 through its discovery document, by running the `tokenmgr` CLI as a subprocess.
-Forgeries built from those real tokens must fail.
+Forgeries built from those real tokens must fail. Only a pinned key source
+(`--issuer`, `--jwks`, or the issuer of an OAuth entry in the vault, here made by a
+real `tokenmgr login`) exits 0; keys found through the token's own `iss` do not.
 """
 
 from __future__ import annotations
@@ -19,8 +21,8 @@ import pytest
 import requests
 from cryptography.hazmat.primitives import serialization
 
-from tests.integration.oidc_fixtures import API_ES256, API_RS256, OIDCServer
-from tests.support.oauth import jwt_claims, jwt_header
+from tests.integration.oidc_fixtures import API_ES256, API_RS256, CC_SECRET, OIDCServer
+from tests.support.oauth import cc_args, jwt_claims, jwt_header, tm
 from tests.unit.jwt_helpers import Keys, KeyServer, b64u, b64u_json, sign
 
 
@@ -64,8 +66,10 @@ def test_real_tokens_verify_with_the_issuers_keys(
     assert status == 0, err
     assert doc["kind"] == "jws"
     assert doc["signature"] == "verified"
+    assert doc["pinned"] is True
     assert doc["status"] in ("valid", "expiring")
     v = doc["verification"]
+    assert v["pinned"] is True
     assert v["alg"] == alg
     assert v["kid"] == jwt_header(token).get("kid")
     assert v["key_source"] == "issuer"
@@ -76,15 +80,36 @@ def test_real_tokens_verify_with_the_issuers_keys(
 
 
 @pytest.mark.parametrize("name", ["id_rs256", "at_es256"])
-def test_real_tokens_verify_via_their_own_iss(
+def test_real_tokens_via_their_own_iss_verify_but_are_not_pinned(
     oidc_server: OIDCServer, tokens: dict[str, str], name: str
 ) -> None:
-    """No --issuer: the token's iss (http on 127.0.0.1) leads to discovery → jwks_uri."""
+    """No --issuer: the token's iss (http on 127.0.0.1) leads to discovery → jwks_uri, and
+    the signature checks out, but nothing the user chose says this issuer is trusted."""
     status, doc, err = decode("--verify", stdin=tokens[name])
-    assert status == 0, err
+    assert status == 6, err
     assert doc["signature"] == "verified"
+    assert doc["pinned"] is False
     assert doc["verification"]["key_source"] == "token_iss"
     assert doc["verification"]["jwks_uri"] == oidc_server.jwks_uri
+    assert f"{oidc_server.issuer!r} is not pinned" in err
+    assert f"--issuer {oidc_server.issuer}" in err
+
+
+def test_an_oauth_entry_for_the_issuer_pins_it(
+    oidc_server: OIDCServer, cli_env: dict[str, str]
+) -> None:
+    """A real `tokenmgr login` stores an OAuth entry for the provider (real keyring);
+    its issuer then pins the provider's keys for `decode --verify` without --issuer."""
+    r = tm(cli_env, *cc_args(oidc_server.issuer, "--resource", API_RS256), stdin=CC_SECRET + "\n")
+    assert r.returncode == 0, r.stderr
+    at = tm(cli_env, "get", "svc").stdout.strip()
+    p = tm(cli_env, "decode", "--json", "--verify", "-", stdin=at)
+    assert p.returncode == 0, p.stderr
+    doc = json.loads(p.stdout)
+    assert doc["signature"] == "verified" and doc["pinned"] is True
+    v = doc["verification"]
+    assert v["key_source"] == "vault_issuer" and v["pinned_by"] == "svc"
+    assert v["issuer"] == oidc_server.issuer and v["jwks_uri"] == oidc_server.jwks_uri
 
 
 def test_human_output_of_a_real_id_token(oidc_server: OIDCServer, tokens: dict[str, str]) -> None:
@@ -116,7 +141,12 @@ def test_audience(oidc_server: OIDCServer, tokens: dict[str, str]) -> None:
     assert status == 6 and doc["signature"] == "invalid"
     assert "audience" in err
     id_aud = jwt_claims(tokens["id_es256"])["aud"]
-    assert decode("--audience", id_aud, stdin=tokens["id_es256"])[0] == 0
+    issuer = oidc_server.issuer
+    assert decode("--issuer", issuer, "--audience", id_aud, stdin=tokens["id_es256"])[0] == 0
+    # --audience alone finds the keys through the token's own iss: not pinned.
+    status, doc, err = decode("--audience", id_aud, stdin=tokens["id_es256"])
+    assert status == 6 and doc["signature"] == "verified" and doc["pinned"] is False
+    assert "not pinned" in err
 
 
 @pytest.mark.parametrize("name", ["id_rs256", "at_es256"])
@@ -186,13 +216,31 @@ def test_jku_to_a_local_server_gets_no_request(
         assert evil.requests == []
 
 
-def test_wrong_issuer_is_refused_by_discovery(
+def test_wrong_issuer_is_refused_before_any_fetch(
     oidc_server: OIDCServer, tokens: dict[str, str]
 ) -> None:
     status, doc, err = decode(
         "--verify", "--issuer", oidc_server.issuer + "/", stdin=tokens["id_rs256"]
     )
-    assert status == 5
+    assert status == 6
+    assert doc["signature"] == "invalid"
+    assert "not the expected issuer" in err
+
+
+def test_wrong_issuer_is_refused_by_discovery(
+    oidc_server: OIDCServer, tokens: dict[str, str]
+) -> None:
+    """A token and --issuer agreeing on a URL whose discovery document names another
+    issuer (the real provider's): the keys are refused."""
+    wrong = oidc_server.issuer + "/"
+    forged = sign(
+        {**jwt_claims(tokens["id_rs256"]), "iss": wrong},
+        Keys.generate().rsa,
+        "RS256",
+        jwt_header(tokens["id_rs256"])["kid"],
+    )
+    status, doc, err = decode("--verify", "--issuer", wrong, stdin=forged)
+    assert status == 5, err
     assert doc["signature"] == "unverifiable"
     assert "mismatch" in err
 
@@ -208,3 +256,4 @@ def test_explicit_jwks_url(oidc_server: OIDCServer, tokens: dict[str, str]) -> N
     status, doc, err = decode("--jwks", oidc_server.jwks_uri, stdin=tokens["at_es256"])
     assert status == 0, err
     assert doc["verification"]["key_source"] == "jwks_url"
+    assert doc["pinned"] is True
