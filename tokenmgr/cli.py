@@ -474,8 +474,6 @@ def _rm_revoke(vault: Vault, entry: Any, env: Environment) -> int:
     from tokenmgr.core.errors import AuthError
     from tokenmgr.core.oauth.revoke import revoke_entry
 
-    failure = None
-    notes: list[str] = []
     # Under the entry lock: a refresh in flight finishes first, so the refresh token
     # revoked is the current one and nothing brings the entry back afterwards.
     with vault.entry_lock(entry.name):
@@ -483,13 +481,19 @@ def _rm_revoke(vault: Vault, entry: Any, env: Environment) -> int:
         try:
             notes = revoke_entry(vault, entry)
         except AuthError as e:
-            failure = str(e)
+            # Kept: deleting a refresh token the provider still honours would leave a live
+            # grant no one can end from here.
+            _err(
+                env,
+                f"revoking {entry.name!r} at the provider failed: {str(e).rstrip('.')}. "
+                "The entry was kept; "
+                f"try again with `tokenmgr rm {entry.name} --revoke`, or remove it here "
+                f"without revoking with `tokenmgr rm {entry.name}`",
+            )
+            return ExitStatus.AUTH
         vault.remove(entry.name)
     for note in notes:
         _err(env, note)
-    if failure is not None:
-        _err(env, f"removed {entry.name!r} here, but revoking it at the provider failed: {failure}")
-        return ExitStatus.AUTH
     _err(env, f"removed {entry.name!r}")
     return ExitStatus.OK
 
@@ -498,7 +502,12 @@ def cmd_login(args: argparse.Namespace, env: Environment) -> int:
     from tokenmgr.core.entries import format_time, validate_name
     from tokenmgr.core.errors import UsageError
     from tokenmgr.core.oauth.flows import DeviceAuthorization, embedded_browser
-    from tokenmgr.core.oauth.signin import SignInRequest, parse_params, sign_in
+    from tokenmgr.core.oauth.signin import (
+        SignInRequest,
+        missing_refresh_token,
+        parse_params,
+        sign_in,
+    )
     from tokenmgr.core.redact import printable
 
     validate_name(args.name)
@@ -546,6 +555,9 @@ def cmd_login(args: argparse.Namespace, env: Environment) -> int:
         say(f"User code: {printable(dev.user_code, 100)}")
 
     entry = sign_in(env.vault(), req, open_url=open_url, announce=announce)
+    note = missing_refresh_token(entry)
+    if note:
+        _err(env, f"warning: {note}")
     exp = format_time(entry.expires_at) or "unknown"
     kept = ", ".join(f for f in ("refresh", "id") if f in entry.secrets) or "no other"
     _err(env, f"signed in: stored {entry.name!r} (access token expires {exp}; {kept} token kept)")

@@ -20,6 +20,8 @@ API of the object the `oidc_server` fixture yields (an `OIDCServer`):
   a real token response (dict with ``access_token``, ``token_type``, ``expires_in`` and, for the
   code flow, ``id_token`` and ``refresh_token``). ``client="tokenmgr-cc"`` uses client credentials
   (no ID token); any other client runs the scripted code + PKCE flow.
+  A refresh token comes only with ``offline_access`` in ``scope`` (sent with ``prompt=consent``,
+  as the server's default policy wants).
   ID tokens are RS256 except for ``tokenmgr-es256`` (ES256). Access tokens are opaque unless
   ``resource`` is given: ``https://api.example.test`` gives an RS256 JWT access token,
   ``https://api-es.example.test`` an ES256 one (``aud`` = the resource).
@@ -45,9 +47,12 @@ API of the object the `oidc_server` fixture yields (an `OIDCServer`):
 Clients registered in server.mjs (``CLIENTS``): ``tokenmgr-native`` (public, code+PKCE,
 refresh, device; redirect ``http://127.0.0.1/callback`` on any port), ``tokenmgr-short`` (same,
 access tokens live OIDC_SHORT_TTL = 4 s), ``tokenmgr-norotate`` (refresh tokens not rotated),
+``tokenmgr-norefresh`` (no refresh_token grant: never a refresh token),
 ``tokenmgr-device`` (device flow only), ``tokenmgr-cc`` (confidential, client credentials,
 secret ``CC_SECRET`` holding ``: % + / =`` and a space), ``tokenmgr-es256`` (ES256 ID tokens).
-Refresh tokens rotate for every client except ``tokenmgr-norotate``.
+The server keeps oidc-provider's default policies: refresh tokens only for ``offline_access``
+requested with ``prompt=consent``; public clients' refresh tokens rotate, except for
+``tokenmgr-norotate`` (a named quirk).
 """
 
 from __future__ import annotations
@@ -78,6 +83,7 @@ CLIENTS = (
     "tokenmgr-native",
     "tokenmgr-short",
     "tokenmgr-norotate",
+    "tokenmgr-norefresh",
     "tokenmgr-device",
     "tokenmgr-cc",
     "tokenmgr-es256",
@@ -272,8 +278,12 @@ class OIDCServer:
         scope: str = "openid",
         resource: str | None = None,
         login: str = "alice",
+        prompt: str | None = "auto",
     ) -> dict[str, Any]:
-        """A real token response from the provider (see the module docstring)."""
+        """A real token response from the provider (see the module docstring).
+
+        `prompt`: "auto" sends prompt=consent when offline_access is asked for; None
+        sends no prompt; any other value is sent as it is."""
         if client == "tokenmgr-cc":
             data = {"grant_type": "client_credentials"}
             if resource:
@@ -292,8 +302,17 @@ class OIDCServer:
             return dict(r.json())
         verifier, challenge = pkce_pair()
         nonce = secrets.token_urlsafe(16)
+        # offline_access counts only with prompt=consent (OIDC Core §11; the server's default).
+        if prompt == "auto":
+            prompt = "consent" if "offline_access" in scope.split() else None
+        extra = {"prompt": prompt} if prompt else {}
         url = self.authorization_url(
-            client=client, scope=scope, nonce=nonce, code_challenge=challenge, resource=resource
+            client=client,
+            scope=scope,
+            nonce=nonce,
+            code_challenge=challenge,
+            resource=resource,
+            **extra,
         )
         redirect = self.browse(url, login=login)
         assert redirect is not None, "the provider did not redirect back"
@@ -331,7 +350,7 @@ def ensure_node_modules() -> None:
         return
     npm = shutil.which("npm")
     if npm is None:
-        pytest.skip("npm is not installed: cannot run the oidc-provider test server")
+        pytest.fail("npm is not installed: cannot run the oidc-provider test server (make deps)")
     subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=SERVER_DIR, check=True, timeout=300)
 
 
@@ -339,7 +358,7 @@ def start_server(log: Path, env: dict[str, str] | None = None) -> OIDCServer:
     ensure_node_modules()
     node = shutil.which("node")
     if node is None:
-        pytest.skip("node is not installed: cannot run the oidc-provider test server")
+        pytest.fail("node is not installed: cannot run the oidc-provider test server (make deps)")
     errf = open(log, "wb")  # noqa: SIM115 - closed with the process
     proc = subprocess.Popen(
         [node, "server.mjs"],

@@ -41,13 +41,15 @@ pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("fresh_server")]
 def test_code_flow_signs_in_and_get_prints_the_access_token(
     oidc_server: OIDCServer, cli_env: dict[str, str]
 ) -> None:
-    r = scripted_login(oidc_server, cli_env, "work", "--scope", "openid email")
+    r = scripted_login(oidc_server, cli_env, "work", "--scope", "openid email offline_access")
     assert r.returncode == 0, r.stderr
-    assert "signed in" in r.stderr
+    assert "signed in" in r.stderr and "warning" not in r.stderr
     stats = oidc_server.stats()
     assert stats["token_requests"] == {"authorization_code": 1}
     auth = stats["last_auth_params"]
     assert auth["code_challenge_method"] == "S256"
+    # OIDC Core §11: offline_access goes with prompt=consent, or the server drops it.
+    assert auth["prompt"] == "consent"
     redirect = urllib.parse.urlsplit(auth["redirect_uri"])
     assert redirect.hostname == "127.0.0.1" and redirect.port and redirect.port > 0
     vault = vault_of(cli_env)
@@ -55,7 +57,7 @@ def test_code_flow_signs_in_and_get_prints_the_access_token(
     assert entry.kind == "oauth2" and entry.oauth is not None
     assert entry.oauth.issuer == oidc_server.issuer
     assert entry.oauth.token_url == oidc_server.token_endpoint
-    assert set(entry.secrets) == {"access", "refresh", "id"}
+    assert set(entry.secrets) == {"access", "refresh", "id", "binding"}
     access = vault.get_secret(entry, "access")
     id_token = vault.get_secret(entry, "id")
     claims = jwt_claims(id_token)

@@ -3,6 +3,7 @@ against the real oidc-provider."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import time
@@ -63,7 +64,8 @@ def test_no_refresh_hands_out_the_stored_token(
 def test_rotation_new_refresh_token_is_stored_and_the_old_one_is_dead(
     oidc_server: OIDCServer, cli_env: dict[str, str]
 ) -> None:
-    assert scripted_login(oidc_server, cli_env, "w").returncode == 0
+    r = scripted_login(oidc_server, cli_env, "w", "--scope", "openid offline_access")
+    assert r.returncode == 0, r.stderr
     rt1, at1 = secret(cli_env, "w", "refresh"), secret(cli_env, "w", "access")
     r = tm(cli_env, "refresh", "w")
     assert r.returncode == 0, r.stderr
@@ -176,7 +178,8 @@ def test_refresh_of_a_static_entry_is_a_usage_error(cli_env: dict[str, str]) -> 
 def test_rm_revoke_revokes_the_refresh_token_first(
     oidc_server: OIDCServer, cli_env: dict[str, str]
 ) -> None:
-    assert scripted_login(oidc_server, cli_env, "w").returncode == 0
+    r = scripted_login(oidc_server, cli_env, "w", "--scope", "openid offline_access")
+    assert r.returncode == 0, r.stderr
     rt = secret(cli_env, "w", "refresh")
     assert rt is not None
     r = tm(cli_env, "rm", "w", "--revoke")
@@ -206,16 +209,27 @@ def test_rm_revoke_of_a_jwt_access_token_is_not_an_error(
     assert tm(cli_env, "list", "--json").stdout.strip() == "[]"
 
 
-def test_rm_revoke_network_failure_still_removes_locally(
-    oidc_server: OIDCServer, cli_env: dict[str, str]
+@pytest.mark.parametrize("mode", ["drop", "500"])
+def test_rm_revoke_failure_keeps_the_entry_and_its_refresh_token(
+    oidc_server: OIDCServer, cli_env: dict[str, str], mode: str
 ) -> None:
     assert scripted_login(oidc_server, cli_env, "w").returncode == 0
-    oidc_server.fault("revocation", "drop")
+    rt = secret(cli_env, "w", "refresh")
+    assert rt is not None
+    oidc_server.fault("revocation", mode)
     r = tm(cli_env, "rm", "w", "--revoke")
-    assert r.returncode == 5
-    assert "removed 'w' here, but revoking it at the provider failed" in r.stderr
+    assert r.returncode == 5, r.stderr
+    assert "revoking 'w' at the provider failed" in r.stderr
+    assert "The entry was kept" in r.stderr
+    assert "`tokenmgr rm w --revoke`" in r.stderr and "`tokenmgr rm w`" in r.stderr
+    # Nothing was lost: the same refresh token is still stored.
+    assert [e["name"] for e in json.loads(tm(cli_env, "list", "--json").stdout)] == ["w"]
+    assert secret(cli_env, "w", "refresh") == rt
+    # Retrying once the provider answers ends the grant and removes the entry.
+    r = tm(cli_env, "rm", "w", "--revoke")
+    assert r.returncode == 0, r.stderr
     assert tm(cli_env, "list", "--json").stdout.strip() == "[]"
-    assert secret(cli_env, "w", "refresh") is None
+    assert refresh_at_server(oidc_server, "tokenmgr-native", rt).json()["error"] == "invalid_grant"
 
 
 # ------------------------------------------------------ ordering, in process

@@ -28,7 +28,18 @@ def test_code_flow_gives_rs256_id_token(oidc_server: OIDCServer) -> None:
     claims = jwt_claims(tokens["id_token"])
     assert claims["iss"] == oidc_server.issuer
     assert claims["nonce"] == tokens["nonce"]
+    # The server's default policy, as at real providers: no offline_access, no refresh token.
+    assert "refresh_token" not in tokens
+
+
+def test_refresh_token_needs_offline_access_and_prompt_consent(oidc_server: OIDCServer) -> None:
+    tokens = oidc_server.get_tokens(client="tokenmgr-native", scope="openid offline_access")
     assert tokens["refresh_token"]
+    # offline_access without prompt=consent is dropped by the authorization endpoint.
+    tokens = oidc_server.get_tokens(
+        client="tokenmgr-native", scope="openid offline_access", prompt=None
+    )
+    assert tokens["access_token"] and "refresh_token" not in tokens
 
 
 def test_es256_id_token_and_jwt_access_tokens(oidc_server: OIDCServer) -> None:

@@ -109,6 +109,15 @@ const clients = [
     redirect_uris: [LOOPBACK],
   },
   {
+    // Not allowed the refresh_token grant: offline_access is dropped, no refresh token.
+    client_id: 'tokenmgr-norefresh',
+    application_type: 'native',
+    token_endpoint_auth_method: 'none',
+    grant_types: ['authorization_code'],
+    response_types: ['code'],
+    redirect_uris: [LOOPBACK],
+  },
+  {
     client_id: 'tokenmgr-device',
     application_type: 'native',
     token_endpoint_auth_method: 'none',
@@ -179,19 +188,23 @@ const provider = new Provider(issuer, {
       },
     },
   },
-  pkce: { required: () => true },
-  issueRefreshToken: (ctx, client) => client.grantTypeAllowed('refresh_token'),
-  rotateRefreshToken: (ctx) => ctx.oidc.client?.clientId !== 'tokenmgr-norotate',
+  // Library defaults everywhere else: PKCE required for public clients, refresh tokens
+  // only for `offline_access` (which the authorization endpoint drops unless the request
+  // has prompt=consent), default lifetimes for codes, sessions, grants and refresh tokens.
+  // Named quirks only: `tokenmgr-norotate` never rotates; the rest is oidc-provider's
+  // own rotation policy (public clients rotate), restated here because the option is one
+  // function.
+  rotateRefreshToken(ctx) {
+    const { RefreshToken: refreshToken, Client: client } = ctx.oidc.entities;
+    if (client.clientId === 'tokenmgr-norotate') return false;
+    if (refreshToken.totalLifetime() >= 365.25 * 24 * 60 * 60) return false;
+    if (client.clientAuthMethod === 'none' && !refreshToken.isSenderConstrained()) return true;
+    return refreshToken.ttlPercentagePassed() >= 70;
+  },
+  // Access-token lifetimes are test knobs (OIDC_AT_TTL, the short client, /test/config).
   ttl: {
     AccessToken: (ctx, token, client) => atTtl(client),
     ClientCredentials: (ctx, token, client) => atTtl(client),
-    DeviceCode: 120,
-    IdToken: 3600,
-    RefreshToken: 86400,
-    Interaction: 600,
-    Session: 3600,
-    Grant: 86400,
-    AuthorizationCode: 60,
   },
 });
 provider.proxy = false;

@@ -271,7 +271,10 @@ def test_a_reset_while_answering_keeps_the_sign_in_and_prints_no_traceback(
         s.close()  # RST, possibly before the page is written
 
     reset(b"GET /callb")  # a reset in the middle of the request line
-    reset(f"GET /callback?state={STATE}&code=first-code HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+    reset(
+        f"GET /callback?state={STATE}&code=first-code HTTP/1.1\r\n"
+        f"Host: 127.0.0.1:{lst.port}\r\n\r\n".encode()
+    )
     t.join(2)
     if t.is_alive():  # the reset beat the request: the sign-in must still be open
         assert get(cb(lst, code="second-code", state=STATE))[0] == 200

@@ -15,7 +15,9 @@ from tokenmgr.core.errors import InvalidSecret, UsageError
 
 KINDS = ("static", "oauth2")
 # Secret fields an entry may hold in the secret store.
-SECRET_FIELDS = ("access", "refresh", "id", "client_secret")
+# "binding" is not secret (a digest of where the others may be sent, oauth/binding.py),
+# but it lives beside them in the store, where editing the index cannot reach it.
+SECRET_FIELDS = ("access", "refresh", "id", "client_secret", "binding")
 
 NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@+-]{0,63}")
 ENV_VAR_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -36,10 +38,31 @@ def now_utc() -> datetime:
     return datetime.now(UTC)
 
 
+# What a pasted token looks like: a JWT, or a provider's well-known secret prefix.
+_TOKEN_SHAPE = re.compile(
+    r"eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*\.?[A-Za-z0-9_-]*"
+    r"|(?:gh[pousr]_|github_pat_|glpat-|gl(?:oas|dt|rt|ptt)-|xox[abposre]-|xapp-"
+    r"|sk_live_|sk_test_|rk_live_|rk_test_|sk-proj-|sk-ant-|ya29\.|AKIA|ASIA|npm_|pypi-)"
+    r"[A-Za-z0-9._-]{12,}"
+)
+
+
+def looks_like_token(text: str) -> bool:
+    """True for a JWT shape or a known token prefix followed by a token's worth of text."""
+    return _TOKEN_SHAPE.fullmatch(text.strip()) is not None
+
+
 def validate_name(name: str) -> str:
-    if not NAME_RE.fullmatch(name):
+    if looks_like_token(name):
+        # Never echoed: it is most likely the token itself, pasted in the wrong place.
         raise UsageError(
-            f"invalid name {name!r}: use 1-64 letters, digits or . _ @ + -, "
+            "the name looks like a token (not shown): give the entry a short name, e.g. "
+            "`github-ci`, and pass the token on stdin or at the prompt"
+        )
+    if not NAME_RE.fullmatch(name):
+        shown = repr(name) if len(name) <= 64 else "(not shown, over 64 characters)"
+        raise UsageError(
+            f"invalid name {shown}: use 1-64 letters, digits or . _ @ + -, "
             "starting with a letter or digit"
         )
     return name
@@ -149,10 +172,24 @@ class OAuthConfig:
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
+    URL_FIELDS = ("issuer", "authorize_url", "token_url", "device_url", "revocation_url")
+
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> OAuthConfig:
         known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
-        return cls(**known)
+        cfg = cls(**known)
+        cfg.check_urls()
+        return cfg
+
+    def check_urls(self) -> None:
+        """Every endpoint https (http only on loopback): the index is plain text, and an
+        edited URL must not decide where a refresh token is sent."""
+        from tokenmgr.core.oauth.http import check_url
+
+        for name in self.URL_FIELDS:
+            url = getattr(self, name)
+            if url is not None:
+                check_url(url, name)
 
 
 @dataclass
@@ -251,7 +288,7 @@ class Entry:
 class TokenSet:
     """The secret values of one entry. `repr` and `str` never show them."""
 
-    __slots__ = ("access", "refresh", "id", "client_secret")
+    __slots__ = ("access", "refresh", "id", "client_secret", "binding")
 
     def __init__(
         self,
@@ -259,11 +296,13 @@ class TokenSet:
         refresh: str | None = None,
         id: str | None = None,  # noqa: A002 - mirrors the OAuth field name
         client_secret: str | None = None,
+        binding: str | None = None,
     ) -> None:
         self.access = access
         self.refresh = refresh
         self.id = id
         self.client_secret = client_secret
+        self.binding = binding
 
     def fields(self) -> dict[str, str]:
         out: dict[str, str] = {}

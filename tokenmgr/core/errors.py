@@ -42,6 +42,12 @@ class IndexCorrupted(TokenMgrError):
     exit_status = 1
 
 
+class IndexAltered(TokenMgrError):
+    """The index no longer matches what was stored with the secrets (edited by hand?)."""
+
+    exit_status = 1
+
+
 class InvalidSecret(TokenMgrError):
     """A secret value was refused (empty, holds CR/LF, ...)."""
 

@@ -127,3 +127,9 @@ def printable(text: object, limit: int = 300) -> str:
     if len(s) > limit:
         s = s[: max(limit - 1, 0)] + "…"
     return "".join(c if c.isprintable() else REPLACEMENT for c in s)
+
+
+def server_text(text: object, limit: int = 300) -> str:
+    """What a server said (an error code, its description), fit for stderr or a dialog:
+    redacted (a server may echo what it was sent) and then made `printable`."""
+    return printable(redact(text if isinstance(text, str) else str(text)), limit)

@@ -35,6 +35,7 @@ log = logging.getLogger("tokenmgr.oauth.flows")
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 SLOW_DOWN_STEP = 5.0  # RFC 8628 §3.5
 DEFAULT_INTERVAL = 5.0
+MIN_INTERVAL = 1.0
 ID_TOKEN_SKEW = timedelta(minutes=5)
 # Parameters tokenmgr sets itself; --param may not override them.
 RESERVED_PARAMS = frozenset(
@@ -289,8 +290,14 @@ def code_flow(
     id_token_issuers: list[str] | None = None,
     auth_params: dict[str, str] | None = None,
     cancel: threading.Event | None = None,
+    offline_access_prompt: bool = True,
 ) -> TokenResponse:
-    """Authorization code + PKCE S256 through the loopback listener."""
+    """Authorization code + PKCE S256 through the loopback listener.
+
+    With `offline_access` among the scopes, `prompt=consent` is sent unless a
+    `prompt` is already set (by the preset or the user) or the provider's preset
+    says it needs none (`offline_access_prompt=False`).
+    """
     if not cfg.authorize_url:
         raise UsageError("no authorization endpoint is known: give --authorize-url or --issuer")
     if (
@@ -326,6 +333,10 @@ def code_flow(
             params["nonce"] = nonce
         params.update(auth_params or {})
         params.update(extra_params(cfg))
+        if offline_access_prompt and "offline_access" in cfg.scopes and "prompt" not in params:
+            # OIDC Core §11: offline_access is ignored (no refresh token) unless the
+            # request also asks for consent.
+            params["prompt"] = "consent"
         url = authorization_url(cfg.authorize_url, params)
         log.debug("code flow: listening on %s", listener.redirect_uri)
         open_url(url, listener.redirect_uri)
@@ -398,6 +409,9 @@ def start_device(http: Http, cfg: OAuthConfig, client_secret: str | None) -> Dev
             log.debug("device flow: verification_uri_complete refused, not used")
             complete = None
     interval = parse_expires_in(body.get("interval"))
+    if interval is not None and interval < MIN_INTERVAL:
+        # A server asking for sub-second polling is broken or hostile: RFC 8628's default.
+        interval = DEFAULT_INTERVAL
     return DeviceAuthorization(
         device_code=device_code,
         user_code=user_code,

@@ -23,7 +23,7 @@ from typing import Any
 
 from tokenmgr import __version__
 from tokenmgr.core.errors import AuthError, NetworkError, UsageError
-from tokenmgr.core.redact import printable, redact, register_secret
+from tokenmgr.core.redact import printable, register_secret, server_text
 
 log = logging.getLogger("tokenmgr.oauth.http")
 
@@ -55,9 +55,9 @@ class OAuthError(AuthError):
         self.description = description
         self.status = status
         text = f"{where or 'the authorization server'} refused the request: "
-        text += printable(error, 100)
+        text += server_text(error, 100)
         if description:
-            text += f" ({printable(redact(description))})"
+            text += f" ({server_text(description)})"
         super().__init__(text)
 
 

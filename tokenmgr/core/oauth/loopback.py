@@ -33,7 +33,7 @@ from typing import Any
 
 from tokenmgr.core.errors import AuthError, UsageError
 from tokenmgr.core.oauth.pkce import same
-from tokenmgr.core.redact import printable, register_secret
+from tokenmgr.core.redact import register_secret, server_text
 
 log = logging.getLogger("tokenmgr.oauth.loopback")
 
@@ -207,7 +207,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:  # noqa: N802 - stdlib name
         self.close_connection = True
-        self.listener.check(self.path, self._page)
+        self.listener.check(self.path, self._page, host=self.headers.get("Host", ""))
 
 
 class LoopbackListener:
@@ -258,14 +258,25 @@ class LoopbackListener:
         self.server.server_close()
         self.server.hang_up_readers()
 
-    def check(self, raw_path: str, page: Any) -> Callback | AuthError | None:
+    def check(
+        self, raw_path: str, page: Any, *, host: str | None = None
+    ) -> Callback | AuthError | None:
         """Judge one request; answer it with a page; the outcome, or None to keep waiting.
 
-        The outcome is decided (and, when final, recorded) before the page is written;
-        a failed write (the browser hung up) does not change it.
+        `host` is the request's Host header (None when the caller captured the redirect
+        URL itself, e.g. the embedded browser's navigation hook). The outcome is decided
+        (and, when final, recorded) before the page is written; a failed write (the
+        browser hung up) does not change it.
         """
         with self._lock:
-            outcome, answer = self._judge(raw_path)
+            if host is not None and host != f"{HOST}:{self.port}":
+                # Not a browser following our redirect URI: a page reached through another
+                # name (DNS rebinding) is refused, and the sign-in goes on.
+                log.debug("loopback: a request for another Host, refused")
+                outcome: Callback | AuthError | None = None
+                answer = (400, "Wrong address", "This listener answers only its own address.")
+            else:
+                outcome, answer = self._judge(raw_path)
             if outcome is not None:
                 self._used = True
                 self._outcome = outcome
@@ -325,8 +336,8 @@ class LoopbackListener:
                 )
                 return None
         if "error" in q:
-            err = printable(q.get("error", ""), 100)
-            desc = printable(q.get("error_description", ""))
+            err = server_text(q.get("error", ""), 100)
+            desc = server_text(q.get("error_description", ""))
             page(200, "Sign-in failed", f"The provider said: {err} {desc}. You can close this tab.")
             suffix = f" ({desc})" if desc else ""
             return AuthError(f"the provider ended the sign-in: {err}{suffix}")

@@ -17,6 +17,8 @@ tokens carry), `auth_params` (always added to the authorization request),
 `resend_redirect_uri` (refresh repeats the sign-in's redirect_uri, GitLab),
 `authorization_response_iss` (the `iss` its authorization responses carry when
 no discovery document names the issuer, checked when present: RFC 9207),
+`offline_access_prompt` (default True: `prompt=consent` goes with `offline_access`,
+as OpenID Connect Core §11 requires; False where the provider needs none),
 `quirks` (notes shown by `--help` and the GUI).
 """
 
@@ -73,7 +75,12 @@ PRESETS: dict[str, dict[str, Any]] = {
         "embedded_ok": False,
         "client_secret_required": True,
         "id_token_issuers": ["accounts.google.com"],
+        # No offline_access scope at Google: a refresh token needs access_type=offline,
+        # and prompt=consent makes Google send one again on every later sign-in.
+        "auth_params": {"access_type": "offline", "prompt": "consent"},
         "quirks": [
+            "refresh tokens need access_type=offline (and prompt=consent after the first "
+            "sign-in): tokenmgr sends both",
             "refuses embedded browsers (disallowed_useragent): use --browser system",
             "desktop clients still need their client secret",
             "100 refresh tokens per account and client; 7-day refresh tokens in Testing",
@@ -86,9 +93,13 @@ PRESETS: dict[str, dict[str, Any]] = {
         "accepted_issuers": ["https://login.microsoftonline.com/{{tenantid}}/v2.0"],
         "token_endpoint_auth": "client_secret_post",
         "scopes": ["openid", "offline_access"],
+        # Entra honours offline_access without prompt=consent, and prompt=consent can
+        # demand admin approval in tenants where users may not consent.
+        "offline_access_prompt": False,
         "embedded_ok": True,
         "quirks": [
-            "needs offline_access for a refresh token",
+            "needs offline_access for a refresh token (no prompt=consent: it can require "
+            "admin approval)",
             "common/organizations discovery names the issuer with a literal {tenantid}",
             "loopback redirects register as http://localhost; no revocation endpoint",
         ],
@@ -167,6 +178,7 @@ class Preset:
     auth_params: dict[str, str] = field(default_factory=dict)
     resend_redirect_uri: bool = False
     authorization_response_iss: str | None = None
+    offline_access_prompt: bool = True
     quirks: list[str] = field(default_factory=list)
 
 
@@ -182,6 +194,12 @@ def placeholders(name: str) -> list[str]:
                     if m.group(1) not in found and m.group(1) != "client_id":
                         found.append(m.group(1))
     return found
+
+
+def auth_params(name: str) -> dict[str, str]:
+    """The parameters a preset always adds to its authorization requests ({} if unknown)."""
+    data = PRESETS.get(name.lower(), {})
+    return dict(data.get("auth_params", {}))
 
 
 def _data(name: str) -> dict[str, Any]:

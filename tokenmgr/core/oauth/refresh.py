@@ -106,14 +106,17 @@ def locked_refresh(vault: Vault, name: str, *, force: bool) -> tuple[Entry, str]
 
 
 def _refresh(vault: Vault, entry: Entry) -> str:
+    from tokenmgr.core.oauth import binding
     from tokenmgr.core.oauth.flows import client_credentials, extra_params, token_request
     from tokenmgr.core.oauth.http import Http, OAuthError
 
     cfg = entry.oauth
     if entry.kind != "oauth2" or cfg is None:
         raise UsageError(f"{entry.name!r} is a static token: there is nothing to refresh")
-    http = Http()
     store = vault.store
+    # Before any secret is read: the index may have been edited to send them elsewhere.
+    binding.check(store.get(entry.name, binding.FIELD), entry)
+    http = Http()
     secret = store.get(entry.name, "client_secret") if "client_secret" in entry.secrets else None
     register_secret(secret)
     if cfg.flow == "client-credentials":
@@ -121,7 +124,9 @@ def _refresh(vault: Vault, entry: Entry) -> str:
     else:
         if entry.state == SIGN_IN_NEEDED:
             raise SignInRequired(_sign_in_message(entry.name))
-        used = store.get(entry.name, "refresh")
+        # Only what the index lists: an item left in the keyring by an earlier entry of
+        # the same name is not this entry's refresh token.
+        used = store.get(entry.name, "refresh") if "refresh" in entry.secrets else None
         if not used:
             raise SignInRequired(
                 f"sign-in needed: {entry.name!r} has no refresh token (the provider gave none); "

@@ -5,7 +5,9 @@ follows; servers may refuse to revoke JWT access tokens with
 `unsupported_token_type` (RFC 7009 §2.2.1), which is reported, not an error.
 GitHub has its own endpoint (`DELETE /applications/{client_id}/token`, Basic
 client credentials, JSON body), selected by `OAuthConfig.revocation_style`.
-Network failures raise `NetworkError`; the caller still removes the entry.
+Network failures raise `NetworkError`; the caller then keeps the entry, so a live
+refresh token is never lost. Nothing is sent when the entry's endpoints no longer
+match the binding stored with its secrets (oauth/binding.py).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import logging
 
 from tokenmgr.core.entries import Entry
 from tokenmgr.core.errors import AuthError
-from tokenmgr.core.redact import register_secret
+from tokenmgr.core.redact import register_secret, server_text
 from tokenmgr.core.vault import Vault
 
 log = logging.getLogger("tokenmgr.oauth.revoke")
@@ -25,6 +27,7 @@ def revoke_entry(vault: Vault, entry: Entry) -> list[str]:
 
     Raises AuthError (NetworkError when unreachable) when a revocation failed.
     """
+    from tokenmgr.core.oauth import binding
     from tokenmgr.core.oauth.flows import client_auth
     from tokenmgr.core.oauth.http import Http, describe, parse_body
 
@@ -34,7 +37,11 @@ def revoke_entry(vault: Vault, entry: Entry) -> list[str]:
     if not cfg.revocation_url:
         return ["the provider offers no revocation endpoint: tokens stay valid until they expire"]
     store = vault.store
-    values = {f: store.get(entry.name, f) for f in ("refresh", "access", "client_secret")}
+    binding.check(store.get(entry.name, binding.FIELD), entry)  # nothing sent if edited
+    values = {
+        f: store.get(entry.name, f) if f in entry.secrets else None
+        for f in ("refresh", "access", "client_secret")
+    }
     for v in values.values():
         register_secret(v)
     secret = values["client_secret"]
@@ -76,7 +83,7 @@ def revoke_entry(vault: Vault, entry: Entry) -> list[str]:
                 "typical for JWT access tokens): it stays valid until it expires"
             )
             continue
-        detail = f"{error}" if isinstance(error, str) else describe(resp)
+        detail = server_text(error, 100) if isinstance(error, str) else describe(resp)
         raise AuthError(f"{what} refused to revoke the {field} token ({detail})")
     log.debug("revoke: %s: done", entry.name)
     return notes or ["no tokens stored: nothing to revoke"]

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from tokenmgr.core.entries import Entry, OAuthConfig, TokenSet, validate_name
 from tokenmgr.core.errors import AlreadyExists, NotFound, UsageError
-from tokenmgr.core.oauth import presets
+from tokenmgr.core.oauth import binding, presets
 from tokenmgr.core.oauth.discovery import ServerMetadata, check_issuer, discover
 from tokenmgr.core.oauth.flows import (
     RESERVED_PARAMS,
@@ -143,6 +143,9 @@ def build_config(
         cfg.scopes = list(preset.scopes)
     elif meta is not None and meta.oidc and req.flow != "client-credentials":
         cfg.scopes = ["openid"]
+        if "offline_access" in meta.scopes_supported:
+            # A refresh token where the provider offers one: an entry that renews itself.
+            cfg.scopes.append("offline_access")
     return cfg, meta, preset
 
 
@@ -214,6 +217,7 @@ def sign_in(
             id_token_issuers=cfg.id_token_issuers,
             auth_params=preset.auth_params if preset else None,
             cancel=cancel,
+            offline_access_prompt=preset.offline_access_prompt if preset else True,
         )
     service = (preset.service if preset else "") or _host(cfg.issuer or cfg.token_url or "")
     entry = Entry(
@@ -235,9 +239,30 @@ def sign_in(
         refresh=tokens.refresh_token,
         id=tokens.id_token,
         client_secret=req.client_secret,
+        binding=binding.digest(cfg),
     )
     with vault.entry_lock(req.name):
         return vault.save_tokens(entry, secrets, replace=True)
+
+
+def missing_refresh_token(entry: Entry) -> str | None:
+    """A sentence for the person when a sign-in that asked for offline access (the
+    `offline_access` scope, or the preset's `access_type=offline`) came back without a
+    refresh token; None otherwise."""
+    cfg = entry.oauth
+    if cfg is None or cfg.flow == "client-credentials" or "refresh" in entry.secrets:
+        return None
+    preset_params = presets.auth_params(cfg.preset) if cfg.preset else {}
+    asked = "offline_access" in cfg.scopes or (
+        {**preset_params, **cfg.extra_params}.get("access_type") == "offline"
+    )
+    if not asked:
+        return None
+    return (
+        f"the provider sent no refresh token for {entry.name!r} although offline access was "
+        "asked for: the access token cannot be renewed, so sign in again when it expires. "
+        "Check that the client is allowed the refresh_token grant at the provider."
+    )
 
 
 def _host(url: str) -> str:
