@@ -757,6 +757,9 @@ def test_an_explicit_source_that_is_not_https_is_a_usage_error(kwargs: dict[str,
 
 def test_an_issuer_mismatch_is_refused_before_any_fetch(keys: Keys, issuer: KeyServer) -> None:
     tok = sign(claims_for(issuer, iss="https://other.example"), keys.rsa, "RS256", "rsa")
-    r = verify(tok, issuer=issuer.issuer, cache=JWKSCache(), now=NOW)
-    assert r.signature == "invalid"
+    for extra in ({}, {"jwks_url": issuer.jwks_uri}):  # --jwks does not lift the iss check
+        r = verify(tok, issuer=issuer.issuer, cache=JWKSCache(), now=NOW, **extra)
+        assert r.signature == "invalid", extra
+        assert "not the expected issuer" in r.verification["reason"]
+        assert r.pinned is False
     assert issuer.requests == []

@@ -210,8 +210,8 @@ def _keys(
     """The key set to check against: never chosen by the token's own headers."""
     from tokenmgr.core import jwks
 
-    if not jwks_url and issuer is not None and claims.get("iss") != issuer:
-        details.update(issuer=issuer, key_source=SOURCE_ISSUER, pinned=True)
+    if issuer is not None and claims.get("iss") != issuer:  # refused before any fetch
+        details["issuer"] = issuer
         raise _Stop(
             SIG_INVALID,
             f"the token's issuer {claims.get('iss')!r} is not the expected issuer {issuer!r}",
