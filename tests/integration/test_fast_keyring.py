@@ -1,0 +1,202 @@
+"""The Secret Service fast path (tokenmgr/core/secretservice.py) on the REAL gnome-keyring.
+
+It and keyring read each other's items (what a user's `keyring get tokenmgr
+NAME/access` relies on), one store shares one D-Bus connection, and the
+locked / no-keyring / lost-connection cases behave as with keyring's backend.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from tests.support.cli import run_cli
+from tests.support.secret_service import SecretServiceSession
+from tokenmgr.core.errors import StorageUnavailable
+from tokenmgr.core.secrets import KeyringStore
+from tokenmgr.core.secretservice import SecretServiceKeyring, SecretServiceLocked
+
+TOKEN = "ghp_FAST_0123456789abcdef"
+
+
+def _keyring_cli(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """keyring's own command line, with its own backend discovery: what a user types."""
+    return subprocess.run(
+        [sys.executable, "-m", "keyring", *args], env=env, capture_output=True, text=True
+    )
+
+
+def _items(address: str, username_prefix: str) -> dict[str, dict[str, str]]:
+    """Label and attributes of our items, read with secretstorage."""
+    code = (
+        "import json, secretstorage\n"
+        "c = secretstorage.get_default_collection(secretstorage.dbus_init())\n"
+        "print(json.dumps({i.get_attributes()['username']: "
+        "dict(i.get_attributes(), label=i.get_label()) "
+        "for i in c.search_items({'service': 'tokenmgr'})}))"
+    )
+    env = dict(os.environ, DBUS_SESSION_BUS_ADDRESS=address)
+    r = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    items: dict[str, dict[str, str]] = json.loads(r.stdout)
+    return {k: v for k, v in items.items() if k.startswith(username_prefix)}
+
+
+def test_cli_items_are_keyrings_items(cli_env: dict[str, str]) -> None:
+    """`tokenmgr add` → `keyring get`, and keyring's writes → `tokenmgr get`."""
+    r = run_cli(["add", "fast-a"], cli_env, stdin=TOKEN + "\n")
+    assert r.returncode == 0, r.stderr
+    got = _keyring_cli(["get", "tokenmgr", "fast-a/access"], cli_env)
+    assert got.returncode == 0, got.stderr
+    assert got.stdout == TOKEN + "\n"
+
+    # keyring overwrites the item (a user's `keyring set`): tokenmgr reads the new value.
+    code = "import keyring; keyring.set_password('tokenmgr', 'fast-a/access', 'from-keyring-é🔑')"
+    r2 = subprocess.run([sys.executable, "-c", code], env=cli_env, capture_output=True, text=True)
+    assert r2.returncode == 0, r2.stderr
+    assert run_cli(["get", "fast-a"], cli_env).stdout == "from-keyring-é🔑\n"
+    # ... and `tokenmgr rm` removes the item keyring wrote.
+    assert run_cli(["rm", "fast-a"], cli_env).returncode == 0
+    assert _keyring_cli(["get", "tokenmgr", "fast-a/access"], cli_env).returncode == 1
+
+
+def test_same_item_layout_as_keyrings_backend(secret_service: SecretServiceSession) -> None:
+    """Same attributes and label as keyring's SecretService backend; each reads, replaces
+    and deletes the other's item (no duplicates)."""
+    from keyring.backends.SecretService import Keyring
+
+    theirs = Keyring()  # type: ignore[no-untyped-call]
+    ours = SecretServiceKeyring()
+    ours.set_password("tokenmgr", "layout-ours/access", "v-ours")
+    theirs.set_password("tokenmgr", "layout-theirs/access", "v-theirs")
+    items = _items(secret_service.address, "layout-")
+    a, b = items["layout-ours/access"], items["layout-theirs/access"]
+    assert {k: v.replace("ours", "X") for k, v in a.items()} == {
+        k: v.replace("theirs", "X") for k, v in b.items()
+    }
+    assert a["application"] == "Python keyring library"
+    assert a["label"] == "Password for 'layout-ours/access' on 'tokenmgr'"
+
+    assert theirs.get_password("tokenmgr", "layout-ours/access") == "v-ours"
+    assert ours.get_password("tokenmgr", "layout-theirs/access") == "v-theirs"
+    ours.set_password("tokenmgr", "layout-theirs/access", "v2")  # replaces, not adds
+    theirs.set_password("tokenmgr", "layout-ours/access", "v3")
+    assert len(_items(secret_service.address, "layout-")) == 2
+    assert theirs.get_password("tokenmgr", "layout-theirs/access") == "v2"
+    assert ours.get_password("tokenmgr", "layout-ours/access") == "v3"
+    theirs.delete_password("tokenmgr", "layout-ours/access")
+    ours.delete_password("tokenmgr", "layout-theirs/access")
+    assert ours.get_password("tokenmgr", "layout-ours/access") is None
+    assert theirs.get_password("tokenmgr", "layout-theirs/access") is None
+    assert ours.connections_opened == 1
+
+
+def test_one_connection_per_store_even_chunked(secret_service: SecretServiceSession) -> None:
+    """probe + chunked write + chunked read + delete: many calls, one D-Bus connection."""
+    store = KeyringStore(max_value_bytes=256, env=dict(os.environ))
+    backend = store.backend
+    assert isinstance(backend, SecretServiceKeyring)
+    long = "eyJ" + "xé🔑" * 500
+    store.probe()
+    store.set("conn", "access", long)
+    assert store.get("conn", "access") == long
+    # keyring (a separate process, its own discovery) reassembles nothing, but reads
+    # every chunk tokenmgr wrote: the manifest and chunks are ordinary items.
+    chunks = _items(secret_service.address, "conn/access#")
+    assert len(chunks) > 5
+    store.delete("conn", "access")
+    assert store.get("conn", "access") is None
+    assert not _items(secret_service.address, "conn/")
+    assert backend.connections_opened == 1
+
+
+def test_cli_get_loads_neither_keyring_nor_secretstorage(cli_env: dict[str, str]) -> None:
+    assert run_cli(["add", "fast-b"], cli_env, stdin=TOKEN).returncode == 0
+    code = (
+        "import sys\n"
+        "from tokenmgr.cli import main\n"
+        "rc = main(['get', 'fast-b'])\n"
+        "heavy = {'keyring', 'secretstorage', 'jaraco', 'PySide6', 'requests', 'jwt'}\n"
+        "sys.stderr.write(repr(sorted({m.split('.')[0] for m in sys.modules} & heavy)))\n"
+        "sys.exit(rc)\n"
+    )
+    r = subprocess.run([sys.executable, "-c", code], env=cli_env, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == TOKEN + "\n"
+    assert r.stderr == "[]"
+
+
+def test_reconnects_once_after_losing_the_connection(
+    secret_service: SecretServiceSession,
+) -> None:
+    """A long-lived store (the desktop app) whose bus connection dropped reconnects."""
+    backend = SecretServiceKeyring()
+    backend.set_password("tokenmgr", "reconnect/access", "v")
+    backend._conn.sock.shutdown(socket.SHUT_RDWR)
+    assert backend.get_password("tokenmgr", "reconnect/access") == "v"
+    assert backend.connections_opened == 2
+    backend.delete_password("tokenmgr", "reconnect/access")
+
+
+def test_lock_seen_by_an_open_connection(tmp_path: Path) -> None:
+    """Locked after the store connected: the next read is the locked diagnosis (exit 4
+    in the CLI), on a keyring of its own so the session keyring stays unlocked."""
+    with SecretServiceSession() as ss:
+        store = KeyringStore(backend=SecretServiceKeyring(ss.env))
+        store.set("a", "access", "tok")
+        assert store.get("a", "access") == "tok"
+        lock = (
+            "import secretstorage\n"
+            "c = secretstorage.get_default_collection(secretstorage.dbus_init())\n"
+            "c.lock()\nassert c.is_locked()"
+        )
+        env = dict(os.environ, **ss.env)
+        env.pop("DISPLAY", None)
+        subprocess.run([sys.executable, "-c", lock], env=env, check=True, timeout=30)
+        with pytest.raises(SecretServiceLocked):
+            SecretServiceKeyring(ss.env).get_password("tokenmgr", "a/access")
+        for call in (
+            lambda: store.get("a", "access"),
+            lambda: store.get("missing", "access"),  # locked, not "not found"
+            lambda: store.set("a", "access", "new"),
+            lambda: store.delete("a", "access"),
+        ):
+            with pytest.raises(StorageUnavailable, match="locked"):
+                call()
+
+
+def test_bus_without_secret_service_is_4(cli_env: dict[str, str]) -> None:
+    """A session bus where nothing owns (or can start) org.freedesktop.secrets."""
+    with tempfile.TemporaryDirectory(prefix="tokenmgr-bus-") as d:
+        config = Path(d) / "bus.conf"
+        config.write_text(
+            "<!DOCTYPE busconfig PUBLIC '-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN'"
+            " 'http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd'>\n"
+            f"<busconfig><type>session</type><listen>unix:dir={d}</listen>"
+            "<auth>EXTERNAL</auth><policy context='default'><allow send_destination='*'/>"
+            "<allow receive_sender='*'/><allow own='*'/></policy></busconfig>\n"
+        )
+        bus = subprocess.Popen(
+            ["dbus-daemon", f"--config-file={config}", "--nofork", "--print-address=1"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            assert bus.stdout is not None
+            env = dict(cli_env, DBUS_SESSION_BUS_ADDRESS=bus.stdout.readline().decode().strip())
+            r = run_cli(["add", "a"], env, stdin="tok")
+            assert r.returncode == 4, r
+            assert "no keyring answers" in r.stderr and "TOKENMGR_STORE=file" in r.stderr
+            assert "Traceback" not in r.stderr
+            assert not (Path(env["TOKENMGR_HOME"]) / "entries.json").exists()
+            assert run_cli(["get", "a"], env).returncode == 3  # no entry: no keyring call
+        finally:
+            bus.terminate()
+            bus.wait(10)
