@@ -587,9 +587,15 @@ def cmd_doctor(args: argparse.Namespace, env: Environment) -> int:
 
 
 def cmd_gui(args: argparse.Namespace, env: Environment) -> int:
-    from tokenmgr.core.errors import NotAvailableYet
+    # The one lazy import of the GUI (DESIGN §1): nothing else here loads PySide6.
+    from tokenmgr.gui.app import run
 
-    raise NotAvailableYet("the desktop app is not available yet; use the CLI (`tokenmgr --help`)")
+    return run(
+        minimized=args.minimized,
+        smoke_test=args.smoke_test,
+        env=env.env,
+        passphrase=env.passphrase,  # TOKENMGR_PASSPHRASE, already moved out of the environment
+    )
 
 
 def cmd_decode(args: argparse.Namespace, env: Environment) -> int:

@@ -1,0 +1,666 @@
+"""The details pane: what a token says, in words (UI.md "Main window", "Tokens on screen").
+
+The access token's report is drawn from the non-secret summary the index keeps
+(`entry.report`), so selecting an entry reads no secret. The secret is read only
+on Reveal, Verify or "Show the ID token", in a worker (the main window runs
+it); this module only draws. `ReportView` is also what "Paste & decode" and the
+add dialog show.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtGui import QFont, QFontDatabase, QTextOption
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QAbstractScrollArea,
+    QFormLayout,
+    QFrame,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QTableWidget,
+    QTableWidgetItem,
+    QTextEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from tokenmgr.core.entries import Entry, parse_time
+from tokenmgr.core.redact import printable
+from tokenmgr.gui import style
+
+GLOSSES = {
+    "exp": "expires",
+    "iat": "issued",
+    "nbf": "not valid before",
+    "iss": "issued by",
+    "sub": "who the token is about",
+    "aud": "meant for",
+    "azp": "requested by",
+    "scope": "what it may do",
+    "scp": "what it may do",
+    "jti": "token id",
+    "client_id": "the app it was issued to",
+    "auth_time": "when the user signed in",
+    "nonce": "ties it to one sign-in",
+    "email": "the user's e-mail address",
+    "name": "the user's name",
+}
+HEADER_GLOSSES = {
+    "alg": "signing algorithm",
+    "kid": "which of the issuer's keys",
+    "typ": "token type",
+    "cty": "content type",
+    "enc": "encryption",
+}
+TIME_CLAIMS = ("exp", "iat", "nbf", "auth_time")
+KIND_WORDS = {
+    "jws": "signed JWT",
+    "jwe": "encrypted JWT",
+    "opaque": "opaque token (not a JWT)",
+    "malformed": "malformed token",
+}
+ACCESS_TITLE = "Access token"
+ACCESS_SUBTITLE = "what APIs accept"
+ID_TITLE = "ID token"
+ID_SUBTITLE = "tells this app who signed in; not for APIs"
+MASK = "•" * 16  # fixed width: says nothing about the token's length
+COUNTDOWN_WITHIN = 86400  # a live countdown when the token expires within a day
+
+
+@dataclass
+class ReportData:
+    """A report without the token: from a full inspection or the index's summary."""
+
+    kind: str
+    header: dict[str, Any] = field(default_factory=dict)
+    claims: dict[str, Any] = field(default_factory=dict)
+    expires_at: datetime | None = None
+    issued_at: datetime | None = None
+    not_before: datetime | None = None
+    signature: str = "unverified"
+    verification: dict[str, Any] | None = None
+    reason: str | None = None
+    warnings: tuple[str, ...] = ()
+    full: bool = False
+
+    @classmethod
+    def from_report(cls, report: Any) -> ReportData:
+        return cls(
+            kind=report.kind,
+            header=dict(report.header or {}),
+            claims=dict(report.claims or {}),
+            expires_at=report.expires_at,
+            issued_at=report.issued_at,
+            not_before=report.not_before,
+            signature=report.signature,
+            verification=dict(report.verification) if report.verification else None,
+            reason=report.reason,
+            warnings=tuple(report.warnings),
+            full=True,
+        )
+
+    @classmethod
+    def from_summary(cls, data: dict[str, Any] | None) -> ReportData | None:
+        if not isinstance(data, dict) or "kind" not in data:
+            return None
+
+        def when(key: str) -> datetime | None:
+            try:
+                return parse_time(data.get(key))
+            except Exception:
+                return None
+
+        return cls(
+            kind=str(data.get("kind")),
+            header=dict(data.get("header") or {}),
+            claims=dict(data.get("claims") or {}),
+            expires_at=when("expires_at"),
+            issued_at=when("issued_at"),
+            not_before=when("not_before"),
+            signature=str(data.get("signature") or "unverified"),
+            reason=data.get("reason"),
+        )
+
+
+def show_value(value: Any, limit: int = 400) -> str:
+    if isinstance(value, str):
+        return printable(value, limit)
+    return printable(json.dumps(value, ensure_ascii=False), limit)
+
+
+def kind_line(data: ReportData) -> str:
+    """'signed JWT · RS256 · kid k1'."""
+    parts = [KIND_WORDS.get(data.kind, data.kind)]
+    if data.header.get("alg"):
+        parts.append(show_value(data.header["alg"], 40))
+    if data.header.get("kid"):
+        parts.append(f"kid {show_value(data.header['kid'], 40)}")
+    return " · ".join(parts)
+
+
+PINNED_SOURCES = ("jwks_url", "issuer", "vault_issuer")  # core.jwt_inspect.PINNED_SOURCES
+
+
+def pinned(data: ReportData) -> bool:
+    return bool(data.verification and data.verification.get("key_source") in PINNED_SOURCES)
+
+
+def badge(data: ReportData) -> tuple[str, str]:
+    """(mark, words) of the signature verdict; never a bare tick for an unpinned key."""
+    v = data.verification or {}
+    reason = show_value(v.get("reason") or data.reason or "", 300)
+    if data.kind in ("opaque", "jwe", "malformed"):
+        why = {
+            "opaque": "an opaque token has no signature",
+            "jwe": "an encrypted token has no signature to check",
+            "malformed": "the token does not decode",
+        }[data.kind]
+        return "?", f"Can't verify ({why})"
+    if data.signature == "verified":
+        stale = " — with stale keys" if v.get("stale") else ""
+        if pinned(data):
+            return "✔", f"Signature verified (pinned issuer){stale}"
+        return "⚠", f"Verified, issuer not pinned (keys found through the token's own iss){stale}"
+    if data.signature == "invalid":
+        return "✖", f"Invalid signature: {reason}" if reason else "Invalid signature"
+    if data.signature == "unverifiable":
+        return "?", f"Can't verify ({reason})" if reason else "Can't verify"
+    return "–", "Signature not checked"
+
+
+def expiry_line(expires_at: datetime | None, now: datetime) -> str:
+    if expires_at is None:
+        return "No expiry known"
+    delta = (expires_at - now).total_seconds()
+    if delta <= 0:
+        return f"Expired {style.relative(expires_at, now)}"
+    if delta < COUNTDOWN_WITHIN:
+        return f"Expires in {style.countdown(delta)}"
+    return f"Expires {style.relative(expires_at, now)}"
+
+
+def one_line(data: ReportData, now: datetime) -> str:
+    """What the add dialog shows under the paste field: kind, subject, issuer, expiry."""
+    if data.kind == "malformed":
+        return f"Malformed: {show_value(data.reason or 'it does not decode', 200)}"
+    parts = [kind_line(data)[0].upper() + kind_line(data)[1:]]
+    if data.kind == "opaque" and data.reason:
+        parts.append(show_value(data.reason, 120))
+    if "sub" in data.claims:
+        parts.append(f"subject {show_value(data.claims['sub'], 60)}")
+    if "iss" in data.claims:
+        parts.append(f"issued by {show_value(data.claims['iss'], 80)}")
+    if data.kind in ("jws", "jwe") or data.expires_at is not None:
+        parts.append(expiry_line(data.expires_at, now).lower())
+    return " · ".join(parts)
+
+
+def _time_claim(at: datetime, now: datetime) -> str:
+    return f"{style.local_utc(at)} · {style.relative(at, now)}"
+
+
+def _section_label(title: str, subtitle: str) -> QLabel:
+    label = QLabel(f"<b>{html.escape(title.upper())}</b>&nbsp;&nbsp;{html.escape(subtitle)}")
+    label.setTextFormat(Qt.TextFormat.RichText)
+    label.setWordWrap(True)
+    label.setAccessibleName(f"{title}: {subtitle}")
+    return label
+
+
+class _FitTable(QTableWidget):
+    """A table as tall as its rows: the pane scrolls, not each table."""
+
+    def __init__(self, columns: list[str], name: str) -> None:
+        super().__init__(0, len(columns))
+        self.setHorizontalHeaderLabels(columns)
+        self.setAccessibleName(name)
+        self.verticalHeader().setVisible(False)
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setSizeAdjustPolicy(QAbstractScrollArea.SizeAdjustPolicy.AdjustToContents)
+        self.setWordWrap(True)
+        self.setShowGrid(False)
+        self.setAlternatingRowColors(True)
+        h = self.horizontalHeader()
+        h.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        for i in range(1, len(columns) - 1):
+            h.setSectionResizeMode(i, QHeaderView.ResizeMode.Stretch)
+        h.setSectionResizeMode(len(columns) - 1, QHeaderView.ResizeMode.ResizeToContents)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+
+    def set_rows(self, rows: Sequence[tuple[str, ...]]) -> None:
+        self.setRowCount(len(rows))
+        for r, row in enumerate(rows):
+            for c, text in enumerate(row):
+                item = self.item(r, c)
+                if item is None:
+                    item = QTableWidgetItem()
+                    self.setItem(r, c, item)
+                if item.text() != text:
+                    item.setText(text)
+        self.resizeRowsToContents()
+        self._fit()
+
+    def _fit(self) -> None:
+        height = self.horizontalHeader().height() + 2 * self.frameWidth()
+        height += sum(self.rowHeight(r) for r in range(self.rowCount()))
+        self.setFixedHeight(height)
+
+
+class ReportView(QWidget):
+    """One token's report: kind, expiry countdown, signature badge, claims, header."""
+
+    verify_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None, *, verifiable: bool = True) -> None:
+        super().__init__(parent)
+        self._data: ReportData | None = None
+        self._expires_at: datetime | None = None
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        self.kind_label = QLabel()
+        self.kind_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.expiry_label = QLabel()
+        f = self.expiry_label.font()
+        f.setBold(True)
+        self.expiry_label.setFont(f)
+        badge_row = QHBoxLayout()
+        self.badge_label = QLabel()
+        self.badge_label.setWordWrap(True)
+        self.verify_button = QPushButton("Verify")
+        self.verify_button.setAccessibleName("Verify the signature")
+        self.verify_button.setToolTip("Check the signature against the issuer's published keys")
+        self.verify_button.clicked.connect(self._on_verify_button_clicked)
+        self.verify_button.setVisible(verifiable)
+        badge_row.addWidget(self.badge_label, 1)
+        badge_row.addWidget(self.verify_button)
+        self.reason_label = QLabel()
+        self.reason_label.setWordWrap(True)
+        self.claims = _FitTable(["Claim", "Value", "Meaning"], "Claims")
+        self.header = _FitTable(["Header", "Value", "Meaning"], "Header")
+        self.warnings_label = QLabel()
+        self.warnings_label.setWordWrap(True)
+        lay.addWidget(self.kind_label)
+        lay.addWidget(self.expiry_label)
+        lay.addLayout(badge_row)
+        lay.addWidget(self.reason_label)
+        lay.addWidget(self.claims)
+        lay.addWidget(self.header)
+        lay.addWidget(self.warnings_label)
+
+    @property
+    def data(self) -> ReportData | None:
+        return self._data
+
+    def set_busy(self, busy: bool) -> None:
+        self.verify_button.setEnabled(not busy)
+        self.verify_button.setText("Verifying…" if busy else "Verify")
+
+    def set_report(
+        self, data: ReportData, now: datetime, expires_at: datetime | None = None
+    ) -> None:
+        self._data = data
+        self._expires_at = expires_at if expires_at is not None else data.expires_at
+        self.kind_label.setText(kind_line(data))
+        mark, words = badge(data)
+        self.badge_label.setText(f"{mark} {words}")
+        self.badge_label.setAccessibleName(words)
+        self.verify_button.setEnabled(data.kind == "jws")
+        note = data.reason if data.kind in ("malformed", "opaque") else None
+        self.reason_label.setText(show_value(note, 300) if note else "")
+        self.reason_label.setVisible(bool(note))
+        self.header.setVisible(bool(data.header))
+        self.warnings_label.setText(
+            "\n".join(f"⚠ {show_value(w, 300)}" for w in data.warnings) if data.warnings else ""
+        )
+        self.warnings_label.setVisible(bool(data.warnings))
+        self.tick(now)
+
+    def tick(self, now: datetime) -> None:
+        data = self._data
+        if data is None:
+            return
+        is_jwt = data.kind in ("jws", "jwe")
+        self.expiry_label.setVisible(is_jwt or self._expires_at is not None)
+        self.expiry_label.setText(expiry_line(self._expires_at, now))
+        times = {"exp": data.expires_at, "iat": data.issued_at, "nbf": data.not_before}
+        rows: list[tuple[str, ...]] = []
+        for key, value in data.claims.items():
+            at = times.get(key)
+            if at is None and key == "auth_time" and isinstance(value, int | float):
+                try:
+                    at = datetime.fromtimestamp(value, UTC)
+                except (OverflowError, OSError, ValueError):
+                    at = None
+            shown = _time_claim(at, now) if at is not None else show_value(value)
+            rows.append((show_value(key, 60), shown, GLOSSES.get(key, "")))
+        self.claims.setVisible(bool(rows))
+        self.claims.set_rows(rows)
+        self.header.set_rows(
+            [(show_value(k, 60), show_value(v), HEADER_GLOSSES.get(k, "")) for k, v in
+             data.header.items()]
+        )
+
+    @Slot()
+    def _on_verify_button_clicked(self) -> None:
+        self.verify_requested.emit()
+
+
+class TokenText(QTextEdit):
+    """The revealed token: three coloured segments like jwt.io, wrapped anywhere."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setReadOnly(True)
+        self.setAccessibleName("Token (revealed)")
+        self.setWordWrapMode(QTextOption.WrapMode.WrapAnywhere)
+        self.setLineWrapMode(QTextEdit.LineWrapMode.WidgetWidth)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.document().documentLayout().documentSizeChanged.connect(self._on_document_resized)
+
+    def set_token(self, token: str) -> None:
+        if not token:
+            self.clear()
+            return
+        colors = style.segment_colors()
+        parts = token.split(".")
+        if len(parts) in (3, 5):
+            out = []
+            for i, part in enumerate(parts):
+                text = html.escape(part)
+                out.append(f'<span style="color:{colors[i]}">{text}</span>' if i < 3 else text)
+            body = ".".join(out)
+        else:
+            body = html.escape(token)
+        self.setHtml(f"<div>{body}</div>")
+
+    @Slot()
+    def _on_document_resized(self) -> None:
+        height = int(self.document().size().height()) + 2 * self.frameWidth() + 4
+        self.setFixedHeight(max(height, self.fontMetrics().height() + 12))
+
+
+class DetailsPane(QWidget):
+    """The right-hand side of the main window."""
+
+    reveal_requested = Signal(str)  # entry name: read the access token to show it
+    verify_requested = Signal(str)
+    id_token_requested = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._entry: Entry | None = None
+        self._now = datetime.now(UTC)
+        self._full: dict[tuple[str, str], ReportData] = {}  # (name, updated_at) → report
+        self._revealed = False
+
+        outer = QVBoxLayout(self)
+        self.placeholder = QLabel("Select a token to see what it says.")
+        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.placeholder.setWordWrap(True)
+        outer.addWidget(self.placeholder)
+        self.body = QWidget()
+        outer.addWidget(self.body)
+        lay = QVBoxLayout(self.body)
+        lay.setContentsMargins(0, 0, 0, 0)
+
+        top = QHBoxLayout()
+        self.name_label = QLabel()
+        f = self.name_label.font()
+        f.setPointSizeF(f.pointSizeF() * 1.3)
+        f.setBold(True)
+        self.name_label.setFont(f)
+        self.name_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.service_label = QLabel()
+        self.service_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        top.addWidget(self.name_label, 1)
+        top.addWidget(self.service_label)
+        lay.addLayout(top)
+        self.state_label = QLabel()
+        self.state_label.setWordWrap(True)
+        lay.addWidget(self.state_label)
+
+        lay.addWidget(_line())
+        self.access_title = _section_label(ACCESS_TITLE, ACCESS_SUBTITLE)
+        lay.addWidget(self.access_title)
+        self.access_view = ReportView()
+        self.access_view.verify_requested.connect(self._on_access_view_verify_requested)
+        lay.addWidget(self.access_view)
+        self.no_report = QLabel("Nothing is known about this token yet; reveal it to decode it.")
+        self.no_report.setWordWrap(True)
+        lay.addWidget(self.no_report)
+
+        self.id_box = QWidget()
+        id_lay = QVBoxLayout(self.id_box)
+        id_lay.setContentsMargins(0, 0, 0, 0)
+        id_lay.addWidget(_line())
+        id_top = QHBoxLayout()
+        id_top.addWidget(_section_label(ID_TITLE, ID_SUBTITLE), 1)
+        self.id_button = QPushButton("Show ID token ▸")
+        self.id_button.setAccessibleName("Show what the ID token says")
+        self.id_button.clicked.connect(self._on_id_button_clicked)
+        id_top.addWidget(self.id_button)
+        id_lay.addLayout(id_top)
+        self.id_view = ReportView()
+        self.id_view.verify_button.setVisible(False)
+        self.id_view.setVisible(False)
+        id_lay.addWidget(self.id_view)
+        lay.addWidget(self.id_box)
+
+        lay.addWidget(_line())
+        token_row = QHBoxLayout()
+        token_row.addWidget(QLabel("Token"))
+        self.mask_label = QLabel(MASK)
+        self.mask_label.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        self.mask_label.setAccessibleName("Token (hidden)")
+        token_row.addWidget(self.mask_label, 1)
+        self.reveal_button = QPushButton("Reveal")
+        self.reveal_button.setCheckable(True)
+        self.reveal_button.setAccessibleName("Reveal the token")
+        self.reveal_button.toggled.connect(self._on_reveal_button_toggled)
+        token_row.addWidget(self.reveal_button)
+        lay.addLayout(token_row)
+        self.token_text = TokenText()
+        self.token_text.setVisible(False)
+        lay.addWidget(self.token_text)
+
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self.fields: dict[str, QLabel] = {}
+        for key, label in (
+            ("env_var", "Env var"),
+            ("scheme", "Scheme"),
+            ("kind", "Kind"),
+            ("note", "Note"),
+            ("tags", "Tags"),
+            ("created", "Added"),
+            ("updated", "Changed"),
+        ):
+            value = QLabel()
+            value.setWordWrap(True)
+            value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            value.setAccessibleName(label)
+            self.fields[key] = value
+            form.addRow(label, value)
+        lay.addLayout(form)
+        lay.addStretch(1)
+        self.set_entry(None)
+
+    # ------------------------------------------------------------------ API
+
+    @property
+    def entry(self) -> Entry | None:
+        return self._entry
+
+    @property
+    def revealed(self) -> bool:
+        return self._revealed
+
+    def set_entry(self, entry: Entry | None, now: datetime | None = None) -> None:
+        """Show an entry (from the index only). A different entry conceals the token."""
+        if now is not None:
+            self._now = now
+        same = (
+            entry is not None and self._entry is not None and entry.name == self._entry.name
+        )
+        if not same:
+            self.conceal()
+            self.id_view.setVisible(False)
+            self.id_button.setEnabled(True)
+            self.id_button.setText("Show ID token ▸")
+        self._entry = entry
+        self.placeholder.setVisible(entry is None)
+        self.body.setVisible(entry is not None)
+        if entry is None:
+            return
+        self.name_label.setText(entry.name)
+        self.service_label.setText(entry.service)
+        state = ""
+        if entry.state == "sign_in_needed":
+            state = "⚠ Sign-in needed: the provider refused the refresh token."
+        self.state_label.setText(state)
+        self.state_label.setVisible(bool(state))
+        self._draw_access()
+        self.id_box.setVisible("id" in entry.secrets)
+        self.fields["env_var"].setText(entry.env_var)
+        self.fields["scheme"].setText(entry.scheme)
+        self.fields["kind"].setText(
+            "OAuth2 sign-in" if entry.kind == "oauth2" else "static token"
+        )
+        self.fields["note"].setText(printable(entry.note, 2000) or "—")
+        self.fields["tags"].setText(", ".join(entry.tags) or "—")
+        self.fields["created"].setText(style.local_utc(entry.created_at))
+        self.fields["updated"].setText(style.local_utc(entry.updated_at))
+
+    def _key(self) -> tuple[str, str] | None:
+        if self._entry is None:
+            return None
+        return (self._entry.name, self._entry.updated_at.isoformat())
+
+    def _draw_access(self) -> None:
+        entry = self._entry
+        if entry is None:
+            return
+        key = self._key()
+        data = self._full.get(key) if key else None
+        if data is None:
+            data = ReportData.from_summary(entry.report)
+        self.no_report.setVisible(data is None)
+        self.access_view.setVisible(data is not None)
+        if data is not None:
+            self.access_view.set_report(data, self._now, expires_at=entry.expires_at)
+
+    def tick(self, now: datetime) -> None:
+        self._now = now
+        if self._entry is not None:
+            self.access_view.tick(now)
+            if self.id_view.isVisible():
+                self.id_view.tick(now)
+
+    def set_access_report(self, name: str, report: Any) -> None:
+        """A full (possibly verified) report of the access token, from a worker."""
+        if self._entry is None or self._entry.name != name:
+            return
+        key = self._key()
+        if key is not None:
+            self._full[key] = ReportData.from_report(report)
+        self._draw_access()
+
+    def set_id_report(self, name: str, report: Any) -> None:
+        if self._entry is None or self._entry.name != name:
+            return
+        self.id_view.set_report(ReportData.from_report(report), self._now)
+        self.id_view.setVisible(True)
+        self.id_button.setText("ID token shown")
+        self.id_button.setEnabled(False)
+
+    def set_verifying(self, busy: bool) -> None:
+        self.access_view.set_busy(busy)
+
+    def show_token(self, name: str, token: str) -> None:
+        """The worker read the token for Reveal; show it unless the selection moved."""
+        if self._entry is None or self._entry.name != name or not self.reveal_button.isChecked():
+            return
+        self._revealed = True
+        self.mask_label.setVisible(False)
+        self.token_text.set_token(token)
+        self.token_text.setVisible(True)
+        self.reveal_button.setText("Hide")
+        self.reveal_button.setAccessibleName("Hide the token")
+        # The token is at hand: the full report (every claim) costs nothing more.
+        from tokenmgr.core import jwt_inspect
+
+        key = self._key()
+        if key is not None and key not in self._full:
+            self._full[key] = ReportData.from_report(jwt_inspect.inspect(token))
+            self._draw_access()
+
+    def conceal(self) -> None:
+        """Reveal lapses: selection change, window hidden, or the button."""
+        self._revealed = False
+        self.token_text.clear()
+        self.token_text.setVisible(False)
+        self.mask_label.setVisible(True)
+        if self.reveal_button.isChecked():
+            self.reveal_button.blockSignals(True)
+            self.reveal_button.setChecked(False)
+            self.reveal_button.blockSignals(False)
+        self.reveal_button.setEnabled(True)
+        self.reveal_button.setText("Reveal")
+        self.reveal_button.setAccessibleName("Reveal the token")
+
+    def reveal_failed(self) -> None:
+        self.conceal()
+
+    # ---------------------------------------------------------------- slots
+
+    @Slot(bool)
+    def _on_reveal_button_toggled(self, checked: bool) -> None:
+        if not checked:
+            self.conceal()
+            return
+        if self._entry is not None:
+            self.reveal_button.setText("Revealing…")
+            self.reveal_requested.emit(self._entry.name)
+
+    @Slot()
+    def _on_access_view_verify_requested(self) -> None:
+        if self._entry is not None:
+            self.verify_requested.emit(self._entry.name)
+
+    @Slot()
+    def _on_id_button_clicked(self) -> None:
+        if self._entry is not None:
+            self.id_button.setEnabled(False)
+            self.id_button.setText("Reading…")
+            self.id_token_requested.emit(self._entry.name)
+
+    def id_failed(self) -> None:
+        self.id_button.setEnabled(True)
+        self.id_button.setText("Show ID token ▸")
+
+
+def _line() -> QFrame:
+    line = QFrame()
+    line.setFrameShape(QFrame.Shape.HLine)
+    line.setFrameShadow(QFrame.Shadow.Sunken)
+    return line
+
+
+def monospace() -> QFont:
+    return QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)

@@ -1,0 +1,1055 @@
+"""The main window: the token list, the details pane and every action (UI.md).
+
+Drawn from the index alone. Everything that touches the secret store or the
+network goes through `Tasks` (workers); the window only draws results. The
+store is set up here too: the keyring is probed in a worker at start, and
+where it does not answer the store screen (`first_run.StoreSetupPage`) takes
+the window's place until the vault file is created or unlocked.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import os
+import sys
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import (
+    QByteArray,
+    QEvent,
+    QItemSelectionModel,
+    QModelIndex,
+    QObject,
+    Qt,
+    QTimer,
+    Signal,
+    Slot,
+)
+from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QHideEvent, QKeyEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QFrame,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QMenu,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QScrollArea,
+    QSizePolicy,
+    QSplitter,
+    QStackedWidget,
+    QTableView,
+    QToolBar,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from tokenmgr.core.entries import Entry, now_utc
+from tokenmgr.core.errors import StorageUnavailable, TokenMgrError
+from tokenmgr.gui import tasks as jobs
+from tokenmgr.gui.details import DetailsPane
+from tokenmgr.gui.entry_model import Column, EntryFilterProxy, EntryModel, EntryRole
+from tokenmgr.gui.errors import describe
+from tokenmgr.gui.first_run import MODE_CREATE, MODE_NO_KEYRING, MODE_UNLOCK, StoreSetupPage
+from tokenmgr.gui.icons import app_icon
+from tokenmgr.gui.index_watch import IndexWatcher
+from tokenmgr.gui.settings import Settings, SettingsFile
+from tokenmgr.gui.tasks import Tasks
+
+if TYPE_CHECKING:
+    from tokenmgr.core.vault import Vault
+
+log = logging.getLogger("tokenmgr.gui")
+
+EMPTY_TEXT = "No tokens yet. Add one (Ctrl+N) or sign in to a provider."
+NO_MATCH_TEXT = "No token matches “{}”. Esc clears the filter."
+FORMAT_WORDS = {
+    "header": "header",
+    "raw": "token",
+    "env": "env line",
+    "dotenv": ".env line",
+    "curl": "curl command",
+}
+MENU_WORDS = {
+    "header": "Copy header",
+    "raw": "Copy raw",
+    "env": "Copy env line",
+    "dotenv": "Copy .env line",
+    "curl": "Copy curl command",
+}
+TRAY_NOTE = (
+    "Token Manager keeps running in the tray; choose Quit (Ctrl+Q) from its menu to end it."
+)
+
+
+class MainWindow(QMainWindow):
+    token_copied = Signal(str, str)  # entry name, what was copied ("header", ...)
+    entries_loaded = Signal(list)  # list[Entry], after every index read
+    store_ready_changed = Signal(bool)
+    tray_note_requested = Signal(str)  # the first close into the tray: say so
+
+    def __init__(
+        self,
+        vault: Vault,
+        settings: Settings,
+        settings_file: SettingsFile,
+        *,
+        tasks: Tasks | None = None,
+        clipboard: Any = None,
+        tray_available: bool = False,
+        env: Mapping[str, str] | None = None,
+        smoke_test: bool = False,
+        passphrase: str | None = None,
+    ) -> None:
+        super().__init__()
+        self._given_passphrase = passphrase
+        self.vault = vault
+        self.env = os.environ if env is None else env
+        self.settings = settings
+        self.settings_file = settings_file
+        self.tasks = tasks or Tasks(self)
+        self.clipboard = clipboard
+        self.tray_available = tray_available
+        self.smoke_test = smoke_test
+        self.store_ready = False
+        self.store_kind = ""
+        self._quitting = False
+        self._index_error: str | None = None
+        self.setWindowTitle("Token Manager")
+        self.setWindowIcon(app_icon())
+        self.resize(1100, 680)
+
+        self.model = EntryModel(self)
+        self.proxy = EntryFilterProxy(self)
+        self.proxy.setSourceModel(self.model)
+        self.actions_by_name: dict[str, QAction] = {}
+        self._build_actions()
+        self._build_ui()
+        self._build_status_bar()
+
+        self.tasks.busy_changed.connect(self._on_tasks_busy_changed)
+        self.tasks.task_failed.connect(self._on_tasks_task_failed)
+        if clipboard is not None:
+            clipboard.countdown_changed.connect(self._on_clipboard_countdown_changed)
+            clipboard.cleared.connect(self._on_clipboard_cleared)
+
+        self.watcher = IndexWatcher(vault.index.path, self)
+        self.watcher.index_changed.connect(self._on_watcher_index_changed)
+        self.ticker = QTimer(self)
+        self.ticker.setInterval(1000)
+        self.ticker.timeout.connect(self._on_ticker_timeout)
+        self.ticker.start()
+        self.reload()
+        self._restore_geometry()
+
+    # ================================================================ building
+
+    def _action(
+        self,
+        name: str,
+        text: str,
+        slot: Callable[[], None],
+        shortcut: QKeySequence | str | QKeySequence.StandardKey | None = None,
+        *,
+        tip: str = "",
+        context: Qt.ShortcutContext = Qt.ShortcutContext.WindowShortcut,
+    ) -> QAction:
+        act = QAction(text, self)
+        act.setObjectName(name)
+        if shortcut is not None:
+            act.setShortcut(QKeySequence(shortcut))
+            act.setShortcutContext(context)
+        if tip:
+            act.setToolTip(tip)
+            act.setStatusTip(tip)
+        act.triggered.connect(lambda _checked=False: slot())
+        self.actions_by_name[name] = act
+        self.addAction(act)
+        return act
+
+    def _build_actions(self) -> None:
+        a = self._action
+        a("add", "Add a token…", self.add_entry, "Ctrl+N", tip="Add a token by pasting it")
+        self._action(
+            "sign_in_new", "Sign in to a provider…", self.sign_in_placeholder,
+            tip="Sign in with OAuth2 / OpenID Connect",
+        ).setEnabled(False)
+        for fmt in ("header", "raw", "env", "dotenv", "curl"):
+            a(f"copy_{fmt}", MENU_WORDS[fmt], lambda f=fmt: self.copy_selected(f))  # type: ignore[misc]
+        self.actions_by_name["copy_header"].setToolTip("Copy the Authorization header (Enter)")
+        a("copy_chosen", "Copy in the chosen format", self.copy_chosen)
+        a("edit", "Edit…", self.edit_selected, "F2", tip="Edit the selected token (F2)")
+        a("delete", "Delete…", self.delete_selected, tip="Delete the selected token (Del)")
+        a("refresh", "Refresh", self.refresh_selected, "F5", tip="Get a fresh access token (F5)")
+        a("sign_in_again", "Sign in again", self.sign_in_placeholder,
+          tip="Sign in to the provider again")
+        a("paste_decode", "Paste && decode", self.paste_decode, "Ctrl+Shift+V",
+          tip="Explain the token on the clipboard; nothing is stored (Ctrl+Shift+V)")
+        a("filter", "Filter", self.focus_filter, "Ctrl+F")
+        a("preferences", "Preferences…", self.show_preferences)
+        a("quit", "Quit", self.quit_app, "Ctrl+Q", tip="Quit Token Manager (Ctrl+Q)")
+        for act in self.actions_by_name.values():
+            act.setData(act.text().replace("&&", "&"))
+
+    def _build_ui(self) -> None:
+        bar = QToolBar("Actions")
+        bar.setObjectName("actions")
+        bar.setMovable(False)
+        bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.addToolBar(bar)
+
+        add_button = QToolButton()
+        add_button.setText("+ Add")
+        add_button.setAccessibleName("Add")
+        add_button.setToolTip("Add a token (Ctrl+N)")
+        add_menu = QMenu(add_button)
+        add_menu.addAction(self.actions_by_name["add"])
+        add_menu.addAction(self.actions_by_name["sign_in_new"])
+        add_button.setMenu(add_menu)
+        add_button.setPopupMode(QToolButton.ToolButtonPopupMode.MenuButtonPopup)
+        add_button.clicked.connect(self.add_entry)
+        bar.addWidget(add_button)
+        bar.addAction(self.actions_by_name["copy_header"])
+        copy_button = QToolButton()
+        copy_button.setText("Copy")
+        copy_button.setAccessibleName("Copy in another format")
+        copy_button.setToolTip("Copy as raw, env line, .env line or curl command")
+        self.copy_menu = QMenu(copy_button)
+        for fmt in ("header", "raw", "env", "dotenv", "curl"):
+            self.copy_menu.addAction(self.actions_by_name[f"copy_{fmt}"])
+        copy_button.setMenu(self.copy_menu)
+        copy_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        bar.addWidget(copy_button)
+        bar.addSeparator()
+        bar.addAction(self.actions_by_name["refresh"])
+        bar.addAction(self.actions_by_name["sign_in_again"])
+        bar.addAction(self.actions_by_name["delete"])
+        spacer = QWidget()
+        spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        bar.addWidget(spacer)
+        self.filter_edit = QLineEdit()
+        self.filter_edit.setPlaceholderText("Filter…  Ctrl+F")
+        self.filter_edit.setAccessibleName("Filter tokens")
+        self.filter_edit.setClearButtonEnabled(True)
+        self.filter_edit.setMaximumWidth(260)
+        self.filter_edit.textChanged.connect(self._on_filter_edit_text_changed)
+        self.filter_edit.returnPressed.connect(self._on_filter_edit_return_pressed)
+        self.filter_edit.installEventFilter(self)
+        bar.addWidget(self.filter_edit)
+        menu_button = QToolButton()
+        menu_button.setText("☰")
+        menu_button.setAccessibleName("Menu")
+        menu_button.setToolTip("Menu")
+        menu = QMenu(menu_button)
+        menu.addAction(self.actions_by_name["paste_decode"])
+        menu.addSeparator()
+        menu.addAction(self.actions_by_name["preferences"])
+        menu.addSeparator()
+        menu.addAction(self.actions_by_name["quit"])
+        menu_button.setMenu(menu)
+        menu_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        bar.addWidget(menu_button)
+
+        self.table = QTableView()
+        self.table.setModel(self.proxy)
+        self.table.setAccessibleName("Tokens")
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(Column.NAME, Qt.SortOrder.AscendingOrder)
+        self.table.setShowGrid(False)
+        self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)
+        self.table.verticalHeader().setVisible(False)
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        self.table.verticalHeader().setDefaultSectionSize(
+            self.table.fontMetrics().height() + 10
+        )
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(Column.NAME, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(Column.SERVICE, QHeaderView.ResizeMode.Interactive)
+        header.setSectionResizeMode(Column.KIND, QHeaderView.ResizeMode.Interactive)
+        header.setSectionResizeMode(Column.EXPIRES, QHeaderView.ResizeMode.Interactive)
+        header.resizeSection(Column.SERVICE, 110)
+        header.resizeSection(Column.KIND, 70)
+        header.resizeSection(Column.EXPIRES, 150)
+        header.setHighlightSections(False)
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.customContextMenuRequested.connect(self._on_table_context_menu_requested)
+        self.table.installEventFilter(self)
+        self.table.doubleClicked.connect(self._on_table_double_clicked)
+        self.table.selectionModel().currentRowChanged.connect(self._on_table_current_changed)
+        self.proxy.modelReset.connect(self._update_empty_state)
+        self.proxy.rowsInserted.connect(self._update_empty_state)
+        self.proxy.rowsRemoved.connect(self._update_empty_state)
+        self.proxy.layoutChanged.connect(self._update_empty_state)
+        # Keys that belong to the list (they mean something else in a text field).
+        # (Enter is handled in eventFilter, with the keypad's Enter.)
+        for name, key in (("copy_chosen", "Ctrl+C"), ("delete", Qt.Key.Key_Delete)):
+            act = self.actions_by_name[name]
+            extra = QAction(act.text(), self.table)
+            extra.setShortcut(QKeySequence(key))
+            extra.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+            extra.triggered.connect(act.trigger)
+            self.table.addAction(extra)
+
+        self.empty_label = QLabel(EMPTY_TEXT)
+        self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty_label.setWordWrap(True)
+        self.empty_label.setAccessibleName("No tokens")
+        self.list_stack = QStackedWidget()
+        self.list_stack.addWidget(self.table)
+        self.list_stack.addWidget(self.empty_label)
+
+        self.details = DetailsPane()
+        self.details.reveal_requested.connect(self._on_details_reveal_requested)
+        self.details.verify_requested.connect(self._on_details_verify_requested)
+        self.details.id_token_requested.connect(self._on_details_id_token_requested)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(self.details)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.setObjectName("main_splitter")
+        self.splitter.addWidget(self.list_stack)
+        self.splitter.addWidget(scroll)
+        self.splitter.setStretchFactor(0, 5)
+        self.splitter.setStretchFactor(1, 6)
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.setSizes([480, 620])
+
+        self.banner = QFrame()
+        self.banner.setFrameShape(QFrame.Shape.StyledPanel)
+        banner_lay = QHBoxLayout(self.banner)
+        self.banner_label = QLabel()
+        self.banner_label.setWordWrap(True)
+        self.banner_button = QPushButton("Try again")
+        self.banner_button.clicked.connect(self._on_banner_button_clicked)
+        banner_lay.addWidget(self.banner_label, 1)
+        banner_lay.addWidget(self.banner_button)
+        self.banner.setVisible(False)
+
+        main_page = QWidget()
+        main_lay = QVBoxLayout(main_page)
+        main_lay.setContentsMargins(0, 0, 0, 0)
+        main_lay.addWidget(self.banner)
+        main_lay.addWidget(self.splitter, 1)
+
+        self.setup_page = StoreSetupPage()
+        self.setup_page.retry_requested.connect(self._on_setup_page_retry_requested)
+        self.setup_page.create_requested.connect(self._on_setup_page_create_requested)
+        self.setup_page.unlock_requested.connect(self._on_setup_page_unlock_requested)
+        self.pages = QStackedWidget()
+        self.pages.addWidget(main_page)
+        self.pages.addWidget(self.setup_page)
+        self.setCentralWidget(self.pages)
+        self.main_page = main_page
+        self._update_actions()
+
+    def _build_status_bar(self) -> None:
+        sb = self.statusBar()
+        self.status_message = QLabel()
+        self.status_message.setAccessibleName("Status")
+        sb.addWidget(self.status_message, 1)
+        self.busy_bar = QProgressBar()
+        self.busy_bar.setRange(0, 0)
+        self.busy_bar.setMaximumWidth(90)
+        self.busy_bar.setMaximumHeight(14)
+        self.busy_bar.setTextVisible(False)
+        self.busy_bar.setAccessibleName("Working")
+        self.busy_bar.setVisible(False)
+        self.busy_label = QLabel()
+        self.busy_label.setVisible(False)
+        self.countdown_label = QLabel()
+        self.countdown_label.setAccessibleName("Clipboard countdown")
+        sb.addPermanentWidget(self.busy_label)
+        sb.addPermanentWidget(self.busy_bar)
+        sb.addPermanentWidget(self.countdown_label)
+
+    # =============================================================== the store
+
+    def start_store(self) -> None:
+        """Pick the store (env, then the remembered choice, then the keyring) and check it
+        in a worker; the list is already drawn from the index meanwhile."""
+        if self.smoke_test:
+            return
+        choice = self.env.get("TOKENMGR_STORE") or self.settings.store or "keyring"
+        if choice == "file":
+            from tokenmgr.core.secrets import VAULT_NAME
+
+            where = self.vault.home / VAULT_NAME
+            if not where.exists():
+                self.show_setup(MODE_CREATE)
+            elif self._given_passphrase:
+                phrase, self._given_passphrase = self._given_passphrase, None  # tried once
+                self._unlock(phrase, quiet=True)
+            else:
+                self.show_setup(MODE_UNLOCK)
+            return
+        self._probe_keyring()
+
+    def _probe_keyring(self) -> None:
+        from tokenmgr.core.secrets import KeyringStore
+        from tokenmgr.core.vault import Vault
+
+        store = KeyringStore(env=self.env)
+        vault = Vault(home=self.vault.home, store=store, env=self.env)
+        self.tasks.run(
+            "Checking the keyring…",
+            lambda: jobs.probe_store(vault),
+            on_done=lambda _info: self.use_vault(vault, "keyring"),
+            on_error=lambda e: self._keyring_failed(store, e),
+        )
+
+    def _keyring_failed(self, store: Any, exc: BaseException) -> None:
+        tried = "the system keyring"
+        try:
+            backend = store._backend  # what resolve_keyring_backend found, if it got that far
+            if backend is not None:
+                tried = f"the keyring backend {type(backend).__module__}.{type(backend).__name__}"
+        except Exception:
+            pass
+        problem = describe(exc)
+        if self.model.rowCount() == 0 and isinstance(exc, StorageUnavailable):
+            self.show_setup(MODE_NO_KEYRING, tried=tried, problem=problem)
+        else:
+            self.show_banner(problem)
+        self.status(problem)
+
+    def show_setup(self, mode: str, *, tried: str = "", problem: str = "") -> None:
+        from tokenmgr.core.secrets import VAULT_NAME
+
+        self.setup_page.set_mode(
+            mode, tried=tried, problem=problem, where=str(self.vault.home / VAULT_NAME)
+        )
+        self.pages.setCurrentWidget(self.setup_page)
+        self._set_store_ready(False)
+
+    def show_banner(self, text: str) -> None:
+        self.banner_label.setText(f"⚠ {text}")
+        self.banner.setVisible(True)
+
+    def use_vault(self, vault: Vault, kind: str) -> None:
+        vault.refresher = jobs.oauth_refresher
+        self.vault = vault
+        self.store_kind = kind
+        self.banner.setVisible(False)
+        self.pages.setCurrentWidget(self.main_page)
+        self._set_store_ready(True)
+        if kind == "file" and self.settings.store != "file":
+            self.settings.store = "file"
+            self.save_settings()
+        self.table.setFocus()
+
+    def _set_store_ready(self, ready: bool) -> None:
+        self.store_ready = ready
+        self._update_actions()
+        self.store_ready_changed.emit(ready)
+
+    def _unlock(self, passphrase: str, *, quiet: bool = False) -> None:
+        from tokenmgr.core.vault import Vault
+
+        home = self.vault.home
+
+        def done(store: Any) -> None:
+            self.use_vault(Vault(home=home, store=store, env=self.env), "file")
+            self.status("The vault file is unlocked.")
+
+        def failed(exc: BaseException) -> None:
+            if quiet:
+                self.show_setup(MODE_UNLOCK)
+            self.setup_page.set_error(describe(exc))
+
+        self.tasks.run("Unlocking the vault file…",
+                       lambda: jobs.unlock_vault_file(home, passphrase), done, failed)
+
+    @Slot()
+    def _on_setup_page_retry_requested(self) -> None:
+        self.pages.setCurrentWidget(self.main_page)
+        self._probe_keyring()
+
+    @Slot(str)
+    def _on_setup_page_create_requested(self, passphrase: str) -> None:
+        from tokenmgr.core.vault import Vault
+
+        home = self.vault.home
+
+        def done(store: Any) -> None:
+            self.settings.store = "file"
+            self.save_settings()
+            self.use_vault(Vault(home=home, store=store, env=self.env), "file")
+            self.status("Created the encrypted vault file; tokens you add are kept in it.")
+
+        self.tasks.run("Creating the vault file…",
+                       lambda: jobs.create_vault_file(home, passphrase), done,
+                       lambda e: self.setup_page.set_error(describe(e)))
+
+    @Slot(str)
+    def _on_setup_page_unlock_requested(self, passphrase: str) -> None:
+        self._unlock(passphrase)
+
+    @Slot()
+    def _on_banner_button_clicked(self) -> None:
+        self.banner.setVisible(False)
+        self.start_store()
+
+    # ================================================================ the list
+
+    def reload(self) -> None:
+        """Read the index (metadata only) and update the rows in place."""
+        self.watcher.mark_seen()
+        try:
+            entries = self.vault.list_entries()
+        except TokenMgrError as e:
+            self._index_error = describe(e)
+            self.show_banner(self._index_error)
+            self.status(self._index_error)
+            return
+        if self._index_error is not None:
+            self._index_error = None
+            self.banner.setVisible(False)
+        selected = self.selected_name()
+        now = now_utc()
+        self.model.set_entries(entries, now)
+        self._update_empty_state()
+        if selected is not None and self.selected_name() != selected:
+            self.select(selected)
+        current = self.selected_entry()
+        if current is not None:
+            self.details.set_entry(current, now)
+        elif self.details.entry is not None:
+            self.details.set_entry(None)
+        if current is None and self.proxy.rowCount() > 0 and selected is None:
+            self.table.selectRow(0)
+        self.entries_loaded.emit(self.model.entries)
+        self._update_actions()
+
+    def select(self, name: str) -> bool:
+        for row in range(self.proxy.rowCount()):
+            idx = self.proxy.index(row, 0)
+            entry = idx.data(EntryRole)
+            if entry is not None and entry.name == name:
+                self.table.selectionModel().setCurrentIndex(
+                    idx,
+                    QItemSelectionModel.SelectionFlag.ClearAndSelect
+                    | QItemSelectionModel.SelectionFlag.Rows,
+                )
+                return True
+        return False
+
+    def selected_entry(self) -> Entry | None:
+        idx = self.table.selectionModel().currentIndex()
+        if not idx.isValid():
+            return None
+        rows = self.table.selectionModel().selectedRows()
+        if not rows:
+            return None
+        entry = idx.data(EntryRole)
+        return entry if isinstance(entry, Entry) else None
+
+    def selected_name(self) -> str | None:
+        entry = self.selected_entry()
+        return entry.name if entry is not None else None
+
+    @Slot()
+    def _update_empty_state(self, *_args: object) -> None:
+        if self.model.rowCount() == 0:
+            self.empty_label.setText(EMPTY_TEXT)
+            self.list_stack.setCurrentWidget(self.empty_label)
+        elif self.proxy.rowCount() == 0:
+            self.empty_label.setText(NO_MATCH_TEXT.format(self.filter_edit.text().strip()))
+            self.list_stack.setCurrentWidget(self.empty_label)
+        else:
+            self.list_stack.setCurrentWidget(self.table)
+        self._update_actions()
+
+    def _update_actions(self) -> None:
+        entry = self.selected_entry() if hasattr(self, "table") else None
+        has = entry is not None
+        ready = self.store_ready
+        for fmt in ("header", "raw", "env", "dotenv", "curl"):
+            self.actions_by_name[f"copy_{fmt}"].setEnabled(has)
+        self.actions_by_name["copy_chosen"].setEnabled(has)
+        self.actions_by_name["edit"].setEnabled(has)
+        self.actions_by_name["delete"].setEnabled(has)
+        oauth = has and entry is not None and entry.kind == "oauth2"
+        self.actions_by_name["refresh"].setVisible(oauth)
+        self.actions_by_name["sign_in_again"].setVisible(
+            bool(oauth and entry is not None and entry.state == "sign_in_needed")
+        )
+        self.actions_by_name["add"].setEnabled(True)
+        del ready
+
+    # ============================================================ the actions
+
+    def status(self, text: str) -> None:
+        self.status_message.setText(text)
+
+    def _need_store(self) -> bool:
+        """True when the store is ready; else say so (and show the store screen)."""
+        if self.store_ready:
+            return True
+        if self.pages.currentWidget() is self.setup_page:
+            self.status("Set up the secret store first.")
+        else:
+            self.status("The secret store is not ready yet; try again in a moment.")
+        return False
+
+    def _error(self, exc: BaseException) -> None:
+        text = describe(exc)
+        self.status(f"⚠ {text}")
+        if isinstance(exc, StorageUnavailable):
+            self.show_banner(text)
+
+    def shell(self) -> str:
+        if self.settings.default_shell:
+            return self.settings.default_shell
+        from tokenmgr.core.formats import default_shell
+
+        return default_shell(self.env, sys.platform)
+
+    def copy_selected(self, fmt: str) -> None:
+        entry = self.selected_entry()
+        if entry is None:
+            self.status("Select a token first.")
+            return
+        self.copy(entry.name, fmt)
+
+    def copy_chosen(self) -> None:
+        self.copy_selected(self.settings.copy_format)
+
+    def copy(self, name: str, fmt: str) -> None:
+        """Read the token in a worker, render it, put it on the clipboard."""
+        if not self._need_store():
+            return
+        if fmt not in FORMAT_WORDS:
+            fmt = "header"
+        if fmt != self.settings.copy_format and fmt != "header":
+            self.settings.copy_format = fmt  # Ctrl+C repeats the last format chosen
+        vault, shell = self.vault, self.shell()
+
+        def done(result: tuple[Entry, str]) -> None:
+            entry, text = result
+            what = FORMAT_WORDS[fmt]
+            if self.clipboard is not None:
+                self.clipboard.copy(text, what)
+            self.status(f"Copied {what} of {entry.name}")
+            self.token_copied.emit(entry.name, fmt)
+
+        self.tasks.run(f"Reading {name}…", lambda: jobs.render_copy(vault, name, fmt, shell),
+                       done, self._error)
+
+    def add_entry(self) -> None:
+        from tokenmgr.gui.entry_dialog import EntryDialog
+
+        dialog = EntryDialog(self, existing_names=self.model.names())
+        dialog.save_requested.connect(lambda req: self._save_entry(dialog, req))
+        self._open_dialog(dialog)
+
+    def edit_selected(self) -> None:
+        from tokenmgr.gui.entry_dialog import EntryDialog
+
+        entry = self.selected_entry()
+        if entry is None:
+            self.status("Select a token to edit.")
+            return
+        dialog = EntryDialog(self, existing_names=self.model.names(), entry=entry)
+        dialog.save_requested.connect(lambda req: self._save_entry(dialog, req))
+        self._open_dialog(dialog)
+
+    def _open_dialog(self, dialog: Any) -> None:
+        self.dialog = dialog  # tests reach it here; one at a time
+        dialog.setModal(True)
+        dialog.finished.connect(lambda _r: setattr(self, "dialog", None))
+        dialog.open()
+
+    def _save_entry(self, dialog: Any, req: Any) -> None:
+        if not self.store_ready and req.token is not None:
+            dialog.failed("The secret store is not ready; set it up first, then add the token.")
+            return
+        vault = self.vault
+
+        def work() -> Entry:
+            if req.token is not None:
+                old = vault.entry(req.name) if req.editing else None
+                return vault.add(
+                    req.name,
+                    req.token,
+                    service=req.service,
+                    env_var=req.env_var or None,
+                    scheme=req.scheme,
+                    expires_at=req.expires_at,
+                    note=req.note,
+                    tags=req.tags,
+                    force=old is not None,
+                )
+            entry = vault.entry(req.name)
+            entry.service = req.service
+            entry.env_var = req.env_var or entry.env_var
+            entry.scheme = req.scheme
+            if entry.kind == "static" and req.expires_at is not None:
+                entry.expires_at = req.expires_at
+            entry.note = req.note
+            entry.tags = list(req.tags)
+            vault.update_entry(entry)
+            return entry
+
+        def done(entry: Entry) -> None:
+            dialog.saved()
+            self.reload()
+            self.select(entry.name)
+            self.status(f"Saved {entry.name}" if req.editing else f"Added {entry.name}")
+
+        self.tasks.run(f"Saving {req.name}…", work, done, lambda e: dialog.failed(describe(e)))
+
+    def delete_selected(self) -> None:
+        entry = self.selected_entry()
+        if entry is None:
+            self.status("Select a token to delete.")
+            return
+        if not self._need_store():
+            return
+        where = "the vault file" if self.store_kind == "file" else "the keyring"
+        box = QMessageBox(self)
+        box.setIcon(QMessageBox.Icon.Warning)
+        box.setWindowTitle("Delete token")
+        box.setText(f"Delete {entry.name}? Its token is removed from {where}.")
+        revoke: QCheckBox | None = None
+        if entry.kind == "oauth2":
+            revoke = QCheckBox("Also revoke at the provider")
+            revoke.setChecked(True)
+            box.setCheckBox(revoke)
+        delete_button = box.addButton("Delete", QMessageBox.ButtonRole.DestructiveRole)
+        cancel = box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(cancel)
+        box.setEscapeButton(cancel)
+        self.delete_box: QMessageBox | None = box
+
+        def answered(_result: int) -> None:
+            self.delete_box = None
+            if box.clickedButton() is not delete_button:
+                return
+            self._delete(entry.name, bool(revoke is not None and revoke.isChecked()))
+
+        box.finished.connect(answered)
+        box.open()
+
+    def _delete(self, name: str, revoke: bool) -> None:
+        vault = self.vault
+
+        def done(notes: list[str]) -> None:
+            self.reload()
+            self.status(" ".join([f"Deleted {name}.", *notes]))
+
+        def failed(exc: BaseException) -> None:
+            text = describe(exc)
+            if revoke:
+                text += " The token was kept; delete it again without revoking to remove it."
+            self.status(f"⚠ {text}")
+
+        self.tasks.run(f"Deleting {name}…", lambda: jobs.delete_entry(vault, name, revoke),
+                       done, failed)
+
+    def refresh_selected(self) -> None:
+        entry = self.selected_entry()
+        if entry is None or entry.kind != "oauth2" or not self._need_store():
+            return
+        vault, name = self.vault, entry.name
+
+        def done(e: Entry) -> None:
+            self.reload()
+            self.status(f"Refreshed {e.name}")
+
+        self.tasks.run(f"Refreshing {name}…", lambda: jobs.refresh_entry(vault, name), done,
+                       self._error)
+
+    def sign_in_placeholder(self) -> None:
+        # The embedded sign-in comes with the next issue (login_dialog.py).
+        entry = self.selected_entry()
+        name = entry.name if entry is not None else "NAME"
+        self.status(f"Sign in from a terminal for now: tokenmgr login {name} …")
+
+    def paste_decode(self) -> None:
+        from tokenmgr.gui.decode_dialog import DecodeDialog
+
+        cb = QGuiApplication.clipboard()
+        text = cb.text() if cb is not None else ""
+        pins = jobs.pinned_issuers(self.model.entries)
+
+        def verify(report: Any, done: Callable[[Any], None],
+                   failed: Callable[[BaseException], None]) -> None:
+            self.tasks.run("Verifying…", lambda: jobs.verify_report(report, pins), done, failed)
+
+        dialog = DecodeDialog(text, self, verify=verify)
+        del text
+        self._open_dialog(dialog)
+        if not self.isVisible():
+            dialog.show()
+
+    def show_preferences(self) -> None:
+        from tokenmgr.gui.preferences import PreferencesDialog
+
+        dialog = PreferencesDialog(self.settings, self)
+
+        def accepted() -> None:
+            from tokenmgr.gui.settings import set_autostart
+
+            was = self.settings.start_at_login
+            dialog.apply_to(self.settings)
+            if self.clipboard is not None:
+                self.clipboard.set_timeout(self.settings.clear_timeout_s)
+            if self.settings.start_at_login != was:
+                try:
+                    set_autostart(self.settings.start_at_login, self.env)
+                except OSError as e:
+                    self.status(f"⚠ {describe(e)}")
+            self.save_settings()
+
+        dialog.accepted.connect(accepted)
+        self._open_dialog(dialog)
+
+    def focus_filter(self) -> None:
+        self.filter_edit.setFocus()
+        self.filter_edit.selectAll()
+
+    def quit_app(self) -> None:
+        self._quitting = True
+        from PySide6.QtWidgets import QApplication
+
+        QApplication.quit()
+
+    # ====================================================== details requests
+
+    @Slot(str)
+    def _on_details_reveal_requested(self, name: str) -> None:
+        if not self._need_store():
+            self.details.reveal_failed()
+            return
+        vault = self.vault
+
+        def failed(exc: BaseException) -> None:
+            self.details.reveal_failed()
+            self._error(exc)
+
+        self.tasks.run(f"Reading {name}…", lambda: jobs.read_secret(vault, name),
+                       lambda token: self.details.show_token(name, token), failed)
+
+    @Slot(str)
+    def _on_details_verify_requested(self, name: str) -> None:
+        if not self._need_store():
+            return
+        vault, pins = self.vault, jobs.pinned_issuers(self.model.entries)
+        self.details.set_verifying(True)
+
+        def done(report: Any) -> None:
+            self.details.set_verifying(False)
+            self.details.set_access_report(name, report)
+            self.status(f"Checked the signature of {name}")
+
+        def failed(exc: BaseException) -> None:
+            self.details.set_verifying(False)
+            self._error(exc)
+
+        self.tasks.run(f"Verifying {name}…",
+                       lambda: jobs.inspect_secret(vault, name, "access", True, pins),
+                       done, failed)
+
+    @Slot(str)
+    def _on_details_id_token_requested(self, name: str) -> None:
+        if not self._need_store():
+            self.details.id_failed()
+            return
+        vault = self.vault
+
+        def failed(exc: BaseException) -> None:
+            self.details.id_failed()
+            self._error(exc)
+
+        self.tasks.run(f"Reading the ID token of {name}…",
+                       lambda: jobs.inspect_secret(vault, name, "id", False),
+                       lambda report: self.details.set_id_report(name, report), failed)
+
+    # ================================================================= slots
+
+    @Slot()
+    def _on_watcher_index_changed(self) -> None:
+        self.reload()
+
+    @Slot()
+    def _on_ticker_timeout(self) -> None:
+        now = now_utc()
+        self.model.set_now(now)
+        self.details.tick(now)
+
+    @Slot(str)
+    def _on_filter_edit_text_changed(self, text: str) -> None:
+        self.proxy.set_filter(text)
+        self._update_empty_state()
+        if self.selected_entry() is None and self.proxy.rowCount() > 0:
+            self.table.selectRow(0)
+
+    @Slot()
+    def _on_filter_edit_return_pressed(self) -> None:
+        # 1Password's Quick Access: type, Enter.
+        if self.selected_entry() is None and self.proxy.rowCount() > 0:
+            self.table.selectRow(0)
+        self.copy_selected("header")
+
+    @Slot(QModelIndex, QModelIndex)
+    def _on_table_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        entry = current.data(EntryRole) if current.isValid() else None
+        self.details.set_entry(entry if isinstance(entry, Entry) else None, self.model.now)
+        self._update_actions()
+
+    @Slot(QModelIndex)
+    def _on_table_double_clicked(self, _index: QModelIndex) -> None:
+        self.copy_selected("header")
+
+    def _on_table_context_menu_requested(self, pos: Any) -> None:
+        idx = self.table.indexAt(pos)
+        if idx.isValid():
+            self.table.selectRow(idx.row())
+        if self.selected_entry() is None:
+            return
+        menu = QMenu(self)
+        for fmt in ("header", "raw", "env", "dotenv", "curl"):
+            menu.addAction(self.actions_by_name[f"copy_{fmt}"])
+        menu.addSeparator()
+        menu.addAction(self.actions_by_name["edit"])
+        menu.addAction(self.actions_by_name["refresh"])
+        menu.addAction(self.actions_by_name["delete"])
+        menu.popup(self.table.viewport().mapToGlobal(pos))
+        self.context_menu = menu
+
+    @Slot(bool, str)
+    def _on_tasks_busy_changed(self, busy: bool, what: str) -> None:
+        self.busy_bar.setVisible(busy)
+        self.busy_label.setVisible(busy)
+        self.busy_label.setText(what)
+
+    @Slot(str, object)
+    def _on_tasks_task_failed(self, _what: str, exc: BaseException) -> None:
+        self._error(exc)
+
+    @Slot(int)
+    def _on_clipboard_countdown_changed(self, seconds: int) -> None:
+        self.countdown_label.setText(f"Clipboard clears in {seconds} s" if seconds > 0 else "")
+
+    @Slot()
+    def _on_clipboard_cleared(self) -> None:
+        self.countdown_label.setText("")
+        self.status("Clipboard cleared")
+
+    # ================================================================ events
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802
+        if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
+            key = event.key()
+            if obj is self.table:
+                if key == Qt.Key.Key_Escape:
+                    self._escape()
+                    return True
+                if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+                    self.copy_selected("header")
+                    return True
+                if key == Qt.Key.Key_Slash:
+                    self.focus_filter()
+                    return True
+                text = event.text()
+                mods = event.modifiers() & ~Qt.KeyboardModifier.ShiftModifier
+                if text and text.isprintable() and not text.isspace() and mods in (
+                    Qt.KeyboardModifier.NoModifier, Qt.KeyboardModifier.KeypadModifier
+                ):
+                    # Typing in the list jumps to the filter (the key is not lost).
+                    self.filter_edit.setFocus()
+                    self.filter_edit.setText(self.filter_edit.text() + text)
+                    return True
+            elif obj is self.filter_edit:
+                if key == Qt.Key.Key_Escape:
+                    self._escape()
+                    return True
+                if key in (Qt.Key.Key_Down, Qt.Key.Key_Up):
+                    self.table.setFocus()
+                    return False
+        return super().eventFilter(obj, event)
+
+    def _escape(self) -> None:
+        """Esc: clear the filter, then hide to the tray."""
+        if self.filter_edit.text():
+            self.filter_edit.clear()
+            self.table.setFocus()
+        elif self.tray_available:
+            self.hide()
+
+    def hideEvent(self, event: QHideEvent) -> None:  # noqa: N802
+        self.details.conceal()  # reveal lapses when the window hides
+        super().hideEvent(event)
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802
+        if event.type() == QEvent.Type.WindowStateChange and self.isMinimized():
+            self.details.conceal()
+        super().changeEvent(event)
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        self.save_state()
+        if self.tray_available and not self._quitting:
+            event.ignore()
+            self.hide()
+            if not self.settings.tray_note_shown:
+                self.settings.tray_note_shown = True
+                self.save_settings()
+                self.tray_note_requested.emit(TRAY_NOTE)
+            return
+        event.accept()
+        self.quit_app()
+
+    def toggle_visible(self) -> None:
+        if self.isVisible() and not self.isMinimized():
+            self.hide()
+        else:
+            self.raise_window()
+
+    def raise_window(self) -> None:
+        self.show()
+        if self.isMinimized():
+            self.showNormal()
+        self.raise_()
+        self.activateWindow()
+
+    # ============================================================= settings
+
+    def save_settings(self) -> None:
+        try:
+            self.settings_file.save(self.settings)
+        except (OSError, TokenMgrError) as e:
+            self.status(f"⚠ The settings could not be saved: {describe(e)}")
+
+    def save_state(self) -> None:
+        self.settings.window_geometry = base64.b64encode(self.saveGeometry().data()).decode()
+        self.settings.splitter_state = base64.b64encode(self.splitter.saveState().data()).decode()
+
+    def _restore_geometry(self) -> None:
+        try:
+            if self.settings.window_geometry:
+                self.restoreGeometry(QByteArray(base64.b64decode(self.settings.window_geometry)))
+            if self.settings.splitter_state:
+                self.splitter.restoreState(
+                    QByteArray(base64.b64decode(self.settings.splitter_state))
+                )
+        except (ValueError, TypeError):
+            log.info("ignoring unreadable window geometry in the settings")
+
+    def now(self) -> datetime:
+        return self.model.now

@@ -1,0 +1,261 @@
+"""Run core calls off the GUI thread; results come back as signals (Picard's pattern).
+
+Every keyring read or write, every network call and every scrypt derivation
+goes through `Tasks.run`. The function runs on a QThreadPool thread and must
+not touch widgets; its result (or exception) is delivered to the callbacks on
+the GUI thread through a queued signal. `busy_changed` drives the status bar's
+busy indicator.
+
+The job functions the app uses live here too, so the window code only says
+what to do, not how the core does it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
+
+if TYPE_CHECKING:
+    from tokenmgr.core.entries import Entry
+    from tokenmgr.core.vault import Vault
+
+log = logging.getLogger("tokenmgr.gui.tasks")
+
+Done = Callable[[Any], None]
+Failed = Callable[[BaseException], None]
+
+
+class _WorkerSignals(QObject):
+    finished = Signal(int, object)
+    failed = Signal(int, object)
+
+
+class _Worker(QRunnable):
+    def __init__(self, task_id: int, fn: Callable[[], Any], signals: _WorkerSignals) -> None:
+        super().__init__()
+        self.setAutoDelete(True)
+        self._id = task_id
+        self._fn = fn
+        self._signals = signals
+
+    def run(self) -> None:
+        try:
+            result = self._fn()
+        except BaseException as e:  # delivered to the GUI thread, never lost
+            self._signals.failed.emit(self._id, e)
+        else:
+            self._signals.finished.emit(self._id, result)
+        finally:
+            self._fn = None  # type: ignore[assignment]  # drop references to secrets early
+
+
+@dataclass
+class _Pending:
+    what: str
+    on_done: Done | None
+    on_error: Failed | None
+    signals: _WorkerSignals
+
+
+class Tasks(QObject):
+    """Runs functions in a thread pool; delivers results on the GUI thread."""
+
+    busy_changed = Signal(bool, str)  # busy, what the newest running task does
+    task_failed = Signal(str, object)  # what, exception (when no on_error was given)
+
+    def __init__(self, parent: QObject | None = None, pool: QThreadPool | None = None) -> None:
+        super().__init__(parent)
+        self._pool = pool or QThreadPool(self)
+        self._pool.setMaxThreadCount(max(2, self._pool.maxThreadCount()))
+        self._ids = itertools.count(1)
+        self._pending: dict[int, _Pending] = {}
+
+    @property
+    def running(self) -> int:
+        return len(self._pending)
+
+    def run(
+        self,
+        what: str,
+        fn: Callable[[], Any],
+        on_done: Done | None = None,
+        on_error: Failed | None = None,
+    ) -> int:
+        """Run `fn()` in a worker. `what` is a short phrase for the busy indicator."""
+        task_id = next(self._ids)
+        signals = _WorkerSignals()
+        signals.finished.connect(self._on_worker_finished)
+        signals.failed.connect(self._on_worker_failed)
+        self._pending[task_id] = _Pending(what, on_done, on_error, signals)
+        self.busy_changed.emit(True, what)
+        self._pool.start(_Worker(task_id, fn, signals))
+        return task_id
+
+    def wait(self, timeout_ms: int = 5000) -> bool:
+        """Block until every worker is done (tests and quit only)."""
+        return bool(self._pool.waitForDone(timeout_ms))
+
+    def _finish(self, task_id: int) -> _Pending | None:
+        pending = self._pending.pop(task_id, None)
+        if pending is not None:
+            pending.signals.deleteLater()
+        if self._pending:
+            newest = self._pending[max(self._pending)]
+            self.busy_changed.emit(True, newest.what)
+        else:
+            self.busy_changed.emit(False, "")
+        return pending
+
+    @Slot(int, object)
+    def _on_worker_finished(self, task_id: int, result: Any) -> None:
+        pending = self._finish(task_id)
+        if pending is not None and pending.on_done is not None:
+            pending.on_done(result)
+
+    @Slot(int, object)
+    def _on_worker_failed(self, task_id: int, exc: BaseException) -> None:
+        pending = self._finish(task_id)
+        if pending is None:
+            return
+        if pending.on_error is not None:
+            pending.on_error(exc)
+        else:
+            self.task_failed.emit(pending.what, exc)
+
+
+# ---------------------------------------------------------------- the jobs
+
+
+def oauth_refresher(vault: Vault, entry: Entry) -> str:
+    """Vault.refresher for oauth2 entries, like the CLI's: OAuth code imported on use."""
+    from tokenmgr.core.oauth.refresh import refresh_if_needed
+
+    return refresh_if_needed(vault, entry)
+
+
+def probe_store(vault: Vault) -> Any:
+    """Does the store answer (and is it unlocked)? Returns its StoreInfo."""
+    store = vault.store
+    info = store.info()
+    store.probe()
+    return info
+
+
+def read_token(vault: Vault, name: str) -> tuple[Entry, str]:
+    """The entry and its access token, refreshed first when it needs it (like `get`)."""
+    vault.refresher = oauth_refresher
+    return vault.get_token(name, refresh=True)
+
+
+def render_copy(vault: Vault, name: str, fmt: str, shell: str) -> tuple[Entry, str]:
+    """The text to put on the clipboard: a rendering without its trailing newline."""
+    from tokenmgr.core.entries import format_time
+    from tokenmgr.core.formats import render
+
+    entry, token = read_token(vault, name)
+    text = render(
+        fmt,
+        name=entry.name,
+        token=token,
+        scheme=entry.scheme,
+        env_var=entry.env_var,
+        expires_at=format_time(entry.expires_at),
+        shell=shell,
+    )
+    # A pasted trailing newline would run an export line in a terminal at once.
+    return entry, text[:-1] if text.endswith("\n") else text
+
+
+def read_secret(vault: Vault, name: str, field: str = "access") -> str:
+    """One secret of an entry, without refreshing (to reveal or inspect it)."""
+    return vault.get_secret(vault.entry(name), field)
+
+
+def inspect_secret(
+    vault: Vault, name: str, field: str, verify: bool, pins: dict[str, str] | None = None
+) -> Any:
+    """The full report of a stored token (optionally verified); the token stays in the report
+    object only, which the details pane drops when it conceals."""
+    from tokenmgr.core import jwt_inspect
+
+    entry = vault.entry(name)
+    token = vault.get_secret(entry, field)
+    report = jwt_inspect.inspect(token)
+    if verify:
+        report = verify_report(report, pins)
+    return report
+
+
+def pinned_issuers(entries: list[Entry]) -> dict[str, str]:
+    """Issuer → entry name for the vault's OAuth entries, like `decode --verify` (no I/O)."""
+    pins: dict[str, str] = {}
+    for entry in entries:
+        if entry.kind == "oauth2" and entry.oauth is not None and entry.oauth.issuer:
+            pins.setdefault(entry.oauth.issuer, entry.name)
+    return pins
+
+
+def verify_report(report: Any, pins: dict[str, str] | None = None) -> Any:
+    """Verify with the keys of the token's issuer; pinned when a vault entry trusts it."""
+    from tokenmgr.core import jwt_inspect
+
+    return jwt_inspect.verify(report, pinned_issuers=pins or {})
+
+
+def delete_entry(vault: Vault, name: str, revoke: bool) -> list[str]:
+    """Remove an entry; with `revoke`, revoke at the provider first (like `rm --revoke`).
+
+    Returns notes for the status bar. A failed revocation raises and keeps the
+    entry, so a live refresh token is never lost (DESIGN §3); the user can then
+    delete it without revoking.
+    """
+    entry = vault.entry(name)
+    if not revoke or entry.kind != "oauth2":
+        vault.remove(name)
+        return []
+    from tokenmgr.core.oauth.revoke import revoke_entry
+
+    with vault.entry_lock(name):
+        entry = vault.entry(name)
+        notes = revoke_entry(vault, entry)
+        vault.remove(name)
+    return list(notes)
+
+
+def refresh_entry(vault: Vault, name: str) -> Entry:
+    from tokenmgr.core.oauth.refresh import refresh_now
+
+    entry, _ = refresh_now(vault, name)
+    return entry
+
+
+def create_vault_file(home: Any, passphrase: str) -> Any:
+    """Create an empty encrypted vault file with this passphrase; returns the open store."""
+    from tokenmgr.core.secrets import EncryptedFileStore
+
+    store = EncryptedFileStore(home, env={}, passphrase=lambda _new: passphrase)
+    # Writing and removing a marker creates the file (with its salt) through the
+    # public API, so the next start has something to check the passphrase against.
+    store.set("__tokenmgr_probe__", "probe", "created")
+    store.delete("__tokenmgr_probe__", "probe")
+    return store
+
+
+def unlock_vault_file(home: Any, passphrase: str) -> Any:
+    """A fresh store (a refused passphrase is sticky per store object), unlocked now."""
+    from tokenmgr.core.secrets import EncryptedFileStore
+
+    store = EncryptedFileStore(home, env={}, passphrase=lambda _new: passphrase)
+    store.unlock()
+    return store
+
+
+def shutdown(tasks: Tasks, timeout_ms: int = 3000) -> None:
+    with contextlib.suppress(RuntimeError):
+        tasks.wait(timeout_ms)
