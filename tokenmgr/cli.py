@@ -306,10 +306,49 @@ def cmd_add(args: argparse.Namespace, env: Environment) -> int:
     return ExitStatus.OK
 
 
-def _status_of(item: Mapping[str, Any], now: Any) -> str:
-    from tokenmgr.core.entries import Entry
+def _status_checker() -> Callable[[Mapping[str, Any], Any], str]:
+    """`status(item, now)` == `Entry.from_dict(item).status(now)`, without building
+    the Entry (that was a third of `list`'s own time with 1,000 entries): the same
+    checks in the same order, so a tampered entry fails with the same message, then
+    the same status rule."""
+    from tokenmgr.core.entries import (
+        KINDS,
+        MAX_WARNING_WINDOW,
+        MIN_WARNING_WINDOW,
+        STATUS_EXPIRED,
+        STATUS_EXPIRING,
+        STATUS_UNKNOWN,
+        STATUS_VALID,
+        parse_time,
+        validate_env_var,
+        validate_name,
+        validate_scheme,
+    )
 
-    return Entry.from_dict(dict(item)).status(now)
+    def status(item: Mapping[str, Any], now: Any) -> str:
+        validate_name(str(item["name"]))
+        if item.get("env_var"):
+            validate_env_var(str(item["env_var"]))
+        validate_scheme(str(item.get("scheme", "Bearer")))
+        if item.get("kind", "static") not in KINDS:
+            raise ValueError(f"unknown kind {item.get('kind')!r}")
+        expires = parse_time(item.get("expires_at"))
+        issued = parse_time(item.get("issued_at"))
+        iter(item.get("tags", []))
+        parse_time(item.get("created_at"))
+        parse_time(item.get("updated_at"))
+        iter(item.get("secrets", []))
+        if expires is None:
+            return STATUS_UNKNOWN
+        if expires <= now:
+            return STATUS_EXPIRED
+        # Entry.warning_window: a tenth of the lifetime, between 60 s and 7 days.
+        window = MAX_WARNING_WINDOW
+        if issued is not None:
+            window = max(MIN_WARNING_WINDOW, min(MAX_WARNING_WINDOW, (expires - issued) / 10))
+        return STATUS_EXPIRING if expires - now <= window else STATUS_VALID
+
+    return status
 
 
 def cmd_list(args: argparse.Namespace, env: Environment) -> int:
@@ -320,10 +359,11 @@ def cmd_list(args: argparse.Namespace, env: Environment) -> int:
     vault = env.vault()
     items = vault.list_raw()
     now = now_utc()
+    status_of = _status_checker()
     rows = []
     for item in items:
         try:
-            status = _status_of(item, now)
+            status = status_of(item, now)
         except Exception as e:  # a malformed field is a corrupted index, reported as such
             raise vault.index.corrupt(f"entry {item['name']!r} is malformed ({e})") from None
         rows.append(

@@ -1,0 +1,77 @@
+"""`list`'s status check without building Entries gives what `Entry.from_dict(...).status()`
+gives: the same status, and for a tampered entry the same error, field by field."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tokenmgr.cli import _status_checker
+from tokenmgr.core.entries import Entry, format_time, now_utc
+
+NOW = now_utc().replace(microsecond=0)
+
+
+def _time(offset: timedelta) -> str | None:
+    return format_time(NOW + offset)
+
+
+times = st.one_of(
+    st.sampled_from([None, "", "not a time", 17, "2026-02-30T00:00:00Z", "2026-12-31"]),
+    st.timedeltas(min_value=timedelta(days=-400), max_value=timedelta(days=400)).map(_time),
+)
+
+items = st.fixed_dictionaries(
+    {"name": st.sampled_from(["ok", "a.b@c+d", "-bad", "", "x" * 65, "has space"])},
+    optional={
+        "kind": st.sampled_from(["static", "oauth2", "other", None]),
+        "env_var": st.sampled_from(["", "GOOD_TOKEN", "1BAD", "BAD-VAR", None]),
+        "scheme": st.sampled_from(["Bearer", "token", "bad scheme", "", None]),
+        "expires_at": times,
+        "issued_at": times,
+        "created_at": times,
+        "updated_at": times,
+        "tags": st.sampled_from([[], ["a"], None, 3, "ab"]),
+        "secrets": st.sampled_from([[], ["access"], None, 3]),
+        "oauth": st.sampled_from([None, {}, {"issuer": "https://x"}, "junk"]),
+        "note": st.sampled_from(["", "n", None]),
+    },
+)
+
+
+def _outcome(fn: Any) -> tuple[str, str]:
+    try:
+        return "ok", str(fn())
+    except Exception as e:
+        return type(e).__name__, str(e)
+
+
+@settings(max_examples=400, deadline=None)
+@given(items)
+def test_same_status_and_same_errors_as_entry(item: dict[str, Any]) -> None:
+    status = _status_checker()
+    expected = _outcome(lambda: Entry.from_dict(dict(item)).status(NOW))
+    assert _outcome(lambda: status(item, NOW)) == expected
+
+
+def test_status_boundaries() -> None:
+    status = _status_checker()
+    day = timedelta(days=1)
+    cases = [
+        ({}, "unknown"),
+        ({"expires_at": _time(-day)}, "expired"),
+        ({"expires_at": _time(timedelta(0))}, "expired"),
+        ({"expires_at": _time(6 * day)}, "expiring"),  # unknown lifetime: 7-day window
+        ({"expires_at": _time(8 * day)}, "valid"),
+        # one-hour token: the window is 6 minutes (a tenth)
+        ({"issued_at": _time(timedelta(minutes=-50)), "expires_at": _time(timedelta(minutes=10))},
+         "valid"),
+        ({"issued_at": _time(timedelta(minutes=-55)), "expires_at": _time(timedelta(minutes=5))},
+         "expiring"),
+    ]  # fmt: skip
+    for extra, want in cases:
+        item = {"name": "t", **extra}
+        assert status(item, NOW) == want == Entry.from_dict(dict(item)).status(NOW)
