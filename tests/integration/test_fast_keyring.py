@@ -19,11 +19,32 @@ import pytest
 
 from tests.support.cli import run_cli
 from tests.support.secret_service import SecretServiceSession
+from tests.unit.test_secrets import StoreContract
 from tokenmgr.core.errors import StorageUnavailable
 from tokenmgr.core.secrets import KeyringStore
 from tokenmgr.core.secretservice import SecretServiceKeyring, SecretServiceLocked
 
 TOKEN = "ghp_FAST_0123456789abcdef"
+
+
+class TestFastPathStoreContract(StoreContract):
+    """The SecretStore contract every backend passes, on gnome-keyring via the fast path."""
+
+    @pytest.fixture
+    def store(self, secret_service: SecretServiceSession, tmp_path: Path) -> KeyringStore:
+        store = KeyringStore(service=f"tokenmgr-contract-{tmp_path.name}", env=dict(os.environ))
+        assert isinstance(store.backend, SecretServiceKeyring)
+        return store
+
+
+class TestChunkedFastPathStoreContract(TestFastPathStoreContract):
+    """The same with the Windows-size limit lowered: long values become chunk items."""
+
+    @pytest.fixture
+    def store(self, secret_service: SecretServiceSession, tmp_path: Path) -> KeyringStore:
+        return KeyringStore(
+            service=f"tokenmgr-contract-{tmp_path.name}", env=dict(os.environ), max_value_bytes=256
+        )
 
 
 def _keyring_cli(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
