@@ -1,0 +1,117 @@
+"""Expiry care, decided from the index alone: which entries to refresh in the background,
+and which to warn about before they expire.
+
+- An OAuth entry that can renew itself (a refresh token, or client credentials with
+  the secret) is refreshed in the background when `oauth.refresh.needs_refresh` says so;
+  it is warned about only when that fails.
+- Any other entry with a known expiry (a static token, an OAuth entry without a
+  refresh token, one that needs a new sign-in) is warned about once when it comes
+  within the lead time (a setting, default 10 min), once per expiry time: a new token
+  with a new expiry is warned about again.
+- What was warned about is remembered in `$TOKENMGR_HOME/notified.json` (atomic,
+  0600), so a restart does not repeat it. No secret is read to decide any of this.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from tokenmgr.core.entries import Entry, format_time, now_utc
+from tokenmgr.core.index import atomic_write
+
+log = logging.getLogger("tokenmgr.expiry")
+
+NOTIFIED_NAME = "notified.json"
+KEEP_FOR = timedelta(days=30)  # forget records of expiries this long past
+
+
+def renews_itself(entry: Entry) -> bool:
+    """Can the app get a new access token without the person (no sign-in page)?"""
+    if entry.kind != "oauth2" or entry.oauth is None or entry.state == "sign_in_needed":
+        return False
+    if entry.oauth.flow == "client-credentials":
+        return "client_secret" in entry.secrets
+    return "refresh" in entry.secrets
+
+
+def due_for_refresh(entries: list[Entry], at: datetime | None = None) -> list[Entry]:
+    """Entries the app should refresh now (DESIGN §4 margin), in name order."""
+    from tokenmgr.core.oauth.refresh import needs_refresh
+
+    now = at or now_utc()
+    return [e for e in entries if renews_itself(e) and needs_refresh(e, now)]
+
+
+@dataclass(frozen=True)
+class ExpiryWarning:
+    """One notification to show: it names the entry, never holds token text."""
+
+    name: str
+    expires_at: datetime
+    expired: bool
+    sign_in: bool  # the way out is a new sign-in (else: store a new token)
+
+    @property
+    def key(self) -> str:
+        return f"{self.name}@{format_time(self.expires_at)}"
+
+
+def due_warnings(
+    entries: list[Entry], seen: set[str], lead: timedelta, at: datetime | None = None
+) -> list[ExpiryWarning]:
+    """Warnings due now and not given before (`seen` holds `ExpiryWarning.key`s)."""
+    now = at or now_utc()
+    out: list[ExpiryWarning] = []
+    for e in entries:
+        if e.expires_at is None or renews_itself(e) or e.expires_at - now > lead:
+            continue
+        w = ExpiryWarning(
+            name=e.name,
+            expires_at=e.expires_at,
+            expired=e.expires_at <= now,
+            sign_in=e.kind == "oauth2",
+        )
+        if w.key not in seen:
+            out.append(w)
+    return out
+
+
+class NotifiedLog:
+    """The keys of the warnings already given, kept across restarts."""
+
+    def __init__(self, home: Path) -> None:
+        self.path = home / NOTIFIED_NAME
+        self._keys: dict[str, str] | None = None  # key → expiry (ISO), for pruning
+
+    def keys(self) -> set[str]:
+        return set(self._load())
+
+    def _load(self) -> dict[str, str]:
+        if self._keys is None:
+            self._keys = {}
+            with contextlib.suppress(FileNotFoundError):
+                try:
+                    data = json.loads(self.path.read_bytes())
+                    if isinstance(data, dict):
+                        self._keys = {
+                            str(k): str(v) for k, v in data.get("notified", {}).items()
+                        }
+                except (OSError, ValueError, AttributeError):
+                    log.warning("ignoring an unreadable %s", self.path.name)
+        return self._keys
+
+    def add(self, warnings: list[ExpiryWarning], at: datetime | None = None) -> None:
+        if not warnings:
+            return
+        keys = self._load()
+        for w in warnings:
+            keys[w.key] = format_time(w.expires_at) or ""
+        cutoff = format_time((at or now_utc()) - KEEP_FOR) or ""
+        self._keys = {k: v for k, v in keys.items() if v >= cutoff}
+        data = {"schema": 1, "notified": self._keys}
+        atomic_write(self.path, json.dumps(data, indent=1, sort_keys=True).encode())
