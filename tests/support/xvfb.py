@@ -1,0 +1,214 @@
+"""A real X server for tests: Xvfb on a free display, optionally with a tray host.
+
+`XServer().start(tray=True)` runs `Xvfb -displayfd` (the server picks a free
+display number and reports it), then `trayer` on it, which owns the
+`_NET_SYSTEM_TRAY_S0` selection, so Qt's `QSystemTrayIcon.isSystemTrayAvailable()`
+is True for clients of that display. `env` is what a client process needs.
+`xclip` and `xdotool` read the clipboard and drive the pointer and keyboard
+from outside, like a user would.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import ctypes.util
+import os
+import select
+import shutil
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+TOOLS = ("Xvfb", "trayer", "xclip", "xdotool", "xprop")
+
+
+class XServerUnavailable(RuntimeError):
+    pass
+
+
+def missing_tools(tools: tuple[str, ...] = TOOLS) -> list[str]:
+    return [t for t in tools if shutil.which(t) is None]
+
+
+def _xlib() -> ctypes.CDLL:
+    name = ctypes.util.find_library("X11") or "libX11.so.6"
+    xlib = ctypes.CDLL(name)
+    xlib.XOpenDisplay.restype = ctypes.c_void_p
+    xlib.XOpenDisplay.argtypes = [ctypes.c_char_p]
+    xlib.XInternAtom.restype = ctypes.c_ulong
+    xlib.XInternAtom.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int]
+    xlib.XGetSelectionOwner.restype = ctypes.c_ulong
+    xlib.XGetSelectionOwner.argtypes = [ctypes.c_void_p, ctypes.c_ulong]
+    xlib.XCloseDisplay.argtypes = [ctypes.c_void_p]
+    return xlib
+
+
+class XServer:
+    def __init__(self, width: int = 1280, height: int = 800) -> None:
+        self.width, self.height = width, height
+        self.display = ""
+        self.dir = Path(tempfile.mkdtemp(prefix="tokenmgr-x-"))
+        self._procs: list[subprocess.Popen[bytes]] = []
+
+    @property
+    def env(self) -> dict[str, str]:
+        """os.environ for a client of this display (xcb, no Wayland, no session bus leak)."""
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if k not in ("WAYLAND_DISPLAY", "QT_QPA_PLATFORM", "XAUTHORITY")
+        }
+        env.update(DISPLAY=self.display, QT_QPA_PLATFORM="xcb")
+        return env
+
+    def start(self, tray: bool = False) -> XServer:
+        missing = missing_tools()
+        if missing:
+            raise XServerUnavailable(
+                f"missing {', '.join(missing)}: run `make test` (it installs them) "
+                "or apt-get install xvfb trayer xclip xdotool x11-utils"
+            )
+        read_fd, write_fd = os.pipe()
+        try:
+            xvfb = subprocess.Popen(
+                [
+                    "Xvfb",
+                    "-displayfd",
+                    str(write_fd),
+                    "-screen",
+                    "0",
+                    f"{self.width}x{self.height}x24",
+                    "-nolisten",
+                    "tcp",
+                    "-noreset",
+                ],
+                pass_fds=(write_fd,),
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+        finally:
+            os.close(write_fd)
+        self._procs.append(xvfb)
+        number = b""
+        deadline = time.monotonic() + 30
+        with os.fdopen(read_fd, "rb", buffering=0) as pipe:
+            while not number.endswith(b"\n") and time.monotonic() < deadline:
+                ready, _, _ = select.select([pipe], [], [], 0.5)
+                if ready:
+                    chunk = pipe.read(16)
+                    if not chunk:
+                        break
+                    number += chunk
+                elif xvfb.poll() is not None:
+                    break
+        if not number.strip().isdigit():
+            self.stop()
+            raise XServerUnavailable("Xvfb did not report a display number")
+        self.display = f":{number.strip().decode()}"
+        if tray:
+            self.start_tray()
+        return self
+
+    def start_tray(self) -> None:
+        proc = subprocess.Popen(
+            [
+                "trayer",
+                "--edge", "top",
+                "--align", "right",
+                "--widthtype", "request",
+                "--height", "24",
+                "--SetDockType", "true",
+                "--transparent", "false",
+                "--tint", "0xdedede",
+            ],
+            env=self.env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        self._procs.append(proc)
+        self._wait(lambda: self.selection_owned("_NET_SYSTEM_TRAY_S0"), proc, "trayer")
+
+    def selection_owned(self, selection: str) -> bool:
+        """Whether a client owns the X selection `selection` (XGetSelectionOwner)."""
+        xlib = _xlib()
+        dpy = xlib.XOpenDisplay(self.display.encode())
+        if not dpy:
+            return False
+        try:
+            atom = xlib.XInternAtom(dpy, selection.encode(), False)
+            return bool(xlib.XGetSelectionOwner(dpy, atom))
+        finally:
+            xlib.XCloseDisplay(dpy)
+
+    def _wait(self, ready: object, proc: subprocess.Popen[bytes], what: str) -> None:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if ready():  # type: ignore[operator]
+                return
+            if proc.poll() is not None:
+                break
+            time.sleep(0.05)
+        self.stop()
+        raise XServerUnavailable(f"{what} did not come up on {self.display}")
+
+    def run(
+        self, args: list[str], *, input: bytes | None = None, check: bool = True,
+        timeout: float = 20,
+    ) -> subprocess.CompletedProcess[str]:
+        """A client command on this display, its output as text."""
+        proc = subprocess.run(
+            args, input=input, env=self.env, capture_output=True, timeout=timeout, check=False
+        )
+        result = subprocess.CompletedProcess(
+            proc.args, proc.returncode, proc.stdout.decode(errors="replace"),
+            proc.stderr.decode(errors="replace"),
+        )
+        if check and proc.returncode != 0:
+            raise AssertionError(f"{args} failed ({proc.returncode}): {result.stderr}")
+        return result
+
+    # ---------------------------------------------------------------- clipboard
+
+    def read_selection(self, selection: str = "clipboard", target: str | None = None) -> str:
+        """What `xclip -o` reads from `selection` ("" when nobody owns it)."""
+        args = ["xclip", "-o", "-selection", selection]
+        if target:
+            args += ["-t", target]
+        r = self.run(args, check=False)
+        return r.stdout if r.returncode == 0 else ""
+
+    def targets(self, selection: str = "clipboard") -> list[str]:
+        return self.read_selection(selection, "TARGETS").split()
+
+    def write_selection(self, text: str, selection: str = "clipboard") -> None:
+        """Copy `text` from another client (xclip keeps serving it in the background)."""
+        proc = subprocess.Popen(
+            ["xclip", "-i", "-selection", selection],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            env=self.env,
+        )
+        proc.communicate(text.encode(), timeout=20)
+        # xclip forks a child that serves the selection; it exits when it loses it.
+
+    def stop(self) -> None:
+        for proc in reversed(self._procs):
+            if proc.poll() is None:
+                proc.terminate()
+                try:
+                    proc.wait(5)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait()
+        self._procs.clear()
+        with contextlib.suppress(OSError):
+            shutil.rmtree(self.dir)
+
+    def __enter__(self) -> XServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
