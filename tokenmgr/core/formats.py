@@ -99,6 +99,17 @@ def render_header(scheme: str, token: str) -> str:
     return f"Authorization: {scheme} {token}\n"
 
 
+def render_curl(scheme: str, token: str, url: str | None = None) -> str:
+    """`curl -H 'Authorization: <scheme> <token>' [URL]` for POSIX shells (the GUI's
+    "Copy curl command"; the URL is left for the user to type when not given)."""
+    header = render_header(scheme, token)[:-1]
+    line = f"curl -H {quote_posix(header)}"
+    if url:
+        _no_newlines(url, "URL")
+        line += f" {quote_posix(url)}"
+    return line + "\n"
+
+
 def render_json(
     name: str,
     token: str,
@@ -142,6 +153,8 @@ def render(
         return render_dotenv(env_var, token)
     if fmt == "json":
         return render_json(name, token, scheme, env_var, expires_at, extra)
+    if fmt == "curl":  # not a `get --format` choice: the GUI's copy action
+        return render_curl(scheme, token)
     raise UsageError(f"unknown format {fmt!r}: choose one of {', '.join(FORMATS)}")
 
 

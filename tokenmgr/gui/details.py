@@ -201,8 +201,11 @@ def one_line(data: ReportData, now: datetime) -> str:
         parts.append(f"subject {show_value(data.claims['sub'], 60)}")
     if "iss" in data.claims:
         parts.append(f"issued by {show_value(data.claims['iss'], 80)}")
-    if data.kind in ("jws", "jwe") or data.expires_at is not None:
-        parts.append(expiry_line(data.expires_at, now).lower())
+    if data.expires_at is not None:
+        verb = "expires" if data.expires_at > now else "expired"
+        parts.append(f"{verb} {style.relative(data.expires_at, now)}")
+    elif data.kind in ("jws", "jwe"):
+        parts.append("no expiry")
     return " · ".join(parts)
 
 

@@ -24,7 +24,7 @@ from tokenmgr.core.errors import (
     TokenMgrError,
     UsageError,
 )
-from tokenmgr.core.redact import printable, redact
+from tokenmgr.core.redact import printable
 
 log = logging.getLogger("tokenmgr.gui")
 
@@ -40,7 +40,7 @@ _REWORDS = [
         re.compile(r"use --force to replace its token \(it was kept as it is\)"),
         "choose another name",
     ),
-    (re.compile(r"with TOKENMGR_STORE=file"), "(Use the encrypted vault file)"),
+    (re.compile(r" with TOKENMGR_STORE=file"), ""),
     (re.compile(r"set TOKENMGR_PASSPHRASE or type one"), "type one"),
 ]
 
@@ -62,7 +62,9 @@ def describe(exc: BaseException) -> str:
         text = str(exc)
         for pattern, repl in _REWORDS:
             text = pattern.sub(repl, text)
-        return sentence(redact(text))
+        # Core messages hold no secret by design (errors.py); redact() here would also
+        # mangle innocent words ("the secret: no keyring" reads as a secret field).
+        return sentence(text)
     if isinstance(exc, OSError):
         what = exc.strerror or "an input/output error"
         where = f" ({exc.filename})" if exc.filename else ""

@@ -124,6 +124,8 @@ class MainWindow(QMainWindow):
         self.store_kind = ""
         self._quitting = False
         self._index_error: str | None = None
+        self.dialog: Any = None  # the open dialog (one at a time); tests reach it here
+        self.delete_box: QMessageBox | None = None
         self.setWindowTitle("Token Manager")
         self.setWindowIcon(app_icon())
         self.resize(1100, 680)
@@ -670,7 +672,7 @@ class MainWindow(QMainWindow):
         self._open_dialog(dialog)
 
     def _open_dialog(self, dialog: Any) -> None:
-        self.dialog = dialog  # tests reach it here; one at a time
+        self.dialog = dialog
         dialog.setModal(True)
         dialog.finished.connect(lambda _r: setattr(self, "dialog", None))
         dialog.open()
@@ -735,7 +737,7 @@ class MainWindow(QMainWindow):
         cancel = box.addButton(QMessageBox.StandardButton.Cancel)
         box.setDefaultButton(cancel)
         box.setEscapeButton(cancel)
-        self.delete_box: QMessageBox | None = box
+        self.delete_box = box
 
         def answered(_result: int) -> None:
             self.delete_box = None

@@ -1,0 +1,170 @@
+"""The details pane: claims in words, the ID token labelled, masked token, reveal lapses."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from PySide6.QtWidgets import QLabel, QWidget
+
+from tests.gui import app_support, demo
+from tokenmgr.core import jwt_inspect
+from tokenmgr.core.entries import Entry
+from tokenmgr.gui import details as det
+from tokenmgr.gui.details import DetailsPane, ReportData
+
+pytestmark = pytest.mark.gui
+make_window = app_support.make_window  # the fixture
+
+NOW = datetime.now(UTC).replace(microsecond=0)
+CLAIMS = {
+    "iss": "https://login.acme.example",
+    "sub": "1234",
+    "aud": ["api", "web"],
+    "azp": "desktop",
+    "scope": "openid api",
+    "jti": "abc-1",
+    "iat": demo.ts(timedelta(hours=-1), NOW),
+    "nbf": demo.ts(timedelta(hours=-1), NOW),
+    "exp": demo.ts(timedelta(hours=3), NOW),
+}
+TOKEN = demo.jwt_token(CLAIMS)
+
+
+def table_rows(table) -> list[tuple[str, ...]]:
+    return [
+        tuple(table.item(r, c).text() for c in range(table.columnCount()))
+        for r in range(table.rowCount())
+    ]
+
+
+def all_text(root: QWidget) -> str:
+    """Every label text, tooltip and accessible name under `root`."""
+    parts = []
+    for w in [root, *root.findChildren(QWidget)]:
+        parts += [w.toolTip(), w.accessibleName(), w.accessibleDescription(), w.windowTitle()]
+        if isinstance(w, QLabel):
+            parts.append(w.text())
+    return "\n".join(parts)
+
+
+def test_every_registered_claim_has_its_gloss(qtbot) -> None:
+    pane = DetailsPane()
+    qtbot.addWidget(pane)
+    entry = Entry("acme", report=jwt_inspect.summary(jwt_inspect.inspect(TOKEN)))
+    pane.set_entry(entry, NOW)
+    pane.set_access_report("acme", jwt_inspect.inspect(TOKEN))  # full: with jti
+    rows = {r[0]: r for r in table_rows(pane.access_view.claims)}
+    glosses = {
+        "exp": "expires", "iat": "issued", "nbf": "not valid before", "iss": "issued by",
+        "sub": "who the token is about", "aud": "meant for", "azp": "requested by",
+        "scope": "what it may do", "jti": "token id",
+    }
+    for claim, gloss in glosses.items():
+        assert rows[claim][2] == gloss
+    # Times: local, UTC and relative.
+    assert "UTC" in rows["exp"][1] and "in 3 h" in rows["exp"][1]
+    assert "ago" in rows["iat"][1]
+    assert pane.access_view.expiry_label.text() == "Expires in 3 h 00 min 00 s"
+    header = {r[0]: r[1] for r in table_rows(pane.access_view.header)}
+    assert header["alg"] == "RS256" and header["kid"] == "k1"
+    assert pane.access_view.kind_label.text() == "signed JWT · RS256 · kid k1"
+
+
+def test_countdown_ticks(qtbot) -> None:
+    pane = DetailsPane()
+    qtbot.addWidget(pane)
+    pane.set_entry(Entry("acme", expires_at=NOW + timedelta(minutes=4),
+                         report=jwt_inspect.summary(jwt_inspect.inspect(TOKEN))), NOW)
+    pane.tick(NOW + timedelta(seconds=10))
+    assert pane.access_view.expiry_label.text() == "Expires in 3 min 50 s"
+    pane.tick(NOW + timedelta(minutes=5))
+    assert pane.access_view.expiry_label.text() == "Expired 60 s ago"
+
+
+def test_signature_badge_words() -> None:
+    base = dict(kind="jws", header={"alg": "RS256"})
+    assert det.badge(ReportData(**base))[1] == "Signature not checked"
+    pinned = ReportData(**base, signature="verified", verification={"key_source": "issuer"})
+    assert det.badge(pinned) == ("✔", "Signature verified (pinned issuer)")
+    vault = ReportData(**base, signature="verified", verification={"key_source": "vault_issuer"})
+    assert det.badge(vault)[0] == "✔"
+    unpinned = ReportData(**base, signature="verified", verification={"key_source": "token_iss"})
+    mark, words = det.badge(unpinned)
+    assert mark != "✔" and words.startswith("Verified, issuer not pinned")
+    bad = ReportData(**base, signature="invalid", verification={"reason": "the signature does "
+                                                                          "not match the key"})
+    assert det.badge(bad)[1].startswith("Invalid")
+    cant = ReportData(**base, signature="unverifiable", verification={"reason": "no key"})
+    assert det.badge(cant)[1] == "Can't verify (no key)"
+    assert det.badge(ReportData(kind="opaque"))[1].startswith("Can't verify (an opaque")
+
+
+def test_id_token_is_labelled_and_read_only_on_request(make_window, qtbot) -> None:
+    f = make_window()
+    w = f.window
+    assert w.select("staging")
+    pane = w.details
+    assert pane.id_box.isVisible()
+    text = all_text(pane)
+    assert "ACCESS TOKEN" in text and "what APIs accept" in text
+    assert "ID TOKEN" in text and "tells this app who signed in; not for APIs" in text
+    assert f.store.reads() == []  # nothing read to draw
+    pane.id_button.click()
+    qtbot.waitUntil(lambda: pane.id_view.isVisible(), timeout=5000)
+    rows = {r[0]: r for r in table_rows(pane.id_view.claims)}
+    assert rows["name"][1] == "Ada Lovelace"
+    assert rows["aud"][1] == "tokenmgr-desktop"
+    assert all(not c.on_main_thread for c in f.store.calls)
+
+
+def test_masked_then_revealed_in_three_segments(make_window, qtbot) -> None:
+    f = make_window()
+    w = f.window
+    assert w.select("api-prod")
+    pane = w.details
+    assert pane.mask_label.text() == "•" * 16
+    # Fixed width: a longer token shows the same mask.
+    assert w.select("github-ci") and pane.mask_label.text() == "•" * 16
+    assert w.select("api-prod")
+    token = f.vault.get_secret(f.vault.entry("api-prod"))
+    f.store.calls.clear()
+    pane.reveal_button.click()
+    qtbot.waitUntil(lambda: pane.revealed, timeout=5000)
+    assert pane.token_text.toPlainText() == token
+    html = pane.token_text.toHtml()
+    for color in ("#fb015b", "#d63aff", "#00b9f1"):
+        assert color in html
+    assert token not in all_text(w)  # revealed in the text view only, never in a name
+    assert not any(c.on_main_thread for c in f.store.calls)
+    # The full report came with it: jti is now shown.
+    assert "jti" in [r[0] for r in table_rows(pane.access_view.claims)]
+
+
+def test_reveal_lapses_on_selection_change_and_hide(make_window, qtbot) -> None:
+    f = make_window()
+    w = f.window
+    pane = w.details
+    assert w.select("api-prod")
+    pane.reveal_button.click()
+    qtbot.waitUntil(lambda: pane.revealed, timeout=5000)
+    assert w.select("github-ci")
+    assert not pane.revealed and pane.token_text.toPlainText() == ""
+    assert pane.mask_label.isVisible() and not pane.reveal_button.isChecked()
+    assert w.select("api-prod")
+    pane.reveal_button.click()
+    qtbot.waitUntil(lambda: pane.revealed, timeout=5000)
+    w.hide()
+    assert not pane.revealed and pane.token_text.toPlainText() == ""
+
+
+def test_selection_change_before_the_read_returns_shows_nothing(make_window, qtbot) -> None:
+    f = make_window(delay=0.3)
+    w = f.window
+    pane = w.details
+    assert w.select("api-prod")
+    pane.reveal_button.click()
+    assert w.select("github-ci")
+    w.tasks.wait(5000)
+    qtbot.wait(50)
+    assert not pane.revealed and pane.token_text.toPlainText() == ""
