@@ -1,0 +1,108 @@
+"""Desktop notifications on a real daemon: dunst on Xvfb owning
+org.freedesktop.Notifications on a private bus, dbus-monitor watching the calls."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tests.support.notifications import NotificationDaemon
+
+pytestmark = pytest.mark.gui
+
+
+@pytest.fixture
+def daemon(monkeypatch: pytest.MonkeyPatch) -> Iterator[NotificationDaemon]:
+    d = NotificationDaemon().start()
+    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", d.address)
+    yield d
+    d.stop()
+
+
+def _notify_calls(log: str) -> list[str]:
+    """The Notify method calls in dbus-monitor's log, each with its arguments."""
+    blocks = re.split(r"\n(?=\S)", log)
+    return [b for b in blocks if b.startswith("method call") and "member=Notify" in b]
+
+
+def test_notify_is_accepted_by_a_real_daemon_and_names_the_entry(
+    qtbot: Any, daemon: NotificationDaemon
+) -> None:
+    from tokenmgr.gui.notify import Notifier
+
+    n = Notifier()
+    try:
+        with qtbot.waitSignal(n.sent, timeout=10000) as sent:
+            n.notify(
+                "github-ci",
+                "github-ci expires in 5 minutes",
+                "Store a new token before it expires.",
+                action=("default", "Open"),
+            )
+        assert sent.args == ["github-ci", "dbus"]
+        qtbot.waitUntil(lambda: bool(_notify_calls(daemon.monitor())), timeout=5000)
+        call = _notify_calls(daemon.monitor())[0]
+        serial = re.search(r"serial=(\d+)", call)
+        assert serial is not None
+        # The exact types of the specification: (susssasa{sv}i).
+        kinds = re.findall(r"^\s{3}(string|uint32|int32|array|byte)\b", call, re.M)
+        assert kinds[:8] == [
+            "string",
+            "uint32",
+            "string",
+            "string",
+            "string",
+            "array",
+            "array",
+            "int32",
+        ], call
+        assert "github-ci expires in 5 minutes" in call and 'string "default"' in call
+        assert "byte 1" in call  # urgency is a byte
+        log = daemon.monitor()
+        assert f"reply_serial={serial.group(1)}" in log
+        replies = [b for b in re.split(r"\n(?=\S)", log) if f"reply_serial={serial.group(1)}" in b]
+        assert replies[0].startswith("method return"), replies[0]  # not an error
+        # dunst shows it; invoking its default action comes back to us, naming the entry.
+        qtbot.waitUntil(lambda: daemon.dunstctl("count", "displayed").strip() == "1", timeout=5000)
+        with qtbot.waitSignal(n.action_invoked, timeout=10000) as invoked:
+            daemon.dunstctl("action", "0")
+        assert invoked.args == ["github-ci", "default"]
+    finally:
+        n.close()
+
+
+def test_without_a_daemon_the_tray_shows_it(
+    qtbot: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Any
+) -> None:
+    from tokenmgr.gui.notify import Notifier
+
+    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", f"unix:path={tmp_path}/no-bus")
+
+    class FakeTrayIcon:
+        """Records showMessage: the tray itself is tested on Xvfb elsewhere."""
+
+        def __init__(self) -> None:
+            from PySide6.QtCore import QObject, Signal
+
+            class _S(QObject):
+                messageClicked = Signal()  # noqa: N815 - Qt's name
+
+            self._s = _S()
+            self.messageClicked = self._s.messageClicked
+            self.shown: list[tuple[str, str]] = []
+
+        def showMessage(self, title: str, body: str, *args: Any) -> None:  # noqa: N802
+            self.shown.append((title, body))
+
+    icon = FakeTrayIcon()
+    n = Notifier(tray=icon)
+    with qtbot.waitSignal(n.sent, timeout=10000) as sent:
+        n.notify("old-key", "old-key has expired", "Store a new token.", action=("default", "Open"))
+    assert sent.args == ["old-key", "tray"]
+    assert icon.shown == [("old-key has expired", "Store a new token.")]
+    with qtbot.waitSignal(n.action_invoked, timeout=5000) as invoked:
+        icon.messageClicked.emit()
+    assert invoked.args == ["old-key", "default"]
