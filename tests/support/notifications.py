@@ -54,6 +54,14 @@ class NotificationDaemon:
             stderr=subprocess.DEVNULL,
         )
         self._procs.append(mon)
+        # Only once dbus-monitor has become a monitor (its own name is dropped) does it see
+        # every later call.
+        deadline = time.monotonic() + 20
+        while "member=NameLost" not in self.monitor():
+            if time.monotonic() > deadline or mon.poll() is not None:
+                self.stop()
+                raise RuntimeError("dbus-monitor did not start monitoring")
+            time.sleep(0.05)
         dunst = subprocess.Popen(
             ["dunst"], env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
