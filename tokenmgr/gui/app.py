@@ -144,6 +144,7 @@ def _single_instance_class() -> Any:
                     return True
             server.newConnection.connect(self._on_server_new_connection)
             self.server = server
+            log.debug("single instance: listening as %s", self.name)
             return True
 
         @Slot()
@@ -216,6 +217,24 @@ def install_excepthook(app: Any, window: Any, *, smoke_test: bool = False) -> No
         box.open()
 
     sys.excepthook = hook
+
+
+def _quit_on_signals(app: Any) -> None:
+    """Ctrl+C and SIGTERM quit cleanly (the clipboard is cleared on the way out).
+
+    Python runs signal handlers only between bytecodes, and Qt's loop sits in C:
+    a short no-op timer lets the interpreter look."""
+    import signal
+
+    from PySide6.QtCore import QTimer
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(ValueError, OSError):  # not the main thread
+            signal.signal(sig, lambda *_: app.quit())
+    timer = QTimer(app)
+    timer.setInterval(250)
+    timer.timeout.connect(lambda: None)
+    timer.start()
 
 
 # ------------------------------------------------------------------------ run
@@ -320,7 +339,13 @@ def run(
         tray.set_entries(window.model.entries, now_utc())
         tray.show()
     if instance is not None:
-        instance.raise_requested.connect(window.raise_window)
+
+        def raise_requested() -> None:
+            log.debug("another launch asked to raise the window")
+            window.raise_window()
+
+        instance.raise_requested.connect(raise_requested)
+    _quit_on_signals(app)
 
     def about_to_quit() -> None:
         window.save_state()

@@ -1,0 +1,83 @@
+"""Settings beside the index (0600, atomic, tolerant) and the XDG autostart entry."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+from tests.gui import app_support
+from tokenmgr.gui.settings import Settings, SettingsFile, autostart_path, set_autostart
+
+pytestmark = pytest.mark.gui
+make_window = app_support.make_window  # the fixture
+
+
+def test_settings_file_is_0600_beside_the_index_and_round_trips(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    sf = SettingsFile(home)
+    assert sf.path == home / "settings.json"
+    assert sf.load() == Settings()  # defaults: 30 s clear, 10 min lead
+    assert Settings().clear_timeout_s == 30 and Settings().notify_lead_min == 10
+    s = Settings(clear_timeout_s=45, default_shell="fish", store="file", start_minimized=True)
+    sf.save(s)
+    assert stat.S_IMODE(os.stat(sf.path).st_mode) == 0o600
+    assert stat.S_IMODE(os.stat(home).st_mode) == 0o700
+    assert sf.load() == s
+    assert not list(home.glob(".settings.json.*"))  # no temp file left behind
+
+
+def test_unknown_keys_are_kept_and_bad_values_fall_back(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    home.mkdir(mode=0o700)
+    (home / "settings.json").write_text(json.dumps({
+        "clear_timeout_s": "soon", "store": "plaintext", "default_shell": "fish",
+        "from_a_newer_version": {"x": 1}, "start_minimized": 1,
+    }))
+    s = SettingsFile(home).load()
+    assert s.clear_timeout_s == 30 and s.store == "" and s.default_shell == "fish"
+    assert s.start_minimized is False
+    SettingsFile(home).save(s)
+    assert json.loads((home / "settings.json").read_text())["from_a_newer_version"] == {"x": 1}
+    (home / "settings.json").write_text("{not json")
+    assert SettingsFile(home).load() == Settings()
+
+
+def test_autostart_entry_written_and_removed(tmp_path: Path) -> None:
+    env = {"XDG_CONFIG_HOME": str(tmp_path / "cfg")}
+    path = autostart_path(env)
+    assert path == tmp_path / "cfg" / "autostart" / "tokenmgr.desktop"
+    set_autostart(True, env)
+    text = path.read_text()
+    assert text.startswith("[Desktop Entry]\n") and "Type=Application" in text
+    exec_line = next(line for line in text.splitlines() if line.startswith("Exec="))
+    assert exec_line.endswith(" gui --minimized")
+    set_autostart(False, env)
+    assert not path.exists()
+    set_autostart(False, env)  # idempotent
+    assert autostart_path({}) == Path.home() / ".config" / "autostart" / "tokenmgr.desktop"
+    assert autostart_path({"XDG_CONFIG_HOME": "relative"}).is_relative_to(Path.home())
+
+
+def test_preferences_apply_and_toggle_start_at_login(make_window, qtbot, tmp_path) -> None:
+    f = make_window(entries=False)
+    w = f.window
+    w.env = {"XDG_CONFIG_HOME": str(tmp_path / "cfg"), "SHELL": "/bin/zsh"}
+    assert w.shell() == "zsh"
+    w.show_preferences()
+    d = w.dialog
+    d.at_login.setChecked(True)
+    d.clear_timeout.setValue(12)
+    d.shell.setCurrentIndex(d.shell.findData("fish"))
+    d.accept()
+    assert (tmp_path / "cfg" / "autostart" / "tokenmgr.desktop").exists()
+    saved = SettingsFile(f.home).load()
+    assert saved.start_at_login and saved.clear_timeout_s == 12 and saved.default_shell == "fish"
+    assert w.clipboard.timeout_s == 12 and w.shell() == "fish"
+    w.show_preferences()
+    w.dialog.at_login.setChecked(False)
+    w.dialog.accept()
+    assert not (tmp_path / "cfg" / "autostart" / "tokenmgr.desktop").exists()
