@@ -6,6 +6,8 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.support.xvfb import XServer
+
 
 @pytest.fixture(autouse=True)
 def _clear_clipboard_after() -> Iterator[None]:
@@ -15,3 +17,11 @@ def _clear_clipboard_after() -> Iterator[None]:
 
     if QGuiApplication.instance() is not None:
         QGuiApplication.clipboard().clear(QClipboard.Mode.Clipboard)
+
+
+@pytest.fixture(scope="session")
+def xserver() -> Iterator[XServer]:
+    """Xvfb on a free display with trayer as the tray host (for the tray tests)."""
+    server = XServer().start(tray=True)
+    yield server
+    server.stop()

@@ -46,13 +46,6 @@ def expiring_jwt() -> str:
     return f"{header}.{payload}.c2lnbmF0dXJlLW5vdC1jaGVja2Vk"
 
 
-@pytest.fixture(scope="module")
-def xserver() -> Iterator[XServer]:
-    server = XServer().start(tray=True)
-    yield server
-    server.stop()
-
-
 @pytest.fixture
 def vault_env(xserver: XServer, tmp_path: Path) -> dict[str, str]:
     env = {k: v for k, v in xserver.env.items() if k != "DBUS_SESSION_BUS_ADDRESS"}
