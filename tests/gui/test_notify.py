@@ -4,33 +4,23 @@ org.freedesktop.Notifications on a private bus, dbus-monitor watching the calls.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from tests.support.notifications import NotificationDaemon
+from tests.support.notifications import (
+    NotificationDaemon,
+    notification_daemon,  # noqa: F401 - fixture
+    notify_calls,
+)
 
 pytestmark = pytest.mark.gui
 
 
-@pytest.fixture
-def daemon(monkeypatch: pytest.MonkeyPatch) -> Iterator[NotificationDaemon]:
-    d = NotificationDaemon().start()
-    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", d.address)
-    yield d
-    d.stop()
-
-
-def _notify_calls(log: str) -> list[str]:
-    """The Notify method calls in dbus-monitor's log, each with its arguments."""
-    blocks = re.split(r"\n(?=\S)", log)
-    return [b for b in blocks if b.startswith("method call") and "member=Notify" in b]
-
-
 def test_notify_is_accepted_by_a_real_daemon_and_names_the_entry(
-    qtbot: Any, daemon: NotificationDaemon
+    qtbot: Any, notification_daemon: NotificationDaemon  # noqa: F811
 ) -> None:
+    daemon = notification_daemon
     from tokenmgr.gui.notify import Notifier
 
     n = Notifier()
@@ -43,8 +33,8 @@ def test_notify_is_accepted_by_a_real_daemon_and_names_the_entry(
                 action=("default", "Open"),
             )
         assert sent.args == ["github-ci", "dbus"]
-        qtbot.waitUntil(lambda: bool(_notify_calls(daemon.monitor())), timeout=5000)
-        call = _notify_calls(daemon.monitor())[0]
+        qtbot.waitUntil(lambda: bool(notify_calls(daemon.monitor())), timeout=5000)
+        call = notify_calls(daemon.monitor())[0]
         serial = re.search(r"serial=(\d+)", call)
         assert serial is not None
         # The exact types of the specification: (susssasa{sv}i).

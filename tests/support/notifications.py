@@ -10,7 +10,10 @@ import signal
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
+
+import pytest
 
 from tests.support.xvfb import XServer
 
@@ -111,3 +114,20 @@ class NotificationDaemon:
         self._procs.clear()
         self.x.stop()
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+@pytest.fixture
+def notification_daemon(monkeypatch: pytest.MonkeyPatch) -> Iterator[NotificationDaemon]:
+    """dunst on its own bus; DBUS_SESSION_BUS_ADDRESS points at it for the test."""
+    d = NotificationDaemon().start()
+    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", d.address)
+    yield d
+    d.stop()
+
+
+def notify_calls(log: str) -> list[str]:
+    """The Notify method calls in dbus-monitor's log, each with its arguments."""
+    import re
+
+    blocks = re.split(r"\n(?=\S)", log)
+    return [b for b in blocks if b.startswith("method call") and "member=Notify" in b]

@@ -1,0 +1,151 @@
+"""Background refresh and expiry notifications (gui/keeper.py) against the real pieces:
+oidc-provider on its default policy, gnome-keyring, `tokenmgr get` processes, and dunst."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.integration.conftest import cli_env, secret_service  # noqa: F401 - fixtures
+from tests.integration.oidc_fixtures import OIDCServer, oidc_server, scripted_login  # noqa: F401
+from tests.support.notifications import (
+    NotificationDaemon,
+    notification_daemon,  # noqa: F401 - fixture
+    notify_calls,
+)
+from tests.support.oauth import expire, secret, tm, vault_of
+from tokenmgr.core.entries import now_utc
+
+pytestmark = [pytest.mark.gui, pytest.mark.integration]
+
+
+def keeper_for(env: dict[str, str], notifier: Any, lead: int = 10) -> Any:
+    from tokenmgr.gui.keeper import Keeper
+    from tokenmgr.gui.tasks import Tasks
+
+    vault = vault_of(env)
+    tasks = Tasks()
+    return Keeper(vault, tasks, notifier, vault.list_entries, lambda: lead)
+
+
+def test_background_refresh_and_four_cli_gets_refresh_once(
+    qtbot: Any,
+    oidc_server: OIDCServer,  # noqa: F811
+    cli_env: dict[str, str],  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from tokenmgr.gui.notify import Notifier
+
+    oidc_server.reset()
+    assert scripted_login(oidc_server, cli_env, "w").returncode == 0
+    old = secret(cli_env, "w", "access")
+    expire(cli_env, "w")
+    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", cli_env["DBUS_SESSION_BUS_ADDRESS"])
+    keeper = keeper_for(cli_env, Notifier())
+    gets = [
+        subprocess.Popen(
+            [sys.executable, "-m", "tokenmgr", "get", "w"],
+            env=cli_env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(4)
+    ]
+    with qtbot.waitSignal(keeper.refreshed, timeout=30000) as refreshed:
+        keeper.tick()
+    outs = [p.communicate(timeout=60) for p in gets]
+    assert refreshed.args == ["w"]
+    assert all(p.returncode == 0 for p in gets), [e for _, e in outs]
+    new = secret(cli_env, "w", "access")
+    assert new != old
+    assert {o for o, _ in outs} == {new + "\n"}  # every get handed out the one fresh token
+    assert oidc_server.stats()["token_requests"].get("refresh_token") == 1
+    keeper.tasks.wait()
+
+
+def test_expiring_static_token_is_notified_once_even_after_a_restart(
+    qtbot: Any,
+    cli_env: dict[str, str],  # noqa: F811
+    notification_daemon: NotificationDaemon,  # noqa: F811
+) -> None:
+    from tokenmgr.gui.notify import Notifier
+
+    soon = (now_utc() + timedelta(minutes=4)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    token = "s3cr3t-" + "k" * 30
+    r = tm(cli_env, "add", "ci", "--expires-at", soon, stdin=token)
+    assert r.returncode == 0, r.stderr
+    # The keeper's notifier talks to dunst's bus; the vault to gnome-keyring's.
+    notifier = Notifier()
+    keeper = keeper_for(cli_env, notifier)
+    with qtbot.waitSignal(notifier.sent, timeout=10000) as sent:
+        keeper.tick()
+    assert sent.args == ["ci", "dbus"]
+    calls = notify_calls(notification_daemon.monitor())
+    assert len(calls) == 1
+    assert "ci expires in 3 min" in calls[0] or "ci expires in 4 min" in calls[0]
+    assert token[:8] not in calls[0] and "k" * 8 not in calls[0]
+    keeper.tick()
+    notifier.close()
+    # A restart: a new keeper, the same home.
+    notifier2 = Notifier()
+    keeper2 = keeper_for(cli_env, notifier2)
+    keeper2.tick()
+    qtbot.wait(1500)
+    assert len(notify_calls(notification_daemon.monitor())) == 1
+    notifier2.close()
+    assert oct(os.stat(Path(cli_env["TOKENMGR_HOME"]) / "notified.json").st_mode & 0o777) == "0o600"
+
+
+def test_failed_background_refresh_is_notified_once_and_retried_later(
+    qtbot: Any,
+    oidc_server: OIDCServer,  # noqa: F811
+    cli_env: dict[str, str],  # noqa: F811
+) -> None:
+    oidc_server.reset()
+    assert scripted_login(oidc_server, cli_env, "w").returncode == 0
+    expire(cli_env, "w")
+
+    class Recorder:
+        def __init__(self) -> None:
+            from PySide6.QtCore import QObject, Signal
+
+            class _S(QObject):
+                action_invoked = Signal(str, str)
+
+            self._s = _S()
+            self.action_invoked = self._s.action_invoked
+            self.calls: list[tuple[str, str, str]] = []
+
+        def notify(self, entry: str, summary: str, body: str, **kw: Any) -> None:
+            self.calls.append((entry, summary, body))
+
+    rec = Recorder()
+    keeper = keeper_for(cli_env, rec)
+    oidc_server.fault("token", "500", count=5, grant_type="refresh_token")
+    with qtbot.waitSignal(keeper.refresh_failed, timeout=30000):
+        keeper.tick()
+    keeper.tick()  # within the pause: no second try
+    qtbot.wait(300)
+    assert oidc_server.stats()["token_requests"].get("refresh_token") == 1
+    assert [c[:2] for c in rec.calls] == [("w", "Couldn't refresh w")]
+    keeper._retry_at["w"] = 0.0  # the pause is over
+    oidc_server.reset()
+    oidc_server.fault("token", "error", grant_type="refresh_token", error="invalid_grant")
+    with qtbot.waitSignal(keeper.sign_in_needed, timeout=30000) as needed:
+        keeper.tick()
+    assert needed.args == ["w"]
+    # Only a sign-in helps now: said once more, then not again.
+    assert [c[:2] for c in rec.calls][1:] == [("w", "Couldn't refresh w")]
+    assert "sign in again" in rec.calls[1][2].lower()
+    keeper.tick()
+    qtbot.wait(300)
+    assert len(rec.calls) == 2
+    assert vault_of(cli_env).entry("w").state == "sign_in_needed"
+    keeper.tasks.wait()

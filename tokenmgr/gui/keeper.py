@@ -1,0 +1,194 @@
+"""Expiry care while the app runs: background refresh and expiry notifications.
+
+Every few seconds, from the entries the window already holds (no index read, no
+secret read to decide):
+- OAuth entries that renew themselves and are due (DESIGN §4 margin) are refreshed
+  in a worker through `oauth.refresh.locked_refresh`, the same cross-process entry
+  lock as the CLI's `get`: whoever takes the lock first refreshes, the others find
+  the fresh token when they re-read. A failure is notified once per streak and
+  retried with a growing pause; a refused refresh token asks for a new sign-in.
+- Other entries get one notification when they come within the lead time (a
+  setting) and, remembered in `notified.json`, never the same one again after a
+  restart (core/expiry.py).
+Notifications name the entry and say what to do; they never hold token text.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from tokenmgr.core import expiry
+
+if TYPE_CHECKING:
+    from tokenmgr.core.entries import Entry
+    from tokenmgr.core.vault import Vault
+    from tokenmgr.gui.notify import Notifier
+    from tokenmgr.gui.tasks import Tasks
+
+log = logging.getLogger("tokenmgr.gui.keeper")
+
+TICK_MS = 5000
+FIRST_TICK_MS = 1000
+RETRY_FIRST_S = 30.0
+RETRY_MAX_S = 600.0
+
+# Action keys of the notifications ("default" is a click on the notification itself).
+ACTION_OPEN = "default"
+
+
+def _until(delta: timedelta) -> str:
+    from tokenmgr.gui.tray import until
+
+    return until(delta)
+
+
+class Keeper(QObject):
+    refreshed = Signal(str)  # entry name
+    refresh_failed = Signal(str, str)  # entry name, sentence
+    sign_in_needed = Signal(str)  # entry name: the refresh token was refused
+    notification_clicked = Signal(str, bool)  # entry name, whether a sign-in is the way out
+
+    def __init__(
+        self,
+        vault: Vault,
+        tasks: Tasks,
+        notifier: Notifier,
+        entries: Callable[[], list[Entry]],
+        lead_minutes: Callable[[], int],
+        parent: QObject | None = None,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        super().__init__(parent)
+        self.vault = vault
+        self.tasks = tasks
+        self.notifier = notifier
+        self._entries = entries
+        self._lead = lead_minutes
+        self._clock = clock
+        self.log = expiry.NotifiedLog(vault.home)
+        self._inflight: set[str] = set()
+        self._retry_at: dict[str, float] = {}  # name → clock time of the next try
+        self._pause: dict[str, float] = {}  # name → current pause between tries
+        self._sign_in: dict[str, bool] = {}  # name → notified about a sign-in?
+        self.timer = QTimer(self)
+        self.timer.setInterval(TICK_MS)
+        self.timer.timeout.connect(self.tick)
+        notifier.action_invoked.connect(self._on_notifier_action_invoked)
+
+    def start(self) -> None:
+        self.timer.start()
+        QTimer.singleShot(FIRST_TICK_MS, self.tick)  # already inside the window: say so soon
+
+    def stop(self) -> None:
+        self.timer.stop()
+
+    # ------------------------------------------------------------------ tick
+
+    def tick(self) -> None:
+        entries = self._entries()
+        now = self._clock()
+        for entry in expiry.due_for_refresh(entries):
+            name = entry.name
+            if name in self._inflight or self._retry_at.get(name, 0.0) > now:
+                continue
+            self._refresh(name)
+        lead = timedelta(minutes=max(0, self._lead()))
+        due = expiry.due_warnings(entries, self.log.keys(), lead)
+        if not due:
+            return
+        try:
+            self.log.add(due)  # first: a crash must not repeat them at every start
+        except OSError as e:
+            log.warning("cannot record the expiry notifications (%s)", e.strerror)
+        for w in due:
+            if w.sign_in and self._sign_in.get(w.name):
+                continue  # "Couldn't refresh …, sign in again" already said it
+            self._warn(w)
+
+    def _warn(self, w: expiry.ExpiryWarning) -> None:
+        from tokenmgr.core.entries import now_utc
+
+        if w.expired:
+            summary = f"{w.name} has expired"
+        else:
+            summary = f"{w.name} expires in {_until(w.expires_at - now_utc())}"
+        if w.sign_in:
+            body = "Sign in again in Token Manager to keep it working."
+            action = (ACTION_OPEN, "Sign in again")
+        else:
+            body = "Store a new token for it in Token Manager."
+            action = (ACTION_OPEN, "Open")
+        self._sign_in[w.name] = w.sign_in
+        self.notifier.notify(w.name, summary, body, action=action, critical=w.expired)
+
+    # --------------------------------------------------------------- refresh
+
+    def _refresh(self, name: str) -> None:
+        from tokenmgr.core.oauth.refresh import locked_refresh
+
+        vault = self.vault
+        self._inflight.add(name)
+
+        def job() -> Entry:
+            entry, _token = locked_refresh(vault, name, force=False)
+            return entry
+
+        self.tasks.run(
+            f"Refreshing {name}",
+            job,
+            on_done=lambda entry: self._on_refresh_done(name),
+            on_error=lambda exc: self._on_refresh_failed(name, exc),
+        )
+
+    def _on_refresh_done(self, name: str) -> None:
+        self._inflight.discard(name)
+        self._retry_at.pop(name, None)
+        self._pause.pop(name, None)
+        self.refreshed.emit(name)
+
+    def _on_refresh_failed(self, name: str, exc: BaseException) -> None:
+        from tokenmgr.core.errors import NotFound, SignInRequired
+        from tokenmgr.gui.errors import describe
+
+        self._inflight.discard(name)
+        if isinstance(exc, NotFound):
+            return  # removed meanwhile
+        first = name not in self._pause
+        pause = min(RETRY_MAX_S, self._pause.get(name, RETRY_FIRST_S / 2) * 2)
+        self._pause[name] = pause
+        self._retry_at[name] = self._clock() + pause
+        sentence = describe(exc)
+        log.info("background refresh of %r failed; next try in %d s", name, pause)
+        if isinstance(exc, SignInRequired):
+            self.sign_in_needed.emit(name)
+            self._retry_at[name] = float("inf")  # nothing to retry until a new sign-in
+        self.refresh_failed.emit(name, sentence)
+        sign_in = isinstance(exc, SignInRequired)
+        # Once per streak of failures, and once more when only a sign-in can help.
+        if first or (sign_in and not self._sign_in.get(name, False)):
+            self._sign_in[name] = sign_in
+            self.notifier.notify(
+                name,
+                f"Couldn't refresh {name}",
+                sentence,
+                action=(ACTION_OPEN, "Sign in again" if sign_in else "Open"),
+            )
+
+    def forget(self, name: str) -> None:
+        """A new sign-in or token: refresh and notify afresh."""
+        for d in (self._retry_at, self._pause, self._sign_in):
+            d.pop(name, None)
+
+    def _on_notifier_action_invoked(self, name: str, key: str) -> None:
+        self.notification_clicked.emit(name, self._sign_in.get(name, False))
+
+    # For tests: what the keeper is doing.
+    def state(self) -> dict[str, Any]:
+        return {"inflight": set(self._inflight), "retry_at": dict(self._retry_at)}
