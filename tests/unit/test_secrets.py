@@ -277,15 +277,15 @@ def test_vault_file_with_older_scrypt_parameters_stays_openable(
     store.set("a", "access", "value-a2")
     assert store.get("b", "refresh") == LONG
 
-    kdf = _vault_doc(path)["kdf"]
-    assert isinstance(kdf, dict)
-    assert (kdf["n"], kdf["r"], kdf["p"]) == current
-    assert kdf["salt"] != old_kdf["salt"]
-    reopened = EncryptedFileStore(tmp_path, env=env)
+    reopened = EncryptedFileStore(tmp_path, env=env)  # a new process: no cached key
     assert reopened.get("a", "access") == "value-a2"
     assert reopened.get("b", "refresh") == LONG
     assert reopened.get("c", "access") == "value-c"
     assert store.get("c", "access") == "value-c"  # the writer reads its own file too
+    kdf = _vault_doc(path)["kdf"]
+    assert isinstance(kdf, dict)
+    assert (kdf["n"], kdf["r"], kdf["p"]) == current
+    assert kdf["salt"] != old_kdf["salt"]
 
 
 def test_vault_file_at_current_parameters_keeps_its_salt(tmp_path: Path) -> None:
