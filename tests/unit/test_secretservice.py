@@ -99,6 +99,17 @@ def test_a_keyring_configuration_is_honoured(
         KeyringStore(backend=backend).get("a", "access")
 
 
+def test_keyring_properties_go_to_keyrings_backend(monkeypatch: pytest.MonkeyPatch) -> None:
+    """KEYRING_PROPERTY_* (e.g. another collection) is keyring configuration too."""
+    if not sys.platform.startswith("linux"):
+        pytest.skip("the Secret Service fast path is Linux-only")
+    monkeypatch.setenv("XDG_CONFIG_HOME", "/nonexistent")
+    monkeypatch.setenv("KEYRING_PROPERTY_PREFERRED_COLLECTION", "/org/freedesktop/secrets/x")
+    backend = resolve_keyring_backend({})
+    assert type(backend).__module__ == "keyring.backends.SecretService"
+    assert backend.preferred_collection == "/org/freedesktop/secrets/x"
+
+
 def test_fast_path_imports_no_keyring() -> None:
     """Resolving the backend and failing to reach a bus never imports keyring's chain."""
     code = (
@@ -115,7 +126,11 @@ def test_fast_path_imports_no_keyring() -> None:
         "print(sorted({m for m in sys.modules if m.split('.')[0] in heavy or "
         "m == 'urllib.request'}))\n"
     )
-    env = {k: v for k, v in os.environ.items() if k != "PYTHON_KEYRING_BACKEND"}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k != "PYTHON_KEYRING_BACKEND" and not k.startswith("KEYRING_PROPERTY_")
+    }
     env.update(
         DBUS_SESSION_BUS_ADDRESS="unix:path=/nonexistent/bus",
         XDG_CONFIG_HOME="/nonexistent",

@@ -143,7 +143,9 @@ def resolve_keyring_backend(env: Mapping[str, str]) -> Any:
     the same items keyring's SecretService backend reads and writes, without
     keyring's discovery (it scans every installed distribution's entry points and
     probes each backend) or its import chain, both of which cost more than the
-    secret read. Anything configured goes through keyring, and is vetted.
+    secret read. Anything configured goes through keyring, and is vetted;
+    KEYRING_PROPERTY_* settings (another collection, another attribute scheme)
+    go to keyring's own Secret Service backend, which reads them.
     """
     try:
         if (
@@ -153,7 +155,10 @@ def resolve_keyring_backend(env: Mapping[str, str]) -> Any:
         ):
             import importlib.util
 
-            if importlib.util.find_spec("jeepney") is None:  # keyring brings it on Linux
+            # keyring's backends read KEYRING_PROPERTY_* from os.environ. (And jeepney
+            # comes with keyring on Linux; without it, keyring's backend it is.)
+            configured = any(k.startswith("KEYRING_PROPERTY_") for k in (*env, *os.environ))
+            if configured or importlib.util.find_spec("jeepney") is None:
                 from keyring.backends import SecretService
 
                 return SecretService.Keyring()  # type: ignore[no-untyped-call]
