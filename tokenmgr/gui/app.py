@@ -14,11 +14,8 @@ call, so it provably reads no secret, and it fails if QtWebEngine was loaded.
 from __future__ import annotations
 
 import contextlib
-import getpass
-import hashlib
 import logging
 import os
-import socket
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -40,6 +37,8 @@ SMOKE_TIMEOUT_MS = 30_000
 
 def _x_reachable(display: str) -> bool:
     """Does an X server answer at `display` (":0", "unix:0", "host:0.0")?"""
+    import socket
+
     host, _, rest = display.rpartition(":")
     number = rest.split(".", 1)[0]
     if not number.isdigit():
@@ -93,6 +92,9 @@ def display_problem(env: Mapping[str, str], platform: str = sys.platform) -> str
 
 def server_name(home: Path) -> str:
     """One instance per user and TOKENMGR_HOME."""
+    import getpass
+    import hashlib
+
     try:
         user = getpass.getuser()
     except Exception:

@@ -9,7 +9,6 @@ add dialog show.
 
 from __future__ import annotations
 
-import html
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -214,7 +213,7 @@ def _time_claim(at: datetime, now: datetime) -> str:
 
 
 def _section_label(title: str, subtitle: str) -> QLabel:
-    label = QLabel(f"<b>{html.escape(title.upper())}</b>&nbsp;&nbsp;{html.escape(subtitle)}")
+    label = QLabel(f"<b>{style.escape(title.upper())}</b>&nbsp;&nbsp;{style.escape(subtitle)}")
     label.setTextFormat(Qt.TextFormat.RichText)
     label.setWordWrap(True)
     label.setAccessibleName(f"{title}: {subtitle}")
@@ -385,11 +384,11 @@ class TokenText(QTextEdit):
         if len(parts) in (3, 5):
             out = []
             for i, part in enumerate(parts):
-                text = html.escape(part)
+                text = style.escape(part)
                 out.append(f'<span style="color:{colors[i]}">{text}</span>' if i < 3 else text)
             body = ".".join(out)
         else:
-            body = html.escape(token)
+            body = style.escape(token)
         self.setHtml(f"<div>{body}</div>")
 
     @Slot()
@@ -459,10 +458,8 @@ class DetailsPane(QWidget):
         self.id_button.clicked.connect(self._on_id_button_clicked)
         id_top.addWidget(self.id_button)
         id_lay.addLayout(id_top)
-        self.id_view = ReportView()
-        self.id_view.verify_button.setVisible(False)
-        self.id_view.setVisible(False)
-        id_lay.addWidget(self.id_view)
+        self._id_lay = id_lay
+        self.id_view: ReportView | None = None  # made when first asked for (start-up time)
         lay.addWidget(self.id_box)
 
         lay.addWidget(_line())
@@ -478,9 +475,9 @@ class DetailsPane(QWidget):
         self.reveal_button.toggled.connect(self._on_reveal_button_toggled)
         token_row.addWidget(self.reveal_button)
         lay.addLayout(token_row)
-        self.token_text = TokenText()
-        self.token_text.setVisible(False)
-        lay.addWidget(self.token_text)
+        self._token_index = lay.count()
+        self._lay = lay
+        self.token_text: TokenText | None = None  # made on the first reveal (start-up time)
 
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
@@ -523,7 +520,8 @@ class DetailsPane(QWidget):
         )
         if not same:
             self.conceal()
-            self.id_view.setVisible(False)
+            if self.id_view is not None:
+                self.id_view.setVisible(False)
             self.id_button.setEnabled(True)
             self.id_button.setText("Show ID token ▸")
         self._entry = entry
@@ -572,7 +570,7 @@ class DetailsPane(QWidget):
         self._now = now
         if self._entry is not None:
             self.access_view.tick(now)
-            if self.id_view.isVisible():
+            if self.id_view is not None and self.id_view.isVisible():
                 self.id_view.tick(now)
 
     def set_access_report(self, name: str, report: Any) -> None:
@@ -587,6 +585,9 @@ class DetailsPane(QWidget):
     def set_id_report(self, name: str, report: Any) -> None:
         if self._entry is None or self._entry.name != name:
             return
+        if self.id_view is None:
+            self.id_view = ReportView(verifiable=False)
+            self._id_lay.addWidget(self.id_view)
         self.id_view.set_report(ReportData.from_report(report), self._now)
         self.id_view.setVisible(True)
         self.id_button.setText("ID token shown")
@@ -601,6 +602,9 @@ class DetailsPane(QWidget):
             return
         self._revealed = True
         self.mask_label.setVisible(False)
+        if self.token_text is None:
+            self.token_text = TokenText()
+            self._lay.insertWidget(self._token_index, self.token_text)
         self.token_text.set_token(token)
         self.token_text.setVisible(True)
         self.reveal_button.setText("Hide")
@@ -616,8 +620,9 @@ class DetailsPane(QWidget):
     def conceal(self) -> None:
         """Reveal lapses: selection change, window hidden, or the button."""
         self._revealed = False
-        self.token_text.clear()
-        self.token_text.setVisible(False)
+        if self.token_text is not None:
+            self.token_text.clear()
+            self.token_text.setVisible(False)
         self.mask_label.setVisible(True)
         if self.reveal_button.isChecked():
             self.reveal_button.blockSignals(True)
@@ -626,6 +631,10 @@ class DetailsPane(QWidget):
         self.reveal_button.setEnabled(True)
         self.reveal_button.setText("Reveal")
         self.reveal_button.setAccessibleName("Reveal the token")
+
+    def revealed_text(self) -> str:
+        """What the reveal shows now ("" when masked)."""
+        return self.token_text.toPlainText() if self.token_text is not None else ""
 
     def reveal_failed(self) -> None:
         self.conceal()

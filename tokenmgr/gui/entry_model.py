@@ -82,6 +82,12 @@ class EntryModel(QAbstractTableModel):
         if now is not None:
             self._now = now
         new = sorted(entries, key=lambda e: e.name)
+        if not self._entries or not new:
+            # The first read (or everything gone): one reset, not a signal per row.
+            self.beginResetModel()
+            self._entries = new
+            self.endResetModel()
+            return
         old_names = [e.name for e in self._entries]
         new_names = [e.name for e in new]
         if old_names == new_names:

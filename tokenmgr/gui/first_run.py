@@ -9,8 +9,6 @@ app. The page only asks: the main window runs the store calls in workers.
 
 from __future__ import annotations
 
-import html
-
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QFormLayout,
@@ -110,14 +108,14 @@ class StoreSetupPage(QWidget):
         self.again_label.setVisible(creating)
         self.retry_button.setVisible(mode == MODE_NO_KEYRING)
         file_text = (
-            f"The vault file is <tt>{html.escape(where)}</tt>." if where else ""
+            f"The vault file is <tt>{style.escape(where)}</tt>." if where else ""
         )
         if mode == MODE_NO_KEYRING:
             self.title.setText("No secure keyring answered")
             self.explain.setText(
                 f"<p>Token Manager keeps tokens in your system keyring. It tried "
-                f"{html.escape(tried or 'the system keyring')}, and got this answer:</p>"
-                f"<p><i>{html.escape(problem)}</i></p>"
+                f"{style.escape(tried or 'the system keyring')}, and got this answer:</p>"
+                f"<p><i>{style.escape(problem)}</i></p>"
                 "<p><b>To fix it</b>, start a Secret Service (gnome-keyring or KeePassXC with "
                 "its Secret Service integration), unlock it, and try again.</p>"
                 "<p><b>Or</b> keep your tokens in an encrypted vault file instead: one file, "

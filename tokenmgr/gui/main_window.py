@@ -31,7 +31,6 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QHideEvent, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QCheckBox,
     QFrame,
     QHBoxLayout,
     QHeaderView,
@@ -39,7 +38,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMainWindow,
     QMenu,
-    QMessageBox,
     QProgressBar,
     QPushButton,
     QScrollArea,
@@ -59,14 +57,16 @@ from tokenmgr.gui import tasks as jobs
 from tokenmgr.gui.details import DetailsPane
 from tokenmgr.gui.entry_model import Column, EntryFilterProxy, EntryModel, EntryRole
 from tokenmgr.gui.errors import describe
-from tokenmgr.gui.first_run import MODE_CREATE, MODE_NO_KEYRING, MODE_UNLOCK, StoreSetupPage
 from tokenmgr.gui.icons import app_icon
 from tokenmgr.gui.index_watch import IndexWatcher
 from tokenmgr.gui.settings import Settings, SettingsFile
 from tokenmgr.gui.tasks import Tasks
 
 if TYPE_CHECKING:
+    from PySide6.QtWidgets import QMessageBox
+
     from tokenmgr.core.vault import Vault
+    from tokenmgr.gui.first_run import StoreSetupPage
 
 log = logging.getLogger("tokenmgr.gui")
 
@@ -349,13 +349,9 @@ class MainWindow(QMainWindow):
         main_lay.addWidget(self.banner)
         main_lay.addWidget(self.splitter, 1)
 
-        self.setup_page = StoreSetupPage()
-        self.setup_page.retry_requested.connect(self._on_setup_page_retry_requested)
-        self.setup_page.create_requested.connect(self._on_setup_page_create_requested)
-        self.setup_page.unlock_requested.connect(self._on_setup_page_unlock_requested)
+        self._setup_page: StoreSetupPage | None = None  # made when needed (start-up time)
         self.pages = QStackedWidget()
         self.pages.addWidget(main_page)
-        self.pages.addWidget(self.setup_page)
         self.setCentralWidget(self.pages)
         self.main_page = main_page
         self._update_actions()
@@ -385,6 +381,8 @@ class MainWindow(QMainWindow):
     def start_store(self) -> None:
         """Pick the store (env, then the remembered choice, then the keyring) and check it
         in a worker; the list is already drawn from the index meanwhile."""
+        from tokenmgr.gui import first_run as fr
+
         if self.smoke_test:
             return
         choice = self.env.get("TOKENMGR_STORE") or self.settings.store or "keyring"
@@ -393,12 +391,12 @@ class MainWindow(QMainWindow):
 
             where = self.vault.home / VAULT_NAME
             if not where.exists():
-                self.show_setup(MODE_CREATE)
+                self.show_setup(fr.MODE_CREATE)
             elif self._given_passphrase:
                 phrase, self._given_passphrase = self._given_passphrase, None  # tried once
                 self._unlock(phrase, quiet=True)
             else:
-                self.show_setup(MODE_UNLOCK)
+                self.show_setup(fr.MODE_UNLOCK)
             return
         self._probe_keyring()
 
@@ -416,6 +414,8 @@ class MainWindow(QMainWindow):
         )
 
     def _keyring_failed(self, store: Any, exc: BaseException) -> None:
+        from tokenmgr.gui import first_run as fr
+
         tried = "the system keyring"
         try:
             backend = store._backend  # what resolve_keyring_backend found, if it got that far
@@ -425,10 +425,23 @@ class MainWindow(QMainWindow):
             pass
         problem = describe(exc)
         if self.model.rowCount() == 0 and isinstance(exc, StorageUnavailable):
-            self.show_setup(MODE_NO_KEYRING, tried=tried, problem=problem)
+            self.show_setup(fr.MODE_NO_KEYRING, tried=tried, problem=problem)
         else:
             self.show_banner(problem)
         self.status(problem)
+
+    @property
+    def setup_page(self) -> StoreSetupPage:
+        if self._setup_page is None:
+            from tokenmgr.gui.first_run import StoreSetupPage
+
+            page = StoreSetupPage()
+            page.retry_requested.connect(self._on_setup_page_retry_requested)
+            page.create_requested.connect(self._on_setup_page_create_requested)
+            page.unlock_requested.connect(self._on_setup_page_unlock_requested)
+            self.pages.addWidget(page)
+            self._setup_page = page
+        return self._setup_page
 
     def show_setup(self, mode: str, *, tried: str = "", problem: str = "") -> None:
         from tokenmgr.core.secrets import VAULT_NAME
@@ -462,6 +475,7 @@ class MainWindow(QMainWindow):
 
     def _unlock(self, passphrase: str, *, quiet: bool = False) -> None:
         from tokenmgr.core.vault import Vault
+        from tokenmgr.gui import first_run as fr
 
         home = self.vault.home
 
@@ -471,7 +485,7 @@ class MainWindow(QMainWindow):
 
         def failed(exc: BaseException) -> None:
             if quiet:
-                self.show_setup(MODE_UNLOCK)
+                self.show_setup(fr.MODE_UNLOCK)
             self.setup_page.set_error(describe(exc))
 
         self.tasks.run("Unlocking the vault file…",
@@ -603,7 +617,7 @@ class MainWindow(QMainWindow):
         """True when the store is ready; else say so (and show the store screen)."""
         if self.store_ready:
             return True
-        if self.pages.currentWidget() is self.setup_page:
+        if self._setup_page is not None and self.pages.currentWidget() is self._setup_page:
             self.status("Set up the secret store first.")
         else:
             self.status("The secret store is not ready yet; try again in a moment.")
@@ -717,6 +731,8 @@ class MainWindow(QMainWindow):
         self.tasks.run(f"Saving {req.name}…", work, done, lambda e: dialog.failed(describe(e)))
 
     def delete_selected(self) -> None:
+        from PySide6.QtWidgets import QCheckBox, QMessageBox
+
         entry = self.selected_entry()
         if entry is None:
             self.status("Select a token to delete.")

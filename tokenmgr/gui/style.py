@@ -147,3 +147,10 @@ def local_utc(at: datetime) -> str:
     same_day = local.date() == utc.date()
     u = f"{utc:%H:%M:%S}" if same_day else f"{utc:%Y-%m-%d %H:%M:%S}"
     return f"{local:%Y-%m-%d %H:%M:%S} {local.tzname() or 'local'} · {u} UTC"
+
+
+def escape(text: str) -> str:
+    """HTML-escape for rich-text labels (the `html` module costs start-up time)."""
+    return (
+        text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+    )
