@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tokenmgr.core.entries import Entry
-from tokenmgr.core.errors import IndexCorrupted, UnsafeHome
+from tokenmgr.core.errors import IndexCorrupted, IndexWriteFailed, UnsafeHome
 from tokenmgr.core.index import SCHEMA, Index
 
 
@@ -151,7 +151,7 @@ def test_failed_write_keeps_old_file(tmp_path: Path, monkeypatch: pytest.MonkeyP
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(os, "replace", boom)
-    with pytest.raises(OSError):
+    with pytest.raises(IndexWriteFailed, match="cannot write the index.*No space left"):
         idx.save({"b": Entry(name="b")})
     assert idx.path.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["entries.json"]

@@ -12,9 +12,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import CliRunner
 from tests.support.cli import run_cli
 from tests.support.memkeyring import MemoryKeyring
 from tokenmgr.core.entries import Entry, TokenSet
+from tokenmgr.core.errors import IndexWriteFailed
 from tokenmgr.core.secrets import KeyringStore
 from tokenmgr.core.vault import Vault
 
@@ -127,11 +129,15 @@ def test_save_tokens_caches_the_access_token_report(vault: Vault) -> None:
 
 @contextlib.contextmanager
 def _index_writes_fail(vault: Vault) -> Iterator[None]:
-    def full(*a: object) -> None:
+    """The index file cannot be written (disk full); the journal and the store still can."""
+    from tokenmgr.core import index as index_mod
+
+    def full(path: Path, data: bytes) -> None:
+        assert path == vault.index.path
         raise OSError(28, "No space left on device")
 
     with pytest.MonkeyPatch.context() as m:
-        m.setattr(vault.index, "save", full)
+        m.setattr(index_mod, "atomic_write", full)
         yield
 
 
@@ -141,7 +147,7 @@ def test_failed_add_force_restores_the_old_token(
     vault.add("a", "old-token-aaaa", note="v1")
     index_before = vault.index.path.read_bytes()
     keyring_before = dict(memkeyring.items)
-    with _index_writes_fail(vault), pytest.raises(OSError):
+    with _index_writes_fail(vault), pytest.raises(IndexWriteFailed, match="No space"):
         vault.add("a", "new-token-bbbb", note="v2", force=True)
     # The index still describes the old token, and the store holds it again.
     assert vault.index.path.read_bytes() == index_before
@@ -155,7 +161,7 @@ def test_failed_sign_in_save_restores_old_secrets_and_drops_new_ones(
 ) -> None:
     vault.save_tokens(Entry(name="o", kind="oauth2"), TokenSet(access="acc-old", refresh="ref-old"))
     keyring_before = dict(memkeyring.items)
-    with _index_writes_fail(vault), pytest.raises(OSError):
+    with _index_writes_fail(vault), pytest.raises(IndexWriteFailed, match="No space"):
         vault.save_tokens(
             Entry(name="o", kind="oauth2"),
             TokenSet(access="acc-new", refresh="ref-new", id="id-new"),
@@ -206,7 +212,19 @@ def test_failed_refresh_save_keeps_the_rotated_refresh_token(
     rotated it, the old one is dead there, and the newer one must never be lost."""
     vault.save_tokens(Entry(name="o", kind="oauth2"), TokenSet(access="acc-old", refresh="ref-old"))
     stale = vault.entry("o")
-    with _index_writes_fail(vault), pytest.raises(OSError):
+    with _index_writes_fail(vault), pytest.raises(IndexWriteFailed, match="No space"):
         vault.save_tokens(stale, TokenSet(refresh="ref-rotated"), must_exist=True)
     assert vault.store.get("o", "refresh") == "ref-rotated"
     assert vault.store.get("o", "access") == "acc-old"
+
+
+def test_failed_add_force_through_the_cli_is_a_clear_error(
+    cli: CliRunner, vault: Vault
+) -> None:
+    assert cli("add", "a", stdin="old-token-aaaa").status == 0
+    with _index_writes_fail(vault):
+        r = cli("add", "a", "--force", stdin="new-token-bbbb")
+    assert r.status == 1, r
+    assert f"cannot write the index {vault.index.path}: No space left on device" in r.err
+    assert "internal error" not in r.err and "new-token-bbbb" not in r.err
+    assert cli("get", "a").out == "old-token-aaaa\n"

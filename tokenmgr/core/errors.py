@@ -84,3 +84,9 @@ class UnsafeHome(TokenMgrError):
     """TOKENMGR_HOME (or a directory in it) belongs to someone else or others may write it."""
 
     exit_status = 1
+
+
+class IndexWriteFailed(TokenMgrError):
+    """The index file could not be written (disk full, read-only file system, permissions)."""
+
+    exit_status = 1

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from tokenmgr.core.entries import Entry
-from tokenmgr.core.errors import IndexCorrupted, TokenMgrError
+from tokenmgr.core.errors import IndexCorrupted, IndexWriteFailed, TokenMgrError
 from tokenmgr.core.paths import check_private_dir, ensure_private_dir
 
 log = logging.getLogger(__name__)
@@ -185,5 +185,11 @@ class Index:
             "entries": [entries[k].to_dict() for k in sorted(entries)],
         }
         data = json.dumps(doc, indent=1, ensure_ascii=False).encode("utf-8") + b"\n"
-        atomic_write(self.path, data)
+        try:
+            atomic_write(self.path, data)
+        except OSError as e:
+            raise IndexWriteFailed(
+                f"cannot write the index {self.path}: {e.strerror or e}. The index was left "
+                "as it was; free some space or fix the permissions, then try again."
+            ) from None
         log.debug("index %s written: %d entries, %d bytes", self.path, len(entries), len(data))

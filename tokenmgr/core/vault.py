@@ -307,7 +307,7 @@ class Vault:
                             store.delete(entry.name, field)
                         else:
                             store.set(entry.name, field, before)
-                except TokenMgrError:
+                except Exception:  # best effort: the first failure is the one reported
                     rolled_back = False  # journal kept: the next mutation reconciles
             if rolled_back:
                 self._clear_journal()
