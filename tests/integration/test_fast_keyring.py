@@ -166,6 +166,26 @@ def test_reconnects_once_after_losing_the_connection(
     backend.delete_password("tokenmgr", "reconnect/access")
 
 
+def test_threads_share_one_connection_safely(secret_service: SecretServiceSession) -> None:
+    """The desktop app calls the store from worker threads: calls are serialised."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    backend = SecretServiceKeyring()
+
+    def work(i: int) -> list[str | None]:
+        seen = []
+        for j in range(5):
+            backend.set_password("tokenmgr", f"thread-{i}/access", f"v{i}.{j}")
+            seen.append(backend.get_password("tokenmgr", f"thread-{i}/access"))
+        backend.delete_password("tokenmgr", f"thread-{i}/access")
+        return seen
+
+    with ThreadPoolExecutor(6) as pool:
+        results = list(pool.map(work, range(6)))
+    assert results == [[f"v{i}.{j}" for j in range(5)] for i in range(6)]
+    assert backend.connections_opened == 1
+
+
 def test_lock_seen_by_an_open_connection(tmp_path: Path) -> None:
     """Locked after the store connected: the next read is the locked diagnosis (exit 4
     in the CLI), on a keyring of its own so the session keyring stays unlocked."""
