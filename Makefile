@@ -91,5 +91,10 @@ bench: venv
 fuzz: venv
 	$(PY) tests/fuzz/fuzz_inspect.py
 
+# The README screenshots, remade from a demo vault under Xvfb (docs/screenshots/*.png).
+.PHONY: screenshots
+screenshots: deps venv
+	$(PY) tests/screenshots/make_screenshots.py
+
 clean:
 	rm -rf $(STAMPS) build dist *.egg-info

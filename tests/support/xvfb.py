@@ -42,6 +42,11 @@ def _xlib() -> ctypes.CDLL:
     xlib.XGetSelectionOwner.restype = ctypes.c_ulong
     xlib.XGetSelectionOwner.argtypes = [ctypes.c_void_p, ctypes.c_ulong]
     xlib.XCloseDisplay.argtypes = [ctypes.c_void_p]
+    xlib.XDefaultRootWindow.restype = ctypes.c_ulong
+    xlib.XDefaultRootWindow.argtypes = [ctypes.c_void_p]
+    xlib.XSetWindowBackground.argtypes = [ctypes.c_void_p, ctypes.c_ulong, ctypes.c_ulong]
+    xlib.XClearWindow.argtypes = [ctypes.c_void_p, ctypes.c_ulong]
+    xlib.XFlush.argtypes = [ctypes.c_void_p]
     return xlib
 
 
@@ -139,6 +144,20 @@ class XServer:
         try:
             atom = xlib.XInternAtom(dpy, selection.encode(), False)
             return bool(xlib.XGetSelectionOwner(dpy, atom))
+        finally:
+            xlib.XCloseDisplay(dpy)
+
+    def set_background(self, rgb: int) -> None:
+        """Paint the root window one colour (0xRRGGBB; the screen is 24-bit TrueColor)."""
+        xlib = _xlib()
+        dpy = xlib.XOpenDisplay(self.display.encode())
+        if not dpy:
+            raise XServerUnavailable(f"cannot open {self.display}")
+        try:
+            root = xlib.XDefaultRootWindow(dpy)
+            xlib.XSetWindowBackground(dpy, root, rgb)
+            xlib.XClearWindow(dpy, root)
+            xlib.XFlush(dpy)
         finally:
             xlib.XCloseDisplay(dpy)
 

@@ -1,0 +1,1 @@
+"""`make screenshots`: the README screenshots, made from a demo vault under Xvfb."""
