@@ -57,6 +57,7 @@ class EntryModel(QAbstractTableModel):
         super().__init__(parent)
         self._entries: list[Entry] = []
         self._now = now_utc()
+        self._cache: dict[int, tuple[str, str]] = {}  # row → (status, Expires text)
 
     # ---------------------------------------------------------------- data in
 
@@ -81,6 +82,7 @@ class EntryModel(QAbstractTableModel):
         """Replace the rows with a fresh index read; unchanged rows are left alone."""
         if now is not None:
             self._now = now
+        self._cache.clear()
         new = sorted(entries, key=lambda e: e.name)
         if not self._entries or not new:
             # The first read (or everything gone): one reset, not a signal per row.
@@ -94,9 +96,7 @@ class EntryModel(QAbstractTableModel):
             for row, (a, b) in enumerate(zip(self._entries, new, strict=True)):
                 if a.to_dict() != b.to_dict():
                     self._entries[row] = b
-                    self.dataChanged.emit(
-                        self.index(row, 0), self.index(row, len(Column) - 1)
-                    )
+                    self.dataChanged.emit(self.index(row, 0), self.index(row, _NCOLS - 1))
             return
         # Removals, then insertions, so views keep their selection and scroll position.
         keep = set(new_names)
@@ -104,21 +104,24 @@ class EntryModel(QAbstractTableModel):
             if self._entries[row].name not in keep:
                 self.beginRemoveRows(QModelIndex(), row, row)
                 del self._entries[row]
+                self._cache.clear()
                 self.endRemoveRows()
         by_name = {e.name: e for e in new}
         for row, name in enumerate(new_names):
             if row < len(self._entries) and self._entries[row].name == name:
                 if self._entries[row].to_dict() != by_name[name].to_dict():
                     self._entries[row] = by_name[name]
-                    self.dataChanged.emit(self.index(row, 0), self.index(row, len(Column) - 1))
+                    self.dataChanged.emit(self.index(row, 0), self.index(row, _NCOLS - 1))
                 continue
             self.beginInsertRows(QModelIndex(), row, row)
             self._entries.insert(row, by_name[name])
+            self._cache.clear()
             self.endInsertRows()
 
     def set_now(self, now: datetime) -> None:
         """Tick: statuses and relative times move on; the index is not re-read."""
         self._now = now
+        self._cache.clear()
         if self._entries:
             self.dataChanged.emit(
                 self.index(0, Column.NAME),
@@ -156,49 +159,66 @@ class EntryModel(QAbstractTableModel):
             return Qt.ItemFlag.NoItemFlags
         return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
 
+    def _row(self, row: int) -> tuple[str, str]:
+        """(status, Expires text) of a row at the current tick; computed once per tick and
+        only for rows something asks about (the visible ones, mostly)."""
+        cached = self._cache.get(row)
+        if cached is None:
+            entry = self._entries[row]
+            status = entry.status(self._now)
+            cached = (status, style.expires_text(status, entry.expires_at, self._now))
+            self._cache[row] = cached
+        return cached
+
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._entries):
+        row, col = index.row(), index.column()
+        if not 0 <= row < len(self._entries) or not 0 <= col < _NCOLS or not index.isValid():
             return None
-        if not 0 <= index.column() < len(Column):
-            return None
-        entry = self._entries[index.row()]
-        col = Column(index.column())
+        entry = self._entries[row]
+        if role == _DISPLAY:
+            if col == _NAME:
+                return entry.name
+            if col == _SERVICE:
+                return entry.service
+            if col == _KIND:
+                return entry.kind
+            return self._row(row)[1]
+        if role == SortRole:
+            if col == _EXPIRES:
+                # Unknown expiry sorts after every date.
+                return entry.expires_at.timestamp() if entry.expires_at else float("inf")
+            if col == _NAME:
+                return entry.name.casefold()
+            return (entry.service if col == _SERVICE else entry.kind).casefold()
+        if role == _DECORATION:
+            return style.status_icon(self._row(row)[0]) if col == _NAME else None
+        if role == _FOREGROUND:
+            return style.status_color(self._row(row)[0]) if col == _EXPIRES else None
         if role == EntryRole:
             return entry
         if role == FilterRole:
             return filter_text(entry)
-        status = entry.status(self._now)
         if role == StatusRole:
-            return status
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self._display(entry, col, status)
-        if role == SortRole:
-            if col == Column.EXPIRES:
-                # Unknown expiry sorts after every date.
-                return entry.expires_at.timestamp() if entry.expires_at else float("inf")
-            return str(self._display(entry, col, status)).casefold()
-        if role == Qt.ItemDataRole.DecorationRole and col == Column.NAME:
-            return style.status_icon(status)
-        if role == Qt.ItemDataRole.ForegroundRole and col == Column.EXPIRES:
-            return style.status_color(status)
-        if role in (Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.AccessibleTextRole):
-            text = self._display(entry, col, status)
-            if col in (Column.NAME, Column.EXPIRES):
+            return self._row(row)[0]
+        if role in (_TOOLTIP, _ACCESSIBLE):
+            status, expires = self._row(row)
+            if col in (_NAME, _EXPIRES):
                 word = style.STATUS_WORDS.get(status, status)
-                if col == Column.EXPIRES and entry.expires_at is not None:
+                if col == _EXPIRES and entry.expires_at is not None:
                     return f"{word}: {style.local_utc(entry.expires_at)}"
-                return f"{text} ({word})"
-            return text
+                return f"{entry.name if col == _NAME else expires} ({word})"
+            return entry.service if col == _SERVICE else entry.kind
         return None
 
-    def _display(self, entry: Entry, col: Column, status: str) -> str:
-        if col == Column.NAME:
-            return entry.name
-        if col == Column.SERVICE:
-            return entry.service
-        if col == Column.KIND:
-            return entry.kind
-        return style.expires_text(status, entry.expires_at, self._now)
+
+# Plain ints for the hot path: data() runs for every visible cell and role.
+_NCOLS = len(Column)
+_NAME, _SERVICE, _KIND, _EXPIRES = (int(c) for c in Column)
+_DISPLAY = Qt.ItemDataRole.DisplayRole
+_DECORATION = Qt.ItemDataRole.DecorationRole
+_FOREGROUND = Qt.ItemDataRole.ForegroundRole
+_TOOLTIP = Qt.ItemDataRole.ToolTipRole
+_ACCESSIBLE = Qt.ItemDataRole.AccessibleTextRole
 
 
 class EntryFilterProxy(QSortFilterProxyModel):

@@ -238,14 +238,13 @@ class MainWindow(QMainWindow):
         spacer = QWidget()
         spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         bar.addWidget(spacer)
-        self.filter_edit = QLineEdit()
+        self.filter_edit = _KeyLineEdit(self._on_key_pressed)
         self.filter_edit.setPlaceholderText("Filter…  Ctrl+F")
         self.filter_edit.setAccessibleName("Filter tokens")
         self.filter_edit.setClearButtonEnabled(True)
         self.filter_edit.setMaximumWidth(260)
         self.filter_edit.textChanged.connect(self._on_filter_edit_text_changed)
         self.filter_edit.returnPressed.connect(self._on_filter_edit_return_pressed)
-        self.filter_edit.installEventFilter(self)
         bar.addWidget(self.filter_edit)
         menu_button = QToolButton()
         menu_button.setText("☰")
@@ -261,14 +260,16 @@ class MainWindow(QMainWindow):
         menu_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         bar.addWidget(menu_button)
 
-        self.table = QTableView()
+        self.table = _KeyTable(self._on_key_pressed)
         self.table.setModel(self.proxy)
         self.table.setAccessibleName("Tokens")
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        # The model keeps name order: no sort (and no per-tick re-sort) until a header
+        # is clicked.
+        self.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
         self.table.setSortingEnabled(True)
-        self.table.sortByColumn(Column.NAME, Qt.SortOrder.AscendingOrder)
         self.table.setShowGrid(False)
         self.table.setAlternatingRowColors(True)
         self.table.setWordWrap(False)
@@ -288,7 +289,6 @@ class MainWindow(QMainWindow):
         header.setHighlightSections(False)
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.table.customContextMenuRequested.connect(self._on_table_context_menu_requested)
-        self.table.installEventFilter(self)
         self.table.doubleClicked.connect(self._on_table_double_clicked)
         self.table.selectionModel().currentRowChanged.connect(self._on_table_current_changed)
         self.proxy.modelReset.connect(self._update_empty_state)
@@ -972,36 +972,39 @@ class MainWindow(QMainWindow):
 
     # ================================================================ events
 
-    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802
-        if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
-            key = event.key()
-            if obj is self.table:
-                if key == Qt.Key.Key_Escape:
-                    self._escape()
-                    return True
-                if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
-                    self.copy_selected("header")
-                    return True
-                if key == Qt.Key.Key_Slash:
-                    self.focus_filter()
-                    return True
-                text = event.text()
-                mods = event.modifiers() & ~Qt.KeyboardModifier.ShiftModifier
-                if text and text.isprintable() and not text.isspace() and mods in (
-                    Qt.KeyboardModifier.NoModifier, Qt.KeyboardModifier.KeypadModifier
-                ):
-                    # Typing in the list jumps to the filter (the key is not lost).
-                    self.filter_edit.setFocus()
-                    self.filter_edit.setText(self.filter_edit.text() + text)
-                    return True
-            elif obj is self.filter_edit:
-                if key == Qt.Key.Key_Escape:
-                    self._escape()
-                    return True
-                if key in (Qt.Key.Key_Down, Qt.Key.Key_Up):
-                    self.table.setFocus()
-                    return False
-        return super().eventFilter(obj, event)
+    def _on_key_pressed(self, obj: QObject, event: QKeyEvent) -> bool:
+        """Keys of the list and the filter field; True when handled here.
+
+        (keyPressEvent overrides, not event filters: a filter would see, and wrap in
+        Python, every event those widgets get, which costs start-up time.)"""
+        key = event.key()
+        if obj is self.table:
+            if key == Qt.Key.Key_Escape:
+                self._escape()
+                return True
+            if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+                self.copy_selected("header")
+                return True
+            if key == Qt.Key.Key_Slash:
+                self.focus_filter()
+                return True
+            text = event.text()
+            mods = event.modifiers() & ~Qt.KeyboardModifier.ShiftModifier
+            if text and text.isprintable() and not text.isspace() and mods in (
+                Qt.KeyboardModifier.NoModifier, Qt.KeyboardModifier.KeypadModifier
+            ):
+                # Typing in the list jumps to the filter (the key is not lost).
+                self.filter_edit.setFocus()
+                self.filter_edit.setText(self.filter_edit.text() + text)
+                return True
+        elif obj is self.filter_edit:
+            if key == Qt.Key.Key_Escape:
+                self._escape()
+                return True
+            if key in (Qt.Key.Key_Down, Qt.Key.Key_Up):
+                self.table.setFocus()
+                return False
+        return False
 
     def _escape(self) -> None:
         """Esc: clear the filter, then hide to the tray."""
@@ -1071,3 +1074,27 @@ class MainWindow(QMainWindow):
 
     def now(self) -> datetime:
         return self.model.now
+
+
+class _KeyTable(QTableView):
+    """The token list; its keys go to the window first (Enter copies, typing filters)."""
+
+    def __init__(self, on_key: Callable[[QObject, QKeyEvent], bool]) -> None:
+        super().__init__()
+        self._on_key = on_key
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
+        if not self._on_key(self, event):
+            super().keyPressEvent(event)
+
+
+class _KeyLineEdit(QLineEdit):
+    """The filter field; Esc clears it (then hides to the tray), arrows go to the list."""
+
+    def __init__(self, on_key: Callable[[QObject, QKeyEvent], bool]) -> None:
+        super().__init__()
+        self._on_key = on_key
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
+        if not self._on_key(self, event):
+            super().keyPressEvent(event)
