@@ -31,6 +31,7 @@ test: deps venv npm lint
 	QTWEBENGINE_DISABLE_SANDBOX=1 QT_QPA_PLATFORM=offscreen \
 		$(PY) -m pytest -q -p no:cacheprovider tests
 	$(PY) tests/bench/cli_latency.py --quick
+	$(PY) tests/bench/gui_startup.py --quick
 
 deps:
 	@missing=$$(for p in $(APT_PACKAGES); do \
@@ -87,6 +88,11 @@ integration: deps venv npm
 
 bench: venv
 	$(PY) tests/bench/cli_latency.py
+
+# GUI start-up (wall time, peak RSS) against a bare PySide6 window.
+.PHONY: bench-gui
+bench-gui: venv
+	$(PY) tests/bench/gui_startup.py
 
 fuzz: venv
 	$(PY) tests/fuzz/fuzz_inspect.py
