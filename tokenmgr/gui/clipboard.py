@@ -41,6 +41,8 @@ MAC_CONCEALED_MIME = "application/x-nspasteboard-concealed-type"
 MAC_CONCEALED_UTI = "org.nspasteboard.ConcealedType"
 
 DWORD_ZERO = b"\x00\x00\x00\x00"
+# Platforms whose QClipboard.ownsClipboard() is exact (offscreen's is always False).
+OWNERSHIP_PLATFORMS = frozenset({"xcb", "wayland", "windows", "cocoa"})
 # A tick this close to a second boundary counts as on it (timers wake a little off).
 SLACK_S = 0.05
 
@@ -168,6 +170,10 @@ class Clipboard(QObject):
         if self._text is None:
             return False
         board = QGuiApplication.clipboard()
+        if QGuiApplication.platformName() in OWNERSHIP_PLATFORMS and not board.ownsClipboard():
+            # Someone else copied since: theirs. Not even read (it is none of our business,
+            # and on X11 reading it is a round trip to a client that may hang).
+            return False
         return board.text(QClipboard.Mode.Clipboard) == self._text
 
     def clear_now(self) -> bool:
