@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.cli import run_cli
-from tests.support.secret_service import SecretServiceSession
+from tests.support.secret_service import PASSWORD, SecretServiceSession
 from tests.unit.test_secrets import StoreContract
 from tokenmgr.core.errors import StorageUnavailable
 from tokenmgr.core.secrets import KeyringStore
@@ -164,6 +164,41 @@ def test_reconnects_once_after_losing_the_connection(
     assert backend.get_password("tokenmgr", "reconnect/access") == "v"
     assert backend.connections_opened == 2
     backend.delete_password("tokenmgr", "reconnect/access")
+
+
+def test_survives_a_keyring_daemon_restart() -> None:
+    """The desktop app's store outlives a gnome-keyring restart on the same bus: its
+    session is gone (NoSession), so it opens a new connection and session, once."""
+    with SecretServiceSession() as ss:
+        backend = SecretServiceKeyring(ss.env)
+        backend.set_password("tokenmgr", "restart/access", "kept")
+        daemon = ss._keyring
+        assert daemon is not None
+        daemon.terminate()
+        daemon.wait(10)
+        # The same daemon again, as SecretServiceSession.start() runs it.
+        home = ss.dir / "home"
+        env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+        env.update(
+            HOME=str(home),
+            XDG_DATA_HOME=str(home / ".local/share"),
+            XDG_CONFIG_HOME=str(home / ".config"),
+            XDG_RUNTIME_DIR=str(ss.dir / "run"),
+            DBUS_SESSION_BUS_ADDRESS=ss.address,
+        )
+        ss._keyring = subprocess.Popen(
+            ["gnome-keyring-daemon", "--foreground", "--unlock", "--components=secrets"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            env=env,
+        )
+        assert ss._keyring.stdin is not None
+        ss._keyring.stdin.write(PASSWORD.encode())
+        ss._keyring.stdin.close()
+        ss._wait_for_owner(env)
+        assert backend.get_password("tokenmgr", "restart/access") == "kept"
+        assert backend.connections_opened == 2
 
 
 def test_threads_share_one_connection_safely(secret_service: SecretServiceSession) -> None:
