@@ -8,6 +8,7 @@ import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import QSize
 
 from tokenmgr.gui import icons
@@ -97,3 +98,18 @@ def test_package_data_declared() -> None:
     assert "assets/*.svg" in patterns
     for name in (icons.APP_SVG, icons.TRAY_SVG, icons.TRAY_ATTENTION_SVG):
         assert icons.asset(name) is not None, name
+
+
+def test_icons_render_from_bytes_when_not_plain_files(
+    qapp: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A zipped package has no file path for Qt: the SVG bytes are rendered instead."""
+    monkeypatch.setattr(icons, "asset", lambda name: None)
+    icons._icon.cache_clear()
+    try:
+        icon = icons.tray_icon(True)
+        assert sorted(s.width() for s in icon.availableSizes()) == list(icons.BITMAP_SIZES)
+        image = icon.pixmap(24, 24).toImage()
+        assert image.pixelColor(21, 6).red() > 180  # the badge is drawn
+    finally:
+        icons._icon.cache_clear()
