@@ -37,6 +37,7 @@ from tests.support.xvfb import XServer  # noqa: E402
 WAIT_S = 60
 SETTLE_S = 1.5  # let the window finish painting before a capture
 DESKTOP = 0x4A5A6E  # a quiet slate desktop behind the tray menu
+PANEL_WIDTH = 420  # a panel strip, so the tray reads as a tray
 
 
 def b64(data: dict[str, object]) -> str:
@@ -151,7 +152,7 @@ class Shooter:
     # --------------------------------------------------------------- steps
 
     def setup(self) -> dict[str, str]:
-        self.x.start(tray=True)
+        self.x.start(tray=True, panel_width=PANEL_WIDTH)
         self.x.set_background(DESKTOP)
         self.ss.start()
         home = self.tmp / "home"
@@ -209,13 +210,14 @@ class Shooter:
         self.wait("the window to hide", lambda: self.window("Token Manager") is None)
         x, y, w, h = self.wait("the tray icon", self.tray_icon)
         time.sleep(0.6)  # not a double click with anything before
-        self.xdo("mousemove", str(x + w // 2), str(y + h // 2), "click", "3")
+        # Clicked at its lower edge, the menu opens under the icon and leaves it in sight.
+        self.xdo("mousemove", str(x + w // 2), str(y + h - 1), "click", "3")
         self.wait("the tray menu", lambda: len(self.popups()) == 1)
         self.xdo("key", "Down")
         self.xdo("key", "Right")
         menus = self.wait("the submenu", lambda: (p := self.popups()) and len(p) == 2 and p)
         boxes = [self.geometry(m) for m in menus] + [(x, y, w, h)]
-        left = max(0, min(b[0] for b in boxes) - 24)
+        left = max(0, min([b[0] for b in boxes] + [self.x.width - PANEL_WIDTH]) - 24)
         bottom = min(self.x.height, max(b[1] + b[3] for b in boxes) + 24)
         self.capture("tray-menu.png", "-window", "root", "-crop",
                      f"{self.x.width - left}x{bottom}+{left}+0", "+repage")

@@ -68,7 +68,8 @@ class XServer:
         env.update(DISPLAY=self.display, QT_QPA_PLATFORM="xcb")
         return env
 
-    def start(self, tray: bool = False) -> XServer:
+    def start(self, tray: bool = False, panel_width: int | None = None) -> XServer:
+        """`panel_width`: trayer's width in pixels (default: just wide enough for the icons)."""
         missing = missing_tools()
         if missing:
             raise XServerUnavailable(
@@ -113,20 +114,24 @@ class XServer:
             raise XServerUnavailable("Xvfb did not report a display number")
         self.display = f":{number.strip().decode()}"
         if tray:
-            self.start_tray()
+            self.start_tray(panel_width)
         return self
 
-    def start_tray(self) -> None:
+    def start_tray(self, panel_width: int | None = None) -> None:
+        width = ["--widthtype", "request"]
+        if panel_width:
+            width = ["--widthtype", "pixel", "--width", str(panel_width)]
         proc = subprocess.Popen(
             [
                 "trayer",
                 "--edge", "top",
                 "--align", "right",
-                "--widthtype", "request",
+                *width,
                 "--height", "24",
                 "--SetDockType", "true",
-                "--transparent", "false",
-                "--tint", "0xdedede",
+                "--transparent", "true",
+                "--alpha", "0",
+                "--tint", "0x2b2f36",
             ],
             env=self.env,
             stdout=subprocess.DEVNULL,
