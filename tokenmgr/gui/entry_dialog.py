@@ -211,31 +211,34 @@ class EntryDialog(QDialog):
         self.decoded = QLabel()
         self.decoded.setWordWrap(True)
         self.decoded.setAccessibleName("What the token says")
+        # Room for two lines from the start, so the dialog does not jump as you paste.
+        self.decoded.setMinimumHeight(2 * self.decoded.fontMetrics().lineSpacing() + 2)
         self.token_error = _error_label()
-        col = QVBoxLayout()
-        col.addWidget(self.token)
-        col.addWidget(self.decoded)
-        col.addWidget(self.token_error)
-        form.addRow("&Token", col)
+        form.addRow(_buddy("&Token", self.token), self.token)
+        # Rows of their own: a wrapped label inside a nested layout gets no height.
+        form.addRow("", self.decoded)
+        form.addRow("", self.token_error)
 
         self.name = QLineEdit()
         self.name.setAccessibleName("Name")
         self.name.setPlaceholderText("e.g. github-ci")
         self.name.textEdited.connect(self._on_name_text_edited)
         self.name_error = _error_label()
-        form.addRow("&Name", _stack(self.name, self.name_error))
+        form.addRow(_buddy("&Name", self.name), self.name)
+        form.addRow("", self.name_error)
 
         self.service = QLineEdit()
         self.service.setAccessibleName("Service")
         self.service.setPlaceholderText("e.g. GitHub")
         self.service.textEdited.connect(self._on_service_text_edited)
-        form.addRow("&Service", self.service)
+        form.addRow(_buddy("&Service", self.service), self.service)
 
         self.env_var = QLineEdit()
         self.env_var.setAccessibleName("Environment variable")
         self.env_var.textEdited.connect(self._on_env_var_text_edited)
         self.env_error = _error_label()
-        form.addRow("&Env var", _stack(self.env_var, self.env_error))
+        form.addRow(_buddy("&Env var", self.env_var), self.env_var)
+        form.addRow("", self.env_error)
 
         self.scheme = QComboBox()
         self.scheme.setEditable(True)
@@ -243,7 +246,8 @@ class EntryDialog(QDialog):
         self.scheme.setAccessibleName("Authorization scheme")
         self.scheme.currentTextChanged.connect(self._on_field_changed)
         self.scheme_error = _error_label()
-        form.addRow("S&cheme", _stack(self.scheme, self.scheme_error))
+        form.addRow(_buddy("S&cheme", self.scheme), self.scheme)
+        form.addRow("", self.scheme_error)
 
         exp_row = QHBoxLayout()
         self.expires_check = QCheckBox("Expires")
@@ -259,15 +263,16 @@ class EntryDialog(QDialog):
         self.expires_hint = QLabel()
         exp_row.addWidget(self.expires_check)
         exp_row.addWidget(self.expires, 1)
-        form.addRow("E&xpiry", _stack_layout(exp_row, self.expires_hint))
+        form.addRow(_buddy("E&xpiry", self.expires_check), exp_row)
+        form.addRow("", self.expires_hint)
 
         self.note = QLineEdit()
         self.note.setAccessibleName("Note")
-        form.addRow("N&ote", self.note)
+        form.addRow(_buddy("N&ote", self.note), self.note)
         self.tags = QLineEdit()
         self.tags.setAccessibleName("Tags")
         self.tags.setPlaceholderText("comma-separated, e.g. ci, prod")
-        form.addRow("T&ags", self.tags)
+        form.addRow(_buddy("T&ags", self.tags), self.tags)
         return page
 
     # ----------------------------------------------------------- validation
@@ -349,6 +354,7 @@ class EntryDialog(QDialog):
         report = jwt_inspect.inspect(token)
         self._report = ReportData.from_report(report)
         self.decoded.setText(one_line(self._report, now_utc()))
+        self._fit()
         name, service = suggest(self._report, token)
         if not self._name_edited and name:
             unique = name
@@ -362,6 +368,15 @@ class EntryDialog(QDialog):
         if not self._env_edited and self.name.text().strip():
             self.env_var.setText(_safe_default_env(self.name.text().strip()))
         self._revalidate()
+
+    def _fit(self) -> None:
+        """Grow to show a longer decoded line (a wrapped label does not ask for it)."""
+        lay = self.layout()
+        if lay is not None:
+            lay.activate()
+        want = self.sizeHint().height()
+        if want > self.height():
+            self.resize(self.width(), want)
 
     @Slot(str)
     def _on_name_text_edited(self, text: str) -> None:
@@ -438,20 +453,11 @@ def _set_error(label: QLabel, text: str) -> None:
     label.setVisible(bool(text))
 
 
-def _stack(widget: QWidget, error: QLabel) -> QVBoxLayout:
-    col = QVBoxLayout()
-    col.setSpacing(2)
-    col.addWidget(widget)
-    col.addWidget(error)
-    return col
-
-
-def _stack_layout(row: QHBoxLayout, hint: QLabel) -> QVBoxLayout:
-    col = QVBoxLayout()
-    col.setSpacing(2)
-    col.addLayout(row)
-    col.addWidget(hint)
-    return col
+def _buddy(text: str, widget: QWidget) -> QLabel:
+    """A form label whose &-mnemonic focuses `widget` (Alt+N: the name field)."""
+    label = QLabel(text)
+    label.setBuddy(widget)
+    return label
 
 
 def _qdt(at: datetime) -> QDateTime:

@@ -37,8 +37,15 @@ class StoreSetupPage(QWidget):
         super().__init__(parent)
         self.mode = MODE_NO_KEYRING
         self._busy = False
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(48, 32, 48, 32)
+        # A readable column, centred, however wide the window is.
+        centre = QHBoxLayout(self)
+        column = QWidget()
+        column.setMaximumWidth(760)
+        centre.addStretch(1)
+        centre.addWidget(column, 4)
+        centre.addStretch(1)
+        outer = QVBoxLayout(column)
+        outer.setContentsMargins(24, 32, 24, 32)
         self.title = QLabel()
         f = self.title.font()
         f.setPointSizeF(f.pointSizeF() * 1.4)
