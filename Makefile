@@ -17,7 +17,7 @@ APT_PACKAGES := make python3 python3-venv python3-pip \
 	libxcb-image0 libxcb-render-util0 libxcb-randr0 libxcb-xkb1 libxkbcommon-x11-0 \
 	libegl1 libgl1 libnss3 libxcomposite1 libxdamage1 libxrandr2 libxtst6 libasound2 \
 	fonts-dejavu-core \
-	desktop-file-utils appstream xclip xdotool dunst imagemagick
+	desktop-file-utils appstream xclip xdotool x11-utils dunst imagemagick
 # oidc-provider 9 uses URL.parse and crypto.hash: Node.js 20.18 or newer.
 NODE_MIN := 20.18
 NODE_CHECK := const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 20 || (a === 20 && b >= 18) ? 0 : 1)
