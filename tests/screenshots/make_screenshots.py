@@ -182,6 +182,10 @@ class Shooter:
 
     def main_window(self, main: str) -> None:
         # The first row (acme-api, the JWT) is selected at start; its details show.
+        # Enter copies its header: the status bar shows the clipboard countdown.
+        self.xdo("windowfocus", "--sync", main)
+        self.xdo("key", "Return")
+        self.wait("the copied header", lambda: self.x.read_selection().startswith("Authorization"))
         self.capture("main-window.png", "-window", main)
 
     def add_dialog(self, main: str, env: dict[str, str]) -> None:
