@@ -18,6 +18,7 @@ import logging
 import os
 import sys
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -242,6 +243,19 @@ def _quit_on_signals(app: Any) -> None:
 # ------------------------------------------------------------------------ run
 
 
+@dataclass
+class Running:
+    """The started app's parts (what `run` executes; tests drive them directly)."""
+
+    app: Any
+    window: Any
+    clipboard: Any
+    tasks: Any
+    tray: Any = None
+    instance: Any = None
+    refusing: Any = None
+
+
 def run(
     *,
     minimized: bool = False,
@@ -249,20 +263,40 @@ def run(
     env: Mapping[str, str] | None = None,
     passphrase: str | None = None,
 ) -> int:
-    """Start the app; `passphrase` is TOKENMGR_PASSPHRASE as the CLI took it (for the file
-    store: the vault is then unlocked without asking)."""
+    """Start the app and run it; `passphrase` is TOKENMGR_PASSPHRASE as the CLI took it
+    (for the file store: the vault is then unlocked without asking)."""
     env = os.environ if env is None else env
     problem = display_problem(env)
     if problem is not None:
         sys.stderr.write(f"tokenmgr: {problem}\n")
         return 1
+    running = start(minimized=minimized, smoke_test=smoke_test, env=env, passphrase=passphrase)
+    if isinstance(running, int):
+        return running
+    if smoke_test:
+        return _smoke(running)
+    _quit_on_signals(running.app)
+    return int(running.app.exec())
+
+
+def start(
+    *,
+    minimized: bool = False,
+    smoke_test: bool = False,
+    env: Mapping[str, str] | None = None,
+    passphrase: str | None = None,
+    single_instance: bool = True,
+) -> Running | int:
+    """Build and wire everything; show the window (unless minimized to a tray or a smoke
+    test) and start the store check. An int is an exit status: another instance took over."""
+    env = os.environ if env is None else env
 
     from tokenmgr.core import redact
 
     redact.install(logging.getLogger().getEffectiveLevel())
 
-    from PySide6.QtCore import QEvent, QObject, QTimer
-    from PySide6.QtWidgets import QApplication, QWidget
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
 
     from tokenmgr.core import paths
     from tokenmgr.core.entries import now_utc
@@ -280,7 +314,7 @@ def run(
 
     home = paths.home(env)
     instance = None
-    if not smoke_test:
+    if single_instance and not smoke_test:
         instance = _single_instance_class()(server_name(home), app)
         if instance.hand_over(300):
             sys.stderr.write("tokenmgr: Token Manager is already running; raised its window\n")
@@ -347,7 +381,6 @@ def run(
             window.raise_window()
 
         instance.raise_requested.connect(raise_requested)
-    _quit_on_signals(app)
 
     def about_to_quit() -> None:
         window.save_state()
@@ -355,18 +388,19 @@ def run(
         shutdown(tasks)
 
     app.aboutToQuit.connect(about_to_quit)
-
+    running = Running(app, window, clipboard, tasks, tray, instance, refusing)
     if smoke_test:
-        return _smoke(app, window, refusing, QEvent, QObject, QTimer, QWidget)
-
+        return running
     if not ((minimized or settings.start_minimized) and tray_ok):
         window.show()
     window.start_store()
-    return int(app.exec())
+    return running
 
 
-def _smoke(app: Any, window: Any, refusing: Any, QEvent: Any, QObject: Any,  # noqa: N803
-           QTimer: Any, QWidget: Any) -> int:  # noqa: N803
+def _smoke(running: Running) -> int:
+    from PySide6.QtCore import QEvent, QObject, QTimer
+
+    app, window, refusing = running.app, running.window, running.refusing
     painted = [False]
     # The list is what the user waits for: its first paint (the table's, or the empty
     # state's). A filter on that one widget, not on the app: an app-wide filter would

@@ -1,0 +1,69 @@
+"""The started app's wiring: the tray's copy goes through a worker to the clipboard,
+its countdown reaches the tray tooltip, closing keeps the app in the tray."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+from PySide6.QtGui import QClipboard, QGuiApplication
+
+from tests.gui import demo
+from tokenmgr.core.secrets import EncryptedFileStore
+from tokenmgr.core.vault import Vault
+from tokenmgr.gui import app as appmod
+from tokenmgr.gui import tray as traymod
+
+pytestmark = pytest.mark.gui
+
+
+@pytest.fixture
+def started(qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    home = tmp_path / "home"
+    demo.build(Vault(home=home, store=EncryptedFileStore(
+        home, env={}, passphrase=lambda _n: demo.PASSPHRASE)))
+    monkeypatch.setattr(traymod.Tray, "available", staticmethod(lambda: True))
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)  # start() installs its own
+    app = QGuiApplication.instance()
+    quit_on_close = app.quitOnLastWindowClosed()
+    env = {"TOKENMGR_HOME": str(home), "TOKENMGR_STORE": "file", "SHELL": "/bin/bash",
+           "QT_QPA_PLATFORM": "offscreen", "XDG_CONFIG_HOME": str(tmp_path / "cfg")}
+    running = appmod.start(env=env, passphrase=demo.PASSPHRASE, single_instance=False)
+    assert isinstance(running, appmod.Running)
+    qtbot.addWidget(running.window)
+    qtbot.waitUntil(lambda: running.window.store_ready, timeout=10_000)
+    yield running
+    running.tasks.wait(10_000)
+    running.window.ticker.stop()
+    running.tray.hide()
+    app.aboutToQuit.disconnect()
+    app.setQuitOnLastWindowClosed(quit_on_close)
+
+
+def test_tray_copy_reaches_the_clipboard_through_a_worker(started, qtbot) -> None:
+    window, tray = started.window, started.tray
+    assert tray is not None
+    with qtbot.waitSignal(window.token_copied, timeout=10_000) as sig:
+        tray.copy_requested.emit("github-ci", "header")
+    assert sig.args == ["github-ci", "header"]
+    board = QGuiApplication.clipboard()
+    assert board.text(QClipboard.Mode.Clipboard) == f"Authorization: Bearer {demo.GITHUB}"
+    assert "Clipboard clears in" in tray.tooltip()
+    assert demo.GITHUB not in tray.tooltip()
+    assert "5 tokens" in tray.tooltip()
+
+
+def test_tray_toggle_and_close_keep_the_app_running(started, qtbot) -> None:
+    window, tray = started.window, started.tray
+    assert window.isVisible()
+    tray.toggle_requested.emit()
+    assert not window.isVisible()
+    tray.open_requested.emit()
+    assert window.isVisible()
+    window.close()  # into the tray, not quit
+    assert not window.isVisible()
+    assert window.settings.tray_note_shown
+    tray.paste_decode_requested.emit()
+    assert window.dialog is not None and window.dialog.isVisible()
+    window.dialog.reject()
