@@ -67,3 +67,11 @@ def test_tray_toggle_and_close_keep_the_app_running(started, qtbot) -> None:
     tray.paste_decode_requested.emit()
     assert window.dialog is not None and window.dialog.isVisible()
     window.dialog.reject()
+
+
+def test_a_failed_tray_copy_is_said_while_the_window_is_hidden(started, qtbot) -> None:
+    window, tray = started.window, started.tray
+    window.hide()
+    with qtbot.waitSignal(window.notice_requested, timeout=10_000) as sig:
+        tray.copy_requested.emit("no-such-token", "header")
+    assert sig.args[0] == "No entry named 'no-such-token'."

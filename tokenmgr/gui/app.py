@@ -354,6 +354,8 @@ def start(
         hints.colorSchemeChanged.connect(lambda _scheme: window.table.viewport().update())
 
     if tray_ok:
+        from PySide6.QtWidgets import QSystemTrayIcon
+
         from tokenmgr.gui.tray import Tray
 
         tray = Tray(app)
@@ -366,6 +368,11 @@ def start(
         clipboard.countdown_changed.connect(tray.set_countdown)
         window.tray_note_requested.connect(
             lambda text: tray.icon.showMessage("Token Manager", text)
+        )
+        window.notice_requested.connect(
+            lambda text: tray.icon.showMessage(
+                "Token Manager", text, QSystemTrayIcon.MessageIcon.Warning
+            )
         )
         # Statuses move on without index changes ("expires in 4 min" → expired).
         tray_timer = QTimer(tray)

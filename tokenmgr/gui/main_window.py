@@ -96,6 +96,7 @@ class MainWindow(QMainWindow):
     entries_loaded = Signal(list)  # list[Entry], after every index read
     store_ready_changed = Signal(bool)
     tray_note_requested = Signal(str)  # the first close into the tray: say so
+    notice_requested = Signal(str)  # something to say while the window is hidden (tray)
 
     def __init__(
         self,
@@ -617,6 +618,8 @@ class MainWindow(QMainWindow):
         """True when the store is ready; else say so (and show the store screen)."""
         if self.store_ready:
             return True
+        if not self.isVisible():
+            self.raise_window()  # e.g. a tray copy while the vault file is locked
         if self._setup_page is not None and self.pages.currentWidget() is self._setup_page:
             self.status("Set up the secret store first.")
         else:
@@ -626,6 +629,8 @@ class MainWindow(QMainWindow):
     def _error(self, exc: BaseException) -> None:
         text = describe(exc)
         self.status(f"⚠ {text}")
+        if not self.isVisible():
+            self.notice_requested.emit(text)  # the status bar is not on screen
         if isinstance(exc, StorageUnavailable):
             self.show_banner(text)
 

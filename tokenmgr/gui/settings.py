@@ -13,7 +13,6 @@ import contextlib
 import json
 import logging
 import os
-import shutil
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
@@ -119,6 +118,8 @@ def autostart_path(env: Mapping[str, str] | None = None) -> Path:
 
 def _exec_line() -> str:
     """The command the session starts: our own `tokenmgr` script when we can find it."""
+    import shutil
+
     exe = shutil.which("tokenmgr", path=str(Path(sys.executable).parent)) or shutil.which(
         "tokenmgr"
     )
