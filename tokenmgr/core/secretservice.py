@@ -364,8 +364,9 @@ class SecretServiceKeyring:
             with conn.filter(rule) as signals:
                 self._call(prompt, PROMPT_IFACE, "Prompt", "s", "")
                 message = conn.recv_until_filtered(signals)  # the user is at the prompt
-        finally:
-            self._call(*bus, "RemoveMatch", "s", bus_rule.serialise(), destination=dbus)
+        finally:  # best effort: a failure here must not hide the prompt's own
+            with contextlib.suppress(SecretServiceError, OSError):
+                self._call(*bus, "RemoveMatch", "s", bus_rule.serialise(), destination=dbus)
         dismissed, _result = message.body
         return bool(dismissed)
 
