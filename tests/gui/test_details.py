@@ -169,3 +169,38 @@ def test_selection_change_before_the_read_returns_shows_nothing(make_window, qtb
     w.tasks.wait(5000)
     qtbot.wait(50)
     assert not pane.revealed and pane.revealed_text() == ""
+
+
+def test_verify_runs_in_a_worker_and_says_pinned_or_not(make_window, qtbot) -> None:
+    from tests.unit.jwt_helpers import Keys, KeyServer, sign
+    from tokenmgr.core.entries import OAuthConfig, TokenSet
+
+    keys = Keys.generate()
+    exp = demo.ts(timedelta(hours=1))
+    with KeyServer() as pinned_srv, KeyServer() as other_srv:
+        pinned_srv.serve_issuer(keys.jwks())
+        other_srv.serve_issuer(keys.jwks())
+        f = make_window(entries=False)
+        vault = f.vault
+        entry = Entry("corp", kind="oauth2", service="Corp",
+                      oauth=OAuthConfig(issuer=pinned_srv.issuer, client_id="app"))
+        vault.save_tokens(entry, TokenSet(access=sign(
+            {"iss": pinned_srv.issuer, "sub": "me", "exp": exp}, keys.rsa, "RS256", "rsa")))
+        vault.add("elsewhere", sign({"iss": other_srv.issuer, "sub": "me", "exp": exp},
+                                    keys.rsa, "RS256", "rsa"))
+        w = f.window
+        w.reload()
+        f.store.calls.clear()
+        assert w.select("corp")
+        view = w.details.access_view
+        assert view.badge_label.text() == "– Signature not checked"
+        view.verify_button.click()
+        qtbot.waitUntil(lambda: "verified" in view.badge_label.text().lower(), timeout=10_000)
+        assert view.badge_label.text() == "✔ Signature verified (pinned issuer)"
+        assert w.select("elsewhere")
+        w.details.access_view.verify_button.click()
+        qtbot.waitUntil(lambda: "Verified" in w.details.access_view.badge_label.text(),
+                        timeout=10_000)
+        text = w.details.access_view.badge_label.text()
+        assert text.startswith("⚠ Verified, issuer not pinned") and "✔" not in text
+        assert not any(c.on_main_thread for c in f.store.calls)
