@@ -72,7 +72,10 @@ class ShowWatcher(QObject):
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
         if isinstance(obj, QMenu):
             if event.type() == QEvent.Type.Show:
-                say("shown", title=obj.title())
+                # Show comes before the window is mapped and the popup grabs the
+                # keyboard: report it once that has happened, so keys reach the menu.
+                title = obj.title()
+                QTimer.singleShot(0, lambda: say("shown", title=title))
             elif event.type() == QEvent.Type.Hide:
                 say("hidden", title=obj.title())
         return False
