@@ -254,3 +254,16 @@ def test_until_words() -> None:
 
 def test_available_matches_qt(qapp: object) -> None:
     assert Tray.available() is QSystemTrayIcon.isSystemTrayAvailable()
+
+
+def test_unchanged_entries_touch_nothing(tray: Tray, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Called every second by the app: while no title or state changes, the menu is left be."""
+    tray.set_entries(demo(), NOW)
+    calls: list[object] = []
+    monkeypatch.setattr(tray, "_apply", lambda rows: calls.append(rows))
+    monkeypatch.setattr(tray, "_update_tooltip", lambda: calls.append("tooltip"))
+    for seconds in range(1, 20):  # staging still "expires in 4 min"
+        tray.set_entries(demo(), NOW + timedelta(seconds=seconds))
+    assert calls == []
+    tray.set_entries(demo(), NOW + timedelta(seconds=31))  # now "3 min"
+    assert len(calls) == 2
