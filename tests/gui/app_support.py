@@ -98,3 +98,10 @@ def make_window(qtbot: Any, tmp_path: Path) -> Iterator[Callable[..., Fixture]]:
     for w in made:
         w.tasks.wait(10_000)
         w.ticker.stop()
+    made.clear()
+    # Collect this test's Qt garbage now, on the GUI thread: left to chance, the cyclic
+    # GC may run in the next test's worker thread and delete QObjects (with live timers)
+    # from the wrong thread.
+    import gc
+
+    gc.collect()

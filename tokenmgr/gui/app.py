@@ -276,7 +276,30 @@ def run(
     if smoke_test:
         return _smoke(running)
     _quit_on_signals(running.app)
+    _collect_on_the_gui_thread(running.app)
     return int(running.app.exec())
+
+
+def _collect_on_the_gui_thread(app: Any) -> None:
+    """Python's cyclic GC runs in whichever thread allocates when a threshold is hit; a
+    worker thread collecting a garbage QObject deletes it (and its timers) from the wrong
+    thread. So automatic collection is off and the GUI thread collects: the young
+    generation every 2 s, everything every minute."""
+    import gc
+
+    from PySide6.QtCore import QTimer
+
+    gc.disable()
+    ticks = [0]
+
+    def collect() -> None:
+        ticks[0] += 1
+        gc.collect(2 if ticks[0] % 30 == 0 else 0)
+
+    timer = QTimer(app)
+    timer.setInterval(2000)
+    timer.timeout.connect(collect)
+    timer.start()
 
 
 def start(
@@ -327,7 +350,7 @@ def start(
     refusing = _RefusingStore() if smoke_test else None
     vault = Vault(home=home, store=refusing, env=env)  # type: ignore[arg-type]
     tasks = Tasks(app)
-    clipboard = Clipboard(settings.clear_timeout_s)
+    clipboard = Clipboard(settings.clear_timeout_s, app)
     clipboard.install_quit_hook(app)
 
     tray = None

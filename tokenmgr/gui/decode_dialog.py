@@ -88,12 +88,20 @@ class DecodeDialog(QDialog):
         self._verify(self._report, self._on_verified, self._on_verify_failed)
 
     def _on_verified(self, report: Any) -> None:
+        from shiboken6 import isValid
+
+        if not isValid(self.view):  # closed meanwhile
+            return
         self.view.set_busy(False)
         self.view.set_report(ReportData.from_report(report), datetime.now(UTC))
 
     def _on_verify_failed(self, exc: BaseException) -> None:
+        from shiboken6 import isValid
+
         from tokenmgr.gui.errors import describe
 
+        if not isValid(self.view):
+            return
         self.view.set_busy(False)
         self.error.setText(describe(exc))
 

@@ -127,8 +127,10 @@ class MainWindow(QMainWindow):
         self._index_error: str | None = None
         self.dialog: Any = None  # the open dialog (one at a time); tests reach it here
         self.delete_box: QMessageBox | None = None
+        self.context_menu: QMenu | None = None
         self.setWindowTitle("Token Manager")
-        self.setWindowIcon(app_icon())
+        # The icon (an SVG through importlib.resources) after the first paint, not before.
+        QTimer.singleShot(0, self, self._on_icon_timer_timeout)
         self.resize(1100, 680)
 
         self.model = EntryModel(self)
@@ -694,6 +696,7 @@ class MainWindow(QMainWindow):
         self.dialog = dialog
         dialog.setModal(True)
         dialog.finished.connect(lambda _r: setattr(self, "dialog", None))
+        dialog.finished.connect(dialog.deleteLater)  # children of the window: not kept
         dialog.open()
 
     def _save_entry(self, dialog: Any, req: Any) -> None:
@@ -728,12 +731,19 @@ class MainWindow(QMainWindow):
             return entry
 
         def done(entry: Entry) -> None:
-            dialog.saved()
+            if _alive(dialog):  # the user may have closed it meanwhile
+                dialog.saved()
             self.reload()
             self.select(entry.name)
             self.status(f"Saved {entry.name}" if req.editing else f"Added {entry.name}")
 
-        self.tasks.run(f"Saving {req.name}…", work, done, lambda e: dialog.failed(describe(e)))
+        def failed(exc: BaseException) -> None:
+            if _alive(dialog):
+                dialog.failed(describe(exc))
+            else:
+                self._error(exc)
+
+        self.tasks.run(f"Saving {req.name}…", work, done, failed)
 
     def delete_selected(self) -> None:
         from PySide6.QtWidgets import QCheckBox, QMessageBox
@@ -762,6 +772,7 @@ class MainWindow(QMainWindow):
 
         def answered(_result: int) -> None:
             self.delete_box = None
+            box.deleteLater()
             if box.clickedButton() is not delete_button:
                 return
             self._delete(entry.name, bool(revoke is not None and revoke.isChecked()))
@@ -907,6 +918,10 @@ class MainWindow(QMainWindow):
     # ================================================================= slots
 
     @Slot()
+    def _on_icon_timer_timeout(self) -> None:
+        self.setWindowIcon(app_icon())
+
+    @Slot()
     def _on_watcher_index_changed(self) -> None:
         self.reload()
 
@@ -946,15 +961,16 @@ class MainWindow(QMainWindow):
             self.table.selectRow(idx.row())
         if self.selected_entry() is None:
             return
-        menu = QMenu(self)
-        for fmt in ("header", "raw", "env", "dotenv", "curl"):
-            menu.addAction(self.actions_by_name[f"copy_{fmt}"])
-        menu.addSeparator()
-        menu.addAction(self.actions_by_name["edit"])
-        menu.addAction(self.actions_by_name["refresh"])
-        menu.addAction(self.actions_by_name["delete"])
-        menu.popup(self.table.viewport().mapToGlobal(pos))
-        self.context_menu = menu
+        if self.context_menu is None:  # one menu, made on first use
+            menu = QMenu(self)
+            for fmt in ("header", "raw", "env", "dotenv", "curl"):
+                menu.addAction(self.actions_by_name[f"copy_{fmt}"])
+            menu.addSeparator()
+            menu.addAction(self.actions_by_name["edit"])
+            menu.addAction(self.actions_by_name["refresh"])
+            menu.addAction(self.actions_by_name["delete"])
+            self.context_menu = menu
+        self.context_menu.popup(self.table.viewport().mapToGlobal(pos))
 
     @Slot(bool, str)
     def _on_tasks_busy_changed(self, busy: bool, what: str) -> None:
@@ -1079,6 +1095,13 @@ class MainWindow(QMainWindow):
 
     def now(self) -> datetime:
         return self.model.now
+
+
+def _alive(obj: Any) -> bool:
+    """Whether a Qt object still exists (a dialog may be closed and deleted meanwhile)."""
+    from shiboken6 import isValid
+
+    return bool(isValid(obj))
 
 
 class _KeyTable(QTableView):

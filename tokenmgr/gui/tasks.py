@@ -89,7 +89,9 @@ class Tasks(QObject):
     ) -> int:
         """Run `fn()` in a worker. `what` is a short phrase for the busy indicator."""
         task_id = next(self._ids)
-        signals = _WorkerSignals()
+        # Parented, so C++ owns it: the worker thread dropping its Python reference can
+        # never delete it there; _finish deletes it on the GUI thread.
+        signals = _WorkerSignals(self)
         signals.finished.connect(self._on_worker_finished)
         signals.failed.connect(self._on_worker_failed)
         self._pending[task_id] = _Pending(what, on_done, on_error, signals)
