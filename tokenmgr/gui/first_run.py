@@ -118,13 +118,23 @@ class StoreSetupPage(QWidget):
             f"The vault file is <tt>{style.escape(where)}</tt>." if where else ""
         )
         if mode == MODE_NO_KEYRING:
-            self.title.setText("No secure keyring answered")
+            locked = "locked" in problem.lower()
+            self.title.setText("The keyring is locked" if locked else "No secure keyring answered")
+            if locked:
+                fix = (
+                    "unlock the keyring (Seahorse, KeePassXC, or log in to the desktop again), "
+                    "and try again."
+                )
+            else:
+                fix = (
+                    "start a Secret Service (gnome-keyring or KeePassXC with its Secret Service "
+                    "integration), unlock it, and try again."
+                )
             self.explain.setText(
                 f"<p>Token Manager keeps tokens in your system keyring. It tried "
                 f"{style.escape(tried or 'the system keyring')}, and got this answer:</p>"
                 f"<p><i>{style.escape(problem)}</i></p>"
-                "<p><b>To fix it</b>, start a Secret Service (gnome-keyring or KeePassXC with "
-                "its Secret Service integration), unlock it, and try again.</p>"
+                f"<p><b>To fix it</b>, {fix}</p>"
                 "<p><b>Or</b> keep your tokens in an encrypted vault file instead: one file, "
                 "encrypted with a passphrase you choose (scrypt and AES-256-GCM). Nothing is "
                 f"ever stored in plain text. {file_text}</p>"
