@@ -37,6 +37,14 @@ def test_drawing_filtering_and_ticking_read_no_secret(make_window, qtbot) -> Non
     w.filter_edit.clear()
     qtbot.wait(1100)  # a tick
     w.repaint()
+    # Every other window draws from the index too.
+    for opener in (w.add_entry, w.edit_selected, w.paste_decode, w.show_preferences):
+        opener()
+        assert w.dialog is not None
+        w.dialog.repaint()
+        w.dialog.reject()
+    w.delete_selected()
+    w.delete_box.reject()
     assert f.store.calls == []
 
 
