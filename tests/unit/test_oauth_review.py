@@ -216,3 +216,49 @@ def test_server_error_text_is_redacted_and_printable() -> None:
     assert sent[:8] not in text and sent[-8:] not in text and "eyJ" not in text
     assert "\x1b" not in text and "\r" not in text and "\n" not in text
     assert "invalid_grant" in text
+
+
+def test_sign_in_again_repeats_the_first_sign_in() -> None:
+    from tokenmgr.core.oauth.signin import SignInRequest, build_config, request_again
+
+    http = Http()
+    first = SignInRequest(
+        name="gh",
+        client_id="Iv1.abc",
+        preset="github",
+        scopes=["repo"],
+        params={"login": "octocat"},
+        flow="device",
+    )
+    cfg, _, _ = build_config(first, http)
+    again = request_again(Entry(name="gh", kind="oauth2", oauth=cfg))
+    cfg2, _, _ = build_config(again, http)
+    assert cfg2 == cfg
+    explicit = SignInRequest(
+        name="x",
+        client_id="c",
+        authorize_url="https://as.example/auth",
+        token_url="https://as.example/token",
+        scopes=["a", "b"],
+        resource="https://api.example",
+    )
+    cfg, _, _ = build_config(explicit, http)
+    cfg2, _, _ = build_config(request_again(Entry(name="x", kind="oauth2", oauth=cfg)), http)
+    assert cfg2 == cfg
+
+
+def test_preset_values_are_kept_for_signing_in_again() -> None:
+    from tokenmgr.core.oauth.signin import request_again
+
+    cfg = OAuthConfig(
+        issuer="https://login.microsoftonline.com/contoso/v2.0",
+        client_id="c",
+        preset="entra",
+        preset_params={"tenant": "contoso"},
+        extra_params={"login_hint": "a@contoso.example"},
+    )
+    req = request_again(Entry(name="corp", kind="oauth2", oauth=cfg))
+    assert req.preset == "entra" and req.issuer == cfg.issuer
+    assert req.params == {"tenant": "contoso", "login_hint": "a@contoso.example"}
+    with pytest.raises(UsageError):
+        request_again(Entry(name="s"))

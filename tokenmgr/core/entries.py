@@ -150,6 +150,8 @@ class OAuthConfig:
     audience: str | None = None
     resource: str | None = None
     extra_params: dict[str, str] = field(default_factory=dict)
+    # The preset's placeholder values (tenant, domain, ...): what "sign in again" repeats.
+    preset_params: dict[str, str] = field(default_factory=dict)
     flow: str = "code"
     browser: str = "system"
     redirect_port: int = 0

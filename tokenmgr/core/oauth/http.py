@@ -65,7 +65,7 @@ class OAuthError(AuthError):
 class Response:
     status: int
     content_type: str
-    body: bytes
+    body: bytes = field(repr=False)  # token responses: never in a repr or traceback
     url: str
     headers: Mapping[str, str] = field(default_factory=dict)
 

@@ -83,6 +83,7 @@ def build_config(
     preset = None
     if req.preset:
         preset, params = presets.resolve(req.preset, params, req.client_id)
+    preset_params = {k: v for k, v in req.params.items() if k not in params}
     for key in params:
         if key in RESERVED_PARAMS:
             raise UsageError(
@@ -107,6 +108,7 @@ def build_config(
         browser=req.browser,
         redirect_port=req.port,
         preset=preset.name if preset else None,
+        preset_params=preset_params,
     )
     if preset is not None:
         cfg.token_endpoint_auth = preset.token_endpoint_auth if req.client_secret else ""
@@ -243,6 +245,30 @@ def sign_in(
     )
     with vault.entry_lock(req.name):
         return vault.save_tokens(entry, secrets, replace=True)
+
+
+def request_again(entry: Entry) -> SignInRequest:
+    """The sign-in that made `entry`, to run again ("Sign in again"). The client secret
+    is not in here: the caller reads it from the store (in a worker) if the entry has one."""
+    cfg = entry.oauth
+    if entry.kind != "oauth2" or cfg is None:
+        raise UsageError(f"{entry.name!r} is a static token: there is no sign-in to repeat")
+    explicit = cfg.issuer is None  # signed in with explicit endpoints (or a preset's own)
+    return SignInRequest(
+        name=entry.name,
+        client_id=cfg.client_id,
+        issuer=cfg.issuer,
+        preset=cfg.preset,
+        authorize_url=cfg.authorize_url if explicit else None,
+        token_url=cfg.token_url if explicit else None,
+        scopes=list(cfg.scopes),
+        audience=cfg.audience,
+        resource=cfg.resource,
+        params={**cfg.preset_params, **cfg.extra_params},
+        flow=cfg.flow,
+        browser=cfg.browser,
+        port=cfg.redirect_port,
+    )
 
 
 def missing_refresh_token(entry: Entry) -> str | None:

@@ -1,0 +1,148 @@
+"""The window's sign-in controller (gui/signin.py) end to end against the real
+oidc-provider and gnome-keyring: system browser, embedded browser, signing in again."""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from tests.gui.test_login_dialog import PLAY_THE_PERSON
+from tests.integration.conftest import secret_service  # noqa: F401 - fixture
+from tests.integration.oidc_fixtures import OIDCServer, oidc_server  # noqa: F401 - fixture
+from tests.support.secret_service import SecretServiceSession
+from tokenmgr.core.oauth.signin import SignInRequest, request_again
+from tokenmgr.core.vault import Vault
+
+pytestmark = [pytest.mark.gui, pytest.mark.integration]
+
+
+@pytest.fixture
+def vault(secret_service: SecretServiceSession, tmp_path: Path) -> Vault:  # noqa: F811
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TOKENMGR_")}
+    env["DBUS_SESSION_BUS_ADDRESS"] = secret_service.address
+    return Vault(home=tmp_path / "home", env=env)
+
+
+def controller(vault: Vault, **kw: Any) -> Any:
+    from tokenmgr.gui.signin import SignInController
+    from tokenmgr.gui.tasks import Tasks
+
+    return SignInController(vault, Tasks(), **kw)
+
+
+def test_system_browser_sign_in_waits_then_stores_the_tokens(
+    qtbot: Any,
+    vault: Vault,
+    oidc_server: OIDCServer,  # noqa: F811
+) -> None:
+    opened: list[str] = []
+
+    def person_in_their_browser(url: str) -> None:
+        opened.append(url)
+
+        def go() -> None:
+            redirect = oidc_server.browse(url)
+            assert redirect is not None
+            requests.get(redirect, timeout=10)
+
+        threading.Thread(target=go, daemon=True).start()
+
+    c = controller(vault, open_system_browser=person_in_their_browser)
+    req = SignInRequest(
+        name="work", client_id="tokenmgr-native", issuer=oidc_server.issuer, browser="system"
+    )
+    with qtbot.waitSignal(c.signed_in, timeout=45000) as done:
+        c.start(req)
+    entry, note = done.args
+    assert entry.name == "work" and note == ""
+    assert opened and opened[0].startswith(oidc_server.authorization_endpoint)
+    assert {"access", "refresh"} <= set(vault.entry("work").secrets)
+    assert not c.running()
+
+
+def test_embedded_sign_in_through_the_controller_then_sign_in_again(
+    qtbot: Any,
+    vault: Vault,
+    oidc_server: OIDCServer,  # noqa: F811
+) -> None:
+    c = controller(vault)
+    dialogs: list[Any] = []
+
+    def on_started() -> None:
+        from tokenmgr.gui.login_dialog import EmbeddedBrowser
+
+        bridge = next(w for w in c._windows if isinstance(w, EmbeddedBrowser))
+        bridge.dialog_opened.connect(dialogs.append)
+
+    req = SignInRequest(
+        name="work", client_id="tokenmgr-native", issuer=oidc_server.issuer, browser="embedded"
+    )
+    c.start(req)
+    on_started()
+    qtbot.waitUntil(lambda: bool(dialogs), timeout=20000)
+    dialogs[0].page.loadFinished.connect(
+        lambda ok: dialogs[0].page is not None and dialogs[0].page.runJavaScript(PLAY_THE_PERSON)
+    )
+    with qtbot.waitSignal(c.signed_in, timeout=45000):
+        pass
+    first = vault.store.get("work", "refresh")
+    assert first
+    # "Sign in again" repeats it with the same settings.
+    again = request_again(vault.entry("work"))
+    assert again.issuer == oidc_server.issuer and again.browser == "embedded"
+    c.start(again)
+    on_started()
+    qtbot.waitUntil(lambda: len(dialogs) == 2, timeout=20000)
+    dialogs[1].page.loadFinished.connect(
+        lambda ok: dialogs[1].page is not None and dialogs[1].page.runJavaScript(PLAY_THE_PERSON)
+    )
+    with qtbot.waitSignal(c.signed_in, timeout=45000):
+        pass
+    assert vault.store.get("work", "refresh") not in (None, first)
+
+
+def test_client_credentials_sign_in_again_reuses_the_stored_secret(
+    qtbot: Any,
+    vault: Vault,
+    oidc_server: OIDCServer,  # noqa: F811
+) -> None:
+    c = controller(vault)
+    req = SignInRequest(
+        name="svc",
+        client_id="tokenmgr-cc",
+        issuer=oidc_server.issuer,
+        flow="client-credentials",
+        client_secret=oidc_server.cc_secret,
+    )
+    with qtbot.waitSignal(c.signed_in, timeout=30000):
+        c.start(req)
+    old = vault.store.get("svc", "access")
+    with qtbot.waitSignal(c.signed_in, timeout=30000):
+        c.start(request_again(vault.entry("svc")), reuse_secret=True)
+    assert vault.store.get("svc", "client_secret") == oidc_server.cc_secret
+    assert vault.store.get("svc", "access") != old
+
+
+def test_cancel_and_a_failure_are_reported(
+    qtbot: Any,
+    vault: Vault,
+    oidc_server: OIDCServer,  # noqa: F811
+) -> None:
+    c = controller(vault, open_system_browser=lambda url: None)
+    req = SignInRequest(
+        name="work", client_id="tokenmgr-native", issuer=oidc_server.issuer, browser="system"
+    )
+    with qtbot.waitSignal(c.cancelled, timeout=30000):
+        c.start(req)
+        qtbot.waitUntil(lambda: len(c._windows) == 2, timeout=20000)  # the waiting window
+        c._windows[1].cancel_button.click()
+    assert vault.list_entries() == []
+    bad = SignInRequest(name="x", client_id="nobody", issuer=oidc_server.issuer + "/nope")
+    with qtbot.waitSignal(c.failed, timeout=30000) as failed:
+        c.start(bad)
+    assert "Traceback" not in failed.args[0] and failed.args[0].endswith(".")

@@ -1,0 +1,375 @@
+"""The OAuth2 / OpenID Connect profile page of the add dialog.
+
+Preset picker (the presets are data: core/oauth/presets.py), the issuer with a
+"Check" button (discovery in a worker: the endpoints found, or why it failed),
+client id, client secret (to the keyring only, never shown again), scopes (the
+preset's defaults; `offline_access` suggested where the provider wants it),
+audience / resource, extra parameters, flow and browser. `request()` gives the
+`SignInRequest` the CLI's `login` would build; the window runs the sign-in.
+"""
+
+from __future__ import annotations
+
+import urllib.parse
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import Signal, Slot
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from tokenmgr.core.entries import validate_name
+from tokenmgr.core.errors import TokenMgrError
+from tokenmgr.core.oauth import presets
+from tokenmgr.gui.errors import describe, sentence
+
+if TYPE_CHECKING:
+    from tokenmgr.core.oauth.signin import SignInRequest
+    from tokenmgr.gui.tasks import Tasks
+
+FLOWS = (
+    ("code", "Sign in with a browser (authorization code)"),
+    ("device", "Sign in on another device (device code)"),
+    ("client-credentials", "Service account (client credentials)"),
+)
+BROWSERS = (("embedded", "In Token Manager"), ("system", "In my web browser"))
+GENERIC = "oidc"
+# Presets first in the order people look for them; the generic one first of all.
+ORDER = ("oidc", "github", "gitlab", "google", "entra", "auth0", "okta", "keycloak")
+LABELS = {"oidc": "Generic OpenID Connect"}
+
+
+def preset_label(name: str) -> str:
+    return LABELS.get(name) or str(presets.PRESETS[name].get("service") or name)
+
+
+def discover_issuer(issuer: str) -> Any:
+    """Worker: the issuer's metadata (raises a TokenMgrError saying what is wrong)."""
+    from tokenmgr.core.oauth.discovery import check_issuer, discover
+    from tokenmgr.core.oauth.http import Http
+
+    check_issuer(issuer)
+    return discover(Http(), issuer)
+
+
+class OAuthProfilePage(QWidget):
+    validity_changed = Signal(bool)
+    check_finished = Signal(bool, str)  # ok, what it says (for tests and the status bar)
+
+    def __init__(self, tasks: Tasks | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.tasks = tasks
+        self._name_edited = False
+        form = QFormLayout(self)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+
+        self.preset = QComboBox(self)
+        self.preset.setAccessibleName("Provider")
+        for name in ORDER:
+            if name in presets.PRESETS:
+                self.preset.addItem(preset_label(name), name)
+        self.preset.currentIndexChanged.connect(self._on_preset_current_index_changed)
+        self.quirks = QLabel(self)
+        self.quirks.setWordWrap(True)
+        form.addRow("&Provider", _column(self.preset, self.quirks))
+
+        self.issuer = QLineEdit(self)
+        self.issuer.setAccessibleName("Issuer URL")
+        self.issuer.setPlaceholderText("https://id.example.com")
+        self.issuer.textEdited.connect(self._on_field_changed)
+        self.check_button = QPushButton("Check", self)
+        self.check_button.setAccessibleName("Check the issuer")
+        self.check_button.clicked.connect(self._on_check_button_clicked)
+        row = QHBoxLayout()
+        row.addWidget(self.issuer, 1)
+        row.addWidget(self.check_button)
+        self.check_result = QLabel(self)
+        self.check_result.setWordWrap(True)
+        self.check_result.setAccessibleName("What the check found")
+        form.addRow("&Issuer", _column_layout(row, self.check_result))
+
+        # Placeholders the preset needs (tenant, domain, host, realm), as NAME=VALUE.
+        self.preset_params = QLineEdit(self)
+        self.preset_params.setAccessibleName("Provider parameters")
+        self.preset_params.textEdited.connect(self._on_field_changed)
+        form.addRow("Pro&vider values", self.preset_params)
+
+        self.name = QLineEdit(self)
+        self.name.setAccessibleName("Name")
+        self.name.setPlaceholderText("e.g. work")
+        self.name.textEdited.connect(self._on_name_text_edited)
+        self.name_error = _error_label(self)
+        form.addRow("&Name", _column(self.name, self.name_error))
+
+        self.client_id = QLineEdit(self)
+        self.client_id.setAccessibleName("Client ID")
+        self.client_id.textEdited.connect(self._on_field_changed)
+        form.addRow("&Client ID", self.client_id)
+        self.client_secret = QLineEdit(self)
+        self.client_secret.setEchoMode(QLineEdit.EchoMode.Password)
+        self.client_secret.setAccessibleName("Client secret")
+        self.client_secret.setPlaceholderText("Only if the provider gave you one")
+        self.client_secret.textEdited.connect(self._on_field_changed)
+        form.addRow("Client &secret", self.client_secret)
+
+        self.scopes = QLineEdit(self)
+        self.scopes.setAccessibleName("Scopes")
+        self.scopes.textEdited.connect(self._on_field_changed)
+        self.scope_hint = QLabel(self)
+        self.scope_hint.setWordWrap(True)
+        form.addRow("Sc&opes", _column(self.scopes, self.scope_hint))
+        self.audience = QLineEdit(self)
+        self.audience.setAccessibleName("Audience")
+        form.addRow("&Audience", self.audience)
+        self.resource = QLineEdit(self)
+        self.resource.setAccessibleName("Resource")
+        form.addRow("&Resource", self.resource)
+        self.params = QLineEdit(self)
+        self.params.setAccessibleName("Extra parameters")
+        self.params.setPlaceholderText("NAME=VALUE, separated by spaces")
+        self.params.textEdited.connect(self._on_field_changed)
+        form.addRow("E&xtra parameters", self.params)
+
+        self.flow = QComboBox(self)
+        self.flow.setAccessibleName("Flow")
+        for key, label in FLOWS:
+            self.flow.addItem(label, key)
+        self.flow.currentIndexChanged.connect(self._on_field_changed)
+        form.addRow("&Flow", self.flow)
+        self.browser = QComboBox(self)
+        self.browser.setAccessibleName("Browser")
+        for key, label in BROWSERS:
+            self.browser.addItem(label, key)
+        form.addRow("&Browser", self.browser)
+        self.error = _error_label(self)
+        form.addRow(self.error)
+        self._on_preset_current_index_changed()
+
+    # --------------------------------------------------------------- preset
+
+    def preset_name(self) -> str:
+        return str(self.preset.currentData())
+
+    @Slot()
+    def _on_preset_current_index_changed(self, *_args: object) -> None:
+        name = self.preset_name()
+        data = presets.PRESETS[name]
+        needed = presets.placeholders(name)
+        fixed_issuer = name != GENERIC and "issuer" in data and not needed
+        self.issuer.setEnabled(name == GENERIC or "issuer" not in data)
+        if fixed_issuer:
+            self.issuer.setText(str(data["issuer"]))
+        elif name != GENERIC:
+            self.issuer.clear()
+        if name == GENERIC:
+            self.issuer.setPlaceholderText("https://id.example.com")
+        else:
+            self.issuer.setPlaceholderText("Filled in from the provider values")
+        defaults = data.get("defaults", {})
+        self.preset_params.setEnabled(bool(needed) and name != GENERIC)
+        self.preset_params.setText(
+            " ".join(f"{p}={defaults.get(p, '')}" for p in needed if p != "issuer")
+        )
+        scopes = list(data.get("scopes", []))
+        if name == GENERIC:
+            scopes = ["openid", "offline_access"]
+        self.scopes.setText(" ".join(scopes))
+        self.scope_hint.setText(self._scope_hint(name))
+        quirks = [str(q) for q in data.get("quirks", [])]
+        self.quirks.setText("; ".join(quirks[:3]))
+        self.quirks.setVisible(bool(quirks) and name != GENERIC)
+        self.browser.setCurrentIndex(0 if data.get("embedded_ok", True) else 1)
+        embedded = self.browser.model().item(0)  # type: ignore[attr-defined]
+        if embedded is not None:
+            embedded.setEnabled(bool(data.get("embedded_ok", True)))
+        if not self._name_edited:
+            self.name.setText(name if name != GENERIC else "")
+        self.check_result.clear()
+        self._revalidate()
+
+    @staticmethod
+    def _scope_hint(name: str) -> str:
+        if name == "google":
+            return "Google renews sign-ins with access_type=offline (sent for you)."
+        if name == "github":
+            return "Empty means GitHub's default (public information only)."
+        return "offline_access keeps the entry signed in (a refresh token)."
+
+    # ---------------------------------------------------------------- check
+
+    @Slot()
+    def _on_check_button_clicked(self) -> None:
+        issuer = self.issuer_url()
+        if not issuer:
+            self.check_result.setText("Fill in the issuer (or the provider values) first.")
+            return
+        if self.tasks is None:
+            return
+        self.check_button.setEnabled(False)
+        self.check_result.setText("Checking…")
+        self.tasks.run(
+            f"Checking {urllib.parse.urlsplit(issuer).hostname or 'the issuer'}",
+            lambda: discover_issuer(issuer),
+            on_done=self._on_check_done,
+            on_error=self._on_check_failed,
+        )
+
+    def _on_check_done(self, meta: Any) -> None:
+        self.check_button.setEnabled(True)
+        found = [
+            ("sign-in", meta.authorization_endpoint),
+            ("token", meta.token_endpoint),
+            ("device", meta.device_authorization_endpoint),
+            ("revocation", meta.revocation_endpoint),
+        ]
+        parts = [f"{what}: {_host_path(url)}" for what, url in found if url]
+        text = "Found " + "; ".join(parts) + "."
+        if "offline_access" in meta.scopes_supported:
+            text += " It offers offline_access."
+        self.check_result.setText(text)
+        self.check_finished.emit(True, text)
+
+    def _on_check_failed(self, exc: BaseException) -> None:
+        self.check_button.setEnabled(True)
+        text = describe(exc)
+        self.check_result.setText(text)
+        self.check_finished.emit(False, text)
+
+    # --------------------------------------------------------------- result
+
+    def issuer_url(self) -> str:
+        name = self.preset_name()
+        if name == GENERIC or self.issuer.isEnabled():
+            return self.issuer.text().strip()
+        data = presets.PRESETS[name]
+        if "issuer" not in data:
+            return ""
+        try:
+            preset, _ = presets.resolve(name, self._preset_values(), "client")
+        except TokenMgrError:
+            return ""
+        return preset.issuer or ""
+
+    def _preset_values(self) -> dict[str, str]:
+        from tokenmgr.core.oauth.signin import parse_params
+
+        return parse_params(self.preset_params.text().split())
+
+    def request(self) -> SignInRequest:
+        """The sign-in to run; raises a TokenMgrError (UsageError) saying what is missing."""
+        from tokenmgr.core.errors import UsageError
+        from tokenmgr.core.oauth.signin import SignInRequest, parse_params
+
+        name = self.name.text().strip()
+        validate_name(name)
+        client_id = self.client_id.text().strip()
+        if not client_id:
+            raise UsageError("fill in the client ID the provider gave you")
+        preset = self.preset_name()
+        params = parse_params(self.params.text().split())
+        issuer: str | None = None
+        if preset == GENERIC:
+            issuer = self.issuer.text().strip()
+            if not issuer:
+                raise UsageError("fill in the issuer URL")
+        else:
+            params = {**self._preset_values(), **params}
+        secret = self.client_secret.text() or None
+        flow = str(self.flow.currentData())
+        if flow == "client-credentials" and not secret:
+            raise UsageError("a service account needs its client secret")
+        return SignInRequest(
+            name=name,
+            client_id=client_id,
+            issuer=issuer,
+            preset=None if preset == GENERIC else preset,
+            client_secret=secret,
+            scopes=self.scopes.text().split(),
+            audience=self.audience.text().strip() or None,
+            resource=self.resource.text().strip() or None,
+            params=params,
+            flow=flow,
+            browser=str(self.browser.currentData()),
+        )
+
+    def clear_secret(self) -> None:
+        self.client_secret.clear()
+
+    @Slot()
+    def _on_name_text_edited(self, _text: str) -> None:
+        self._name_edited = True
+        self._revalidate()
+
+    @Slot()
+    def _on_field_changed(self, *_args: object) -> None:
+        self._revalidate()
+
+    def _revalidate(self) -> bool:
+        name_error = ""
+        try:
+            if self.name.text().strip():
+                validate_name(self.name.text().strip())
+        except TokenMgrError as e:
+            name_error = sentence(str(e))
+        _set_error(self.name_error, name_error)
+        try:
+            self.request()
+            ok, error = True, ""
+        except TokenMgrError as e:
+            ok, error = False, sentence(str(e))
+        # Only the name gets an inline error while typing; the rest shows on "Sign in".
+        self.error.setVisible(False)
+        self._last_error = error
+        self.validity_changed.emit(ok)
+        return ok
+
+    def show_error(self, text: str) -> None:
+        _set_error(self.error, text)
+
+    def last_error(self) -> str:
+        return self._last_error
+
+
+def _host_path(url: str) -> str:
+    parts = urllib.parse.urlsplit(url)
+    return f"{parts.hostname or ''}{parts.path}"
+
+
+def _error_label(parent: QWidget) -> QLabel:
+    from tokenmgr.gui import style
+
+    label = QLabel(parent)
+    label.setWordWrap(True)
+    label.setVisible(False)
+    pal = label.palette()
+    pal.setColor(label.foregroundRole(), style.error_color())
+    label.setPalette(pal)
+    return label
+
+
+def _set_error(label: QLabel, text: str) -> None:
+    label.setText(text)
+    label.setVisible(bool(text))
+
+
+def _column(*widgets: QWidget) -> QVBoxLayout:
+    col = QVBoxLayout()
+    col.setContentsMargins(0, 0, 0, 0)
+    for w in widgets:
+        col.addWidget(w)
+    return col
+
+
+def _column_layout(row: QHBoxLayout, below: QWidget) -> QVBoxLayout:
+    col = QVBoxLayout()
+    col.setContentsMargins(0, 0, 0, 0)
+    col.addLayout(row)
+    col.addWidget(below)
+    return col
