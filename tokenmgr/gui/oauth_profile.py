@@ -83,7 +83,7 @@ class OAuthProfilePage(QWidget):
         self.issuer = QLineEdit(self)
         self.issuer.setAccessibleName("Issuer URL")
         self.issuer.setPlaceholderText("https://id.example.com")
-        self.issuer.textEdited.connect(self._on_field_changed)
+        self.issuer.textChanged.connect(self._on_field_changed)
         self.check_button = QPushButton("Check", self)
         self.check_button.setAccessibleName("Check the issuer")
         self.check_button.clicked.connect(self._on_check_button_clicked)
@@ -105,6 +105,7 @@ class OAuthProfilePage(QWidget):
         self.name.setAccessibleName("Name")
         self.name.setPlaceholderText("e.g. work")
         self.name.textEdited.connect(self._on_name_text_edited)
+        self.name.textChanged.connect(self._on_field_changed)
         self.name_error = _error_label(self)
         form.addRow("&Name", _column(self.name, self.name_error))
 
@@ -163,7 +164,8 @@ class OAuthProfilePage(QWidget):
         data = presets.PRESETS[name]
         needed = presets.placeholders(name)
         fixed_issuer = name != GENERIC and "issuer" in data and not needed
-        self.issuer.setEnabled(name == GENERIC or "issuer" not in data)
+        # Only the generic provider takes a typed issuer; presets derive theirs.
+        self.issuer.setEnabled(name == GENERIC)
         if fixed_issuer:
             self.issuer.setText(str(data["issuer"]))
         elif name != GENERIC:
@@ -246,7 +248,7 @@ class OAuthProfilePage(QWidget):
 
     def issuer_url(self) -> str:
         name = self.preset_name()
-        if name == GENERIC or self.issuer.isEnabled():
+        if name == GENERIC:
             return self.issuer.text().strip()
         data = presets.PRESETS[name]
         if "issuer" not in data:
@@ -309,6 +311,10 @@ class OAuthProfilePage(QWidget):
 
     @Slot()
     def _on_field_changed(self, *_args: object) -> None:
+        if self.preset_name() != GENERIC:
+            derived = self.issuer_url()
+            if self.issuer.text() != derived:
+                self.issuer.setText(derived)  # what the provider values make of it
         self._revalidate()
 
     def _revalidate(self) -> bool:

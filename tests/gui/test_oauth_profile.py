@@ -1,0 +1,100 @@
+"""The OAuth profile page of the add dialog: presets as data, the issuer Check against the
+real oidc-provider, and the SignInRequest it builds (what `tokenmgr login` would send)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.integration.oidc_fixtures import OIDCServer, oidc_server  # noqa: F401 - fixture
+from tokenmgr.core.errors import UsageError
+
+pytestmark = pytest.mark.gui
+
+
+def page(qtbot: Any) -> Any:
+    from tokenmgr.gui.oauth_profile import OAuthProfilePage
+    from tokenmgr.gui.tasks import Tasks
+
+    p = OAuthProfilePage(Tasks())
+    qtbot.addWidget(p)
+    return p
+
+
+def choose(p: Any, preset: str) -> None:
+    p.preset.setCurrentIndex(p.preset.findData(preset))
+
+
+def test_generic_oidc_suggests_offline_access_and_builds_the_request(qtbot: Any) -> None:
+    p = page(qtbot)
+    assert p.preset_name() == "oidc"
+    assert p.scopes.text() == "openid offline_access"
+    p.issuer.setText("https://id.example.com")
+    p.name.setText("work")
+    p.client_id.setText("my-cli")
+    p.params.setText("login_hint=a@example.com")
+    req = p.request()
+    assert (req.name, req.client_id, req.issuer, req.preset) == (
+        "work",
+        "my-cli",
+        "https://id.example.com",
+        None,
+    )
+    assert req.scopes == ["openid", "offline_access"] and req.flow == "code"
+    assert req.params == {"login_hint": "a@example.com"} and req.browser == "embedded"
+
+
+def test_presets_fill_in_their_needs(qtbot: Any) -> None:
+    p = page(qtbot)
+    choose(p, "entra")
+    assert "tenant=organizations" in p.preset_params.text()
+    assert "offline_access" in p.scopes.text().split()
+    p.preset_params.clear()
+    qtbot.keyClicks(p.preset_params, "tenant=contoso.onmicrosoft.com")
+    assert p.issuer.text() == p.issuer_url()
+    assert p.issuer_url() == "https://login.microsoftonline.com/contoso.onmicrosoft.com/v2.0"
+    p.client_id.setText("cid")
+    req = p.request()
+    assert req.preset == "entra" and req.params == {"tenant": "contoso.onmicrosoft.com"}
+    choose(p, "google")
+    assert p.browser.currentData() == "system"  # Google refuses embedded browsers
+    assert not p.browser.model().item(0).isEnabled()
+    assert "offline_access" not in p.scopes.text()
+    choose(p, "github")
+    assert p.issuer_url() == "" and not p.issuer.isEnabled()
+
+
+def test_missing_pieces_are_sentences_not_crashes(qtbot: Any) -> None:
+    p = page(qtbot)
+    with pytest.raises(UsageError):
+        p.request()  # no name
+    p.name.setText("ghp_" + "x" * 36)  # a pasted token as the name
+    assert p.name_error.isVisibleTo(p) and "looks like a token" in p.name_error.text()
+    assert "x" * 8 not in p.name_error.text()
+    p.name.setText("svc")
+    p.client_id.setText("c")
+    p.issuer.setText("https://id.example.com")
+    p.flow.setCurrentIndex(p.flow.findData("client-credentials"))
+    with pytest.raises(UsageError, match="client secret"):
+        p.request()
+    p.client_secret.setText("s3cret")
+    assert p.request().client_secret == "s3cret"
+
+
+def test_check_shows_the_endpoints_the_real_server_publishes(
+    qtbot: Any,
+    oidc_server: OIDCServer,  # noqa: F811
+) -> None:
+    p = page(qtbot)
+    p.issuer.setText(oidc_server.issuer)
+    with qtbot.waitSignal(p.check_finished, timeout=20000) as done:
+        p.check_button.click()
+    ok, text = done.args
+    assert ok, text
+    assert "token: 127.0.0.1/oidc/token" in text and "offline_access" in text
+    p.issuer.setText(oidc_server.issuer + "/wrong")
+    with qtbot.waitSignal(p.check_finished, timeout=20000) as done:
+        p.check_button.click()
+    ok, text = done.args
+    assert not ok and text.endswith(".") and "Traceback" not in text
