@@ -16,7 +16,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tokenmgr.core import paths
 from tokenmgr.core.entries import (
@@ -32,7 +32,11 @@ from tokenmgr.core.entries import (
 from tokenmgr.core.errors import AlreadyExists, NotFound, TokenMgrError
 from tokenmgr.core.index import Index, atomic_write, file_lock
 from tokenmgr.core.redact import register_secret
-from tokenmgr.core.secrets import PassphraseSource, SecretStore, open_store
+
+if TYPE_CHECKING:
+    # The stores load keyring/D-Bus/crypto code: only when a secret is touched (`list`
+    # never does).
+    from tokenmgr.core.secrets import PassphraseSource, SecretStore
 
 JOURNAL_NAME = "pending.json"
 # A refresh holds its entry's lock across one token request (bounded by the HTTP
@@ -70,6 +74,8 @@ class Vault:
     @property
     def store(self) -> SecretStore:
         if self._store is None:
+            from tokenmgr.core.secrets import open_store
+
             self._store = open_store(self.home, self.env, self._passphrase)
         return self._store
 
