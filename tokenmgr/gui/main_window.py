@@ -57,7 +57,6 @@ from tokenmgr.gui import tasks as jobs
 from tokenmgr.gui.details import DetailsPane
 from tokenmgr.gui.entry_model import Column, EntryFilterProxy, EntryModel, EntryRole
 from tokenmgr.gui.errors import describe
-from tokenmgr.gui.icons import app_icon
 from tokenmgr.gui.index_watch import IndexWatcher
 from tokenmgr.gui.settings import Settings, SettingsFile
 from tokenmgr.gui.tasks import Tasks
@@ -919,6 +918,8 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def _on_icon_timer_timeout(self) -> None:
+        from tokenmgr.gui.icons import app_icon  # importlib.resources: after the first paint
+
         self.setWindowIcon(app_icon())
 
     @Slot()
