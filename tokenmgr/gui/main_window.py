@@ -596,7 +596,6 @@ class MainWindow(QMainWindow):
     def _update_actions(self) -> None:
         entry = self.selected_entry() if hasattr(self, "table") else None
         has = entry is not None
-        ready = self.store_ready
         for fmt in ("header", "raw", "env", "dotenv", "curl"):
             self.actions_by_name[f"copy_{fmt}"].setEnabled(has)
         self.actions_by_name["copy_chosen"].setEnabled(has)
@@ -608,7 +607,6 @@ class MainWindow(QMainWindow):
             bool(oauth and entry is not None and entry.state == "sign_in_needed")
         )
         self.actions_by_name["add"].setEnabled(True)
-        del ready
 
     # ============================================================ the actions
 
@@ -826,7 +824,7 @@ class MainWindow(QMainWindow):
             self.tasks.run("Verifying…", lambda: jobs.verify_report(report, pins), done, failed)
 
         dialog = DecodeDialog(text, self, verify=verify)
-        del text
+        del text  # the window keeps no copy of what was on the clipboard
         self._open_dialog(dialog)
         if not self.isVisible():
             dialog.show()
