@@ -583,6 +583,9 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def _update_empty_state(self, *_args: object) -> None:
+        self.details.placeholder.setText(
+            "Select a token to see what it says." if self.model.rowCount() else ""
+        )
         if self.model.rowCount() == 0:
             self.empty_label.setText(EMPTY_TEXT)
             self.list_stack.setCurrentWidget(self.empty_label)
