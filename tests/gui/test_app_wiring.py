@@ -75,3 +75,32 @@ def test_a_failed_tray_copy_is_said_while_the_window_is_hidden(started, qtbot) -
     with qtbot.waitSignal(window.notice_requested, timeout=10_000) as sig:
         tray.copy_requested.emit("no-such-token", "header")
     assert sig.args[0] == "No entry named 'no-such-token'."
+
+
+def test_excepthook_shows_a_sentence_and_logs_redacted(qtbot, caplog, monkeypatch) -> None:
+    import logging
+
+    from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+
+    from tokenmgr.core import redact
+    from tokenmgr.gui.errors import INTERNAL
+
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    appmod.install_excepthook(QApplication.instance(), parent)
+    caplog.set_level(logging.ERROR)
+    redact.install(logging.WARNING)  # the filter goes on every root handler (caplog's too)
+    token = demo.jwt_token({"sub": "x"})
+    try:
+        raise ValueError(f"boom with {token}")
+    except ValueError as e:
+        sys.excepthook(type(e), e, e.__traceback__)
+    boxes = [w for w in QApplication.topLevelWidgets()
+             if isinstance(w, QMessageBox) and w.isVisible()]
+    assert boxes and boxes[-1].text() == INTERNAL
+    assert "ValueError" not in boxes[-1].text() and token not in boxes[-1].text()
+    assert caplog.records and "unexpected error" in caplog.text
+    assert token not in caplog.text
+    for b in boxes:
+        b.close()
