@@ -134,3 +134,27 @@ def test_add_through_the_window_stores_in_a_worker(make_window, qtbot) -> None:
     assert f.store.calls and not any(c.on_main_thread for c in f.store.calls)
     assert f.vault.get_secret(f.vault.entry("acme")) == JWT
     assert w.selected_name() == "acme" and w.status_message.text() == "Added acme"
+
+
+def test_edit_through_the_window_changes_metadata_only(make_window, qtbot) -> None:
+    f = make_window()
+    w = f.window
+    assert w.select("github-ci")
+    before = f.vault.entry("github-ci")
+    w.table.setFocus()
+    qtbot.keyClick(w.table, Qt.Key.Key_F2)
+    d = w.dialog
+    assert isinstance(d, EntryDialog) and d.name.text() == "github-ci"
+    d.note.setText("rotated monthly")
+    d.tags.setText("ci, github")
+    d.env_var.setText("GH_TOKEN")
+    d.save_button.click()
+    qtbot.waitUntil(lambda: w.dialog is None, timeout=5000)
+    qtbot.waitUntil(lambda: w.model.entry("github-ci").note == "rotated monthly", timeout=5000)
+    after = f.vault.entry("github-ci")
+    assert after.tags == ["ci", "github"] and after.env_var == "GH_TOKEN"
+    assert after.created_at == before.created_at
+    # No token was read or written: only the index changed.
+    assert not [c for c in f.store.calls if c.method in ("get", "set", "delete")]
+    assert w.status_message.text() == "Saved github-ci"
+    assert w.details.fields["note"].text() == "rotated monthly"
