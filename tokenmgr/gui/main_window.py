@@ -407,7 +407,7 @@ class MainWindow(QMainWindow):
         from tokenmgr.core.vault import Vault
 
         store = KeyringStore(env=self.env)
-        vault = Vault(home=self.vault.home, store=store, env=self.env)
+        vault = Vault(home=self.vault.home, store=jobs.SerializedStore(store), env=self.env)
         self.tasks.run(
             "Checking the keyring…",
             lambda: jobs.probe_store(vault),
@@ -482,7 +482,8 @@ class MainWindow(QMainWindow):
         home = self.vault.home
 
         def done(store: Any) -> None:
-            self.use_vault(Vault(home=home, store=store, env=self.env), "file")
+            self.use_vault(Vault(home=home, store=jobs.SerializedStore(store), env=self.env),
+                           "file")
             self.status("The vault file is unlocked.")
 
         def failed(exc: BaseException) -> None:
@@ -507,7 +508,8 @@ class MainWindow(QMainWindow):
         def done(store: Any) -> None:
             self.settings.store = "file"
             self.save_settings()
-            self.use_vault(Vault(home=home, store=store, env=self.env), "file")
+            self.use_vault(Vault(home=home, store=jobs.SerializedStore(store), env=self.env),
+                           "file")
             self.status("Created the encrypted vault file; tokens you add are kept in it.")
 
         self.tasks.run("Creating the vault file…",

@@ -134,6 +134,36 @@ class Tasks(QObject):
 # ---------------------------------------------------------------- the jobs
 
 
+class SerializedStore:
+    """A secret store whose calls run one at a time, whichever worker makes them.
+
+    Workers run in parallel (a Verify may wait on the network while a copy reads the
+    keyring); the stores were written for one caller at a time (one D-Bus connection,
+    the vault file's key cache), so every call takes one lock."""
+
+    def __init__(self, inner: Any) -> None:
+        import threading
+
+        self._inner = inner
+        self._lock = threading.RLock()
+
+    @property
+    def inner(self) -> Any:
+        return self._inner
+
+    def __getattr__(self, name: str) -> Any:
+        target = getattr(self._inner, name)
+        if not callable(target):
+            return target
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            with self._lock:
+                return target(*args, **kwargs)
+
+        return call
+
+
+
 def oauth_refresher(vault: Vault, entry: Entry) -> str:
     """Vault.refresher for oauth2 entries, like the CLI's: OAuth code imported on use."""
     from tokenmgr.core.oauth.refresh import refresh_if_needed
