@@ -349,3 +349,15 @@ def test_every_action_has_an_accessible_name_and_no_secret(make_window) -> None:
         assert act.text()
     for b in w.findChildren(QPushButton):
         assert b.text() or b.accessibleName()
+
+
+def test_first_run_with_no_session_bus_uses_the_real_keyring_store(qtbot, tmp_path) -> None:
+    w = _window(qtbot, tmp_path / "home")  # env without DBUS_SESSION_BUS_ADDRESS
+    w.start_store()
+    qtbot.waitUntil(lambda: w.pages.currentWidget() is w.setup_page, timeout=10_000)
+    page = w.setup_page
+    assert page.mode == MODE_NO_KEYRING
+    assert "no D-Bus session bus" in page.explain.text()
+    assert not (tmp_path / "home" / "entries.json").exists()  # nothing written anywhere
+    assert not (tmp_path / "home" / "secrets.vault").exists()
+    w.tasks.wait()
