@@ -102,5 +102,48 @@ fuzz: venv
 screenshots: deps venv
 	$(PY) tests/screenshots/make_screenshots.py
 
+# ------------------------------------------------------------------ packaging
+# `make package` builds dist/tokenmgr_<version>_amd64.deb (packaging/build_deb.sh:
+# PyInstaller one-folder bundle, package tree, Depends computed from the bundle,
+# dpkg-deb -Zzstd); `make smoke-test` installs it, runs it and removes it (root).
+# `make test` never builds the package.
+PYINSTALLER_PIN := pyinstaller==6.*
+# What the build needs beyond `deps`: readelf (binutils) for the Depends, and the
+# system libraries the bundle links, so that every one resolves on the build machine
+# (packaging/debian_depends.py names any that does not).
+PACKAGE_APT_PACKAGES := binutils libgtk-3-0 libnss3 libnspr4 libgbm1 libxkbfile1 \
+	libxcb-dri3-0 libxcb-glx0 libwayland-client0 libwayland-cursor0 libwayland-egl1 \
+	libxkbcommon0 libfontconfig1 libdbus-1-3
+
+.PHONY: package smoke-test startup-ratio deps-package
+package: deps deps-package venv $(STAMPS)/pyinstaller
+	bash packaging/build_deb.sh
+
+smoke-test:
+	bash packaging/smoke_test.sh
+
+# The bundle's `gui --smoke-test` start-up against the venv's (median ratio).
+startup-ratio: venv
+	$(PY) packaging/startup_ratio.py
+
+$(STAMPS)/pyinstaller: $(STAMPS)/venv
+	$(PY) -m pip install -q '$(PYINSTALLER_PIN)'
+	@touch $@
+
+deps-package:
+	@missing=$$(for p in $(PACKAGE_APT_PACKAGES); do \
+		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || echo $$p; \
+	done); \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" = 0 ]; then \
+			echo "installing:" $$missing; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+				apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+		else \
+			echo "missing system packages; run:"; \
+			echo "  sudo apt-get install -y $$missing"; exit 1; \
+		fi; \
+	fi
+
 clean:
 	rm -rf $(STAMPS) build dist *.egg-info

@@ -110,9 +110,7 @@ def compute(bundle: Path, verbose: bool = False) -> list[str]:
     files = elf_files(bundle)
     if not files:
         raise SystemExit(f"debian_depends: no ELF file under {bundle}")
-    shipped = {p.name for p in files} | {
-        p.name for p in bundle.rglob("*.so*") if p.is_symlink()
-    }
+    shipped = {p.name for p in files} | {p.name for p in bundle.rglob("*.so*") if p.is_symlink()}
     lib_dirs = sorted({str(p.parent) for p in files if ".so" in p.name})
     env = dict(os.environ, LD_LIBRARY_PATH=os.pathsep.join(lib_dirs))
     system: dict[str, set[str]] = defaultdict(set)  # resolved path -> needed by
