@@ -67,7 +67,26 @@ def test_tokens_first_in_name_order_then_the_app_actions(tray: Tray) -> None:
 def test_each_token_submenu_starts_with_copy_header(tray: Tray) -> None:
     tray.set_entries(demo(), NOW)
     for sub in token_submenus(tray):
+        if sub.title().startswith("old-key"):
+            continue  # expired, no refresh token: "Sign in again" only (below)
         assert texts(sub) == ["Copy header", "Copy raw", "Copy env line", "Copy .env line"]
+
+
+def test_an_expired_oauth_entry_that_renews_itself_stays_usable(tray: Tray) -> None:
+    from tokenmgr.core.entries import OAuthConfig
+
+    e = entry("renewing", left=timedelta(minutes=-5), kind="oauth2")
+    e.secrets = ["access", "refresh"]
+    e.oauth = OAuthConfig(issuer="https://id.example.com", client_id="c")
+    tray.set_entries([e], NOW)
+    (sub,) = token_submenus(tray)
+    assert sub.title() == "renewing (expired, renews on copy)" and sub.menuAction().isEnabled()
+    assert texts(sub)[0] == "Copy header"
+    # The refresh token is refused later: the same name, now "Sign in again" (rebuilt).
+    e.state = "sign_in_needed"
+    tray.set_entries([e], NOW)
+    (sub,) = token_submenus(tray)
+    assert texts(sub) == ["Sign in again"]
 
 
 def test_copy_actions_emit_name_and_format(tray: Tray, qtbot) -> None:  # type: ignore[no-untyped-def]
@@ -93,7 +112,9 @@ def test_expiring_marked_expired_greyed(tray: Tray) -> None:
     assert by_name["staging"].text() == "staging (expires in 4 min)"
     assert by_name["staging"].isEnabled()
     assert by_name["old-key"].text() == "old-key (expired — sign in again)"
-    assert not by_name["old-key"].isEnabled()
+    # An expired OAuth entry's submenu offers only "Sign in again".
+    assert by_name["old-key"].isEnabled()
+    assert [a.text() for a in by_name["old-key"].menu().actions()] == ["Sign in again"]
     assert by_name["github-ci"].text() == "github-ci"
     assert by_name["github-ci"].isEnabled()
     assert by_name["stripe"].text() == "stripe"  # no expiry known: nothing to say
@@ -108,8 +129,13 @@ def test_static_expired_and_sign_in_needed(tray: Tray) -> None:
         NOW,
     )
     titles = {s.menuAction().text(): s.menuAction().isEnabled() for s in token_submenus(tray)}
-    assert titles == {"pat (expired)": False, "idp (sign in again)": False}
+    assert titles == {"pat (expired)": False, "idp (sign in again)": True}
     assert tray.attention
+    idp = next(s for s in token_submenus(tray) if s.title().startswith("idp"))
+    asked: list[str] = []
+    tray.sign_in_requested.connect(asked.append)
+    idp.actions()[0].trigger()
+    assert asked == ["idp"]
 
 
 def test_attention_icon_while_any_expiring_or_expired(tray: Tray) -> None:

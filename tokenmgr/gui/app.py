@@ -387,6 +387,7 @@ def start(
         tray.toggle_requested.connect(window.toggle_visible)
         tray.paste_decode_requested.connect(window.paste_decode)
         tray.quit_requested.connect(window.quit_app)
+        tray.sign_in_requested.connect(window.sign_in_again)
         window.entries_loaded.connect(lambda entries: tray.set_entries(entries, now_utc()))
         clipboard.countdown_changed.connect(tray.set_countdown)
         window.tray_note_requested.connect(
@@ -404,6 +405,9 @@ def start(
         tray_timer.start()
         tray.set_entries(window.model.entries, now_utc())
         tray.show()
+    keeper = None
+    if not smoke_test:
+        keeper = _start_keeper(window, tasks, tray, settings)
     if instance is not None:
 
         def raise_requested() -> None:
@@ -415,6 +419,9 @@ def start(
     def about_to_quit() -> None:
         window.save_state()
         window.save_settings()
+        if keeper is not None:
+            keeper.stop()
+            keeper.notifier.close()
         shutdown(tasks)
 
     app.aboutToQuit.connect(about_to_quit)
@@ -425,6 +432,41 @@ def start(
         window.show()
     window.start_store()
     return running
+
+
+def _start_keeper(window: Any, tasks: Any, tray: Any, settings: Any) -> Any:
+    """Background refresh and expiry notifications (gui/keeper.py), once the store is ready."""
+    from tokenmgr.gui.keeper import Keeper
+    from tokenmgr.gui.notify import Notifier
+
+    notifier = Notifier(tray.icon if tray is not None else None, window)
+    keeper = Keeper(
+        window.vault,
+        tasks,
+        notifier,
+        lambda: list(window.model.entries),
+        lambda: int(settings.notify_lead_min),
+        window,
+    )
+
+    def store_ready(ready: bool) -> None:
+        keeper.vault = window.vault  # the window may have switched to the vault file
+        if ready:
+            keeper.start()
+        else:
+            keeper.stop()
+
+    def clicked(name: str, sign_in: bool) -> None:
+        window.raise_window()
+        window.select(name)
+        if sign_in:
+            window.sign_in_again(name)
+
+    window.store_ready_changed.connect(store_ready)
+    window.signed_in.connect(keeper.forget)
+    keeper.refreshed.connect(lambda _name: window.reload())
+    keeper.notification_clicked.connect(clicked)
+    return keeper
 
 
 def _smoke(running: Running) -> int:

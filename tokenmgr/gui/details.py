@@ -397,12 +397,25 @@ class TokenText(QTextEdit):
         self.setFixedHeight(max(height, self.fontMetrics().height() + 12))
 
 
+def needs_sign_in(entry: Entry, now: datetime) -> bool:
+    """An OAuth entry only a new sign-in can renew (refused, or expired without a way)."""
+    from tokenmgr.core.expiry import renews_itself
+
+    if entry.kind != "oauth2":
+        return False
+    if entry.state == "sign_in_needed":
+        return True
+    expired = entry.expires_at is not None and entry.expires_at <= now
+    return expired and not renews_itself(entry)
+
+
 class DetailsPane(QWidget):
     """The right-hand side of the main window."""
 
     reveal_requested = Signal(str)  # entry name: read the access token to show it
     verify_requested = Signal(str)
     id_token_requested = Signal(str)
+    sign_in_requested = Signal(str)  # entry name: "Sign in again"
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -435,7 +448,13 @@ class DetailsPane(QWidget):
         lay.addLayout(top)
         self.state_label = QLabel()
         self.state_label.setWordWrap(True)
-        lay.addWidget(self.state_label)
+        self.sign_in_button = QPushButton("Sign in again")
+        self.sign_in_button.setAccessibleName("Sign in again")
+        self.sign_in_button.clicked.connect(self._on_sign_in_button_clicked)
+        state_row = QHBoxLayout()
+        state_row.addWidget(self.state_label, 1)
+        state_row.addWidget(self.sign_in_button)
+        lay.addLayout(state_row)
 
         lay.addWidget(_line())
         self.access_title = _section_label(ACCESS_TITLE, ACCESS_SUBTITLE)
@@ -512,6 +531,11 @@ class DetailsPane(QWidget):
     def revealed(self) -> bool:
         return self._revealed
 
+    @Slot()
+    def _on_sign_in_button_clicked(self) -> None:
+        if self._entry is not None:
+            self.sign_in_requested.emit(self._entry.name)
+
     def set_entry(self, entry: Entry | None, now: datetime | None = None) -> None:
         """Show an entry (from the index only). A different entry conceals the token."""
         if now is not None:
@@ -535,8 +559,11 @@ class DetailsPane(QWidget):
         state = ""
         if entry.state == "sign_in_needed":
             state = "⚠ Sign-in needed: the provider refused the refresh token."
+        elif needs_sign_in(entry, self._now):
+            state = "⚠ Expired, and there is no refresh token: sign in again to renew it."
         self.state_label.setText(state)
         self.state_label.setVisible(bool(state))
+        self.sign_in_button.setVisible(bool(state))
         self._draw_access()
         self.id_box.setVisible("id" in entry.secrets)
         self.fields["env_var"].setText(entry.env_var)

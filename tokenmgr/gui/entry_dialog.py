@@ -9,8 +9,10 @@ the primary button stays disabled until the entry can be saved.
 The dialog does not store anything: it emits `save_requested` with what to
 save, the main window runs it in a worker and calls `saved()` or `failed()`.
 
-Extension point: the "Kind" selector lists the static token now; the OAuth2
-profile (next issue) adds its page to `self.pages` and an item to `self.kind`.
+The "Kind" selector switches to the OAuth2 / OpenID Connect profile
+(gui/oauth_profile.py); its primary button is "Sign in", which emits
+`sign_in_requested` with the `SignInRequest`; the main window runs the
+sign-in and calls `saved()` or `failed()` the same way.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import urlsplit
 
 from PySide6.QtCore import QDateTime, QTimeZone, Signal, Slot
@@ -126,6 +129,7 @@ def _error_label() -> QLabel:
 
 class EntryDialog(QDialog):
     save_requested = Signal(object)  # EntryRequest
+    sign_in_requested = Signal(object)  # SignInRequest (the OAuth2 kind)
 
     def __init__(
         self,
@@ -133,6 +137,8 @@ class EntryDialog(QDialog):
         *,
         existing_names: set[str] | None = None,
         entry: Entry | None = None,
+        tasks: Any = None,
+        kind: str = "static",
     ) -> None:
         super().__init__(parent)
         self._editing = entry is not None
@@ -152,18 +158,16 @@ class EntryDialog(QDialog):
         self.kind = QComboBox()
         self.kind.setAccessibleName("Kind of entry")
         self.kind.addItem("Static token (paste it)", "static")
-        # The OAuth2 profile page comes with the next issue; the item is shown, disabled,
-        # so the dialog's shape does not change when it arrives.
-        self.kind.addItem("OAuth2 sign-in (coming soon)", "oauth2")
-        item = self.kind.model().item(1)  # type: ignore[attr-defined]
-        if item is not None:
-            item.setEnabled(False)
+        self.kind.addItem("OAuth2 / OpenID Connect sign-in", "oauth2")
         self.kind.setEnabled(not self._editing)
         kind_row.addWidget(self.kind, 1)
         outer.addLayout(kind_row)
         self.pages = QStackedWidget()
         outer.addWidget(self.pages)
         self.pages.addWidget(self._static_page())
+        self._tasks = tasks
+        self.oauth_page: Any = None  # made when the OAuth2 kind is first chosen
+        self.kind.currentIndexChanged.connect(self._on_kind_current_index_changed)
 
         self.save_error = _error_label()
         outer.addWidget(self.save_error)
@@ -195,6 +199,37 @@ class EntryDialog(QDialog):
                 self.token.setPlaceholderText("Signed in: the token comes from the provider")
         self._revalidate()
         self.token.setFocus()
+        if kind == "oauth2" and not self._editing:
+            self.kind.setCurrentIndex(self.kind.findData("oauth2"))
+
+    def is_oauth(self) -> bool:
+        return bool(self.kind.currentData() == "oauth2")
+
+    @Slot(int)
+    def _on_kind_current_index_changed(self, _index: int) -> None:
+        if self.is_oauth():
+            if self.oauth_page is None:
+                from tokenmgr.gui.oauth_profile import OAuthProfilePage
+
+                self.oauth_page = OAuthProfilePage(self._tasks, self)
+                self.oauth_page.validity_changed.connect(self._on_oauth_page_validity_changed)
+                self.pages.addWidget(self.oauth_page)
+            self.pages.setCurrentWidget(self.oauth_page)
+            self.setWindowTitle("Sign in to a provider")
+            self.save_button.setText("Sign in")
+            self.oauth_page.preset.setFocus()
+            self.oauth_page._revalidate()
+        else:
+            self.pages.setCurrentIndex(0)
+            self.setWindowTitle("Add a token")
+            self.save_button.setText("Add token")
+            self._revalidate()
+        self.save_button.setAccessibleName(self.save_button.text())
+
+    @Slot(bool)
+    def _on_oauth_page_validity_changed(self, ok: bool) -> None:
+        if self.is_oauth():
+            self.save_button.setEnabled(ok and not self._busy)
 
     def _static_page(self) -> QWidget:
         page = QWidget()
@@ -400,6 +435,9 @@ class EntryDialog(QDialog):
 
     @Slot()
     def _on_buttons_accepted(self) -> None:
+        if self.is_oauth():
+            self._sign_in()
+            return
         if not self._revalidate():
             return
         token = self._token_text() or None
@@ -424,20 +462,44 @@ class EntryDialog(QDialog):
         self._revalidate()
         self.save_requested.emit(req)
 
+    def _sign_in(self) -> None:
+        try:
+            req = self.oauth_page.request()
+        except TokenMgrError as e:
+            _set_error(self.save_error, sentence(str(e)))
+            return
+        if req.name in self._names:
+            _set_error(self.save_error, f"An entry named {req.name} exists already.")
+            return
+        self._busy = True
+        self.save_button.setText("Signing in…")
+        self.save_button.setEnabled(False)
+        self.save_error.setVisible(False)
+        self.sign_in_requested.emit(req)
+
     # ------------------------------------------------- from the main window
 
     def saved(self) -> None:
         self.token.clear()
+        if self.oauth_page is not None:
+            self.oauth_page.clear_secret()
         self.accept()
 
     def failed(self, message: str) -> None:
         self._busy = False
+        if self.is_oauth():
+            self.save_button.setText("Sign in")
+            self.save_button.setEnabled(True)
+            _set_error(self.save_error, message)
+            return
         self.save_button.setText("Save" if self._editing else "Add token")
         _set_error(self.save_error, message)
         self._revalidate()
 
     def reject(self) -> None:
         self.token.clear()  # the pasted token does not outlive the dialog
+        if self.oauth_page is not None:
+            self.oauth_page.clear_secret()
         super().reject()
 
 

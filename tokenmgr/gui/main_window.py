@@ -54,9 +54,9 @@ from PySide6.QtWidgets import (
 from tokenmgr.core.entries import Entry, now_utc
 from tokenmgr.core.errors import StorageUnavailable, TokenMgrError
 from tokenmgr.gui import tasks as jobs
-from tokenmgr.gui.details import DetailsPane
+from tokenmgr.gui.details import DetailsPane, needs_sign_in
 from tokenmgr.gui.entry_model import Column, EntryFilterProxy, EntryModel, EntryRole
-from tokenmgr.gui.errors import describe
+from tokenmgr.gui.errors import describe, sentence
 from tokenmgr.gui.index_watch import IndexWatcher
 from tokenmgr.gui.settings import Settings, SettingsFile
 from tokenmgr.gui.tasks import Tasks
@@ -96,6 +96,7 @@ class MainWindow(QMainWindow):
     store_ready_changed = Signal(bool)
     tray_note_requested = Signal(str)  # the first close into the tray: say so
     notice_requested = Signal(str)  # something to say while the window is hidden (tray)
+    signed_in = Signal(str)  # entry name, after a sign-in from the window
 
     def __init__(
         self,
@@ -127,6 +128,7 @@ class MainWindow(QMainWindow):
         self.dialog: Any = None  # the open dialog (one at a time); tests reach it here
         self.delete_box: QMessageBox | None = None
         self.context_menu: QMenu | None = None
+        self.signin: Any = None  # the running SignInController, if any
         self.setWindowTitle("Token Manager")
         # The icon (an SVG through importlib.resources) after the first paint, not before.
         QTimer.singleShot(0, self, self._on_icon_timer_timeout)
@@ -183,10 +185,8 @@ class MainWindow(QMainWindow):
     def _build_actions(self) -> None:
         a = self._action
         a("add", "Add a token…", self.add_entry, "Ctrl+N", tip="Add a token by pasting it")
-        self._action(
-            "sign_in_new", "Sign in to a provider…", self.sign_in_placeholder,
-            tip="Sign in with OAuth2 / OpenID Connect",
-        ).setEnabled(False)
+        a("sign_in_new", "Sign in to a provider…", self.sign_in_new,
+          tip="Sign in with OAuth2 / OpenID Connect")
         for fmt in ("header", "raw", "env", "dotenv", "curl"):
             a(f"copy_{fmt}", MENU_WORDS[fmt], lambda f=fmt: self.copy_selected(f))  # type: ignore[misc]
         self.actions_by_name["copy_header"].setToolTip("Copy the Authorization header (Enter)")
@@ -194,7 +194,7 @@ class MainWindow(QMainWindow):
         a("edit", "Edit…", self.edit_selected, "F2", tip="Edit the selected token (F2)")
         a("delete", "Delete…", self.delete_selected, tip="Delete the selected token (Del)")
         a("refresh", "Refresh", self.refresh_selected, "F5", tip="Get a fresh access token (F5)")
-        a("sign_in_again", "Sign in again", self.sign_in_placeholder,
+        a("sign_in_again", "Sign in again", self.sign_in_again,
           tip="Sign in to the provider again")
         a("paste_decode", "Paste && decode", self.paste_decode, "Ctrl+Shift+V",
           tip="Explain the token on the clipboard; nothing is stored (Ctrl+Shift+V)")
@@ -319,6 +319,7 @@ class MainWindow(QMainWindow):
         self.details.reveal_requested.connect(self._on_details_reveal_requested)
         self.details.verify_requested.connect(self._on_details_verify_requested)
         self.details.id_token_requested.connect(self._on_details_id_token_requested)
+        self.details.sign_in_requested.connect(self.sign_in_again)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
@@ -609,7 +610,7 @@ class MainWindow(QMainWindow):
         oauth = has and entry is not None and entry.kind == "oauth2"
         self.actions_by_name["refresh"].setVisible(oauth)
         self.actions_by_name["sign_in_again"].setVisible(
-            bool(oauth and entry is not None and entry.state == "sign_in_needed")
+            bool(oauth and entry is not None and needs_sign_in(entry, now_utc()))
         )
         self.actions_by_name["add"].setEnabled(True)
 
@@ -677,11 +678,84 @@ class MainWindow(QMainWindow):
                        done, self._error)
 
     def add_entry(self) -> None:
+        self._add_dialog("static")
+
+    def sign_in_new(self) -> None:
+        self._add_dialog("oauth2")
+
+    def _add_dialog(self, kind: str) -> None:
         from tokenmgr.gui.entry_dialog import EntryDialog
 
-        dialog = EntryDialog(self, existing_names=self.model.names())
+        dialog = EntryDialog(
+            self, existing_names=self.model.names(), tasks=self.tasks, kind=kind
+        )
         dialog.save_requested.connect(lambda req: self._save_entry(dialog, req))
+        dialog.sign_in_requested.connect(lambda req: self._sign_in(req, dialog))
         self._open_dialog(dialog)
+
+    # ------------------------------------------------------------ sign-in
+
+    def _sign_in(self, req: Any, dialog: Any = None, *, reuse_secret: bool = False) -> None:
+        """Run an OAuth sign-in (gui/signin.py); its windows are children of `dialog`."""
+        from tokenmgr.gui.signin import SignInController
+
+        if self.signin is not None and self.signin.running():
+            text = "Another sign-in is still open: finish or cancel it first."
+            dialog.failed(text) if _alive(dialog) else self.status(text)
+            return
+        if not self._need_store():
+            if _alive(dialog):
+                dialog.failed("The secret store is not ready; set it up first.")
+            return
+        c = SignInController(self.vault, self.tasks, dialog if _alive(dialog) else self)
+        self.signin = c
+
+        def signed_in(entry: Entry, note: str) -> None:
+            if _alive(dialog):
+                dialog.saved()
+            self.reload()
+            self.select(entry.name)
+            self.signed_in.emit(entry.name)
+            self.status(f"Signed in: {entry.name}" + (f". ⚠ {sentence(note)}" if note else ""))
+
+        def failed(text: str) -> None:
+            if _alive(dialog):
+                dialog.failed(text)
+            else:
+                self.status(f"⚠ {text}")
+                if not self.isVisible():
+                    self.notice_requested.emit(text)
+
+        def cancelled() -> None:
+            if _alive(dialog):
+                dialog.failed("The sign-in was cancelled.")
+            else:
+                self.status("The sign-in was cancelled.")
+
+        c.signed_in.connect(signed_in)
+        c.failed.connect(failed)
+        c.cancelled.connect(cancelled)
+        if _alive(dialog):
+            dialog.rejected.connect(c.cancel)  # closing the dialog ends the sign-in too
+        self.status(f"Signing in to {req.name}…")
+        c.start(req, reuse_secret=reuse_secret)
+
+    def sign_in_again(self, name: str | None = None) -> None:
+        """Repeat an OAuth entry's sign-in with its stored settings (and client secret)."""
+        from tokenmgr.core.oauth.signin import request_again
+
+        entry = self.model.entry(name) if name else self.selected_entry()
+        if entry is None or entry.kind != "oauth2":
+            self.status("Select an OAuth2 entry to sign in again.")
+            return
+        if not self.isVisible():
+            self.raise_window()
+        try:
+            req = request_again(entry)
+        except TokenMgrError as e:
+            self._error(e)
+            return
+        self._sign_in(req, reuse_secret=True)
 
     def edit_selected(self) -> None:
         from tokenmgr.gui.entry_dialog import EntryDialog
@@ -810,12 +884,6 @@ class MainWindow(QMainWindow):
 
         self.tasks.run(f"Refreshing {name}…", lambda: jobs.refresh_entry(vault, name), done,
                        self._error)
-
-    def sign_in_placeholder(self) -> None:
-        # The embedded sign-in comes with the next issue (login_dialog.py).
-        entry = self.selected_entry()
-        name = entry.name if entry is not None else "NAME"
-        self.status(f"Sign in from a terminal for now: tokenmgr login {name} …")
 
     def paste_decode(self) -> None:
         from tokenmgr.gui.decode_dialog import DecodeDialog
@@ -972,6 +1040,7 @@ class MainWindow(QMainWindow):
             menu.addSeparator()
             menu.addAction(self.actions_by_name["edit"])
             menu.addAction(self.actions_by_name["refresh"])
+            menu.addAction(self.actions_by_name["sign_in_again"])
             menu.addAction(self.actions_by_name["delete"])
             self.context_menu = menu
         self.context_menu.popup(self.table.viewport().mapToGlobal(pos))
@@ -1105,7 +1174,7 @@ def _alive(obj: Any) -> bool:
     """Whether a Qt object still exists (a dialog may be closed and deleted meanwhile)."""
     from shiboken6 import isValid
 
-    return bool(isValid(obj))
+    return obj is not None and bool(isValid(obj))
 
 
 class _KeyTable(QTableView):

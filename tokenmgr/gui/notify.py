@@ -98,8 +98,16 @@ class Notifier(QObject):
             if not os.environ.get("DBUS_SESSION_BUS_ADDRESS") and os.name != "posix":
                 return None
             try:
-                from jeepney import DBusAddress, MatchRule, message_bus, new_method_call
-                from jeepney.io.threading import DBusRouter, open_dbus_connection
+                from jeepney import (  # type: ignore[import-untyped]
+                    DBusAddress,
+                    MatchRule,
+                    message_bus,
+                    new_method_call,
+                )
+                from jeepney.io.threading import (  # type: ignore[import-untyped]
+                    DBusRouter,
+                    open_dbus_connection,
+                )
 
                 router = DBusRouter(open_dbus_connection(bus="SESSION"))
                 reply = router.send_and_get_reply(
@@ -156,7 +164,7 @@ class Notifier(QObject):
             log.debug("notifications: Notify failed (%s)", type(e).__name__)
             self._fallback(entry, summary, body, action)
             return
-        from jeepney import MessageType
+        from jeepney import MessageType  # type: ignore[import-untyped]
 
         if reply.header.message_type == MessageType.error:
             log.warning("the notification service refused a notification: %s", reply.body[:1])

@@ -15,6 +15,7 @@ the sign-in succeeded.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QUrl, Signal, Slot
@@ -26,6 +27,10 @@ if TYPE_CHECKING:
     from tokenmgr.core.oauth.signin import SignInRequest
     from tokenmgr.core.vault import Vault
     from tokenmgr.gui.tasks import Tasks
+
+
+def _open_in_browser(url: str) -> None:
+    QDesktopServices.openUrl(QUrl(url))
 
 
 class WaitingDialog(QDialog):
@@ -83,13 +88,13 @@ class SignInController(QObject):
         tasks: Tasks,
         parent_widget: QWidget | None = None,
         *,
-        open_system_browser: Any = None,
+        open_system_browser: Callable[[str], None] | None = None,
     ) -> None:
         super().__init__(parent_widget)
         self.vault = vault
         self.tasks = tasks
         self.parent_widget = parent_widget
-        self._open_system = open_system_browser or (lambda url: QDesktopServices.openUrl(QUrl(url)))
+        self._open_system: Callable[[str], None] = open_system_browser or _open_in_browser
         self.cancel_event: threading.Event | None = None
         self._windows: list[Any] = []  # bridges and dialogs to finish when it ends
         self._system_open_requested.connect(self._on_system_open_requested)

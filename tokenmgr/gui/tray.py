@@ -27,6 +27,7 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
 from tokenmgr.core.entries import STATUS_EXPIRED, STATUS_EXPIRING, Entry
+from tokenmgr.core.expiry import renews_itself
 from tokenmgr.gui import icons
 
 APP_TITLE = "Token Manager"
@@ -63,16 +64,22 @@ class _Row:
     title: str
     usable: bool  # False: greyed, nothing to copy
     note: str  # the tooltip's words for it, "" when fine
+    sign_in: bool = False  # the submenu offers "Sign in again" instead of the copies
 
 
 def _row(entry: Entry, now: datetime) -> _Row:
     status = entry.status(now)
     sign_in = entry.kind == "oauth2"
     if entry.state == "sign_in_needed":
-        return _Row(entry.name, f"{entry.name} (sign in again)", False, "needs signing in again")
+        return _Row(
+            entry.name, f"{entry.name} (sign in again)", False, "needs signing in again", True
+        )
     if status == STATUS_EXPIRED:
+        if sign_in and renews_itself(entry):
+            # A copy refreshes it first (as `tokenmgr get` does): still usable.
+            return _Row(entry.name, f"{entry.name} (expired, renews on copy)", True, "expired")
         hint = " — sign in again" if sign_in else ""
-        return _Row(entry.name, f"{entry.name} (expired{hint})", False, "expired")
+        return _Row(entry.name, f"{entry.name} (expired{hint})", False, "expired", sign_in)
     if status == STATUS_EXPIRING and entry.expires_at is not None:
         left = until(entry.expires_at - now)
         return _Row(entry.name, f"{entry.name} (expires in {left})", True, f"expires in {left}")
@@ -89,6 +96,7 @@ class Tray(QObject):
     toggle_requested = Signal()
     paste_decode_requested = Signal()
     quit_requested = Signal()
+    sign_in_requested = Signal(str)  # entry name: "Sign in again" on an expired OAuth entry
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -171,7 +179,7 @@ class Tray(QObject):
         self._pending = None
         if rows == self._rows:
             return
-        if [r.name for r in rows] == [r.name for r in self._rows]:
+        if [(r.name, r.sign_in) for r in rows] == [(r.name, r.sign_in) for r in self._rows]:
             for row in rows:
                 self._style(self._submenus[row.name], row)
         else:
@@ -185,9 +193,13 @@ class Tray(QObject):
         self._submenus = {}
         for row in rows:
             sub = QMenu(self.menu)
-            for fmt, text in COPY_ACTIONS:
-                action = sub.addAction(text)
-                action.triggered.connect(partial(self._on_copy_triggered, row.name, fmt))
+            if row.sign_in:
+                action = sub.addAction("Sign in again")
+                action.triggered.connect(partial(self.sign_in_requested.emit, row.name))
+            else:
+                for fmt, text in COPY_ACTIONS:
+                    action = sub.addAction(text)
+                    action.triggered.connect(partial(self._on_copy_triggered, row.name, fmt))
             self._style(sub, row)
             self.menu.insertAction(self._empty, sub.menuAction())
             self._submenus[row.name] = sub
@@ -197,7 +209,8 @@ class Tray(QObject):
     def _style(sub: QMenu, row: _Row) -> None:
         # `&` would make a mnemonic of the next letter of a name.
         sub.setTitle(row.title.replace("&", "&&"))
-        sub.menuAction().setEnabled(row.usable)
+        # Greyed when there is nothing to do; an expired OAuth entry offers a new sign-in.
+        sub.menuAction().setEnabled(row.usable or row.sign_in)
 
     def _update_tooltip(self) -> None:
         rows = self._latest
