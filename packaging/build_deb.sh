@@ -46,6 +46,28 @@ if [ "$got" != "tokenmgr $VERSION" ]; then
     exit 1
 fi
 
+step "QtWebEngine probe: the same spec and trimming, frozen, loads a page offscreen"
+# (`gui --smoke-test` never loads QtWebEngine; this proves the sign-in window's engine
+# works from exactly the Qt files the bundle ships.)
+TOKENMGR_WEBENGINE_PROBE=1 "$PY" -m PyInstaller --noconfirm --log-level ERROR \
+    --distpath build/probe --workpath build/pyinstaller-probe packaging/tokenmgr.spec
+find build/probe -xtype l -delete
+qt_files() { (cd "$1/_internal/PySide6/Qt" && find . -type f | sort); }
+if ! diff <(qt_files "$BUNDLE") <(qt_files build/probe/webengine-probe) >/dev/null; then
+    echo "build_deb: the probe's Qt files differ from the bundle's" >&2
+    diff <(qt_files "$BUNDLE") <(qt_files build/probe/webengine-probe) >&2 || true
+    exit 1
+fi
+(
+    export QT_QPA_PLATFORM=offscreen
+    # Chromium refuses its sandbox as root (CI); this is the probe's environment only.
+    if [ "$(id -u)" = 0 ]; then export QTWEBENGINE_DISABLE_SANDBOX=1; fi
+    timeout 120 build/probe/webengine-probe/webengine-probe 2>build/probe/stderr.txt
+) || { cat build/probe/stderr.txt >&2; echo "build_deb: the QtWebEngine probe failed" >&2; exit 1; }
+if grep -q "Traceback" build/probe/stderr.txt; then
+    cat build/probe/stderr.txt >&2; exit 1
+fi
+
 step "package tree: $ROOT"
 rm -rf build/deb
 mkdir -p "$ROOT/DEBIAN" "$ROOT/opt" "$ROOT/usr/bin" "$ROOT/usr/share/applications" \
