@@ -20,9 +20,10 @@ ROOT=build/deb/root
 t0=$SECONDS
 step() { echo "build_deb: [$((SECONDS - t0)) s] $*" >&2; }
 
-VERSION=$("$PY" -c 'import tokenmgr; print(tokenmgr.__version__)')
+# -I: not the current folder on sys.path (it holds setuptools' tokenmgr.egg-info).
+VERSION=$("$PY" -I -c 'import tokenmgr; print(tokenmgr.__version__)')
 # The venv's installed metadata is what the bundle's dist-info is copied from.
-META=$("$PY" -c 'import importlib.metadata as m; print(m.version("tokenmgr"))')
+META=$("$PY" -I -c 'import importlib.metadata as m; print(m.version("tokenmgr"))')
 if [ "$META" != "$VERSION" ]; then
     echo "build_deb: the venv's tokenmgr metadata says $META, tokenmgr.__version__ says" \
          "$VERSION; reinstall it: .venv/bin/pip install -e ." >&2
