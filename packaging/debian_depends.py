@@ -33,7 +33,7 @@ from pathlib import Path
 ELF_MAGIC = b"\x7fELF"
 # `ldd` lines: "libfoo.so.1 => /path/libfoo.so.1 (0x...)", "libbar.so => not found",
 # "/lib64/ld-linux-x86-64.so.2 (0x...)", "linux-vdso.so.1 (0x...)".
-LDD_LINE = re.compile(r"^\s*(\S+)(?:\s+=>\s+(\S+|not found))?")
+LDD_LINE = re.compile(r"^\s*(\S+)(?:\s+=>\s+(not found|\S+))?")
 
 
 def elf_files(root: Path) -> list[Path]:
@@ -54,8 +54,12 @@ def ldd(path: Path, env: dict[str, str]) -> list[tuple[str, str | None]]:
     r = subprocess.run(["ldd", str(path)], capture_output=True, text=True, env=env)
     if r.returncode != 0:  # "not a dynamic executable" (static ELF, a data file)
         return []
-    deps = []
-    for line in r.stdout.splitlines():
+    return parse_ldd(r.stdout)
+
+
+def parse_ldd(output: str) -> list[tuple[str, str | None]]:
+    deps: list[tuple[str, str | None]] = []
+    for line in output.splitlines():
         m = LDD_LINE.match(line)
         if not m or line.strip().startswith("statically linked"):
             continue
@@ -96,13 +100,16 @@ def owner(path: str) -> str | None:
     return None
 
 
+def without_revision(version: str) -> str:
+    """[epoch:]upstream[-debian_revision] -> [epoch:]upstream."""
+    return version.rsplit("-", 1)[0] if "-" in version else version
+
+
 def upstream_version(pkg: str) -> str:
     r = subprocess.run(
         ["dpkg-query", "-W", "-f=${Version}", pkg], capture_output=True, text=True, check=True
     )
-    version = r.stdout.strip()
-    # [epoch:]upstream[-debian_revision]: keep the epoch and the upstream part.
-    return version.rsplit("-", 1)[0] if "-" in version else version
+    return without_revision(r.stdout.strip())
 
 
 def compute(bundle: Path, verbose: bool = False) -> list[str]:
