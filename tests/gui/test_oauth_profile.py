@@ -92,7 +92,8 @@ def test_check_shows_the_endpoints_the_real_server_publishes(
         p.check_button.click()
     ok, text = done.args
     assert ok, text
-    assert "token: 127.0.0.1/oidc/token" in text and "offline_access" in text
+    assert "sign-in, token, device and revocation endpoints" in text and "offline_access" in text
+    assert p.check_result.toolTip() == "Token endpoint: 127.0.0.1/oidc/token"
     p.issuer.setText(oidc_server.issuer + "/wrong")
     with qtbot.waitSignal(p.check_finished, timeout=20000) as done:
         p.check_button.click()

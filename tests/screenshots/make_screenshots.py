@@ -10,7 +10,13 @@ drives it with xdotool like a user, and captures with ImageMagick's `import`:
 
 - main-window.png  the list with the JWT selected and its details;
 - add-dialog.png   the add dialog with a pasted token being decoded;
-- tray-menu.png    the open tray menu with a token's submenu.
+- tray-menu.png    the open tray menu with a token's submenu;
+- sign-in.png      the embedded sign-in window on the provider's own page (the test
+                   oidc-provider, tests/oidc-server);
+- device-sign-in.png  the device sign-in window with its user code.
+
+QtWebEngine runs with its sandbox off here only because this runs as root in CI-like
+machines (QTWEBENGINE_DISABLE_SANDBOX=1 in the app's environment for this script).
 
 Nothing here touches the user's keyring, index or display.
 """
@@ -26,10 +32,12 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
+from tests.integration.oidc_fixtures import start_server  # noqa: E402
 from tests.support.cli import run_cli  # noqa: E402
 from tests.support.secret_service import SecretServiceSession  # noqa: E402
 from tests.support.xvfb import XServer  # noqa: E402
@@ -92,6 +100,7 @@ class Shooter:
         self.x = XServer(1280, 800)
         self.ss = SecretServiceSession()
         self.app: subprocess.Popen[bytes] | None = None
+        self.oidc: Any = None
 
     # ------------------------------------------------------------- helpers
 
@@ -207,6 +216,57 @@ class Shooter:
         self.xdo("key", "Escape")
         self.wait("the dialog to close", lambda: self.window("Add a token") is None)
 
+    def _oauth_dialog(self, main: str, name: str) -> str:
+        """Open "Sign in to a provider", fill the generic OIDC page; return the dialog."""
+        assert self.oidc is not None
+        self.xdo("windowfocus", "--sync", main)
+        self.xdo("key", "ctrl+shift+n")
+        dialog = self.wait("the sign-in page", lambda: self.window("Sign in to a provider"))
+        self.xdo("windowfocus", "--sync", dialog)
+        # Focus starts on the provider picker (Generic OpenID Connect).
+        self.xdo("key", "Tab")
+        self.xdo("type", "--delay", "5", self.oidc.issuer)
+        self.xdo("key", "Tab", "Tab")  # past "Check" (the provider values are disabled)
+        self.xdo("type", "--delay", "5", name)
+        self.xdo("key", "Tab")
+        self.xdo("type", "--delay", "5", "tokenmgr-native" if name != "tv" else "tokenmgr-device")
+        return dialog
+
+    def sign_in(self, main: str) -> None:
+        dialog = self._oauth_dialog(main, "staging-idp")
+        self.xdo("key", "Return")  # "Sign in"
+        login = self.wait("the sign-in window", lambda: self.window("Sign in"))
+        time.sleep(3)  # the provider's page loads in QtWebEngine
+        self.capture("sign-in.png", "-window", login)
+        # Play the person on the provider's pages: login (autofocused), then consent.
+        self.xdo("windowfocus", "--sync", login)
+        self.xdo("type", "--delay", "5", "alice")
+        self.xdo("key", "Tab")
+        self.xdo("type", "--delay", "5", "any-password")
+        self.xdo("key", "Return")
+        time.sleep(2)
+        self.xdo("key", "Return")  # the consent page's "Continue" has the focus
+        self.wait("the sign-in to finish",
+                  lambda: self.window("Sign in to a provider") is None)
+        del dialog
+
+    def device_sign_in(self, main: str) -> None:
+        dialog = self._oauth_dialog(main, "tv")
+        # client secret, scopes, audience, resource, extra parameters, then the flow.
+        self.xdo("key", "Tab", "Tab", "Tab", "Tab", "Tab", "Tab", "Down")
+        self.xdo("windowfocus", "--sync", dialog)
+        self.xdo("key", "Return")
+        device = self.wait("the device window", lambda: self.window("Sign in on another device"))
+        self.capture("device-sign-in.png", "-window", device)
+        self.xdo("windowfocus", "--sync", device)
+        self.xdo("key", "Escape")  # Cancel
+        self.wait("the device window to close",
+                  lambda: self.window("Sign in on another device") is None)
+        dialog2 = self.window("Sign in to a provider")
+        if dialog2:
+            self.xdo("windowfocus", "--sync", dialog2)
+            self.xdo("key", "Escape")
+
     def tray_menu(self, main: str) -> None:
         # Esc hides the window to the tray: the menu is shot over the desktop alone.
         self.xdo("windowfocus", "--sync", main)
@@ -238,14 +298,20 @@ class Shooter:
                 self.app.wait()
         self.ss.stop()
         self.x.stop()
+        if self.oidc is not None:
+            self.oidc.stop()
 
     def run(self) -> None:
         self.out.mkdir(parents=True, exist_ok=True)
         try:
             env = self.setup()
+            self.oidc = start_server(self.tmp / "oidc.log")
+            env["QTWEBENGINE_DISABLE_SANDBOX"] = "1"  # root on a build machine; never the app
             main = self.start_app(env)
             self.main_window(main)
             self.add_dialog(main, env)
+            self.sign_in(main)
+            self.device_sign_in(main)
             self.tray_menu(main)
         finally:
             self.stop()

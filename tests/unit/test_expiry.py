@@ -4,9 +4,12 @@ expiry time, remembered across restarts."""
 from __future__ import annotations
 
 import json
+import logging
 import os
 from datetime import timedelta
 from pathlib import Path
+
+import pytest
 
 from tokenmgr.core.entries import Entry, OAuthConfig, now_utc
 from tokenmgr.core.expiry import NotifiedLog, due_for_refresh, due_warnings, renews_itself
@@ -94,3 +97,10 @@ def test_old_records_are_pruned_and_a_broken_file_is_ignored(tmp_path: Path) -> 
     (home / "notified.json").write_text("{not json")
     os.chmod(home / "notified.json", 0o600)
     assert NotifiedLog(home).keys() == set()
+
+
+
+def test_no_file_yet_is_not_a_warning(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.DEBUG, logger="tokenmgr.expiry"):
+        assert NotifiedLog(tmp_path / "home").keys() == set()
+    assert "unreadable" not in caplog.text

@@ -14,7 +14,6 @@ and which to warn about before they expire.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 from dataclasses import dataclass
@@ -94,15 +93,14 @@ class NotifiedLog:
     def _load(self) -> dict[str, str]:
         if self._keys is None:
             self._keys = {}
-            with contextlib.suppress(FileNotFoundError):
-                try:
-                    data = json.loads(self.path.read_bytes())
-                    if isinstance(data, dict):
-                        self._keys = {
-                            str(k): str(v) for k, v in data.get("notified", {}).items()
-                        }
-                except (OSError, ValueError, AttributeError):
-                    log.warning("ignoring an unreadable %s", self.path.name)
+            try:
+                data = json.loads(self.path.read_bytes())
+                if isinstance(data, dict):
+                    self._keys = {str(k): str(v) for k, v in data.get("notified", {}).items()}
+            except FileNotFoundError:
+                pass  # nothing notified yet
+            except (OSError, ValueError, AttributeError):
+                log.warning("ignoring an unreadable %s", self.path.name)
         return self._keys
 
     def add(self, warnings: list[ExpiryWarning], at: datetime | None = None) -> None:

@@ -60,6 +60,7 @@ class DeviceDialog(QDialog):
         self._url = complete_uri or verification_uri
         self._open = open_url or (lambda url: QDesktopServices.openUrl(QUrl(url)))
         self.setWindowTitle(f"Sign in to {provider}" if provider else "Sign in on another device")
+        self.setMinimumWidth(440)
 
         intro = QLabel("Open the page below on any device, sign in, and enter this code:", self)
         intro.setWordWrap(True)
@@ -199,6 +200,8 @@ class DeviceAnnouncer(QObject):
         self.dialog_opened.emit(self.dialog)
 
     def finish(self) -> None:
-        if self.dialog is not None:
-            self.dialog.finish()
-            self.dialog = None
+        import shiboken6
+
+        dialog, self.dialog = self.dialog, None
+        if dialog is not None and shiboken6.isValid(dialog):  # not closed by the person
+            dialog.finish()

@@ -201,6 +201,7 @@ class LoginDialog(QDialog):
         self.delivered.connect(self._on_delivered)
         self._show_address(QUrl(auth_url))
         self.page.load(QUrl(auth_url))
+        self.view.setFocus()  # the provider's page takes the keyboard (its autofocus field)
 
     # ------------------------------------------------------------ address bar
 
@@ -365,6 +366,8 @@ class EmbeddedBrowser(QObject):
         self.dialog_opened.emit(self.dialog)
 
     def finish(self) -> None:
-        if self.dialog is not None:
-            self.dialog.finish()
-            self.dialog = None
+        import shiboken6
+
+        dialog, self.dialog = self.dialog, None
+        if dialog is not None and shiboken6.isValid(dialog):  # not closed by the person
+            dialog.finish()

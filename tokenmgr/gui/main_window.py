@@ -185,8 +185,8 @@ class MainWindow(QMainWindow):
     def _build_actions(self) -> None:
         a = self._action
         a("add", "Add a token…", self.add_entry, "Ctrl+N", tip="Add a token by pasting it")
-        a("sign_in_new", "Sign in to a provider…", self.sign_in_new,
-          tip="Sign in with OAuth2 / OpenID Connect")
+        a("sign_in_new", "Sign in to a provider…", self.sign_in_new, "Ctrl+Shift+N",
+          tip="Sign in with OAuth2 / OpenID Connect (Ctrl+Shift+N)")
         for fmt in ("header", "raw", "env", "dotenv", "curl"):
             a(f"copy_{fmt}", MENU_WORDS[fmt], lambda f=fmt: self.copy_selected(f))  # type: ignore[misc]
         self.actions_by_name["copy_header"].setToolTip("Copy the Authorization header (Enter)")

@@ -78,7 +78,7 @@ class OAuthProfilePage(QWidget):
         self.preset.currentIndexChanged.connect(self._on_preset_current_index_changed)
         self.quirks = QLabel(self)
         self.quirks.setWordWrap(True)
-        form.addRow("&Provider", _column(self.preset, self.quirks))
+        form.addRow(_buddy("&Provider", self.preset), _column(self.preset, self.quirks))
 
         self.issuer = QLineEdit(self)
         self.issuer.setAccessibleName("Issuer URL")
@@ -86,6 +86,7 @@ class OAuthProfilePage(QWidget):
         self.issuer.textChanged.connect(self._on_field_changed)
         self.check_button = QPushButton("Check", self)
         self.check_button.setAccessibleName("Check the issuer")
+        self.check_button.setAutoDefault(False)  # Return signs in; it does not check
         self.check_button.clicked.connect(self._on_check_button_clicked)
         row = QHBoxLayout()
         row.addWidget(self.issuer, 1)
@@ -93,7 +94,7 @@ class OAuthProfilePage(QWidget):
         self.check_result = QLabel(self)
         self.check_result.setWordWrap(True)
         self.check_result.setAccessibleName("What the check found")
-        form.addRow("&Issuer", _column_layout(row, self.check_result))
+        form.addRow(_buddy("&Issuer", self.issuer), _column_layout(row, self.check_result))
 
         # Placeholders the preset needs (tenant, domain, host, realm), as NAME=VALUE.
         self.preset_params = QLineEdit(self)
@@ -107,7 +108,7 @@ class OAuthProfilePage(QWidget):
         self.name.textEdited.connect(self._on_name_text_edited)
         self.name.textChanged.connect(self._on_field_changed)
         self.name_error = _error_label(self)
-        form.addRow("&Name", _column(self.name, self.name_error))
+        form.addRow(_buddy("&Name", self.name), _column(self.name, self.name_error))
 
         self.client_id = QLineEdit(self)
         self.client_id.setAccessibleName("Client ID")
@@ -125,7 +126,7 @@ class OAuthProfilePage(QWidget):
         self.scopes.textEdited.connect(self._on_field_changed)
         self.scope_hint = QLabel(self)
         self.scope_hint.setWordWrap(True)
-        form.addRow("Sc&opes", _column(self.scopes, self.scope_hint))
+        form.addRow(_buddy("Sc&opes", self.scopes), _column(self.scopes, self.scope_hint))
         self.audience = QLineEdit(self)
         self.audience.setAccessibleName("Audience")
         form.addRow("&Audience", self.audience)
@@ -231,10 +232,14 @@ class OAuthProfilePage(QWidget):
             ("device", meta.device_authorization_endpoint),
             ("revocation", meta.revocation_endpoint),
         ]
-        parts = [f"{what}: {_host_path(url)}" for what, url in found if url]
-        text = "Found " + "; ".join(parts) + "."
+        names = [what for what, url in found if url]
+        text = "✔ Found its " + ", ".join(names[:-1]) + (" and " if len(names) > 1 else "")
+        text += names[-1] + " endpoints"
         if "offline_access" in meta.scopes_supported:
-            text += " It offers offline_access."
+            text += "; it offers offline_access"
+        text += "."
+        token = meta.token_endpoint or ""
+        self.check_result.setToolTip(f"Token endpoint: {_host_path(token)}" if token else "")
         self.check_result.setText(text)
         self.check_finished.emit(True, text)
 
@@ -346,6 +351,13 @@ class OAuthProfilePage(QWidget):
 def _host_path(url: str) -> str:
     parts = urllib.parse.urlsplit(url)
     return f"{parts.hostname or ''}{parts.path}"
+
+
+def _buddy(text: str, widget: QWidget) -> QLabel:
+    """A form label whose &-mnemonic focuses `widget`."""
+    label = QLabel(text)
+    label.setBuddy(widget)
+    return label
 
 
 def _error_label(parent: QWidget) -> QLabel:

@@ -162,10 +162,13 @@ class SignInController(QObject):
         dialog.show()
 
     def _end(self) -> None:
+        import shiboken6
+
         from tokenmgr.core.oauth import flows
 
         for w in self._windows:
-            w.finish()
+            if shiboken6.isValid(w):
+                w.finish()
         self._windows = []
         flows.set_embedded_browser(None)
         self.cancel_event = None
