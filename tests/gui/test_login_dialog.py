@@ -235,7 +235,7 @@ def test_disallowed_useragent_switches_to_the_system_browser(
         issuer=None,
         scopes=["openid", "offline_access"],
     )
-    s = SignIn(vault, req, open_system_browser=system_browser)
+    s = SignIn(vault, req, open_url=system_browser)
     try:
         qtbot.waitUntil(lambda: bool(s.dialogs), timeout=20000)
         dialog = s.dialogs[0]

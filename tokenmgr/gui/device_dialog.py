@@ -12,9 +12,9 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, Qt, QTimer, QUrl, Signal, Slot
+from PySide6.QtCore import Qt, QTimer, QUrl, Signal, Slot
 from PySide6.QtGui import QDesktopServices, QFont, QGuiApplication
 from PySide6.QtWidgets import (
     QDialog,
@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from tokenmgr.core.redact import printable
+from tokenmgr.gui.bridge import DialogBridge
 
 if TYPE_CHECKING:
     from tokenmgr.core.oauth.flows import DeviceAuthorization
@@ -155,26 +156,13 @@ class DeviceDialog(QDialog):
         super().done(result)
 
 
-class DeviceAnnouncer(QObject):
+class DeviceAnnouncer(DialogBridge):
     """`announce` for `sign_in` in the GUI: called on the worker thread, opens the window."""
 
-    dialog_opened = Signal(object)
     _announced = Signal(str, str, str, float)
 
-    def __init__(
-        self,
-        cancel: threading.Event,
-        *,
-        provider: str = "",
-        parent_widget: QWidget | None = None,
-        open_url: Callable[[str], None] | None = None,
-    ) -> None:
-        super().__init__(parent_widget)
-        self.cancel = cancel
-        self.provider = provider
-        self.parent_widget = parent_widget
-        self.open_url = open_url
-        self.dialog: DeviceDialog | None = None
+    def __init__(self, cancel: threading.Event, **kwargs: Any) -> None:
+        super().__init__(cancel, **kwargs)
         self._announced.connect(self._on_announced)
 
     def __call__(self, dev: DeviceAuthorization) -> None:
@@ -183,25 +171,15 @@ class DeviceAnnouncer(QObject):
 
     @Slot(str, str, str, float)
     def _on_announced(self, user_code: str, uri: str, complete: str, expires_in: float) -> None:
-        if self.cancel.is_set():
-            return
-        self.dialog = DeviceDialog(
-            user_code,
-            uri,
-            expires_in,
-            self.cancel,
-            complete_uri=complete,
-            provider=self.provider,
-            open_url=self.open_url,
-            parent=self.parent_widget,
+        self.show_dialog(
+            lambda: DeviceDialog(
+                user_code,
+                uri,
+                expires_in,
+                self.cancel,
+                complete_uri=complete,
+                provider=self.provider,
+                open_url=self.open_url,
+                parent=self.parent_widget,
+            )
         )
-        self.dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        self.dialog.show()
-        self.dialog_opened.emit(self.dialog)
-
-    def finish(self) -> None:
-        import shiboken6
-
-        dialog, self.dialog = self.dialog, None
-        if dialog is not None and shiboken6.isValid(dialog):  # not closed by the person
-            dialog.finish()

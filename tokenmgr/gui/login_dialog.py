@@ -27,6 +27,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Callable
+from typing import Any
 
 from PySide6.QtCore import QByteArray, QObject, QSize, Qt, QUrl, Signal, Slot
 from PySide6.QtGui import QDesktopServices, QIcon, QPixmap
@@ -41,6 +42,8 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+
+from tokenmgr.gui.bridge import DialogBridge
 
 log = logging.getLogger("tokenmgr.gui.login")
 
@@ -318,32 +321,19 @@ class LoginDialog(QDialog):
             shiboken6.delete(obj)
 
 
-class EmbeddedBrowser(QObject):
+class EmbeddedBrowser(DialogBridge):
     """`flows.set_embedded_browser` handler for the GUI.
 
     The core calls it on the sign-in worker's thread with (authorization URL,
-    redirect URI); it opens the dialog on the GUI thread and returns at once
-    (the worker then waits on the loopback listener). `cancel` is the sign-in's
-    cancel event; `finish()` closes the dialog when the sign-in ends.
+    redirect URI); it opens the dialog on the GUI thread and returns at once (the
+    worker then waits on the loopback listener). `open_url` opens the system browser
+    when the provider refuses embedded ones.
     """
 
-    dialog_opened = Signal(object)
     _open_requested = Signal(str, str)
 
-    def __init__(
-        self,
-        cancel: threading.Event,
-        *,
-        provider: str = "",
-        parent_widget: QWidget | None = None,
-        open_system_browser: Callable[[str], None] | None = None,
-    ) -> None:
-        super().__init__(parent_widget)
-        self.cancel = cancel
-        self.provider = provider
-        self.parent_widget = parent_widget
-        self.open_system_browser = open_system_browser
-        self.dialog: LoginDialog | None = None
+    def __init__(self, cancel: threading.Event, **kwargs: Any) -> None:
+        super().__init__(cancel, **kwargs)
         self._open_requested.connect(self._on_open_requested)
 
     def __call__(self, auth_url: str, redirect_uri: str) -> None:
@@ -351,23 +341,13 @@ class EmbeddedBrowser(QObject):
 
     @Slot(str, str)
     def _on_open_requested(self, auth_url: str, redirect_uri: str) -> None:
-        if self.cancel.is_set():
-            return
-        self.dialog = LoginDialog(
-            auth_url,
-            redirect_uri,
-            self.cancel,
-            provider=self.provider,
-            open_system_browser=self.open_system_browser,
-            parent=self.parent_widget,
+        self.show_dialog(
+            lambda: LoginDialog(
+                auth_url,
+                redirect_uri,
+                self.cancel,
+                provider=self.provider,
+                open_system_browser=self.open_url,
+                parent=self.parent_widget,
+            )
         )
-        self.dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        self.dialog.show()
-        self.dialog_opened.emit(self.dialog)
-
-    def finish(self) -> None:
-        import shiboken6
-
-        dialog, self.dialog = self.dialog, None
-        if dialog is not None and shiboken6.isValid(dialog):  # not closed by the person
-            dialog.finish()

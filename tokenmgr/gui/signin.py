@@ -129,7 +129,7 @@ class SignInController(QObject):
                 cancel,
                 provider=provider,
                 parent_widget=self.parent_widget,
-                open_system_browser=self._open_system,
+                open_url=self._open_system,
             )
             flows.set_embedded_browser(bridge)
             self._windows.append(bridge)
