@@ -63,3 +63,17 @@ def test_store_calls_from_many_workers_never_overlap() -> None:
     for t in threads:
         t.join()
     assert worst[0] == 1
+
+
+def test_cli_sign_in_hints_read_as_the_apps_button() -> None:
+    from tokenmgr.core.errors import SignInRequired
+    from tokenmgr.gui.errors import describe
+
+    text = describe(
+        SignInRequired(
+            "sign-in needed: the provider refused the refresh token of 'w'; "
+            "sign in again with `tokenmgr login w ...`"
+        )
+    )
+    assert "tokenmgr login" not in text and "`" not in text
+    assert text.endswith("; sign in again.")

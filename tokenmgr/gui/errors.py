@@ -42,6 +42,8 @@ _REWORDS = [
     ),
     (re.compile(r" with TOKENMGR_STORE=file"), ""),
     (re.compile(r"set TOKENMGR_PASSPHRASE or type one"), "type one"),
+    # "sign in again with `tokenmgr login NAME ...`": in the app, "Sign in again" is a button.
+    (re.compile(r" with `tokenmgr login [^`]*`"), ""),
 ]
 
 
