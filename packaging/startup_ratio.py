@@ -38,8 +38,9 @@ def run_once(cmd: list[str], env: dict[str, str]) -> float:
     t0 = time.perf_counter()
     r = subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     dt = time.perf_counter() - t0
-    if r.returncode != 0:
-        raise SystemExit(f"{cmd[0]} failed ({r.returncode}): {r.stderr.decode(errors='replace')}")
+    err = r.stderr.decode(errors="replace")
+    if r.returncode != 0 or f"smoke test passed ({ENTRIES} entries)" not in err:
+        raise SystemExit(f"{cmd[0]} failed ({r.returncode}): {err}")
     return dt
 
 
