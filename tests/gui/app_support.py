@@ -33,6 +33,7 @@ class RecordingStore:
     def __init__(self, inner: Any, delay: float = 0.0) -> None:
         self.inner = inner
         self.delay = delay
+        self.gate: threading.Event | None = None  # when set: each call waits for it
         self.calls: list[Call] = []
         self._lock = threading.Lock()
 
@@ -46,6 +47,8 @@ class RecordingStore:
                 self.calls.append(Call(name, threading.current_thread() is threading.main_thread()))
             if self.delay:
                 time.sleep(self.delay)
+            if self.gate is not None:
+                self.gate.wait()
             return target(*args, **kwargs)
 
         return call

@@ -148,9 +148,7 @@ def test_a_cli_add_shows_in_the_open_window_within_2_s(make_window, qtbot, tmp_p
                     TOKENMGR_PASSPHRASE="another-passphrase")
     r = run_cli(["add", "from-cli", "--service", "Shell"], env, stdin=demo.STRIPE + "\n")
     assert r.returncode == 0, r
-    started = time.monotonic()
-    qtbot.waitUntil(lambda: "from-cli" in w.model.names(), timeout=2000)
-    assert time.monotonic() - started < 2.0
+    qtbot.waitUntil(lambda: "from-cli" in w.model.names(), timeout=2000)  # within 2 s
     # And a removal too.
     r = run_cli(["rm", "from-cli"], env)
     assert r.returncode == 0, r

@@ -60,7 +60,9 @@ def _snapshot(*roots: str) -> set[str]:
 class SignIn:
     """Runs `sign_in` on a worker thread with the GUI's embedded browser plugged in."""
 
-    def __init__(self, vault: Vault, req: SignInRequest, **browser: Any) -> None:
+    def __init__(
+        self, vault: Vault, req: SignInRequest, *, play_pages: bool = False, **browser: Any
+    ) -> None:
         from tokenmgr.gui.login_dialog import EmbeddedBrowser
 
         self.cancel = threading.Event()
@@ -68,6 +70,9 @@ class SignIn:
         self.result: dict[str, Any] = {}
         self.dialogs: list[Any] = []
         self.browser.dialog_opened.connect(self.dialogs.append)
+        if play_pages:
+            # In the slot, before the event loop can deliver the page's first loadFinished.
+            self.browser.dialog_opened.connect(play)
         flows.set_embedded_browser(self.browser)
 
         def work() -> None:
@@ -95,7 +100,8 @@ class SignIn:
 
 
 def play(dialog: Any) -> None:
-    """Script the provider's pages (test side only) each time one finishes loading."""
+    """Script the provider's pages (test side only) each time one finishes loading.
+    Connect it when the dialog opens (`dialog_opened`), before its first page loads."""
     dialog.page.loadFinished.connect(
         lambda ok: dialog.page is not None and dialog.page.runJavaScript(PLAY_THE_PERSON)
     )
@@ -121,15 +127,17 @@ def test_embedded_sign_in_stores_access_and_refresh_tokens(
     app_data = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation)
     cache = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.CacheLocation)
     before = _snapshot(app_data, cache)
-    s = SignIn(vault, request(oidc_server))
+    s = SignIn(vault, request(oidc_server), play_pages=True)
     try:
         qtbot.waitUntil(lambda: bool(s.dialogs) or s.done(), timeout=20000)
         assert s.dialogs, s.result
         dialog = s.dialogs[0]
         profile = dialog.profile
         assert profile.isOffTheRecord()
+        # The app adds no script and no web channel to the provider's page (DESIGN §4).
+        assert dialog.page.scripts().isEmpty() and profile.scripts().isEmpty()
+        assert dialog.page.webChannel() is None
         storage, http_cache = profile.persistentStoragePath(), profile.cachePath()
-        play(dialog)
         # The address bar shows the provider's host and its connection state (local http).
         qtbot.waitUntil(lambda: dialog.host_label.text() == "127.0.0.1", timeout=20000)
         assert dialog.connection == "local" and dialog.state_label.text() == "This computer"

@@ -51,6 +51,8 @@ def test_notify_is_accepted_by_a_real_daemon_and_names_the_entry(
         ], call
         assert "github-ci expires in 5 minutes" in call and 'string "default"' in call
         assert "byte 1" in call  # urgency is a byte
+        # The icon and the desktop-entry hint name the installed desktop file.
+        assert 'string "io.github.tokenmgr"' in call
         log = daemon.monitor()
         assert f"reply_serial={serial.group(1)}" in log
         replies = [b for b in re.split(r"\n(?=\S)", log) if f"reply_serial={serial.group(1)}" in b]

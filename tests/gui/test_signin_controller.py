@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import requests
 
-from tests.gui.test_login_dialog import PLAY_THE_PERSON
+from tests.gui.test_login_dialog import play
 from tests.integration.conftest import secret_service  # noqa: F401 - fixture
 from tests.integration.oidc_fixtures import OIDCServer, oidc_server  # noqa: F401 - fixture
 from tests.support.secret_service import SecretServiceSession
@@ -74,35 +74,28 @@ def test_embedded_sign_in_through_the_controller_then_sign_in_again(
     dialogs: list[Any] = []
 
     def on_started() -> None:
+        # Right after start(): the bridge exists, its window opens only from the event loop.
         from tokenmgr.gui.login_dialog import EmbeddedBrowser
 
         bridge = next(w for w in c._windows if isinstance(w, EmbeddedBrowser))
         bridge.dialog_opened.connect(dialogs.append)
+        bridge.dialog_opened.connect(play)
 
     req = SignInRequest(
         name="work", client_id="tokenmgr-native", issuer=oidc_server.issuer, browser="embedded"
     )
-    c.start(req)
-    on_started()
-    qtbot.waitUntil(lambda: bool(dialogs), timeout=20000)
-    dialogs[0].page.loadFinished.connect(
-        lambda ok: dialogs[0].page is not None and dialogs[0].page.runJavaScript(PLAY_THE_PERSON)
-    )
     with qtbot.waitSignal(c.signed_in, timeout=45000):
-        pass
+        c.start(req)
+        on_started()
     first = vault.store.get("work", "refresh")
-    assert first
+    assert first and len(dialogs) == 1
     # "Sign in again" repeats it with the same settings.
     again = request_again(vault.entry("work"))
     assert again.issuer == oidc_server.issuer and again.browser == "embedded"
-    c.start(again)
-    on_started()
-    qtbot.waitUntil(lambda: len(dialogs) == 2, timeout=20000)
-    dialogs[1].page.loadFinished.connect(
-        lambda ok: dialogs[1].page is not None and dialogs[1].page.runJavaScript(PLAY_THE_PERSON)
-    )
     with qtbot.waitSignal(c.signed_in, timeout=45000):
-        pass
+        c.start_again(vault.entry("work"))
+        on_started()
+    assert len(dialogs) == 2
     assert vault.store.get("work", "refresh") not in (None, first)
 
 
@@ -123,7 +116,7 @@ def test_client_credentials_sign_in_again_reuses_the_stored_secret(
         c.start(req)
     old = vault.store.get("svc", "access")
     with qtbot.waitSignal(c.signed_in, timeout=30000):
-        c.start(request_again(vault.entry("svc")), reuse_secret=True)
+        c.start_again(vault.entry("svc"))
     assert vault.store.get("svc", "client_secret") == oidc_server.cc_secret
     assert vault.store.get("svc", "access") != old
 
@@ -146,3 +139,37 @@ def test_cancel_and_a_failure_are_reported(
     with qtbot.waitSignal(c.failed, timeout=30000) as failed:
         c.start(bad)
     assert "Traceback" not in failed.args[0] and failed.args[0].endswith(".")
+
+
+def test_sign_in_again_refuses_settings_the_index_changed(
+    qtbot: Any,
+    vault: Vault,
+    oidc_server: OIDCServer,  # noqa: F811
+) -> None:
+    """An edited token_url must not receive the stored client secret (binding, DESIGN §4)."""
+    from tests.integration.test_oauth_review import _Trap
+
+    c = controller(vault)
+    req = SignInRequest(
+        name="svc",
+        client_id="tokenmgr-cc",
+        issuer=None,
+        token_url=oidc_server.token_endpoint,
+        flow="client-credentials",
+        client_secret=oidc_server.cc_secret,
+    )
+    with qtbot.waitSignal(c.signed_in, timeout=30000):
+        c.start(req)
+    trap = _Trap()
+    try:
+        entry = vault.entry("svc")
+        assert entry.oauth is not None
+        entry.oauth.token_url = trap.url  # what an edit of entries.json does
+        vault.update_entry(entry)
+        with qtbot.waitSignal(c.failed, timeout=30000) as failed:
+            c.start_again(vault.entry("svc"))
+        assert trap.requests == []
+        assert "not used to sign in again" in failed.args[0]
+        assert "nothing was sent" in failed.args[0]
+    finally:
+        trap.close()

@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 
-from tests.gui.test_login_dialog import PLAY_THE_PERSON
 from tests.integration.conftest import secret_service  # noqa: F401 - fixture
 from tests.integration.oidc_fixtures import OIDCServer, oidc_server  # noqa: F401 - fixture
 from tests.support.secret_service import SecretServiceSession
@@ -36,31 +35,22 @@ def window(qtbot: Any, secret_service: SecretServiceSession, tmp_path: Path) -> 
     w.show()
     qtbot.waitExposed(w)
     yield w
+    if w.signin is not None:
+        w.signin.cancel()  # a sign-in a failed test left open must not outlive it
     w.tasks.wait(10_000)
     w.ticker.stop()
 
 
-def play_each_dialog(qtbot: Any, window: Any) -> list[Any]:
-    """Script the provider's pages in every sign-in window the controller opens."""
-    from tokenmgr.gui.login_dialog import LoginDialog
+def play_when_it_opens(window: Any, seen: list[Any]) -> None:
+    """Call right after the action that starts a sign-in: the controller and its embedded
+    browser exist, the window opens later from the event loop, and `play` is connected
+    in `dialog_opened`, before the provider's first page can finish loading."""
+    from tests.gui.test_login_dialog import play
+    from tokenmgr.gui.login_dialog import EmbeddedBrowser
 
-    seen: list[Any] = []
-
-    def hook() -> None:
-        for d in window.findChildren(LoginDialog):
-            if d not in seen and d.page is not None:
-                seen.append(d)
-                d.page.loadFinished.connect(
-                    lambda ok, d=d: d.page is not None and d.page.runJavaScript(PLAY_THE_PERSON)
-                )
-
-    from PySide6.QtCore import QTimer
-
-    t = QTimer(window)
-    t.setInterval(50)
-    t.timeout.connect(hook)
-    t.start()
-    return seen
+    bridge = next(w for w in window.signin._windows if isinstance(w, EmbeddedBrowser))
+    bridge.dialog_opened.connect(seen.append)
+    bridge.dialog_opened.connect(play)
 
 
 def test_sign_in_from_the_add_dialog_then_sign_in_again(
@@ -69,7 +59,7 @@ def test_sign_in_from_the_add_dialog_then_sign_in_again(
     oidc_server: OIDCServer,  # noqa: F811
 ) -> None:
     oidc_server.reset()
-    seen = play_each_dialog(qtbot, window)
+    seen: list[Any] = []
     window.actions_by_name["sign_in_new"].trigger()
     dialog = window.dialog
     assert dialog is not None and dialog.is_oauth() and dialog.save_button.text() == "Sign in"
@@ -81,6 +71,7 @@ def test_sign_in_from_the_add_dialog_then_sign_in_again(
     qtbot.waitUntil(dialog.save_button.isEnabled, timeout=5000)
     with qtbot.waitSignal(window.signed_in, timeout=60000) as done:
         dialog.save_button.click()
+        play_when_it_opens(window, seen)
     assert done.args == ["work"]
     assert len(seen) == 1 and window.dialog is None  # the add dialog closed
     entry = window.vault.entry("work")
@@ -97,6 +88,7 @@ def test_sign_in_from_the_add_dialog_then_sign_in_again(
     assert window.actions_by_name["sign_in_again"].isVisible()
     with qtbot.waitSignal(window.signed_in, timeout=60000):
         window.details.sign_in_button.click()
+        play_when_it_opens(window, seen)
     assert len(seen) == 2
     again = window.vault.entry("work")
     assert again.state is None
@@ -122,3 +114,26 @@ def test_a_failed_sign_in_keeps_the_dialog_with_a_sentence(
     assert dialog.save_button.isEnabled() and dialog.save_button.text() == "Sign in"
     assert window.vault.list_entries() == []
     dialog.reject()
+
+
+def test_closing_the_dialog_during_a_sign_in_cancels_it_cleanly(
+    qtbot: Any,
+    window: Any,
+    oidc_server: OIDCServer,  # noqa: F811
+) -> None:
+    window.actions_by_name["sign_in_new"].trigger()
+    dialog = window.dialog
+    page = dialog.oauth_page
+    qtbot.keyClicks(page.issuer, oidc_server.issuer)
+    qtbot.keyClicks(page.name, "work")
+    qtbot.keyClicks(page.client_id, "tokenmgr-native")
+    page.browser.setCurrentIndex(page.browser.findData("system"))
+    opened: list[str] = []
+    dialog.save_button.click()
+    c = window.signin
+    c._open_system = opened.append  # the person never comes back from their browser
+    qtbot.waitUntil(lambda: bool(opened), timeout=20000)
+    dialog.reject()  # closes (and deletes) the add dialog while the sign-in waits
+    qtbot.waitUntil(lambda: "cancelled" in window.status_message.text(), timeout=20000)
+    assert window.vault.list_entries() == []
+    qtbot.waitUntil(lambda: not window.signin.running(), timeout=5000)

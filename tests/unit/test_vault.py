@@ -228,3 +228,25 @@ def test_failed_add_force_through_the_cli_is_a_clear_error(
     assert f"cannot write the index {vault.index.path}: No space left on device" in r.err
     assert "internal error" not in r.err and "new-token-bbbb" not in r.err
     assert cli("get", "a").out == "old-token-aaaa\n"
+
+
+def test_edit_metadata_keeps_what_a_refresh_wrote_meanwhile(vault: Vault) -> None:
+    from datetime import timedelta
+
+    from tokenmgr.core.entries import now_utc
+
+    vault.add("ci", "tok-" + "a" * 20, service="Old")
+    stale = vault.entry("ci")  # what an edit dialog holds
+    fresh = vault.entry("ci")
+    fresh.expires_at = (now_utc() + timedelta(hours=2)).replace(microsecond=0)  # a refresh
+    fresh.state = "sign_in_needed"
+    vault.update_entry(fresh)
+    got = vault.edit_metadata("ci", {"service": "New", "tags": ["a"], "note": "n"})
+    again = vault.entry("ci")
+    assert (again.service, again.tags, again.note) == ("New", ["a"], "n")
+    assert again.expires_at == fresh.expires_at and again.state == "sign_in_needed"
+    assert got.service == "New" and stale.service == "Old"
+    import pytest
+
+    with pytest.raises(ValueError):
+        vault.edit_metadata("ci", {"oauth": None})

@@ -473,6 +473,9 @@ class EncryptedFileStore:
                 raise StorageUnavailable(
                     "the vault passphrase is empty: set TOKENMGR_PASSPHRASE or type one"
                 )
+            from tokenmgr.core.redact import register_secret
+
+            register_secret(value)  # typed or given: never in a log line either
             self._passphrase = value
         return self._passphrase
 

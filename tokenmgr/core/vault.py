@@ -332,6 +332,34 @@ class Vault:
             entries[entry.name] = entry
             self.index.save(entries)
 
+    # What a person may edit of an entry; the rest (expiry of an OAuth token, its state,
+    # its endpoints, the cached report) belongs to sign-in and refresh.
+    EDITABLE = ("service", "env_var", "scheme", "note", "tags")
+
+    def edit_metadata(self, name: str, changes: Mapping[str, Any]) -> Entry:
+        """Apply `changes` (fields of EDITABLE, and `expires_at` for a static token) to the
+        stored entry inside the index lock, so a refresh that lands meanwhile is kept."""
+        allowed = set(self.EDITABLE) | {"expires_at"}
+        unknown = set(changes) - allowed
+        if unknown:
+            raise ValueError(f"not editable: {', '.join(sorted(unknown))}")
+        if changes.get("env_var"):
+            validate_env_var(str(changes["env_var"]))
+        if "scheme" in changes:
+            validate_scheme(str(changes["scheme"]))
+        with self.transaction():
+            entries = self.index.load()
+            entry = entries.get(name)
+            if entry is None:
+                raise NotFound(f"no entry named {name!r} (see `tokenmgr list`)")
+            for field, value in changes.items():
+                if field == "expires_at" and entry.kind != "static":
+                    continue  # an OAuth token's expiry comes from the provider
+                setattr(entry, field, list(value) if field == "tags" else value)
+            entry.updated_at = now_utc()
+            self.index.save(entries)
+        return entry
+
     # ------------------------------------------------------------- OAuth helpers
 
     def refresh_lock_path(self, name: str) -> Path:

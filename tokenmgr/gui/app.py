@@ -422,6 +422,8 @@ def start(
         if keeper is not None:
             keeper.stop()
             keeper.notifier.close()
+        if window.signin is not None:
+            window.signin.cancel()  # a sign-in left open must not hold the exit (or store)
         shutdown(tasks)
 
     app.aboutToQuit.connect(about_to_quit)

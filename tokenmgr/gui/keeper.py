@@ -42,6 +42,15 @@ RETRY_MAX_S = 600.0
 ACTION_OPEN = "default"
 
 
+class _Failed(Exception):
+    """A background refresh's failure, with the expiry of the token it could not renew."""
+
+    def __init__(self, error: BaseException, version: Any) -> None:
+        super().__init__(str(error))
+        self.error = error
+        self.version = version
+
+
 def _until(delta: timedelta) -> str:
     from tokenmgr.gui.tray import until
 
@@ -77,6 +86,7 @@ class Keeper(QObject):
         self._retry_at: dict[str, float] = {}  # name → clock time of the next try
         self._pause: dict[str, float] = {}  # name → current pause between tries
         self._sign_in: dict[str, bool] = {}  # name → notified about a sign-in?
+        self._failed_expiry: dict[str, Any] = {}  # name → its token's expiry when it failed
         self.timer = QTimer(self)
         self.timer.setInterval(TICK_MS)
         self.timer.timeout.connect(self.tick)
@@ -94,6 +104,13 @@ class Keeper(QObject):
     def tick(self) -> None:
         entries = self._entries()
         now = self._clock()
+        for entry in entries:
+            # A new token since it failed (a sign-in or a refresh from the CLI): start
+            # afresh. The expiry, because a failure never changes it, so a copy of the
+            # index that predates the failure does not count as a change.
+            name = entry.name
+            if name in self._failed_expiry and entry.expires_at != self._failed_expiry[name]:
+                self.forget(name)
         for entry in expiry.due_for_refresh(entries):
             name = entry.name
             if name in self._inflight or self._retry_at.get(name, 0.0) > now:
@@ -137,14 +154,27 @@ class Keeper(QObject):
         self._inflight.add(name)
 
         def job() -> Entry:
-            entry, _token = locked_refresh(vault, name, force=False)
+            try:
+                entry, _token = locked_refresh(vault, name, force=False)
+            except Exception as e:
+                # The expiry of the token that could not be renewed: a new token (a
+                # sign-in from the CLI) restarts the care.
+                try:
+                    expires = vault.entry(name).expires_at
+                except Exception:
+                    expires = None
+                raise _Failed(e, expires) from e
             return entry
 
         self.tasks.run(
             f"Refreshing {name}",
             job,
             on_done=lambda entry: self._on_refresh_done(name),
-            on_error=lambda exc: self._on_refresh_failed(name, exc),
+            on_error=lambda exc: self._on_refresh_failed(
+                name,
+                exc.error if isinstance(exc, _Failed) else exc,
+                exc.version if isinstance(exc, _Failed) else None,
+            ),
         )
 
     def _on_refresh_done(self, name: str) -> None:
@@ -153,13 +183,15 @@ class Keeper(QObject):
         self._pause.pop(name, None)
         self.refreshed.emit(name)
 
-    def _on_refresh_failed(self, name: str, exc: BaseException) -> None:
+    def _on_refresh_failed(self, name: str, exc: BaseException, version: Any = None) -> None:
         from tokenmgr.core.errors import NotFound, SignInRequired
         from tokenmgr.gui.errors import describe
 
         self._inflight.discard(name)
         if isinstance(exc, NotFound):
             return  # removed meanwhile
+        if version is not None:
+            self._failed_expiry[name] = version
         first = name not in self._pause
         pause = min(RETRY_MAX_S, self._pause.get(name, RETRY_FIRST_S / 2) * 2)
         self._pause[name] = pause
@@ -183,7 +215,7 @@ class Keeper(QObject):
 
     def forget(self, name: str) -> None:
         """A new sign-in or token: refresh and notify afresh."""
-        for d in (self._retry_at, self._pause, self._sign_in):
+        for d in (self._retry_at, self._pause, self._sign_in, self._failed_expiry):
             d.pop(name, None)
 
     def _on_notifier_action_invoked(self, name: str, key: str) -> None:

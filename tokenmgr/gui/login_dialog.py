@@ -269,7 +269,9 @@ class LoginDialog(QDialog):
     def _deliver(self, url: str) -> None:
         """Worker thread: give the captured redirect to the loopback listener."""
         try:
-            with urllib.request.urlopen(url, timeout=DELIVER_TIMEOUT) as r:  # noqa: S310
+            # Straight to 127.0.0.1: never through an http_proxy from the environment.
+            opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+            with opener.open(url, timeout=DELIVER_TIMEOUT) as r:
                 status, body = r.status, r.read(65536)
         except urllib.error.HTTPError as e:
             status, body = e.code, e.read(65536)
@@ -286,7 +288,7 @@ class LoginDialog(QDialog):
         if status == 200:
             # The listener has its outcome (signed in, or the provider's error): the
             # sign-in worker carries on; the controller closes this window when it ends.
-            self.waiting.setText("Signed in. Storing the tokens…")
+            self.waiting.setText("Finishing the sign-in…")
             return
         # Refused (a wrong state, a mix-up): the listener's page says why; the sign-in
         # goes on, so the person can try again from the provider's page.

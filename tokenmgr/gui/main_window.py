@@ -129,6 +129,7 @@ class MainWindow(QMainWindow):
         self.delete_box: QMessageBox | None = None
         self.context_menu: QMenu | None = None
         self.signin: Any = None  # the running SignInController, if any
+        self._copy_seq = 0  # only the newest copy request writes the clipboard
         self.setWindowTitle("Token Manager")
         # The icon (an SVG through importlib.resources) after the first paint, not before.
         QTimer.singleShot(0, self, self._on_icon_timer_timeout)
@@ -665,9 +666,13 @@ class MainWindow(QMainWindow):
         if fmt != self.settings.copy_format and fmt != "header":
             self.settings.copy_format = fmt  # Ctrl+C repeats the last format chosen
         vault, shell = self.vault, self.shell()
+        self._copy_seq += 1
+        seq = self._copy_seq
 
         def done(result: tuple[Entry, str]) -> None:
             entry, text = result
+            if seq != self._copy_seq:
+                return  # a later copy was asked for meanwhile: it wins the clipboard
             what = FORMAT_WORDS[fmt]
             if self.clipboard is not None:
                 self.clipboard.copy(text, what)
@@ -695,8 +700,9 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------ sign-in
 
-    def _sign_in(self, req: Any, dialog: Any = None, *, reuse_secret: bool = False) -> None:
-        """Run an OAuth sign-in (gui/signin.py); its windows are children of `dialog`."""
+    def _sign_in(self, req: Any, dialog: Any = None, *, again: Entry | None = None) -> None:
+        """Run an OAuth sign-in (gui/signin.py): `req` from the add dialog (its windows go
+        on top of `dialog`), or `again` an entry's stored sign-in."""
         from tokenmgr.gui.signin import SignInController
 
         if self.signin is not None and self.signin.running():
@@ -707,8 +713,14 @@ class MainWindow(QMainWindow):
             if _alive(dialog):
                 dialog.failed("The secret store is not ready; set it up first.")
             return
-        c = SignInController(self.vault, self.tasks, dialog if _alive(dialog) else self)
+        # Owned by the window (a closed dialog must not take it along); its windows go on
+        # top of the dialog that asked for it.
+        c = SignInController(
+            self.vault, self.tasks, self, windows_parent=dialog if _alive(dialog) else self
+        )
         self.signin = c
+        for sig in (c.signed_in, c.failed, c.cancelled):
+            sig.connect(lambda *_a, c=c: c.deleteLater())
 
         def signed_in(entry: Entry, note: str) -> None:
             if _alive(dialog):
@@ -737,8 +749,12 @@ class MainWindow(QMainWindow):
         c.cancelled.connect(cancelled)
         if _alive(dialog):
             dialog.rejected.connect(c.cancel)  # closing the dialog ends the sign-in too
-        self.status(f"Signing in to {req.name}…")
-        c.start(req, reuse_secret=reuse_secret)
+        if again is not None:
+            self.status(f"Signing in to {again.name} again…")
+            c.start_again(again)
+        else:
+            self.status(f"Signing in to {req.name}…")
+            c.start(req)
 
     def sign_in_again(self, name: str | None = None) -> None:
         """Repeat an OAuth entry's sign-in with its stored settings (and client secret)."""
@@ -751,11 +767,11 @@ class MainWindow(QMainWindow):
         if not self.isVisible():
             self.raise_window()
         try:
-            req = request_again(entry)
+            request_again(entry)  # an entry it cannot repeat says so now
         except TokenMgrError as e:
             self._error(e)
             return
-        self._sign_in(req, reuse_secret=True)
+        self._sign_in(None, again=entry)
 
     def edit_selected(self) -> None:
         from tokenmgr.gui.entry_dialog import EntryDialog
@@ -795,16 +811,18 @@ class MainWindow(QMainWindow):
                     tags=req.tags,
                     force=old is not None,
                 )
-            entry = vault.entry(req.name)
-            entry.service = req.service
-            entry.env_var = req.env_var or entry.env_var
-            entry.scheme = req.scheme
-            if entry.kind == "static" and req.expires_at is not None:
-                entry.expires_at = req.expires_at
-            entry.note = req.note
-            entry.tags = list(req.tags)
-            vault.update_entry(entry)
-            return entry
+            # Read-modify-write under the index lock: a refresh meanwhile is kept.
+            changes: dict[str, Any] = {
+                "service": req.service,
+                "scheme": req.scheme,
+                "note": req.note,
+                "tags": list(req.tags),
+            }
+            if req.env_var:
+                changes["env_var"] = req.env_var
+            if req.expires_at is not None:
+                changes["expires_at"] = req.expires_at
+            return vault.edit_metadata(req.name, changes)
 
         def done(entry: Entry) -> None:
             if _alive(dialog):  # the user may have closed it meanwhile

@@ -28,7 +28,7 @@ log = logging.getLogger("tokenmgr.gui.notify")
 BUS_NAME = "org.freedesktop.Notifications"
 PATH = "/org/freedesktop/Notifications"
 APP_NAME = "Token Manager"
-DESKTOP_ENTRY = "tokenmgr"
+DESKTOP_ENTRY = "io.github.tokenmgr"  # gui/icons.APP_ID: the desktop file and icon name
 URGENCY_NORMAL, URGENCY_CRITICAL = 1, 2
 CALL_TIMEOUT = 5.0
 

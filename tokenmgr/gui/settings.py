@@ -139,7 +139,7 @@ def autostart_entry() -> str:
         "Name=Token Manager\n"
         "Comment=Keep API tokens in the keyring and copy them ready to use\n"
         f"Exec={_exec_line()}\n"
-        "Icon=tokenmgr\n"
+        "Icon=io.github.tokenmgr\n"
         "Terminal=false\n"
         "X-GNOME-Autostart-enabled=true\n"
     )

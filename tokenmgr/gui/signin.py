@@ -86,14 +86,19 @@ class SignInController(QObject):
         self,
         vault: Vault,
         tasks: Tasks,
-        parent_widget: QWidget | None = None,
+        parent: QObject | None = None,
         *,
+        windows_parent: QWidget | None = None,
         open_system_browser: Callable[[str], None] | None = None,
     ) -> None:
-        super().__init__(parent_widget)
+        # `parent` owns the controller (the main window: it outlives any dialog);
+        # `windows_parent` is where the sign-in windows go (e.g. the add dialog).
+        super().__init__(parent)
         self.vault = vault
         self.tasks = tasks
-        self.parent_widget = parent_widget
+        if windows_parent is None and isinstance(parent, QWidget):
+            windows_parent = parent
+        self.parent_widget = windows_parent
         self._open_system: Callable[[str], None] = open_system_browser or _open_in_browser
         self.cancel_event: threading.Event | None = None
         self._windows: list[Any] = []  # bridges and dialogs to finish when it ends
@@ -106,9 +111,34 @@ class SignInController(QObject):
         if self.cancel_event is not None:
             self.cancel_event.set()
 
-    def start(self, req: SignInRequest, *, reuse_secret: bool = False) -> None:
-        """Run `req`. With `reuse_secret` (signing in again), the client secret stored with
-        the entry is read in the worker and sent again."""
+    def start(self, req: SignInRequest) -> None:
+        """Run the sign-in `req` (from the add dialog)."""
+        self._start(req.flow, req.browser, req.preset or "", lambda: req, req.name)
+
+    def start_again(self, entry: Entry) -> None:
+        """Repeat `entry`'s sign-in with its stored settings and client secret, which the
+        worker first checks against the binding stored with its secrets
+        (`core.oauth.signin.request_again_checked`)."""
+        from tokenmgr.core.oauth.signin import request_again, request_again_checked
+
+        shape = request_again(entry)  # which windows it needs; nothing is sent from it
+        vault, name = self.vault, entry.name
+        self._start(
+            shape.flow,
+            shape.browser,
+            shape.preset or "",
+            lambda: request_again_checked(vault, name),
+            name,
+        )
+
+    def _start(
+        self,
+        flow: str,
+        browser: str,
+        provider: str,
+        make_request: Callable[[], SignInRequest],
+        name: str,
+    ) -> None:
         from tokenmgr.core.oauth import flows
         from tokenmgr.core.oauth.signin import sign_in
         from tokenmgr.gui.device_dialog import DeviceAnnouncer
@@ -118,11 +148,10 @@ class SignInController(QObject):
             return
         cancel = threading.Event()
         self.cancel_event = cancel
-        provider = req.preset or ""
         announce = DeviceAnnouncer(cancel, provider=provider, parent_widget=self.parent_widget)
         self._windows = [announce]
         open_url: Any
-        if req.flow == "code" and req.browser == "embedded":
+        if flow == "code" and browser == "embedded":
             from tokenmgr.gui.login_dialog import EmbeddedBrowser  # QtWebEngine: now
 
             bridge = EmbeddedBrowser(
@@ -142,15 +171,11 @@ class SignInController(QObject):
         vault = self.vault
 
         def job() -> Entry:
-            if reuse_secret and req.client_secret is None:
-                entry = vault.entry(req.name)
-                if "client_secret" in entry.secrets:
-                    req.client_secret = vault.store.get(req.name, "client_secret")
-            return sign_in(vault, req, open_url=open_url, announce=announce, cancel=cancel)
+            return sign_in(
+                vault, make_request(), open_url=open_url, announce=announce, cancel=cancel
+            )
 
-        self.tasks.run(
-            f"Signing in to {req.name}", job, on_done=self._on_done, on_error=self._on_error
-        )
+        self.tasks.run(f"Signing in to {name}", job, on_done=self._on_done, on_error=self._on_error)
 
     @Slot(str)
     def _on_system_open_requested(self, url: str) -> None:

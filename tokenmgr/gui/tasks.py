@@ -72,7 +72,9 @@ class Tasks(QObject):
     def __init__(self, parent: QObject | None = None, pool: QThreadPool | None = None) -> None:
         super().__init__(parent)
         self._pool = pool or QThreadPool(self)
-        self._pool.setMaxThreadCount(max(2, self._pool.maxThreadCount()))
+        # A sign-in holds a worker while the person is on the provider's page, a refresh
+        # may wait on a slow network: enough threads that a copy never queues behind them.
+        self._pool.setMaxThreadCount(max(6, self._pool.maxThreadCount()))
         self._ids = itertools.count(1)
         self._pending: dict[int, _Pending] = {}
 

@@ -271,6 +271,30 @@ def request_again(entry: Entry) -> SignInRequest:
     )
 
 
+def request_again_checked(vault: Vault, name: str) -> SignInRequest:
+    """`request_again` for the stored entry `name`, but only when its settings still match
+    the binding stored with its secrets (oauth/binding.py), with its client secret read
+    from the store. Otherwise IndexAltered, and nothing is read or sent: an edited index
+    must not choose where the client secret, or the person, is sent."""
+    from tokenmgr.core.errors import IndexAltered
+
+    entry = vault.entry(name)
+    req = request_again(entry)
+    store = vault.store
+    try:
+        binding.check(store.get(name, binding.FIELD), entry)
+    except IndexAltered:
+        raise IndexAltered(
+            f"the settings of {name!r} no longer match the ones it signed in with (was the "
+            "index edited?), so they are not used to sign in again and nothing was sent. "
+            "Delete the entry and sign in to the provider anew"
+        ) from None
+    if "client_secret" in entry.secrets:
+        req.client_secret = store.get(name, "client_secret")
+        register_secret(req.client_secret)
+    return req
+
+
 def missing_refresh_token(entry: Entry) -> str | None:
     """A sentence for the person when a sign-in that asked for offline access (the
     `offline_access` scope, or the preset's `access_type=offline`) came back without a
