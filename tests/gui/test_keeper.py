@@ -25,6 +25,24 @@ from tokenmgr.core.entries import now_utc
 pytestmark = [pytest.mark.gui, pytest.mark.integration]
 
 
+class RecordingNotifier:
+    """Stands in for gui/notify.Notifier where a test looks at what the keeper asks to
+    show (the real daemon path is tested in test_notify.py and above)."""
+
+    def __init__(self) -> None:
+        from PySide6.QtCore import QObject, Signal
+
+        class _S(QObject):
+            action_invoked = Signal(str, str)
+
+        self._s = _S()
+        self.action_invoked = self._s.action_invoked
+        self.calls: list[tuple[str, str, str]] = []
+
+    def notify(self, entry: str, summary: str, body: str, **kw: Any) -> None:
+        self.calls.append((entry, summary, body))
+
+
 def keeper_for(env: dict[str, str], notifier: Any, lead: int = 10) -> Any:
     from tokenmgr.gui.keeper import Keeper
     from tokenmgr.gui.tasks import Tasks
@@ -117,21 +135,7 @@ def test_failed_background_refresh_is_notified_once_and_retried_later(
     assert scripted_login(oidc_server, cli_env, "w").returncode == 0
     expire(cli_env, "w")
 
-    class Recorder:
-        def __init__(self) -> None:
-            from PySide6.QtCore import QObject, Signal
-
-            class _S(QObject):
-                action_invoked = Signal(str, str)
-
-            self._s = _S()
-            self.action_invoked = self._s.action_invoked
-            self.calls: list[tuple[str, str, str]] = []
-
-        def notify(self, entry: str, summary: str, body: str, **kw: Any) -> None:
-            self.calls.append((entry, summary, body))
-
-    rec = Recorder()
+    rec = RecordingNotifier()
     keeper = keeper_for(cli_env, rec)
     oidc_server.fault("token", "500", count=5, grant_type="refresh_token")
     with qtbot.waitSignal(keeper.refresh_failed, timeout=30000):
@@ -165,20 +169,7 @@ def test_a_sign_in_from_the_cli_restarts_the_care_of_a_refused_entry(
     assert scripted_login(oidc_server, cli_env, "w").returncode == 0
     expire(cli_env, "w")
 
-    class Quiet:
-        def __init__(self) -> None:
-            from PySide6.QtCore import QObject, Signal
-
-            class _S(QObject):
-                action_invoked = Signal(str, str)
-
-            self._s = _S()
-            self.action_invoked = self._s.action_invoked
-
-        def notify(self, *args: Any, **kw: Any) -> None:
-            pass
-
-    keeper = keeper_for(cli_env, Quiet())
+    keeper = keeper_for(cli_env, RecordingNotifier())
     oidc_server.fault("token", "error", grant_type="refresh_token", error="invalid_grant")
     with qtbot.waitSignal(keeper.sign_in_needed, timeout=30000):
         keeper.tick()
