@@ -22,14 +22,13 @@ import pytest
 
 from tests.support.cli import run_cli
 from tests.support.secret_service import SecretServiceSession
-from tests.support.xvfb import XServer
+from tests.support.xvfb import TrayHand, XServer
 
 ROOT = Path(__file__).resolve().parents[2]
 PAT = "ghp_Wq3Lx8Zr2Nv6Tb1Kd9Hs4Mj7Yc0Fp5Ga2Ue"
 OTHER = "glpat-Xk29sLqP0vNw7RtY4mZb"
 PRIMARY_MARKER = "the user's mouse selection"
 WAIT_S = 60  # generous upper bound for a condition to come true; never asserted on
-DOUBLE_CLICK_GAP = 0.6  # > Qt's double-click interval: two quick clicks are not two clicks
 
 
 def wait_until(what: str, cond: Callable[[], object], log: Path | None = None) -> object:
@@ -49,7 +48,7 @@ def secret_service() -> Iterator[SecretServiceSession]:
         yield ss
 
 
-class App:
+class App(TrayHand):
     """`tokenmgr gui --minimized` on the test display, seen from outside."""
 
     def __init__(self, x: XServer, env: dict[str, str], log: Path) -> None:
@@ -60,7 +59,6 @@ class App:
             [sys.executable, "-m", "tokenmgr", "gui", "--minimized"],
             cwd=ROOT, env=env, stdout=self._log, stderr=self._log,
         )
-        self._last_click = 0.0
         self.icon = wait_until("the tray icon", self._find_icon, log)
 
     def windows(self) -> list[str]:
@@ -89,17 +87,6 @@ class App:
     def popups(self) -> int:
         return sum("POPUP_MENU" in self.window_type(w) for w in self.windows())
 
-    def click_icon(self, button: int) -> None:
-        gap = time.monotonic() - self._last_click
-        if gap < DOUBLE_CLICK_GAP:
-            time.sleep(DOUBLE_CLICK_GAP - gap)
-        x, y, w, h = self.icon
-        self.x.run(["xdotool", "mousemove", str(x + w // 2), str(y + h // 2), "click",
-                    str(button)])
-        self._last_click = time.monotonic()
-
-    def key(self, name: str) -> None:
-        self.x.run(["xdotool", "key", name])
 
     def open_menu(self) -> None:
         self.click_icon(3)

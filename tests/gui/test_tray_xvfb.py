@@ -24,14 +24,13 @@ from typing import Any
 import pytest
 
 from tests.support.cli import run_cli
-from tests.support.xvfb import XServer
+from tests.support.xvfb import TrayHand, XServer
 
 ROOT = Path(__file__).resolve().parents[2]
 PAT = "ghp_R7v2Q9mXk4LpZ8sT1wYc6NbH3jFdA0eUoGi5"
 OPAQUE = "sk_test_51Hx9QpLmNoPqRsTuVwXyZ0123456789"
 PRIMARY_MARKER = "what the user selected with the mouse"
 EVENT_TIMEOUT = 60  # generous: two shared cores; nothing here asserts on time
-DOUBLE_CLICK_GAP = 0.6  # > Qt's default double-click interval (400 ms)
 
 
 def b64(data: dict[str, Any]) -> str:
@@ -67,7 +66,7 @@ def vault_env(xserver: XServer, tmp_path: Path) -> dict[str, str]:
     return env
 
 
-class TrayProcess:
+class TrayProcess(TrayHand):
     """The tray harness in a subprocess, its JSON events in a queue."""
 
     def __init__(self, xserver: XServer, env: dict[str, str], timeout: int, log: Path) -> None:
@@ -85,7 +84,6 @@ class TrayProcess:
         )
         self.events: queue.Queue[dict[str, Any]] = queue.Queue()
         self.seen: list[dict[str, Any]] = []
-        self._last_click = 0.0
         threading.Thread(target=self._read, daemon=True).start()
         self.icon = self.wait("ready")["icon"]
 
@@ -120,21 +118,6 @@ class TrayProcess:
         self.send("dump")
         return self.wait("dump")
 
-    def click_icon(self, button: int) -> None:
-        """Click the icon, like a hand: never twice within the double-click interval.
-
-        Two presses on one spot within it (Qt's default is 400 ms) are a double
-        click, which the tray reports as such instead of opening the menu."""
-        gap = time.monotonic() - self._last_click
-        if gap < DOUBLE_CLICK_GAP:
-            time.sleep(DOUBLE_CLICK_GAP - gap)
-        x, y, w, h = self.icon
-        self.x.run(["xdotool", "mousemove", str(x + w // 2), str(y + h // 2), "click",
-                    str(button)])
-        self._last_click = time.monotonic()
-
-    def key(self, name: str) -> None:
-        self.x.run(["xdotool", "key", name])
 
     def open_menu(self) -> None:
         self.click_icon(3)

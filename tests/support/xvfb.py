@@ -236,3 +236,30 @@ class XServer:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+# > Qt's default double-click interval (400 ms): two quick clicks are not two clicks.
+DOUBLE_CLICK_GAP = 0.6
+
+
+class TrayHand:
+    """Clicks a tray icon and types like a hand: never two clicks within the
+    double-click interval (Qt reports those as a double click, not as opening the
+    menu). Users set `x` (the XServer) and `icon` (x, y, w, h)."""
+
+    x: XServer
+    icon: tuple[int, int, int, int]
+    _last_click = 0.0
+
+    def click_icon(self, button: int) -> None:
+        gap = time.monotonic() - self._last_click
+        if gap < DOUBLE_CLICK_GAP:
+            time.sleep(DOUBLE_CLICK_GAP - gap)
+        x, y, w, h = self.icon
+        self.x.run(
+            ["xdotool", "mousemove", str(x + w // 2), str(y + h // 2), "click", str(button)]
+        )
+        self._last_click = time.monotonic()
+
+    def key(self, name: str) -> None:
+        self.x.run(["xdotool", "key", name])
