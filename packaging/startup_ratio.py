@@ -14,21 +14,18 @@ bundle `make package` leaves in dist/tokenmgr/.
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tokenmgr.core.entries import Entry  # noqa: E402
-from tokenmgr.core.index import Index  # noqa: E402
+from tests.bench.gui_startup import bench_env  # noqa: E402
 
 GOAL = 1.2
 ENTRIES = 200
@@ -60,30 +57,7 @@ def main() -> int:
 
     work = Path(tempfile.mkdtemp(prefix="tokenmgr-startup-ratio-"))
     try:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("TOKENMGR_")}
-        for k in ("DISPLAY", "WAYLAND_DISPLAY"):
-            env.pop(k, None)
-        (work / "run").mkdir(mode=0o700)
-        env.update(
-            QT_QPA_PLATFORM="offscreen",
-            TOKENMGR_HOME=str(work / "home"),
-            XDG_RUNTIME_DIR=str(work / "run"),
-        )
-        now = datetime.now(UTC)
-        Index(work / "home").save(
-            {
-                f"bench-{i:03d}": Entry(
-                    name=f"bench-{i:03d}",
-                    service="Bench",
-                    expires_at=now + timedelta(days=1 + i % 40),
-                    issued_at=now - timedelta(days=30),
-                    note="x" * 40,
-                    tags=["bench"],
-                    secrets=["access"],
-                )
-                for i in range(ENTRIES)
-            }
-        )
+        env = bench_env(work, ENTRIES)
         cmds = {
             "venv": [str(opts.venv), "gui", "--smoke-test"],
             "bundle": [str(opts.bundle), "gui", "--smoke-test"],

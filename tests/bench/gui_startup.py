@@ -79,6 +79,36 @@ def _run(cmd: list[str], env: dict[str, str]) -> tuple[float, int]:
     return dt, int(usage.ru_maxrss)
 
 
+def bench_env(work: Path, entries: int = ENTRIES) -> dict[str, str]:
+    """The environment of a start-up benchmark run: offscreen, no display, a fresh
+    TOKENMGR_HOME under `work` whose index holds `entries` static entries."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TOKENMGR_")}
+    for k in ("DISPLAY", "WAYLAND_DISPLAY"):
+        env.pop(k, None)
+    (work / "run").mkdir(mode=0o700)
+    env.update(
+        QT_QPA_PLATFORM="offscreen",
+        TOKENMGR_HOME=str(work / "home"),
+        XDG_RUNTIME_DIR=str(work / "run"),
+    )
+    now = datetime.now(UTC)
+    Index(work / "home").save(
+        {
+            f"bench-{i:03d}": Entry(
+                name=f"bench-{i:03d}",
+                service="Bench",
+                expires_at=now + timedelta(days=1 + i % 40),
+                issued_at=now - timedelta(days=30),
+                note="x" * 40,
+                tags=["bench"],
+                secrets=["access"],
+            )
+            for i in range(entries)
+        }
+    )
+    return env
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rounds", type=int, default=21)
@@ -91,31 +121,10 @@ def main() -> int:
     tokenmgr = shutil.which("tokenmgr", path=str(Path(sys.executable).parent)) or "tokenmgr"
     work = Path(tempfile.mkdtemp(prefix="tokenmgr-gui-bench-"))
     try:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("TOKENMGR_")}
-        for k in ("DISPLAY", "WAYLAND_DISPLAY", "PYTHONDONTWRITEBYTECODE"):
-            env.pop(k, None)
-        env.update(
-            QT_QPA_PLATFORM="offscreen",
-            TOKENMGR_HOME=str(work / "home"),
-            PYTHONPYCACHEPREFIX=str(work / "pycache"),
-            XDG_RUNTIME_DIR=str(work / "run"),
-        )
-        (work / "run").mkdir(mode=0o700)
-        now = datetime.now(UTC)
-        Index(work / "home").save(
-            {
-                f"bench-{i:03d}": Entry(
-                    name=f"bench-{i:03d}",
-                    service="Bench",
-                    expires_at=now + timedelta(days=1 + i % 40),
-                    issued_at=now - timedelta(days=30),
-                    note="x" * 40,
-                    tags=["bench"],
-                    secrets=["access"],
-                )
-                for i in range(ENTRIES)
-            }
-        )
+        env = bench_env(work)
+        # Every program from cached bytecode (PYTHONDONTWRITEBYTECODE would recompile ours).
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env["PYTHONPYCACHEPREFIX"] = str(work / "pycache")
         cmds = {
             FLOOR: [sys.executable, "-c", FLOOR_SCRIPT],
             SMOKE: [tokenmgr, "gui", "--smoke-test"],
