@@ -22,19 +22,9 @@ APT_PACKAGES := make python3 python3-venv python3-pip \
 NODE_MIN := 20.18
 NODE_CHECK := const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 20 || (a === 20 && b >= 18) ? 0 : 1)
 
-.PHONY: run test deps venv npm lint unit integration bench fuzz clean
-
-run: deps venv
-	$(VENV)/bin/tokenmgr
-
-test: deps venv npm lint
-	QTWEBENGINE_DISABLE_SANDBOX=1 QT_QPA_PLATFORM=offscreen \
-		$(PY) -m pytest -q -p no:cacheprovider tests
-	$(PY) tests/bench/cli_latency.py --quick
-	$(PY) tests/bench/gui_startup.py --quick
-
-deps:
-	@missing=$$(for p in $(APT_PACKAGES); do \
+# $(call apt_install,PACKAGES): install the Debian packages that are missing (as root),
+# else print the one apt command that would.
+apt_install = missing=$$(for p in $(1); do \
 		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || echo $$p; \
 	done); \
 	if [ -n "$$missing" ]; then \
@@ -47,6 +37,20 @@ deps:
 			echo "  sudo apt-get install -y $$missing"; exit 1; \
 		fi; \
 	fi
+
+.PHONY: run test deps venv npm lint unit integration bench fuzz clean
+
+run: deps venv
+	$(VENV)/bin/tokenmgr
+
+test: deps venv npm lint
+	QTWEBENGINE_DISABLE_SANDBOX=1 QT_QPA_PLATFORM=offscreen \
+		$(PY) -m pytest -q -p no:cacheprovider tests
+	$(PY) tests/bench/cli_latency.py --quick
+	$(PY) tests/bench/gui_startup.py --quick
+
+deps:
+	@$(call apt_install,$(APT_PACKAGES))
 	@command -v node >/dev/null && command -v npm >/dev/null || { \
 		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && \
 			DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; \
@@ -131,19 +135,7 @@ $(STAMPS)/pyinstaller: $(STAMPS)/venv
 	@touch $@
 
 deps-package:
-	@missing=$$(for p in $(PACKAGE_APT_PACKAGES); do \
-		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || echo $$p; \
-	done); \
-	if [ -n "$$missing" ]; then \
-		if [ "$$(id -u)" = 0 ]; then \
-			echo "installing:" $$missing; \
-			apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
-				apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
-		else \
-			echo "missing system packages; run:"; \
-			echo "  sudo apt-get install -y $$missing"; exit 1; \
-		fi; \
-	fi
+	@$(call apt_install,$(PACKAGE_APT_PACKAGES))
 
 clean:
 	rm -rf $(STAMPS) build dist *.egg-info
