@@ -526,15 +526,30 @@ def cmd_doctor(args: argparse.Namespace, env: Environment) -> int:
 
 
 def cmd_gui(args: argparse.Namespace, env: Environment) -> int:
+    return _gui(env, minimized=args.minimized, smoke_test=args.smoke_test)
+
+
+def _gui(env: Environment, *, minimized: bool, smoke_test: bool) -> int:
     # The one lazy import of the GUI (DESIGN §1): nothing else here loads PySide6.
     from tokenmgr.gui.app import run
 
     return run(
-        minimized=args.minimized,
-        smoke_test=args.smoke_test,
+        minimized=minimized,
+        smoke_test=smoke_test,
         env=env.env,
         passphrase=env.passphrase,  # TOKENMGR_PASSPHRASE, already moved out of the environment
+        leave_process=True,  # once the app has run, the process ends without teardown
     )
+
+
+# The plain ways to start the desktop app, taken without argparse (start-up time):
+# everything else about `gui` (--debug, --help, typos) goes through the parser.
+_GUI_FAST = {
+    (): (False, False),
+    ("gui",): (False, False),
+    ("gui", "--minimized"): (True, False),
+    ("gui", "--smoke-test"): (False, True),
+}
 
 
 def _auth_command(name: str) -> Callable[[argparse.Namespace, Environment], int]:
@@ -602,6 +617,11 @@ def main(argv: Sequence[str] | None = None, environment: Environment | None = No
     env = environment or Environment()
     env.take_passphrase()  # before anything can start a child process
     args_list = list(sys.argv[1:] if argv is None else argv)
+    fast = _GUI_FAST.get(tuple(args_list))
+    if fast is not None:
+        _setup_logging(False, env)
+        minimized, smoke_test = fast
+        return _run(lambda: _gui(env, minimized=minimized, smoke_test=smoke_test), env)
     try:
         split = _split_exec(args_list)
         if split is not None:

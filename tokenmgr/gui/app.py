@@ -20,7 +20,7 @@ import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 log = logging.getLogger("tokenmgr.gui")
 
@@ -262,9 +262,11 @@ def run(
     smoke_test: bool = False,
     env: Mapping[str, str] | None = None,
     passphrase: str | None = None,
+    leave_process: bool = False,
 ) -> int:
     """Start the app and run it; `passphrase` is TOKENMGR_PASSPHRASE as the CLI took it
-    (for the file store: the vault is then unlocked without asking)."""
+    (for the file store: the vault is then unlocked without asking). With
+    `leave_process`, a run that got as far as Qt ends the process itself (`_leave`)."""
     env = os.environ if env is None else env
     problem = display_problem(env)
     if problem is not None:
@@ -272,12 +274,39 @@ def run(
         return 1
     running = start(minimized=minimized, smoke_test=smoke_test, env=env, passphrase=passphrase)
     if isinstance(running, int):
-        return running
-    if smoke_test:
-        return _smoke(running)
-    _quit_on_signals(running.app)
-    _collect_on_the_gui_thread(running.app)
-    return int(running.app.exec())
+        status = running
+    elif smoke_test:
+        status = _smoke(running)
+    else:
+        _quit_on_signals(running.app)
+        _collect_on_the_gui_thread(running.app)
+        status = int(running.app.exec())
+    if leave_process:
+        if not isinstance(running, int):
+            # What teardown would have done: QThreadPool's destructor waits for every
+            # worker (a refresh storing a rotated refresh token must not be cut short).
+            running.tasks.wait(-1)
+        _leave(status)
+    return status
+
+
+def _leave(status: int) -> NoReturn:
+    """End the process once the app is done, without tearing Qt and Python down.
+
+    By now `aboutToQuit` has saved the window state and settings, cleared the
+    clipboard and ended any sign-in, and `run` has waited for the workers; every
+    file was written atomically. What teardown would add is destroying every widget and wrapper one
+    by one (≈15 ms for the main window, more than the rest of start-up after the
+    first paint) and PySide6's own exit-time crashes. Streams and log handlers
+    are flushed first; then os._exit, as Chromium and Firefox end their processes.
+    """
+    with contextlib.suppress(Exception):
+        logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            if stream is not None:
+                stream.flush()
+    os._exit(status)
 
 
 def _collect_on_the_gui_thread(app: Any) -> None:

@@ -26,8 +26,10 @@ import math
 import sys
 import time
 
-from PySide6.QtCore import QMimeData, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QMimeData, QObject, QTimer, Signal
 from PySide6.QtGui import QClipboard, QGuiApplication
+
+from tokenmgr.gui.props import set_props
 
 DEFAULT_TIMEOUT_S = 30
 
@@ -124,7 +126,7 @@ class Clipboard(QObject):
         # push the clear back, and the count never skips unless the loop stalls.
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
-        self._timer.setTimerType(Qt.TimerType.PreciseTimer)
+        set_props(self._timer, timerType="PreciseTimer")  # not Qt.* yet: gui/props.py
         self._timer.timeout.connect(self._on_timer_timeout)
 
     # ------------------------------------------------------------ properties

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtCore import Signal, Slot
 from PySide6.QtGui import QFont, QFontDatabase, QTextOption
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
 from tokenmgr.core.entries import Entry, parse_time
 from tokenmgr.core.redact import printable
 from tokenmgr.gui import style
+from tokenmgr.gui.props import set_props
 
 GLOSSES = {
     "exp": "expires",
@@ -214,7 +215,7 @@ def _time_claim(at: datetime, now: datetime) -> str:
 
 def _section_label(title: str, subtitle: str) -> QLabel:
     label = QLabel(f"<b>{style.escape(title.upper())}</b>&nbsp;&nbsp;{style.escape(subtitle)}")
-    label.setTextFormat(Qt.TextFormat.RichText)
+    set_props(label, textFormat="RichText")  # no Qt.* before the first paint: gui/props.py
     label.setWordWrap(True)
     label.setAccessibleName(f"{title}: {subtitle}")
     return label
@@ -230,8 +231,11 @@ class _FitTable(QTableWidget):
         self.verticalHeader().setVisible(False)
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        set_props(
+            self,
+            verticalScrollBarPolicy="ScrollBarAlwaysOff",
+            horizontalScrollBarPolicy="ScrollBarAlwaysOff",
+        )
         self.setSizeAdjustPolicy(QAbstractScrollArea.SizeAdjustPolicy.AdjustToContents)
         self.setWordWrap(True)
         self.setShowGrid(False)
@@ -274,7 +278,7 @@ class ReportView(QWidget):
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         self.kind_label = QLabel()
-        self.kind_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        set_props(self.kind_label, textInteractionFlags="TextSelectableByMouse")
         self.expiry_label = QLabel()
         f = self.expiry_label.font()
         f.setBold(True)
@@ -370,7 +374,7 @@ class TokenText(QTextEdit):
         self.setAccessibleName("Token (revealed)")
         self.setWordWrapMode(QTextOption.WrapMode.WrapAnywhere)
         self.setLineWrapMode(QTextEdit.LineWrapMode.WidgetWidth)
-        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        set_props(self, verticalScrollBarPolicy="ScrollBarAlwaysOff")
         self.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.document().documentLayout().documentSizeChanged.connect(self._on_document_resized)
@@ -426,7 +430,7 @@ class DetailsPane(QWidget):
 
         outer = QVBoxLayout(self)
         self.placeholder = QLabel("Select a token to see what it says.")
-        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        set_props(self.placeholder, alignment="AlignCenter")
         self.placeholder.setWordWrap(True)
         outer.addWidget(self.placeholder)
         self.body = QWidget()
@@ -440,9 +444,9 @@ class DetailsPane(QWidget):
         f.setPointSizeF(f.pointSizeF() * 1.3)
         f.setBold(True)
         self.name_label.setFont(f)
-        self.name_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        set_props(self.name_label, textInteractionFlags="TextSelectableByMouse")
         self.service_label = QLabel()
-        self.service_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        set_props(self.service_label, alignment="AlignRight|AlignVCenter")
         top.addWidget(self.name_label, 1)
         top.addWidget(self.service_label)
         lay.addLayout(top)
@@ -513,7 +517,7 @@ class DetailsPane(QWidget):
         ):
             value = QLabel()
             value.setWordWrap(True)
-            value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            set_props(value, textInteractionFlags="TextSelectableByMouse")
             value.setAccessibleName(label)
             self.fields[key] = value
             form.addRow(label, value)

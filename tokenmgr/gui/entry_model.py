@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import (
     QAbstractTableModel,
@@ -18,11 +18,14 @@ from PySide6.QtCore import (
     QObject,
     QPersistentModelIndex,
     QSortFilterProxyModel,
-    Qt,
 )
+from PySide6.QtGui import QStandardItemModel
 
 from tokenmgr.core.entries import Entry, now_utc
 from tokenmgr.gui import style
+
+if TYPE_CHECKING:
+    from PySide6.QtCore import Qt
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -41,10 +44,19 @@ HEADERS = {
     Column.EXPIRES: "Expires",
 }
 
-EntryRole = Qt.ItemDataRole.UserRole + 1
-SortRole = Qt.ItemDataRole.UserRole + 2
-FilterRole = Qt.ItemDataRole.UserRole + 3
-StatusRole = Qt.ItemDataRole.UserRole + 4
+# Qt.ItemDataRole values as plain ints: touching `Qt` before the first paint costs
+# ≈11 ms (gui/props.py); Qt's ABI fixes them, and a test compares them with Qt's.
+DISPLAY_ROLE = 0
+DECORATION_ROLE = 1
+TOOLTIP_ROLE = 3
+FOREGROUND_ROLE = 9
+ACCESSIBLE_TEXT_ROLE = 11
+USER_ROLE = 256
+
+EntryRole = USER_ROLE + 1
+SortRole = USER_ROLE + 2
+FilterRole = USER_ROLE + 3
+StatusRole = USER_ROLE + 4
 
 
 def filter_text(entry: Entry) -> str:
@@ -127,11 +139,11 @@ class EntryModel(QAbstractTableModel):
                 self.index(0, Column.NAME),
                 self.index(len(self._entries) - 1, Column.EXPIRES),
                 [
-                    Qt.ItemDataRole.DisplayRole,
-                    Qt.ItemDataRole.DecorationRole,
-                    Qt.ItemDataRole.ForegroundRole,
-                    Qt.ItemDataRole.ToolTipRole,
-                    Qt.ItemDataRole.AccessibleTextRole,
+                    DISPLAY_ROLE,
+                    DECORATION_ROLE,
+                    FOREGROUND_ROLE,
+                    TOOLTIP_ROLE,
+                    ACCESSIBLE_TEXT_ROLE,
                     StatusRole,
                 ],
             )
@@ -145,19 +157,20 @@ class EntryModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(Column)
 
     def headerData(  # noqa: N802
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+        self, section: int, orientation: Qt.Orientation, role: int = DISPLAY_ROLE
     ) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+        """For whoever asks the model itself (accessibility, tests); the list's header
+        view shows header_titles(), since the orientation argument builds `Qt`."""
+        from PySide6.QtCore import Qt
+
+        if orientation == Qt.Orientation.Horizontal and role == DISPLAY_ROLE:
             try:
                 return HEADERS[Column(section)]
             except ValueError:
                 return None
         return None
 
-    def flags(self, index: Index) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+    # flags(): QAbstractTableModel's own (enabled, selectable, no children) is right.
 
     def _row(self, row: int) -> tuple[str, str]:
         """(status, Expires text) of a row at the current tick; computed once per tick and
@@ -170,7 +183,7 @@ class EntryModel(QAbstractTableModel):
             self._cache[row] = cached
         return cached
 
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def data(self, index: Index, role: int = DISPLAY_ROLE) -> Any:
         row, col = index.row(), index.column()
         if not 0 <= row < len(self._entries) or not 0 <= col < _NCOLS or not index.isValid():
             return None
@@ -214,11 +227,25 @@ class EntryModel(QAbstractTableModel):
 # Plain ints for the hot path: data() runs for every visible cell and role.
 _NCOLS = len(Column)
 _NAME, _SERVICE, _KIND, _EXPIRES = (int(c) for c in Column)
-_DISPLAY = Qt.ItemDataRole.DisplayRole
-_DECORATION = Qt.ItemDataRole.DecorationRole
-_FOREGROUND = Qt.ItemDataRole.ForegroundRole
-_TOOLTIP = Qt.ItemDataRole.ToolTipRole
-_ACCESSIBLE = Qt.ItemDataRole.AccessibleTextRole
+_DISPLAY = DISPLAY_ROLE
+_DECORATION = DECORATION_ROLE
+_FOREGROUND = FOREGROUND_ROLE
+_TOOLTIP = TOOLTIP_ROLE
+_ACCESSIBLE = ACCESSIBLE_TEXT_ROLE
+
+
+def header_titles(parent: QObject | None = None) -> QStandardItemModel:
+    """The column titles as a C++ model, for the list's header view to show.
+
+    A header asks its model headerData(section, orientation, role); answered in
+    Python, the orientation argument alone builds PySide6's whole `Qt` namespace
+    (gui/props.py). So the header view gets this row-less QStandardItemModel of
+    the titles, set after the table's own model (QTableView.setModel gives the
+    header that model); the cells still come from EntryModel through the proxy.
+    """
+    titles = QStandardItemModel(0, len(Column), parent)
+    titles.setHorizontalHeaderLabels([HEADERS[c] for c in Column])
+    return titles
 
 
 class EntryFilterProxy(QSortFilterProxyModel):

@@ -23,7 +23,6 @@ from PySide6.QtCore import (
     QItemSelectionModel,
     QModelIndex,
     QObject,
-    Qt,
     QTimer,
     Signal,
     Slot,
@@ -55,9 +54,16 @@ from tokenmgr.core.entries import Entry, now_utc
 from tokenmgr.core.errors import StorageUnavailable, TokenMgrError
 from tokenmgr.gui import tasks as jobs
 from tokenmgr.gui.details import DetailsPane, needs_sign_in
-from tokenmgr.gui.entry_model import Column, EntryFilterProxy, EntryModel, EntryRole
+from tokenmgr.gui.entry_model import (
+    Column,
+    EntryFilterProxy,
+    EntryModel,
+    EntryRole,
+    header_titles,
+)
 from tokenmgr.gui.errors import describe, sentence
 from tokenmgr.gui.index_watch import IndexWatcher
+from tokenmgr.gui.props import set_props
 from tokenmgr.gui.settings import Settings, SettingsFile
 from tokenmgr.gui.tasks import Tasks
 
@@ -165,16 +171,16 @@ class MainWindow(QMainWindow):
         name: str,
         text: str,
         slot: Callable[[], None],
-        shortcut: QKeySequence | str | QKeySequence.StandardKey | None = None,
+        shortcut: str | None = None,
         *,
         tip: str = "",
-        context: Qt.ShortcutContext = Qt.ShortcutContext.WindowShortcut,
     ) -> QAction:
         act = QAction(text, self)
         act.setObjectName(name)
         if shortcut is not None:
-            act.setShortcut(QKeySequence(shortcut))
-            act.setShortcutContext(context)
+            # By name: setShortcut's overloads would build `Qt` to rule out Qt.Key
+            # (gui/props.py). In the window, QAction's default context.
+            set_props(act, shortcut=shortcut)
         if tip:
             act.setToolTip(tip)
             act.setStatusTip(tip)
@@ -209,7 +215,7 @@ class MainWindow(QMainWindow):
         bar = QToolBar("Actions")
         bar.setObjectName("actions")
         bar.setMovable(False)
-        bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        set_props(bar, toolButtonStyle="ToolButtonTextOnly")  # no Qt.* yet: gui/props.py
         self.addToolBar(bar)
 
         add_button = QToolButton()
@@ -264,24 +270,31 @@ class MainWindow(QMainWindow):
         bar.addWidget(menu_button)
 
         self.table = _KeyTable(self._on_key_pressed)
+        # The titles come from a C++ model (entry_model.header_titles), set after setModel
+        # (which gives the headers the proxy); hidden meanwhile, the headers ask the proxy
+        # nothing (a header that measures itself would ask EntryModel.headerData).
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setVisible(False)
         self.table.setModel(self.proxy)
+        self.table.horizontalHeader().setModel(header_titles(self.table))
+        self.table.horizontalHeader().setVisible(True)
         self.table.setAccessibleName("Tokens")
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         # The model keeps name order: no sort (and no per-tick re-sort) until a header
-        # is clicked.
-        self.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
-        self.table.setSortingEnabled(True)
+        # is clicked (then _on_header_clicked sorts; setSortingEnabled would sort at once
+        # unless told "no column" in a Qt.SortOrder, gui/props.py).
+        header = self.table.horizontalHeader()
+        header.setSectionsClickable(True)
+        header.sectionClicked.connect(self._on_header_clicked)
         self.table.setShowGrid(False)
         self.table.setAlternatingRowColors(True)
         self.table.setWordWrap(False)
-        self.table.verticalHeader().setVisible(False)
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         self.table.verticalHeader().setDefaultSectionSize(
             self.table.fontMetrics().height() + 10
         )
-        header = self.table.horizontalHeader()
         header.setSectionResizeMode(Column.NAME, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(Column.SERVICE, QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(Column.KIND, QHeaderView.ResizeMode.Interactive)
@@ -290,7 +303,7 @@ class MainWindow(QMainWindow):
         header.resizeSection(Column.KIND, 70)
         header.resizeSection(Column.EXPIRES, 150)
         header.setHighlightSections(False)
-        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        set_props(self.table, contextMenuPolicy="CustomContextMenu")
         self.table.customContextMenuRequested.connect(self._on_table_context_menu_requested)
         self.table.doubleClicked.connect(self._on_table_double_clicked)
         self.table.selectionModel().currentRowChanged.connect(self._on_table_current_changed)
@@ -298,18 +311,11 @@ class MainWindow(QMainWindow):
         self.proxy.rowsInserted.connect(self._update_empty_state)
         self.proxy.rowsRemoved.connect(self._update_empty_state)
         self.proxy.layoutChanged.connect(self._update_empty_state)
-        # Keys that belong to the list (they mean something else in a text field).
-        # (Enter is handled in eventFilter, with the keypad's Enter.)
-        for name, key in (("copy_chosen", "Ctrl+C"), ("delete", Qt.Key.Key_Delete)):
-            act = self.actions_by_name[name]
-            extra = QAction(act.text(), self.table)
-            extra.setShortcut(QKeySequence(key))
-            extra.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
-            extra.triggered.connect(act.trigger)
-            self.table.addAction(extra)
+        # Keys that belong to the list (Enter, Ctrl+C, Del: they mean something else in a
+        # text field) are taken in _on_key_pressed.
 
         self.empty_label = QLabel(EMPTY_TEXT)
-        self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        set_props(self.empty_label, alignment="AlignCenter")
         self.empty_label.setWordWrap(True)
         self.empty_label.setAccessibleName("No tokens")
         self.list_stack = QStackedWidget()
@@ -325,9 +331,9 @@ class MainWindow(QMainWindow):
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setWidget(self.details)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        set_props(scroll, horizontalScrollBarPolicy="ScrollBarAlwaysOff")
 
-        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter = QSplitter()  # horizontal
         self.splitter.setObjectName("main_splitter")
         self.splitter.addWidget(self.list_stack)
         self.splitter.addWidget(scroll)
@@ -1041,6 +1047,20 @@ class MainWindow(QMainWindow):
         self.details.set_entry(entry if isinstance(entry, Entry) else None, self.model.now)
         self._update_actions()
 
+    @Slot(int)
+    def _on_header_clicked(self, column: int) -> None:
+        """Sort by the column clicked; the same column again reverses the order."""
+        from PySide6.QtCore import Qt
+
+        header = self.table.horizontalHeader()
+        again = header.isSortIndicatorShown() and header.sortIndicatorSection() == column
+        order = Qt.SortOrder.AscendingOrder
+        if again and header.sortIndicatorOrder() == Qt.SortOrder.AscendingOrder:
+            order = Qt.SortOrder.DescendingOrder
+        header.setSortIndicatorShown(True)
+        header.setSortIndicator(column, order)
+        self.proxy.sort(column, order)
+
     @Slot(QModelIndex)
     def _on_table_double_clicked(self, _index: QModelIndex) -> None:
         self.copy_selected("header")
@@ -1089,8 +1109,18 @@ class MainWindow(QMainWindow):
 
         (keyPressEvent overrides, not event filters: a filter would see, and wrap in
         Python, every event those widgets get, which costs start-up time.)"""
+        from PySide6.QtCore import Qt
+
         key = event.key()
         if obj is self.table:
+            if event.matches(QKeySequence.StandardKey.Copy):
+                self.copy_chosen()  # not the view's own copy of the cell's text
+                return True
+            if key == Qt.Key.Key_Delete and not (
+                event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
+            ):
+                self.delete_selected()
+                return True
             if key == Qt.Key.Key_Escape:
                 self._escape()
                 return True

@@ -7,10 +7,13 @@ roles. The JWT segment colours are jwt.io's, with lighter tints on dark.
 
 from __future__ import annotations
 
+import math
+import struct
+import zlib
 from datetime import datetime
 
-from PySide6.QtCore import QRectF, Qt
-from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPainter, QPalette, QPen, QPixmap
+from PySide6.QtCore import QByteArray
+from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPalette, QPixmap
 
 from tokenmgr.core.entries import STATUS_EXPIRED, STATUS_EXPIRING, STATUS_VALID
 
@@ -72,24 +75,57 @@ def status_icon(status: str) -> QIcon:
     screen = QGuiApplication.primaryScreen()
     if screen is not None:
         ratio = max(ratio, screen.devicePixelRatio())
-    size = 16
-    pm = QPixmap(int(size * ratio), int(size * ratio))
-    pm.setDevicePixelRatio(ratio)
-    pm.fill(Qt.GlobalColor.transparent)
-    if color is not None:
-        p = QPainter(pm)
-        p.setRenderHint(QPainter.RenderHint.Antialiasing)
-        if status == STATUS_EXPIRED:
-            p.setPen(QPen(color, 1.6))
-            p.setBrush(Qt.BrushStyle.NoBrush)
-        else:
-            p.setPen(Qt.PenStyle.NoPen)
-            p.setBrush(color)
-        p.drawEllipse(QRectF(3.5, 3.5, 9, 9))
-        p.end()
+    side = round(16 * ratio)
+    rgb = (0, 0, 0) if color is None else (color.red(), color.green(), color.blue())
+    png = dot_png(side, rgb, ring=status == STATUS_EXPIRED, blank=color is None)
+    pm = QPixmap()
+    pm.loadFromData(QByteArray(png), "PNG")
+    pm.setDevicePixelRatio(side / 16)
     icon = QIcon(pm)
     _ICONS[key] = icon
     return icon
+
+
+def dot_png(side: int, rgb: tuple[int, int, int], *, ring: bool, blank: bool = False) -> bytes:
+    """The status mark as a PNG, `side` pixels square: a dot 9/16 of it wide in the middle
+    (or a ring, its line 1.6/16 thick), edges antialiased by distance.
+
+    Drawn here, not with QPainter: PySide6 resolves painter overloads by asking
+    whether an argument might be a Qt.* enum, which builds the whole `Qt`
+    namespace before the list's first paint (gui/props.py); loadFromData does not.
+    """
+    unit = side / 16
+    centre = side / 2
+    radius = 4.5 * unit
+    half_line = 0.8 * unit
+    rows = []
+    for y in range(side):
+        row = bytearray(b"\0")  # PNG filter: none
+        dy = y + 0.5 - centre
+        for x in range(side):
+            d = math.hypot(x + 0.5 - centre, dy)
+            if blank:
+                cover = 0.0
+            elif ring:
+                cover = half_line + 0.5 - abs(d - radius)
+            else:
+                cover = radius + 0.5 - d
+            alpha = 0 if cover <= 0 else 255 if cover >= 1 else round(cover * 255)
+            row += bytes((*rgb, alpha))
+        rows.append(bytes(row))
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(
+            ">I", zlib.crc32(kind + body) & 0xFFFFFFFF
+        )
+
+    header = struct.pack(">IIBBBBB", side, side, 8, 6, 0, 0, 0)  # 8-bit RGBA
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"".join(rows)))
+        + chunk(b"IEND", b"")
+    )
 
 
 def magnitude(seconds: float) -> str:
