@@ -295,10 +295,10 @@ def _leave(status: int) -> NoReturn:
 
     By now `aboutToQuit` has saved the window state and settings, cleared the
     clipboard and ended any sign-in, and `run` has waited for the workers; every
-    file was written atomically. What teardown would add is destroying every widget and wrapper one
-    by one (≈15 ms for the main window, more than the rest of start-up after the
-    first paint) and PySide6's own exit-time crashes. Streams and log handlers
-    are flushed first; then os._exit, as Chromium and Firefox end their processes.
+    file was written atomically. What teardown would add is destroying every
+    widget and wrapper one by one (≈15 ms for the main window) and PySide6's own
+    exit-time crashes. Streams and log handlers are flushed first; then
+    os._exit, the way Chromium and Firefox end their processes.
     """
     with contextlib.suppress(Exception):
         logging.shutdown()
@@ -312,8 +312,9 @@ def _leave(status: int) -> NoReturn:
 def _collect_on_the_gui_thread(app: Any) -> None:
     """Python's cyclic GC runs in whichever thread allocates when a threshold is hit; a
     worker thread collecting a garbage QObject deletes it (and its timers) from the wrong
-    thread. So automatic collection is off and the GUI thread collects: the young
-    generation every 2 s, everything every minute."""
+    thread. So automatic collection is off (cli._gui turns it off before PySide6 is
+    imported, which also spares start-up the collector's passes) and the GUI thread
+    collects: the young generation every 2 s, everything every minute."""
     import gc
 
     from PySide6.QtCore import QTimer

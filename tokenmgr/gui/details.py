@@ -10,26 +10,18 @@ add dialog show.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Signal, Slot
-from PySide6.QtGui import QFont, QFontDatabase, QTextOption
+from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QAbstractScrollArea,
     QFormLayout,
     QFrame,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
-    QSizePolicy,
-    QTableWidget,
-    QTableWidgetItem,
-    QTextEdit,
     QVBoxLayout,
     QWidget,
 )
@@ -38,6 +30,9 @@ from tokenmgr.core.entries import Entry, parse_time
 from tokenmgr.core.redact import printable
 from tokenmgr.gui import style
 from tokenmgr.gui.props import set_props
+
+if TYPE_CHECKING:
+    from tokenmgr.gui.report_view import ReportView, TokenText
 
 GLOSSES = {
     "exp": "expires",
@@ -221,184 +216,14 @@ def _section_label(title: str, subtitle: str) -> QLabel:
     return label
 
 
-class _FitTable(QTableWidget):
-    """A table as tall as its rows: the pane scrolls, not each table."""
+def __getattr__(name: str) -> Any:
+    """ReportView and TokenText live in report_view.py, imported when first drawn (their
+    Qt classes cost start-up time; an entry with no report shows neither)."""
+    if name in ("ReportView", "TokenText"):
+        from tokenmgr.gui import report_view
 
-    def __init__(self, columns: list[str], name: str) -> None:
-        super().__init__(0, len(columns))
-        self.setHorizontalHeaderLabels(columns)
-        self.setAccessibleName(name)
-        self.verticalHeader().setVisible(False)
-        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        set_props(
-            self,
-            verticalScrollBarPolicy="ScrollBarAlwaysOff",
-            horizontalScrollBarPolicy="ScrollBarAlwaysOff",
-        )
-        self.setSizeAdjustPolicy(QAbstractScrollArea.SizeAdjustPolicy.AdjustToContents)
-        self.setWordWrap(True)
-        self.setShowGrid(False)
-        self.setAlternatingRowColors(True)
-        h = self.horizontalHeader()
-        h.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
-        for i in range(1, len(columns) - 1):
-            h.setSectionResizeMode(i, QHeaderView.ResizeMode.Stretch)
-        h.setSectionResizeMode(len(columns) - 1, QHeaderView.ResizeMode.ResizeToContents)
-        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-
-    def set_rows(self, rows: Sequence[tuple[str, ...]]) -> None:
-        self.setRowCount(len(rows))
-        for r, row in enumerate(rows):
-            for c, text in enumerate(row):
-                item = self.item(r, c)
-                if item is None:
-                    item = QTableWidgetItem()
-                    self.setItem(r, c, item)
-                if item.text() != text:
-                    item.setText(text)
-        self.resizeRowsToContents()
-        self._fit()
-
-    def _fit(self) -> None:
-        height = self.horizontalHeader().height() + 2 * self.frameWidth()
-        height += sum(self.rowHeight(r) for r in range(self.rowCount()))
-        self.setFixedHeight(height)
-
-
-class ReportView(QWidget):
-    """One token's report: kind, expiry countdown, signature badge, claims, header."""
-
-    verify_requested = Signal()
-
-    def __init__(self, parent: QWidget | None = None, *, verifiable: bool = True) -> None:
-        super().__init__(parent)
-        self._data: ReportData | None = None
-        self._expires_at: datetime | None = None
-        lay = QVBoxLayout(self)
-        lay.setContentsMargins(0, 0, 0, 0)
-        self.kind_label = QLabel()
-        set_props(self.kind_label, textInteractionFlags="TextSelectableByMouse")
-        self.expiry_label = QLabel()
-        f = self.expiry_label.font()
-        f.setBold(True)
-        self.expiry_label.setFont(f)
-        badge_row = QHBoxLayout()
-        self.badge_label = QLabel()
-        self.badge_label.setWordWrap(True)
-        self.verify_button = QPushButton("Verify")
-        self.verify_button.setAccessibleName("Verify the signature")
-        self.verify_button.setToolTip("Check the signature against the issuer's published keys")
-        self.verify_button.clicked.connect(self._on_verify_button_clicked)
-        self.verify_button.setVisible(verifiable)
-        badge_row.addWidget(self.badge_label, 1)
-        badge_row.addWidget(self.verify_button)
-        self.reason_label = QLabel()
-        self.reason_label.setWordWrap(True)
-        self.claims = _FitTable(["Claim", "Value", "Meaning"], "Claims")
-        self.header = _FitTable(["Header", "Value", "Meaning"], "Header")
-        self.warnings_label = QLabel()
-        self.warnings_label.setWordWrap(True)
-        lay.addWidget(self.kind_label)
-        lay.addWidget(self.expiry_label)
-        lay.addLayout(badge_row)
-        lay.addWidget(self.reason_label)
-        lay.addWidget(self.claims)
-        lay.addWidget(self.header)
-        lay.addWidget(self.warnings_label)
-
-    @property
-    def data(self) -> ReportData | None:
-        return self._data
-
-    def set_busy(self, busy: bool) -> None:
-        self.verify_button.setEnabled(not busy)
-        self.verify_button.setText("Verifying…" if busy else "Verify")
-
-    def set_report(
-        self, data: ReportData, now: datetime, expires_at: datetime | None = None
-    ) -> None:
-        self._data = data
-        self._expires_at = expires_at if expires_at is not None else data.expires_at
-        self.kind_label.setText(kind_line(data))
-        mark, words = badge(data)
-        self.badge_label.setText(f"{mark} {words}")
-        self.badge_label.setAccessibleName(words)
-        self.verify_button.setEnabled(data.kind == "jws")
-        note = data.reason if data.kind in ("malformed", "opaque") else None
-        self.reason_label.setText(show_value(note, 300) if note else "")
-        self.reason_label.setVisible(bool(note))
-        self.header.setVisible(bool(data.header))
-        self.warnings_label.setText(
-            "\n".join(f"⚠ {show_value(w, 300)}" for w in data.warnings) if data.warnings else ""
-        )
-        self.warnings_label.setVisible(bool(data.warnings))
-        self.tick(now)
-
-    def tick(self, now: datetime) -> None:
-        data = self._data
-        if data is None:
-            return
-        is_jwt = data.kind in ("jws", "jwe")
-        self.expiry_label.setVisible(is_jwt or self._expires_at is not None)
-        self.expiry_label.setText(expiry_line(self._expires_at, now))
-        times = {"exp": data.expires_at, "iat": data.issued_at, "nbf": data.not_before}
-        rows: list[tuple[str, ...]] = []
-        for key, value in data.claims.items():
-            at = times.get(key)
-            if at is None and key == "auth_time" and isinstance(value, int | float):
-                try:
-                    at = datetime.fromtimestamp(value, UTC)
-                except (OverflowError, OSError, ValueError):
-                    at = None
-            shown = _time_claim(at, now) if at is not None else show_value(value)
-            rows.append((show_value(key, 60), shown, GLOSSES.get(key, "")))
-        self.claims.setVisible(bool(rows))
-        self.claims.set_rows(rows)
-        self.header.set_rows(
-            [(show_value(k, 60), show_value(v), HEADER_GLOSSES.get(k, "")) for k, v in
-             data.header.items()]
-        )
-
-    @Slot()
-    def _on_verify_button_clicked(self) -> None:
-        self.verify_requested.emit()
-
-
-class TokenText(QTextEdit):
-    """The revealed token: three coloured segments like jwt.io, wrapped anywhere."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setReadOnly(True)
-        self.setAccessibleName("Token (revealed)")
-        self.setWordWrapMode(QTextOption.WrapMode.WrapAnywhere)
-        self.setLineWrapMode(QTextEdit.LineWrapMode.WidgetWidth)
-        set_props(self, verticalScrollBarPolicy="ScrollBarAlwaysOff")
-        self.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
-        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-        self.document().documentLayout().documentSizeChanged.connect(self._on_document_resized)
-
-    def set_token(self, token: str) -> None:
-        if not token:
-            self.clear()
-            return
-        colors = style.segment_colors()
-        parts = token.split(".")
-        if len(parts) in (3, 5):
-            out = []
-            for i, part in enumerate(parts):
-                text = style.escape(part)
-                out.append(f'<span style="color:{colors[i]}">{text}</span>' if i < 3 else text)
-            body = ".".join(out)
-        else:
-            body = style.escape(token)
-        self.setHtml(f"<div>{body}</div>")
-
-    @Slot()
-    def _on_document_resized(self) -> None:
-        height = int(self.document().size().height()) + 2 * self.frameWidth() + 4
-        self.setFixedHeight(max(height, self.fontMetrics().height() + 12))
+        return getattr(report_view, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def needs_sign_in(entry: Entry, now: datetime) -> bool:
@@ -463,9 +288,8 @@ class DetailsPane(QWidget):
         lay.addWidget(_line())
         self.access_title = _section_label(ACCESS_TITLE, ACCESS_SUBTITLE)
         lay.addWidget(self.access_title)
-        self.access_view = ReportView()
-        self.access_view.verify_requested.connect(self._on_access_view_verify_requested)
-        lay.addWidget(self.access_view)
+        self._access_index = lay.count()
+        self._access_view: ReportView | None = None  # made when first drawn (start-up time)
         self.no_report = QLabel("Nothing is known about this token yet; reveal it to decode it.")
         self.no_report.setWordWrap(True)
         lay.addWidget(self.no_report)
@@ -532,6 +356,18 @@ class DetailsPane(QWidget):
         return self._entry
 
     @property
+    def access_view(self) -> ReportView:
+        """The access token's report, made the first time one is drawn."""
+        if self._access_view is None:
+            from tokenmgr.gui.report_view import ReportView
+
+            view = ReportView()
+            view.verify_requested.connect(self._on_access_view_verify_requested)
+            self._lay.insertWidget(self._access_index, view)
+            self._access_view = view
+        return self._access_view
+
+    @property
     def revealed(self) -> bool:
         return self._revealed
 
@@ -594,14 +430,17 @@ class DetailsPane(QWidget):
         if data is None:
             data = ReportData.from_summary(entry.report)
         self.no_report.setVisible(data is None)
-        self.access_view.setVisible(data is not None)
-        if data is not None:
-            self.access_view.set_report(data, self._now, expires_at=entry.expires_at)
+        if data is None:
+            if self._access_view is not None:
+                self._access_view.setVisible(False)
+            return
+        self.access_view.setVisible(True)
+        self.access_view.set_report(data, self._now, expires_at=entry.expires_at)
 
     def tick(self, now: datetime) -> None:
         self._now = now
-        if self._entry is not None:
-            self.access_view.tick(now)
+        if self._entry is not None and self._access_view is not None:
+            self._access_view.tick(now)
             if self.id_view is not None and self.id_view.isVisible():
                 self.id_view.tick(now)
 
@@ -618,6 +457,8 @@ class DetailsPane(QWidget):
         if self._entry is None or self._entry.name != name:
             return
         if self.id_view is None:
+            from tokenmgr.gui.report_view import ReportView
+
             self.id_view = ReportView(verifiable=False)
             self._id_lay.addWidget(self.id_view)
         self.id_view.set_report(ReportData.from_report(report), self._now)
@@ -626,7 +467,8 @@ class DetailsPane(QWidget):
         self.id_button.setEnabled(False)
 
     def set_verifying(self, busy: bool) -> None:
-        self.access_view.set_busy(busy)
+        if self._access_view is not None:
+            self._access_view.set_busy(busy)
 
     def show_token(self, name: str, token: str) -> None:
         """The worker read the token for Reveal; show it unless the selection moved."""
@@ -635,6 +477,8 @@ class DetailsPane(QWidget):
         self._revealed = True
         self.mask_label.setVisible(False)
         if self.token_text is None:
+            from tokenmgr.gui.report_view import TokenText
+
             self.token_text = TokenText()
             self._lay.insertWidget(self._token_index, self.token_text)
         self.token_text.set_token(token)
