@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
@@ -41,3 +42,52 @@ def test_the_guard_is_idempotent() -> None:
     applied = _pyside_fix.apply()
     assert abs(sys.getrefcount(True) - before) < 1000  # not added twice
     assert applied == _pyside_fix._applied
+
+
+def test_the_quicker_feature_scan_answers_as_pyside_does() -> None:
+    """The direct read of a module's .py file says "uses PySide6" exactly when PySide6's
+    own inspect.getsource check does, for our modules, the stdlib, and ones without a file."""
+    import json
+    import types
+
+    import tokenmgr.core.entries
+    import tokenmgr.gui.main_window
+    from tokenmgr.gui import _pyside_fix
+
+    assert _pyside_fix.quicker_feature_scan()
+    feature = sys.modules["shibokensupport.feature"]
+    quick = feature._mod_uses_pyside
+    assert quick.direct_read, "tokenmgr.gui did not put the quicker scan in place"
+    original = quick.original
+    built = types.ModuleType("made_here")  # no file: handed to PySide6's check
+    for module in (tokenmgr.gui.main_window, tokenmgr.core.entries, json, sys, built,
+                   _pyside_fix):
+        assert quick(module) == original(module), module.__name__
+    assert quick(tokenmgr.gui.main_window) is True
+    assert quick(tokenmgr.core.entries) is False
+    assert _pyside_fix.quicker_feature_scan()  # a second call keeps the one in place
+    assert feature._mod_uses_pyside is quick
+
+
+def test_the_quicker_feature_scan_reads_no_source_through_inspect() -> None:
+    """In a fresh process: importing the app's window after tokenmgr.gui asks inspect for
+    the source of no module that has a .py file (PySide6's own check would, for each);
+    only built-in and extension modules still go to PySide6's check."""
+    code = textwrap.dedent(
+        """
+        import inspect, sys
+        import tokenmgr.gui
+        calls = []
+        original = inspect.getsource
+        inspect.getsource = lambda obj: calls.append(obj) or original(obj)
+        import tokenmgr.gui.main_window
+        with_source = [m.__name__ for m in calls
+                       if str(getattr(m, "__file__", "")).endswith(".py")]
+        print(len(with_source), with_source, len(calls))
+        """
+    )
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                       timeout=60, env=env)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split()[0] == "0", r.stdout
