@@ -137,3 +137,37 @@ def test_relative_phrases() -> None:
     assert style.relative(NOW + timedelta(hours=3), NOW) == "in 3 h"
     assert style.relative(NOW - timedelta(days=2), NOW) == "2 days ago"
     assert style.countdown(3 * 3600 + 12 * 60 + 5) == "3 h 12 min 05 s"
+
+
+# ------------------------------------------- start-up: roles as ints, titles from C++
+
+
+@pytest.mark.parametrize(
+    ("name", "role"),
+    [
+        ("DISPLAY_ROLE", Qt.ItemDataRole.DisplayRole),
+        ("DECORATION_ROLE", Qt.ItemDataRole.DecorationRole),
+        ("TOOLTIP_ROLE", Qt.ItemDataRole.ToolTipRole),
+        ("FOREGROUND_ROLE", Qt.ItemDataRole.ForegroundRole),
+        ("ACCESSIBLE_TEXT_ROLE", Qt.ItemDataRole.AccessibleTextRole),
+        ("USER_ROLE", Qt.ItemDataRole.UserRole),
+    ],
+)
+def test_role_constants_are_qts_roles_as_plain_ints(name: str, role: Qt.ItemDataRole) -> None:
+    from tokenmgr.gui import entry_model
+
+    value = getattr(entry_model, name)
+    assert type(value) is int  # not the enum: that would build `Qt` (gui/props.py)
+    assert value == int(role)
+
+
+def test_header_titles_is_a_model_of_the_column_titles(qapp: object) -> None:
+    from PySide6.QtGui import QStandardItemModel
+
+    from tokenmgr.gui.entry_model import HEADERS, header_titles
+
+    titles = header_titles()
+    assert isinstance(titles, QStandardItemModel)
+    assert titles.columnCount() == len(Column) and titles.rowCount() == 0
+    shown = [titles.headerData(c, Qt.Orientation.Horizontal) for c in Column]
+    assert shown == [HEADERS[c] for c in Column] == ["Name", "Service", "Kind", "Expires"]

@@ -369,3 +369,98 @@ def test_first_run_with_no_session_bus_uses_the_real_keyring_store(qtbot, tmp_pa
     assert not (tmp_path / "home" / "entries.json").exists()  # nothing written anywhere
     assert not (tmp_path / "home" / "secrets.vault").exists()
     w.tasks.wait()
+
+
+# -------------------------------------- start-up changes: header, sorting, Ctrl+C
+
+
+def test_the_header_shows_the_titles_from_its_own_model(make_window) -> None:
+    from PySide6.QtGui import QStandardItemModel
+
+    from tokenmgr.gui.entry_model import HEADERS, Column
+
+    w = make_window().window
+    header = w.table.horizontalHeader()
+    titles = header.model()
+    assert isinstance(titles, QStandardItemModel) and titles is not w.proxy
+    assert titles.columnCount() == len(Column) == header.count()
+    expected = [HEADERS[c] for c in Column]
+    assert [titles.headerData(c, Qt.Orientation.Horizontal) for c in Column] == expected
+    # Accessibility and tests ask the list's models, which still answer the titles.
+    assert [w.model.headerData(c, Qt.Orientation.Horizontal) for c in Column] == expected
+    assert [w.proxy.headerData(c, Qt.Orientation.Horizontal) for c in Column] == expected
+
+
+def _shown_names(w: MainWindow) -> list[str]:
+    return [w.proxy.index(r, 0).data() for r in range(w.proxy.rowCount())]
+
+
+NAME_ORDER = ["api-prod", "github-ci", "old-key", "sandbox", "staging"]
+EXPIRY_ORDER = ["old-key", "staging", "api-prod", "github-ci", "sandbox"]  # unknown last
+
+
+def test_the_list_starts_unsorted_in_name_order(make_window, qtbot) -> None:
+    w = make_window().window
+    header = w.table.horizontalHeader()
+    assert not header.isSortIndicatorShown()
+    assert _shown_names(w) == NAME_ORDER
+    qtbot.wait(1100)  # a tick does not re-sort either
+    assert _shown_names(w) == NAME_ORDER and not header.isSortIndicatorShown()
+
+
+def test_header_clicks_sort_ascending_then_descending(make_window, qtbot) -> None:
+    """Real clicks (QHeaderView flips its own indicator on a click, before sectionClicked;
+    calling _on_header_clicked directly would miss that)."""
+    from PySide6.QtCore import QPoint
+
+    from tokenmgr.gui.entry_model import Column
+
+    w = make_window().window
+    header = w.table.horizontalHeader()
+
+    def click(column: Column) -> None:
+        x = header.sectionViewportPosition(column) + header.sectionSize(column) // 2
+        qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton,
+                         pos=QPoint(x, header.height() // 2))
+        qtbot.wait(400)  # past the double-click interval: two clicks, not a double click
+
+    def shown() -> tuple[bool, int, Qt.SortOrder]:
+        return (header.isSortIndicatorShown(), header.sortIndicatorSection(),
+                header.sortIndicatorOrder())
+
+    click(Column.EXPIRES)
+    assert shown() == (True, Column.EXPIRES, Qt.SortOrder.AscendingOrder)
+    assert _shown_names(w) == EXPIRY_ORDER
+    click(Column.EXPIRES)  # the same column again: reversed
+    assert shown() == (True, Column.EXPIRES, Qt.SortOrder.DescendingOrder)
+    assert _shown_names(w) == EXPIRY_ORDER[::-1]
+    click(Column.EXPIRES)  # and back
+    assert shown() == (True, Column.EXPIRES, Qt.SortOrder.AscendingOrder)
+    assert _shown_names(w) == EXPIRY_ORDER
+    click(Column.NAME)  # another column: ascending by it
+    assert shown() == (True, Column.NAME, Qt.SortOrder.AscendingOrder)
+    assert _shown_names(w) == NAME_ORDER
+    click(Column.NAME)
+    assert shown() == (True, Column.NAME, Qt.SortOrder.DescendingOrder)
+    assert _shown_names(w) == NAME_ORDER[::-1]
+
+
+@pytest.mark.parametrize("chosen", ["header", "dotenv"])
+def test_ctrl_c_in_the_list_copies_the_chosen_format_not_the_cell(
+    make_window, qtbot, chosen: str
+) -> None:
+    expected = {
+        "header": f"Authorization: Bearer {demo.GITHUB}",
+        "dotenv": f"GITHUB_CI_TOKEN={demo.GITHUB}",
+    }[chosen]
+    w = make_window().window
+    w.settings.copy_format = chosen
+    assert w.select("github-ci")
+    assert w.table.currentIndex().data() == "github-ci"  # the view's own copy would take this
+    QGuiApplication.clipboard().clear()
+    w.table.setFocus()
+    with qtbot.waitSignal(w.token_copied, timeout=5000) as sig:
+        qtbot.keyClick(w.table, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
+    assert sig.args == ["github-ci", chosen]
+    assert clipboard_text() == expected
+    assert clipboard_text() != "github-ci"
