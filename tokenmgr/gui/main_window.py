@@ -20,14 +20,13 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import (
     QByteArray,
     QEvent,
-    QItemSelectionModel,
     QModelIndex,
     QObject,
     QTimer,
     Signal,
     Slot,
 )
-from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QHideEvent, QKeyEvent, QKeySequence
+from PySide6.QtGui import QAction, QGuiApplication
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFrame,
@@ -68,6 +67,8 @@ from tokenmgr.gui.settings import Settings, SettingsFile
 from tokenmgr.gui.tasks import Tasks
 
 if TYPE_CHECKING:
+    # Only named in annotations; their classes cost start-up time to make (gui/props.py).
+    from PySide6.QtGui import QCloseEvent, QHideEvent, QKeyEvent
     from PySide6.QtWidgets import QMessageBox
 
     from tokenmgr.core.vault import Vault
@@ -569,6 +570,8 @@ class MainWindow(QMainWindow):
             idx = self.proxy.index(row, 0)
             entry = idx.data(EntryRole)
             if entry is not None and entry.name == name:
+                from PySide6.QtCore import QItemSelectionModel
+
                 self.table.selectionModel().setCurrentIndex(
                     idx,
                     QItemSelectionModel.SelectionFlag.ClearAndSelect
@@ -1049,17 +1052,15 @@ class MainWindow(QMainWindow):
 
     @Slot(int)
     def _on_header_clicked(self, column: int) -> None:
-        """Sort by the column clicked; the same column again reverses the order."""
+        """Sort by the column clicked; the same column again reverses the order. (Once
+        its indicator shows, the header flips it itself before this runs.)"""
         from PySide6.QtCore import Qt
 
         header = self.table.horizontalHeader()
-        again = header.isSortIndicatorShown() and header.sortIndicatorSection() == column
-        order = Qt.SortOrder.AscendingOrder
-        if again and header.sortIndicatorOrder() == Qt.SortOrder.AscendingOrder:
-            order = Qt.SortOrder.DescendingOrder
-        header.setSortIndicatorShown(True)
-        header.setSortIndicator(column, order)
-        self.proxy.sort(column, order)
+        if not header.isSortIndicatorShown():
+            header.setSortIndicatorShown(True)
+            header.setSortIndicator(column, Qt.SortOrder.AscendingOrder)
+        self.proxy.sort(header.sortIndicatorSection(), header.sortIndicatorOrder())
 
     @Slot(QModelIndex)
     def _on_table_double_clicked(self, _index: QModelIndex) -> None:
@@ -1110,6 +1111,7 @@ class MainWindow(QMainWindow):
         (keyPressEvent overrides, not event filters: a filter would see, and wrap in
         Python, every event those widgets get, which costs start-up time.)"""
         from PySide6.QtCore import Qt
+        from PySide6.QtGui import QKeySequence
 
         key = event.key()
         if obj is self.table:
