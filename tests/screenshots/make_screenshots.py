@@ -176,6 +176,15 @@ class Shooter:
         (home / "settings.json").write_text(json.dumps({
             "store": "keyring", "tray_note_shown": True, "clear_timeout_s": 30,
         }))
+        # The expiry warnings as already given: without a notification daemon here, one
+        # would be Qt's balloon at the tray, drawn over the window's top right corner.
+        from datetime import timedelta
+
+        from tokenmgr.core.expiry import NotifiedLog, due_warnings
+        from tokenmgr.core.index import Index
+
+        entries = list(Index(home).load().values())
+        NotifiedLog(home).add(due_warnings(entries, set(), timedelta(days=1)))
         return env
 
     def start_app(self, env: dict[str, str]) -> str:
