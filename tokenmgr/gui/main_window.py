@@ -392,13 +392,12 @@ class MainWindow(QMainWindow):
     def start_store(self) -> None:
         """Pick the store (env, then the remembered choice, then the keyring) and check it
         in a worker; the list is already drawn from the index meanwhile."""
-        from tokenmgr.gui import first_run as fr
-
         if self.smoke_test:
             return
         choice = self.env.get("TOKENMGR_STORE") or self.settings.store or "keyring"
         if choice == "file":
             from tokenmgr.core.secrets import VAULT_NAME
+            from tokenmgr.gui import first_run as fr
 
             where = self.vault.home / VAULT_NAME
             if not where.exists():
