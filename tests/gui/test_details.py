@@ -204,3 +204,49 @@ def test_verify_runs_in_a_worker_and_says_pinned_or_not(make_window, qtbot) -> N
         text = w.details.access_view.badge_label.text()
         assert text.startswith("⚠ Verified, issuer not pinned") and "✔" not in text
         assert not any(c.on_main_thread for c in f.store.calls)
+
+
+def test_the_revealed_token_shows_under_its_row_with_a_report(qtbot) -> None:
+    """The report view and the token text are made when first needed; each goes in its
+    own place: the report under the access token's title, the token under its row."""
+    pane = DetailsPane()
+    qtbot.addWidget(pane)
+    pane.resize(600, 900)
+    pane.show()
+    entry = Entry("acme", report=jwt_inspect.summary(jwt_inspect.inspect(TOKEN)))
+    pane.set_entry(entry, NOW)
+    pane.reveal_button.setChecked(True)
+    pane.show_token("acme", TOKEN)
+    qtbot.waitUntil(lambda: pane.token_text is not None and pane.token_text.isVisible())
+    assert pane.access_view is not None
+
+    def top(w: QWidget) -> int:
+        return w.mapTo(pane, w.rect().topLeft()).y()
+
+    assert top(pane.access_title) < top(pane.access_view) < top(pane.reveal_button)
+    assert top(pane.token_text) > top(pane.reveal_button) + pane.reveal_button.height() // 2
+    assert top(pane.token_text) < top(pane.fields["env_var"])
+
+
+def test_no_report_view_is_made_for_an_entry_without_a_report(qtbot) -> None:
+    pane = DetailsPane()
+    qtbot.addWidget(pane)
+    pane.set_entry(Entry("old", expires_at=NOW + timedelta(hours=1)), NOW)
+    pane.tick(NOW + timedelta(seconds=1))
+    pane.set_verifying(True)
+    assert pane.access_view is None
+    assert not pane.no_report.isHidden()
+
+
+def test_the_id_token_countdown_ticks_without_an_access_report(qtbot) -> None:
+    """An entry with no stored report still gets its ID token's live countdown."""
+    pane = DetailsPane()
+    qtbot.addWidget(pane)
+    pane.show()  # the ID token's view ticks while it is on screen
+    pane.set_entry(Entry("old", secrets=["access", "id"]), NOW)
+    assert pane.access_view is None
+    pane.set_id_report("old", jwt_inspect.inspect(TOKEN))
+    assert pane.id_view is not None
+    assert pane.id_view.expiry_label.text() == "Expires in 3 h 00 min 00 s"
+    pane.tick(NOW + timedelta(minutes=5))
+    assert pane.id_view.expiry_label.text() == "Expires in 2 h 55 min 00 s"

@@ -288,8 +288,12 @@ class DetailsPane(QWidget):
         lay.addWidget(_line())
         self.access_title = _section_label(ACCESS_TITLE, ACCESS_SUBTITLE)
         lay.addWidget(self.access_title)
-        self._access_index = lay.count()
-        self._access_view: ReportView | None = None  # made when first drawn (start-up time)
+        # Slots for the widgets made when first needed (start-up time): the access
+        # token's report here, the revealed token under its row.
+        self._access_slot = QVBoxLayout()
+        self._access_slot.setContentsMargins(0, 0, 0, 0)
+        lay.addLayout(self._access_slot)
+        self._access_view: ReportView | None = None
         self.no_report = QLabel("Nothing is known about this token yet; reveal it to decode it.")
         self.no_report.setWordWrap(True)
         lay.addWidget(self.no_report)
@@ -323,8 +327,9 @@ class DetailsPane(QWidget):
         self.reveal_button.toggled.connect(self._on_reveal_button_toggled)
         token_row.addWidget(self.reveal_button)
         lay.addLayout(token_row)
-        self._token_index = lay.count()
-        self._lay = lay
+        self._token_slot = QVBoxLayout()
+        self._token_slot.setContentsMargins(0, 0, 0, 0)
+        lay.addLayout(self._token_slot)
         self.token_text: TokenText | None = None  # made on the first reveal (start-up time)
 
         form = QFormLayout()
@@ -356,14 +361,17 @@ class DetailsPane(QWidget):
         return self._entry
 
     @property
-    def access_view(self) -> ReportView:
-        """The access token's report, made the first time one is drawn."""
+    def access_view(self) -> ReportView | None:
+        """The access token's report; None until one is first drawn."""
+        return self._access_view
+
+    def _ensure_access_view(self) -> ReportView:
         if self._access_view is None:
             from tokenmgr.gui.report_view import ReportView
 
             view = ReportView()
             view.verify_requested.connect(self._on_access_view_verify_requested)
-            self._lay.insertWidget(self._access_index, view)
+            self._access_slot.addWidget(view)
             self._access_view = view
         return self._access_view
 
@@ -434,13 +442,15 @@ class DetailsPane(QWidget):
             if self._access_view is not None:
                 self._access_view.setVisible(False)
             return
-        self.access_view.setVisible(True)
-        self.access_view.set_report(data, self._now, expires_at=entry.expires_at)
+        view = self._ensure_access_view()
+        view.setVisible(True)
+        view.set_report(data, self._now, expires_at=entry.expires_at)
 
     def tick(self, now: datetime) -> None:
         self._now = now
-        if self._entry is not None and self._access_view is not None:
-            self._access_view.tick(now)
+        if self._entry is not None:
+            if self._access_view is not None:
+                self._access_view.tick(now)
             if self.id_view is not None and self.id_view.isVisible():
                 self.id_view.tick(now)
 
@@ -480,7 +490,7 @@ class DetailsPane(QWidget):
             from tokenmgr.gui.report_view import TokenText
 
             self.token_text = TokenText()
-            self._lay.insertWidget(self._token_index, self.token_text)
+            self._token_slot.addWidget(self.token_text)
         self.token_text.set_token(token)
         self.token_text.setVisible(True)
         self.reveal_button.setText("Hide")
