@@ -537,16 +537,19 @@ def _gui(env: Environment, *, minimized: bool, smoke_test: bool) -> int:
     # PySide6 is imported: the collector's passes over the import's objects cost
     # ≈6 ms of start-up.
     gc.disable()
-    # The one lazy import of the GUI (DESIGN §1): nothing else here loads PySide6.
-    from tokenmgr.gui.app import run
+    try:
+        # The one lazy import of the GUI (DESIGN §1): nothing else here loads PySide6.
+        from tokenmgr.gui.app import run
 
-    return run(
-        minimized=minimized,
-        smoke_test=smoke_test,
-        env=env.env,
-        passphrase=env.passphrase,  # TOKENMGR_PASSPHRASE, already moved out of the environment
-        leave_process=True,  # once the app has run, the process ends without teardown
-    )
+        return run(
+            minimized=minimized,
+            smoke_test=smoke_test,
+            env=env.env,
+            passphrase=env.passphrase,  # TOKENMGR_PASSPHRASE, moved out of the environment
+            leave_process=True,  # once the app has run, the process ends without teardown
+        )
+    finally:
+        gc.enable()  # when run returns (no display, an error): as it was
 
 
 # The plain ways to start the desktop app, taken without argparse (start-up time):

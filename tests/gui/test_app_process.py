@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -139,6 +140,10 @@ def test_a_second_launch_raises_the_first_and_exits_0(tmp_path: Path) -> None:
         finally:
             if first.poll() is None:
                 first.kill()
+    # Quitting closed the server (the process ends without Qt's teardown): no socket left.
+    from tokenmgr.gui.app import server_name
+
+    assert not (Path(tempfile.gettempdir()) / server_name(Path(env["TOKENMGR_HOME"]))).exists()
 
 
 def test_a_cli_add_shows_in_the_open_window_within_2_s(make_window, qtbot, tmp_path) -> None:

@@ -464,3 +464,26 @@ def test_ctrl_c_in_the_list_copies_the_chosen_format_not_the_cell(
     assert sig.args == ["github-ci", chosen]
     assert clipboard_text() == expected
     assert clipboard_text() != "github-ci"
+
+
+def test_with_nothing_selected_ctrl_c_and_del_do_nothing(make_window, qtbot) -> None:
+    """The list's keys act like their (disabled) actions: no copy of a cell's text by the
+    view, no status line, no question."""
+    w = make_window().window
+    w.table.setFocus()
+    w.filter_edit.setText("no-such-token")  # nothing left to select
+    qtbot.waitUntil(lambda: w.proxy.rowCount() == 0)
+    assert w.selected_entry() is None
+    assert not w.actions_by_name["copy_chosen"].isEnabled()
+    QGuiApplication.clipboard().setText("left alone")
+    copies: list[object] = []
+    w.token_copied.connect(lambda *a: copies.append(a))
+    before = w.status_message.text()
+    for key, mods in ((Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier),
+                      (Qt.Key.Key_Delete, Qt.KeyboardModifier.NoModifier)):
+        qtbot.keyClick(w.table, key, mods)
+    qtbot.wait(50)
+    assert copies == []
+    assert clipboard_text() == "left alone"
+    assert w.delete_box is None
+    assert w.status_message.text() == before

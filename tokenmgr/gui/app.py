@@ -150,6 +150,13 @@ def _single_instance_class() -> Any:
             log.debug("single instance: listening as %s", self.name)
             return True
 
+        def close(self) -> None:
+            """Stop answering (at quit): a launch from now on starts an instance of its
+            own instead of handing over to one that is going away. Removes the socket."""
+            if self.server is not None:
+                self.server.close()
+                self.server = None
+
         @Slot()
         def _on_server_new_connection(self) -> None:
             assert self.server is not None
@@ -266,7 +273,8 @@ def run(
 ) -> int:
     """Start the app and run it; `passphrase` is TOKENMGR_PASSPHRASE as the CLI took it
     (for the file store: the vault is then unlocked without asking). With
-    `leave_process`, a run that got as far as Qt ends the process itself (`_leave`)."""
+    `leave_process`, a run that got as far as Qt ends the process itself (`_leave`),
+    unless the app still owns the clipboard (then Qt's teardown hands it on)."""
     env = os.environ if env is None else env
     problem = display_problem(env)
     if problem is not None:
@@ -282,11 +290,16 @@ def run(
         _collect_on_the_gui_thread(running.app)
         status = int(running.app.exec())
     if leave_process:
-        if not isinstance(running, int):
-            # What teardown would have done: QThreadPool's destructor waits for every
-            # worker (a refresh storing a rotated refresh token must not be cut short).
-            running.tasks.wait(-1)
-        _leave(status)
+        if isinstance(running, int):
+            _leave(status)
+        # What teardown would have done: QThreadPool's destructor waits for every
+        # worker (a refresh storing a rotated refresh token must not be cut short).
+        running.tasks.wait(-1)
+        if not running.app.clipboard().ownsClipboard():
+            _leave(status)
+        # Text the user copied from the window (a label, the filter) is still ours:
+        # Qt's teardown hands it to the desktop's clipboard manager. (Tokens are
+        # cleared at quit, which gives up the clipboard.)
     return status
 
 
@@ -447,6 +460,8 @@ def start(
         instance.raise_requested.connect(raise_requested)
 
     def about_to_quit() -> None:
+        if instance is not None:
+            instance.close()  # first: the workers may still take a while (run waits)
         window.save_state()
         window.save_settings()
         if keeper is not None:

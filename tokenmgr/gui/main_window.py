@@ -138,7 +138,7 @@ class MainWindow(QMainWindow):
         self.signin: Any = None  # the running SignInController, if any
         self._copy_seq = 0  # only the newest copy request writes the clipboard
         self.setWindowTitle("Token Manager")
-        # The icon (an SVG through importlib.resources) after the first paint, not before.
+        # The icon (an SVG: Qt's SVG plugin loads with it) once the event loop runs.
         QTimer.singleShot(0, self, self._on_icon_timer_timeout)
         self.resize(1100, 680)
 
@@ -1015,7 +1015,7 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def _on_icon_timer_timeout(self) -> None:
-        from tokenmgr.gui.icons import app_icon  # importlib.resources: after the first paint
+        from tokenmgr.gui.icons import app_icon
 
         self.setWindowIcon(app_icon())
 
@@ -1114,13 +1114,17 @@ class MainWindow(QMainWindow):
 
         key = event.key()
         if obj is self.table:
+            # Ctrl+C and Del mean the list's actions here, never the view's own copy of
+            # a cell's text; with nothing selected (actions disabled) they do nothing.
             if event.matches(QKeySequence.StandardKey.Copy):
-                self.copy_chosen()  # not the view's own copy of the cell's text
+                if self.actions_by_name["copy_chosen"].isEnabled():
+                    self.copy_chosen()
                 return True
             if key == Qt.Key.Key_Delete and not (
                 event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
             ):
-                self.delete_selected()
+                if self.actions_by_name["delete"].isEnabled():
+                    self.delete_selected()
                 return True
             if key == Qt.Key.Key_Escape:
                 self._escape()
