@@ -12,6 +12,7 @@ Prints medians and ratios; the goal is both ratios ≤ 1.3.
 from __future__ import annotations
 
 import argparse
+import base64
 import json
 import os
 import shutil
@@ -79,9 +80,31 @@ def _run(cmd: list[str], env: dict[str, str]) -> tuple[float, int]:
     return dt, int(usage.ru_maxrss)
 
 
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _report(i: int, now: datetime) -> dict[str, object]:
+    """The summary `tokenmgr add` stores for a token: a signed JWT for every fourth entry
+    (the first among them, so the first row's details show claims tables), else an
+    opaque personal access token."""
+    from tokenmgr.core import jwt_inspect
+
+    if i % 4 == 0:
+        claims = {"iss": "https://login.bench.example/", "sub": f"user-{i}", "aud": "api",
+                  "scope": "read write", "iat": int(now.timestamp()) - 3600,
+                  "exp": int(now.timestamp()) + 86400 * (1 + i % 40)}
+        token = ".".join([_b64(json.dumps({"alg": "RS256", "kid": "k1", "typ": "JWT"}).encode()),
+                          _b64(json.dumps(claims).encode()), _b64(b"s" * 256)])
+    else:
+        token = f"ghp_{i:04d}" + "x" * 32
+    return jwt_inspect.summary(jwt_inspect.inspect(token))
+
+
 def bench_env(work: Path, entries: int = ENTRIES) -> dict[str, str]:
     """The environment of a start-up benchmark run: offscreen, no display, a fresh
-    TOKENMGR_HOME under `work` whose index holds `entries` static entries."""
+    TOKENMGR_HOME under `work` whose index holds `entries` static entries, each with
+    the report `tokenmgr add` would have stored."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("TOKENMGR_")}
     for k in ("DISPLAY", "WAYLAND_DISPLAY"):
         env.pop(k, None)
@@ -102,6 +125,7 @@ def bench_env(work: Path, entries: int = ENTRIES) -> dict[str, str]:
                 note="x" * 40,
                 tags=["bench"],
                 secrets=["access"],
+                report=_report(i, now),
             )
             for i in range(entries)
         }
