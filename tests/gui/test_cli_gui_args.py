@@ -71,3 +71,42 @@ def test_the_smoke_test_through_the_parser_exits_0(tmp_path: Path) -> None:
     assert r.returncode == 0, r
     assert "tokenmgr: smoke test passed (0 entries)\n" in r.stderr
     assert r.stdout == ""
+
+
+@pytest.mark.parametrize(
+    ("args", "fast"),
+    [([], True), (["gui"], True), (["gui", "--minimized"], True),
+     (["gui", "--smoke-test"], True), (["--debug", "gui"], False),
+     (["gui", "--minimized", "--smoke-test"], False)],
+)
+def test_which_starts_take_the_fast_path(
+    monkeypatch: pytest.MonkeyPatch, args: list[str], fast: bool
+) -> None:
+    """The fast path builds no parser, yet takes the passphrase out of the environment and
+    sets up logging (TOKENMGR_DEBUG) as the parser's path does; either way, a GUI start
+    that returns (here: no display) leaves garbage collection on."""
+    import gc
+    import logging
+    import os
+
+    from tokenmgr import cli
+
+    built: list[bool] = []
+    real = cli.build_parser
+    monkeypatch.setattr(cli, "build_parser", lambda: built.append(True) or real())
+    for var in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("TOKENMGR_DEBUG", "1")
+    monkeypatch.setenv("TOKENMGR_PASSPHRASE", "correct horse battery staple")
+    root = logging.getLogger()
+    level = root.level
+    try:
+        root.setLevel(logging.WARNING)
+        status = cli.main(args)  # no display: the GUI says so and returns 1
+        assert status == 1
+        assert built == ([] if fast else [True])
+        assert gc.isenabled()  # the GUI path turns collection off; a return turns it on
+        assert "TOKENMGR_PASSPHRASE" not in os.environ
+        assert logging.getLogger("tokenmgr").getEffectiveLevel() == logging.DEBUG
+    finally:
+        root.setLevel(level)
