@@ -184,6 +184,8 @@ class EntryModel(QAbstractTableModel):
         return cached
 
     def data(self, index: Index, role: int = DISPLAY_ROLE) -> Any:
+        if role not in _ROLES:  # font, alignment, background, check state, size, ...
+            return None
         row, col = index.row(), index.column()
         if not 0 <= row < len(self._entries) or not 0 <= col < _NCOLS or not index.isValid():
             return None
@@ -232,6 +234,11 @@ _DECORATION = DECORATION_ROLE
 _FOREGROUND = FOREGROUND_ROLE
 _TOOLTIP = TOOLTIP_ROLE
 _ACCESSIBLE = ACCESSIBLE_TEXT_ROLE
+# Every role data() answers; the view asks each cell for about twice as many.
+_ROLES = frozenset(
+    {_DISPLAY, _DECORATION, _FOREGROUND, _TOOLTIP, _ACCESSIBLE,
+     EntryRole, SortRole, FilterRole, StatusRole}
+)
 
 
 def header_titles(parent: QObject | None = None) -> QStandardItemModel:
