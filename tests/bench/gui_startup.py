@@ -109,6 +109,9 @@ def bench_env(work: Path, entries: int = ENTRIES) -> dict[str, str]:
     for k in ("DISPLAY", "WAYLAND_DISPLAY"):
         env.pop(k, None)
     (work / "run").mkdir(mode=0o700)
+    # Every program from cached bytecode (PYTHONDONTWRITEBYTECODE would recompile ours).
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env["PYTHONPYCACHEPREFIX"] = str(work / "pycache")
     env.update(
         QT_QPA_PLATFORM="offscreen",
         TOKENMGR_HOME=str(work / "home"),
@@ -146,9 +149,6 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="tokenmgr-gui-bench-"))
     try:
         env = bench_env(work)
-        # Every program from cached bytecode (PYTHONDONTWRITEBYTECODE would recompile ours).
-        env.pop("PYTHONDONTWRITEBYTECODE", None)
-        env["PYTHONPYCACHEPREFIX"] = str(work / "pycache")
         cmds = {
             FLOOR: [sys.executable, "-c", FLOOR_SCRIPT],
             SMOKE: [tokenmgr, "gui", "--smoke-test"],

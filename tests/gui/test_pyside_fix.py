@@ -91,3 +91,33 @@ def test_the_quicker_feature_scan_reads_no_source_through_inspect() -> None:
                        timeout=60, env=env)
     assert r.returncode == 0, r.stderr
     assert r.stdout.split()[0] == "0", r.stdout
+
+
+@pytest.mark.parametrize("source", ["import PySide6.QtCore\n", "import json\n", None, "raise"])
+def test_a_module_with_only_bytecode_gets_pysides_answer(tmp_path, source) -> None:
+    """A frozen bundle's modules have a .pyc __file__ and no .py: the quick scan asks the
+    loader for the source, where inspect ends up, and answers as PySide6's check does."""
+    import types
+
+    from tokenmgr.gui import _pyside_fix
+
+    assert _pyside_fix.quicker_feature_scan()
+    quick = sys.modules["shibokensupport.feature"]._mod_uses_pyside
+    original = quick.original
+
+    class Loader:
+        def get_source(self, name: str) -> str | None:
+            if source == "raise":
+                raise ImportError(name)
+            return source
+
+    name = f"bytecode_only_{abs(hash(source))}"
+    module = types.ModuleType(name)
+    module.__file__ = str(tmp_path / f"{name}.pyc")
+    module.__loader__ = Loader()
+    sys.modules[name] = module  # inspect looks modules up there
+    try:
+        assert quick(module) == original(module)
+        assert quick(module) is (source == "import PySide6.QtCore\n")
+    finally:
+        del sys.modules[name]

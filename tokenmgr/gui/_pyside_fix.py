@@ -22,6 +22,7 @@ both give the same answers; where PySide6 has no such function, nothing changes.
 
 from __future__ import annotations
 
+import os
 import sys
 
 # 2**40 emits is over 30,000 years at a thousand emits a second.
@@ -82,6 +83,17 @@ def quicker_feature_scan() -> bool:
                     return b"PySide6" in source.read()
             except OSError:
                 pass
+        elif isinstance(path, str) and path.endswith(".pyc"):
+            # No source beside it (a frozen bundle's modules): where inspect would end
+            # up, the module's loader, asked directly; no source means no PySide6.
+            get_source = getattr(getattr(module, "__loader__", None), "get_source", None)
+            name = getattr(module, "__name__", None)
+            if callable(get_source) and isinstance(name, str) and not os.path.exists(path[:-1]):
+                try:
+                    text = get_source(name)
+                except Exception:  # noqa: BLE001 - inspect's answer here: no source
+                    return False
+                return isinstance(text, str) and "PySide6" in text
         return bool(original(module))
 
     mod_uses_pyside.direct_read = True  # type: ignore[attr-defined]
