@@ -15,6 +15,7 @@ from datetime import datetime
 from PySide6.QtCore import QByteArray
 from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPalette, QPixmap
 
+from tokenmgr.core.durations import magnitude
 from tokenmgr.core.entries import STATUS_EXPIRED, STATUS_EXPIRING, STATUS_VALID
 
 _STATUS = {
@@ -126,21 +127,6 @@ def dot_png(side: int, rgb: tuple[int, int, int], *, ring: bool, blank: bool = F
         + chunk(b"IDAT", zlib.compress(b"".join(rows)))
         + chunk(b"IEND", b"")
     )
-
-
-def magnitude(seconds: float) -> str:
-    """'42 s', '4 min', '3 h', '29 days', '2 years'."""
-    s = abs(seconds)
-    if s < 90:
-        return f"{int(s)} s"
-    if s < 90 * 60:
-        return f"{int(round(s / 60))} min"
-    if s < 48 * 3600:
-        return f"{int(round(s / 3600))} h"
-    if s < 730 * 86400:
-        days = int(s // 86400)
-        return "1 day" if days == 1 else f"{days} days"
-    return f"{int(s // (365.25 * 86400))} years"
 
 
 def relative(at: datetime, now: datetime) -> str:

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from tokenmgr.core.durations import magnitude
 from tokenmgr.core.entries import MAX_WARNING_WINDOW, MIN_WARNING_WINDOW
 from tokenmgr.core.jwt_inspect.model import (
     STATUS_EXPIRED,
@@ -74,17 +75,8 @@ def status(
 
 
 def relative(seconds: float) -> str:
-    """'4 min' style magnitude of a duration."""
-    s = abs(seconds)
-    if s < 120:
-        return f"{int(s)} s"
-    if s < 120 * 60:
-        return f"{int(s // 60)} min"
-    if s < 48 * 3600:
-        return f"{int(s // 3600)} h"
-    if s < 730 * 86400:
-        return f"{int(s // 86400)} days"
-    return f"{int(s // (365.25 * 86400))} years"
+    """'4 min' style magnitude of a duration (the app's wording too: core.durations)."""
+    return magnitude(seconds)
 
 
 def phrase(name: str, at: datetime, now: datetime) -> str:
