@@ -184,13 +184,11 @@ class EntryModel(QAbstractTableModel):
         return cached
 
     def data(self, index: Index, role: int = DISPLAY_ROLE) -> Any:
-        if role not in _ROLES:  # font, alignment, background, check state, size, ...
-            return None
         row, col = index.row(), index.column()
         if not 0 <= row < len(self._entries) or not 0 <= col < _NCOLS or not index.isValid():
             return None
         entry = self._entries[row]
-        if role == _DISPLAY:
+        if role == DISPLAY_ROLE:
             if col == _NAME:
                 return entry.name
             if col == _SERVICE:
@@ -205,9 +203,9 @@ class EntryModel(QAbstractTableModel):
             if col == _NAME:
                 return entry.name.casefold()
             return (entry.service if col == _SERVICE else entry.kind).casefold()
-        if role == _DECORATION:
+        if role == DECORATION_ROLE:
             return style.status_icon(self._row(row)[0]) if col == _NAME else None
-        if role == _FOREGROUND:
+        if role == FOREGROUND_ROLE:
             return style.status_color(self._row(row)[0]) if col == _EXPIRES else None
         if role == EntryRole:
             return entry
@@ -215,7 +213,7 @@ class EntryModel(QAbstractTableModel):
             return filter_text(entry)
         if role == StatusRole:
             return self._row(row)[0]
-        if role in (_TOOLTIP, _ACCESSIBLE):
+        if role in (TOOLTIP_ROLE, ACCESSIBLE_TEXT_ROLE):
             status, expires = self._row(row)
             if col in (_NAME, _EXPIRES):
                 word = style.STATUS_WORDS.get(status, status)
@@ -229,16 +227,6 @@ class EntryModel(QAbstractTableModel):
 # Plain ints for the hot path: data() runs for every visible cell and role.
 _NCOLS = len(Column)
 _NAME, _SERVICE, _KIND, _EXPIRES = (int(c) for c in Column)
-_DISPLAY = DISPLAY_ROLE
-_DECORATION = DECORATION_ROLE
-_FOREGROUND = FOREGROUND_ROLE
-_TOOLTIP = TOOLTIP_ROLE
-_ACCESSIBLE = ACCESSIBLE_TEXT_ROLE
-# Every role data() answers; the view asks each cell for about twice as many.
-_ROLES = frozenset(
-    {_DISPLAY, _DECORATION, _FOREGROUND, _TOOLTIP, _ACCESSIBLE,
-     EntryRole, SortRole, FilterRole, StatusRole}
-)
 
 
 def header_titles(parent: QObject | None = None) -> QStandardItemModel:
