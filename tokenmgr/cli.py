@@ -306,77 +306,13 @@ def cmd_add(args: argparse.Namespace, env: Environment) -> int:
     return ExitStatus.OK
 
 
-def _status_checker() -> Callable[[Mapping[str, Any], Any], str]:
-    """`status(item, now)` == `Entry.from_dict(item).status(now)`, without building
-    the Entry (that was a third of `list`'s own time with 1,000 entries): the same
-    checks in the same order, so a tampered entry fails with the same message, then
-    the same status rule."""
-    from tokenmgr.core.entries import (
-        KINDS,
-        MAX_WARNING_WINDOW,
-        MIN_WARNING_WINDOW,
-        STATUS_EXPIRED,
-        STATUS_EXPIRING,
-        STATUS_UNKNOWN,
-        STATUS_VALID,
-        parse_time,
-        validate_env_var,
-        validate_name,
-        validate_scheme,
-    )
-
-    def status(item: Mapping[str, Any], now: Any) -> str:
-        validate_name(str(item["name"]))
-        if item.get("env_var"):
-            validate_env_var(str(item["env_var"]))
-        validate_scheme(str(item.get("scheme", "Bearer")))
-        if item.get("kind", "static") not in KINDS:
-            raise ValueError(f"unknown kind {item.get('kind')!r}")
-        expires = parse_time(item.get("expires_at"))
-        issued = parse_time(item.get("issued_at"))
-        iter(item.get("tags", []))
-        parse_time(item.get("created_at"))
-        parse_time(item.get("updated_at"))
-        iter(item.get("secrets", []))
-        if expires is None:
-            return STATUS_UNKNOWN
-        if expires <= now:
-            return STATUS_EXPIRED
-        # Entry.warning_window: a tenth of the lifetime, between 60 s and 7 days.
-        window = MAX_WARNING_WINDOW
-        if issued is not None:
-            window = max(MIN_WARNING_WINDOW, min(MAX_WARNING_WINDOW, (expires - issued) / 10))
-        return STATUS_EXPIRING if expires - now <= window else STATUS_VALID
-
-    return status
-
-
 def cmd_list(args: argparse.Namespace, env: Environment) -> int:
     import json
 
     from tokenmgr.core.entries import now_utc
+    from tokenmgr.core.usecases import list_rows
 
-    vault = env.vault()
-    items = vault.list_raw()
-    now = now_utc()
-    status_of = _status_checker()
-    rows = []
-    for item in items:
-        try:
-            status = status_of(item, now)
-        except Exception as e:  # a malformed field is a corrupted index, reported as such
-            raise vault.index.corrupt(f"entry {item['name']!r} is malformed ({e})") from None
-        rows.append(
-            {
-                "name": item["name"],
-                "kind": item.get("kind", "static"),
-                "service": item.get("service", ""),
-                "env_var": item.get("env_var", ""),
-                "scheme": item.get("scheme", "Bearer"),
-                "expires_at": item.get("expires_at"),
-                "status": status,
-            }
-        )
+    rows = list_rows(env.vault(), now_utc())
     if args.json:
         env.stdout.write(json.dumps(rows, ensure_ascii=False) + "\n")
         return ExitStatus.OK
@@ -405,37 +341,17 @@ def cmd_list(args: argparse.Namespace, env: Environment) -> int:
 
 
 def cmd_get(args: argparse.Namespace, env: Environment) -> int:
-    from tokenmgr.core.entries import format_time
-    from tokenmgr.core.formats import render
+    from tokenmgr.core.usecases import hand_out, render_for
 
-    vault = env.vault()
-    vault.refresher = _oauth_refresher
-    entry, token = vault.get_token(args.name, refresh=not args.no_refresh)
-    text = render(
-        args.format,
-        name=entry.name,
-        token=token,
-        scheme=entry.scheme,
-        env_var=entry.env_var,
-        expires_at=format_time(entry.expires_at),
-        shell=_shell(args, env),
-        # The cached, non-secret inspection report (claims summary, times, verdict).
-        extra={"report": entry.report},
-    )
-    env.stdout.write(text)
+    entry, token = hand_out(env.vault(), args.name, refresh=not args.no_refresh)
+    env.stdout.write(render_for(entry, token, args.format, _shell(args, env)))
     return ExitStatus.OK
 
 
 def _tokens_for(env: Environment, names: Sequence[str]) -> list[tuple[Any, str]]:
-    from tokenmgr.core.errors import NotFound
+    from tokenmgr.core.usecases import hand_out_many
 
-    vault = env.vault()
-    vault.refresher = _oauth_refresher
-    entries = {e.name: e for e in vault.list_entries()}  # one index read for all names
-    missing = [n for n in names if n not in entries]
-    if missing:
-        raise NotFound(f"no entry named {missing[0]!r} (see `tokenmgr list`)")
-    return [vault.token_for(entries[n]) for n in names or sorted(entries)]
+    return hand_out_many(env.vault(), names)
 
 
 def cmd_export(args: argparse.Namespace, env: Environment) -> int:
@@ -489,27 +405,23 @@ def cmd_exec(names: list[str], command: list[str], env: Environment) -> int:
 
 
 def cmd_rm(args: argparse.Namespace, env: Environment) -> int:
-    vault = env.vault()
-    entry = vault.entry(args.name)
-    if args.revoke and entry.kind != "oauth2":
-        _err(env, f"{entry.name!r} is a static token: revoke it at its provider; removing it here")
-    elif args.revoke:
-        from tokenmgr.cli_auth import rm_revoke
+    from tokenmgr.core.usecases import RevokeFailed, remove
 
-        return rm_revoke(vault, entry, env)
-    vault.remove(args.name)
+    try:
+        notes = remove(env.vault(), args.name, revoke=args.revoke)
+    except RevokeFailed as e:
+        _err(
+            env,
+            f"revoking {e.name!r} at the provider failed: {str(e).rstrip('.')}. "
+            "The entry was kept; "
+            f"try again with `tokenmgr rm {e.name} --revoke`, or remove it here "
+            f"without revoking with `tokenmgr rm {e.name}`",
+        )
+        return ExitStatus.AUTH
+    for note in notes:
+        _err(env, note)
     _err(env, f"removed {args.name!r}")
     return ExitStatus.OK
-
-
-# ------------------------------------------------------------ OAuth (issue 4)
-
-
-def _oauth_refresher(vault: Vault, entry: Any) -> str:
-    """Vault.refresher for oauth2 entries; imports the OAuth code only when one is read."""
-    from tokenmgr.core.oauth.refresh import refresh_if_needed
-
-    return refresh_if_needed(vault, entry)
 
 
 def cmd_doctor(args: argparse.Namespace, env: Environment) -> int:

@@ -9,40 +9,12 @@ contract (stdout, stderr, exit statuses) is cli.py's: see its docstring.
 from __future__ import annotations
 
 import argparse
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from tokenmgr.cli import Environment, ExitStatus, _err, read_secret
 
 if TYPE_CHECKING:
-    from tokenmgr.core.vault import Vault
-
-
-def rm_revoke(vault: Vault, entry: Any, env: Environment) -> int:
-    from tokenmgr.core.errors import AuthError
-    from tokenmgr.core.oauth.revoke import revoke_entry
-
-    # Under the entry lock: a refresh in flight finishes first, so the refresh token
-    # revoked is the current one and nothing brings the entry back afterwards.
-    with vault.entry_lock(entry.name):
-        entry = vault.entry(entry.name)
-        try:
-            notes = revoke_entry(vault, entry)
-        except AuthError as e:
-            # Kept: deleting a refresh token the provider still honours would leave a live
-            # grant no one can end from here.
-            _err(
-                env,
-                f"revoking {entry.name!r} at the provider failed: {str(e).rstrip('.')}. "
-                "The entry was kept; "
-                f"try again with `tokenmgr rm {entry.name} --revoke`, or remove it here "
-                f"without revoking with `tokenmgr rm {entry.name}`",
-            )
-            return ExitStatus.AUTH
-        vault.remove(entry.name)
-    for note in notes:
-        _err(env, note)
-    _err(env, f"removed {entry.name!r}")
-    return ExitStatus.OK
+    pass
 
 
 def cmd_login(args: argparse.Namespace, env: Environment) -> int:
@@ -150,12 +122,14 @@ def cmd_decode(args: argparse.Namespace, env: Environment) -> int:
         pins: dict[str, str] = {}
         if report.kind == jwt_inspect.KIND_JWS and not (args.issuer or args.jwks):
             pins = _vault_issuers(env)
-        report = jwt_inspect.verify(
+        from tokenmgr.core.usecases import verify as verify_report
+
+        report = verify_report(
             report,
+            pins,
             issuer=args.issuer,
             jwks_url=args.jwks,
             audience=args.audience,
-            pinned_issuers=pins,
         )
     if args.json:
         env.stdout.write(json.dumps(report.to_json(), ensure_ascii=True) + "\n")
@@ -192,14 +166,11 @@ def _vault_issuers(env: Environment) -> dict[str, str]:
     """Issuer → entry name, for the vault's OAuth entries (the index only: no secret is
     read, no keyring opened). An unreadable index pins nothing, with a note."""
     from tokenmgr.core.errors import TokenMgrError
+    from tokenmgr.core.usecases import pinned_issuers
 
     try:
         entries = env.vault().list_entries()
     except TokenMgrError as e:
         _err(env, f"note: no issuer is pinned from the vault ({e})")
         return {}
-    pins: dict[str, str] = {}
-    for entry in entries:
-        if entry.kind == "oauth2" and entry.oauth is not None and entry.oauth.issuer:
-            pins.setdefault(entry.oauth.issuer, entry.name)
-    return pins
+    return pinned_issuers(entries)

@@ -1,5 +1,6 @@
-"""`list`'s status check without building Entries gives what `Entry.from_dict(...).status()`
-gives: the same status, and for a tampered entry the same error, field by field."""
+"""`list`'s status check (core.usecases) without building Entries gives what
+`Entry.from_dict(...).status()` gives: the same status, and for a tampered entry the same
+error, field by field."""
 
 from __future__ import annotations
 
@@ -9,8 +10,8 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tokenmgr.cli import _status_checker
 from tokenmgr.core.entries import Entry, format_time, now_utc
+from tokenmgr.core.usecases import _checked_status
 
 NOW = now_utc().replace(microsecond=0)
 
@@ -52,13 +53,13 @@ def _outcome(fn: Any) -> tuple[str, str]:
 @settings(max_examples=400, deadline=None)
 @given(items)
 def test_same_status_and_same_errors_as_entry(item: dict[str, Any]) -> None:
-    status = _status_checker()
+    status = _checked_status
     expected = _outcome(lambda: Entry.from_dict(dict(item)).status(NOW))
     assert _outcome(lambda: status(item, NOW)) == expected
 
 
 def test_status_boundaries() -> None:
-    status = _status_checker()
+    status = _checked_status
     day = timedelta(days=1)
     cases = [
         ({}, "unknown"),

@@ -38,6 +38,25 @@ def now_utc() -> datetime:
     return datetime.now(UTC)
 
 
+def warning_window(expires_at: datetime | None, issued_at: datetime | None) -> timedelta:
+    """A tenth of the lifetime, between 60 s and 7 days; 7 days if it is unknown."""
+    if expires_at is None or issued_at is None:
+        return MAX_WARNING_WINDOW
+    lifetime = expires_at - issued_at
+    return max(MIN_WARNING_WINDOW, min(MAX_WARNING_WINDOW, lifetime / 10))
+
+
+def status_at(expires_at: datetime | None, issued_at: datetime | None, now: datetime) -> str:
+    """The status rule, the one place it lives: `list`, the window, the tray."""
+    if expires_at is None:
+        return STATUS_UNKNOWN
+    if expires_at <= now:
+        return STATUS_EXPIRED
+    if expires_at - now <= warning_window(expires_at, issued_at):
+        return STATUS_EXPIRING
+    return STATUS_VALID
+
+
 # What a pasted token looks like: a JWT, or a provider's well-known secret prefix.
 _TOKEN_SHAPE = re.compile(
     r"eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*\.?[A-Za-z0-9_-]*"
@@ -222,21 +241,10 @@ class Entry:
             self.env_var = default_env_var(self.name)
 
     def status(self, at: datetime | None = None) -> str:
-        if self.expires_at is None:
-            return STATUS_UNKNOWN
-        at = at or now_utc()
-        if self.expires_at <= at:
-            return STATUS_EXPIRED
-        if self.expires_at - at <= self.warning_window():
-            return STATUS_EXPIRING
-        return STATUS_VALID
+        return status_at(self.expires_at, self.issued_at, at or now_utc())
 
     def warning_window(self) -> timedelta:
-        """A tenth of the lifetime, between 60 s and 7 days; 7 days if it is unknown."""
-        if self.expires_at is None or self.issued_at is None:
-            return MAX_WARNING_WINDOW
-        lifetime = self.expires_at - self.issued_at
-        return max(MIN_WARNING_WINDOW, min(MAX_WARNING_WINDOW, lifetime / 10))
+        return warning_window(self.expires_at, self.issued_at)
 
     def to_dict(self) -> dict[str, Any]:
         return {

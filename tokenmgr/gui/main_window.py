@@ -49,6 +49,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from tokenmgr.core import usecases
 from tokenmgr.core.entries import Entry, now_utc
 from tokenmgr.core.errors import StorageUnavailable, TokenMgrError
 from tokenmgr.gui import tasks as jobs
@@ -467,7 +468,7 @@ class MainWindow(QMainWindow):
         self.banner.setVisible(True)
 
     def use_vault(self, vault: Vault, kind: str) -> None:
-        vault.refresher = jobs.oauth_refresher
+        usecases.with_refresh(vault)
         self.vault = vault
         self.store_kind = kind
         self.banner.setVisible(False)
@@ -687,7 +688,7 @@ class MainWindow(QMainWindow):
             self.status(f"Copied {what} of {entry.name}")
             self.token_copied.emit(entry.name, fmt)
 
-        self.tasks.run(f"Reading {name}…", lambda: jobs.render_copy(vault, name, fmt, shell),
+        self.tasks.run(f"Reading {name}…", lambda: usecases.copy_text(vault, name, fmt, shell),
                        done, self._error)
 
     def add_entry(self) -> None:
@@ -895,7 +896,7 @@ class MainWindow(QMainWindow):
                 text += " The token was kept; delete it again without revoking to remove it."
             self.status(f"⚠ {text}")
 
-        self.tasks.run(f"Deleting {name}…", lambda: jobs.delete_entry(vault, name, revoke),
+        self.tasks.run(f"Deleting {name}…", lambda: usecases.remove(vault, name, revoke=revoke),
                        done, failed)
 
     def refresh_selected(self) -> None:
@@ -908,7 +909,7 @@ class MainWindow(QMainWindow):
             self.reload()
             self.status(f"Refreshed {e.name}")
 
-        self.tasks.run(f"Refreshing {name}…", lambda: jobs.refresh_entry(vault, name), done,
+        self.tasks.run(f"Refreshing {name}…", lambda: usecases.refresh_now(vault, name), done,
                        self._error)
 
     def paste_decode(self) -> None:
@@ -916,11 +917,11 @@ class MainWindow(QMainWindow):
 
         cb = QGuiApplication.clipboard()
         text = cb.text() if cb is not None else ""
-        pins = jobs.pinned_issuers(self.model.entries)
+        pins = usecases.pinned_issuers(self.model.entries)
 
         def verify(report: Any, done: Callable[[Any], None],
                    failed: Callable[[BaseException], None]) -> None:
-            self.tasks.run("Verifying…", lambda: jobs.verify_report(report, pins), done, failed)
+            self.tasks.run("Verifying…", lambda: usecases.verify(report, pins), done, failed)
 
         dialog = DecodeDialog(text, self, verify=verify)
         del text  # the window keeps no copy of what was on the clipboard
@@ -973,14 +974,14 @@ class MainWindow(QMainWindow):
             self.details.reveal_failed()
             self._error(exc)
 
-        self.tasks.run(f"Reading {name}…", lambda: jobs.read_secret(vault, name),
+        self.tasks.run(f"Reading {name}…", lambda: usecases.read_secret(vault, name),
                        lambda token: self.details.show_token(name, token), failed)
 
     @Slot(str)
     def _on_details_verify_requested(self, name: str) -> None:
         if not self._need_store():
             return
-        vault, pins = self.vault, jobs.pinned_issuers(self.model.entries)
+        vault, pins = self.vault, usecases.pinned_issuers(self.model.entries)
         self.details.set_verifying(True)
 
         def done(report: Any) -> None:
@@ -993,7 +994,8 @@ class MainWindow(QMainWindow):
             self._error(exc)
 
         self.tasks.run(f"Verifying {name}…",
-                       lambda: jobs.inspect_secret(vault, name, "access", True, pins),
+                       lambda: usecases.inspect_stored(vault, name, "access", check_signature=True,
+                                                         pins=pins),
                        done, failed)
 
     @Slot(str)
@@ -1008,7 +1010,7 @@ class MainWindow(QMainWindow):
             self._error(exc)
 
         self.tasks.run(f"Reading the ID token of {name}…",
-                       lambda: jobs.inspect_secret(vault, name, "id", False),
+                       lambda: usecases.inspect_stored(vault, name, "id"),
                        lambda report: self.details.set_id_report(name, report), failed)
 
     # ================================================================= slots

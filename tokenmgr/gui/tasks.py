@@ -22,7 +22,6 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 
 if TYPE_CHECKING:
-    from tokenmgr.core.entries import Entry
     from tokenmgr.core.vault import Vault
 
 log = logging.getLogger("tokenmgr.gui.tasks")
@@ -166,107 +165,12 @@ class SerializedStore:
 
 
 
-def oauth_refresher(vault: Vault, entry: Entry) -> str:
-    """Vault.refresher for oauth2 entries, like the CLI's: OAuth code imported on use."""
-    from tokenmgr.core.oauth.refresh import refresh_if_needed
-
-    return refresh_if_needed(vault, entry)
-
-
 def probe_store(vault: Vault) -> Any:
     """Does the store answer (and is it unlocked)? Returns its StoreInfo."""
     store = vault.store
     info = store.info()
     store.probe()
     return info
-
-
-def read_token(vault: Vault, name: str) -> tuple[Entry, str]:
-    """The entry and its access token, refreshed first when it needs it (like `get`)."""
-    vault.refresher = oauth_refresher
-    return vault.get_token(name, refresh=True)
-
-
-def render_copy(vault: Vault, name: str, fmt: str, shell: str) -> tuple[Entry, str]:
-    """The text to put on the clipboard: a rendering without its trailing newline."""
-    from tokenmgr.core.entries import format_time
-    from tokenmgr.core.formats import render
-
-    entry, token = read_token(vault, name)
-    text = render(
-        fmt,
-        name=entry.name,
-        token=token,
-        scheme=entry.scheme,
-        env_var=entry.env_var,
-        expires_at=format_time(entry.expires_at),
-        shell=shell,
-    )
-    # A pasted trailing newline would run an export line in a terminal at once.
-    return entry, text[:-1] if text.endswith("\n") else text
-
-
-def read_secret(vault: Vault, name: str, field: str = "access") -> str:
-    """One secret of an entry, without refreshing (to reveal or inspect it)."""
-    return vault.get_secret(vault.entry(name), field)
-
-
-def inspect_secret(
-    vault: Vault, name: str, field: str, verify: bool, pins: dict[str, str] | None = None
-) -> Any:
-    """The full report of a stored token (optionally verified); the token stays in the report
-    object only, which the details pane drops when it conceals."""
-    from tokenmgr.core import jwt_inspect
-
-    entry = vault.entry(name)
-    token = vault.get_secret(entry, field)
-    report = jwt_inspect.inspect(token)
-    if verify:
-        report = verify_report(report, pins)
-    return report
-
-
-def pinned_issuers(entries: list[Entry]) -> dict[str, str]:
-    """Issuer → entry name for the vault's OAuth entries, like `decode --verify` (no I/O)."""
-    pins: dict[str, str] = {}
-    for entry in entries:
-        if entry.kind == "oauth2" and entry.oauth is not None and entry.oauth.issuer:
-            pins.setdefault(entry.oauth.issuer, entry.name)
-    return pins
-
-
-def verify_report(report: Any, pins: dict[str, str] | None = None) -> Any:
-    """Verify with the keys of the token's issuer; pinned when a vault entry trusts it."""
-    from tokenmgr.core import jwt_inspect
-
-    return jwt_inspect.verify(report, pinned_issuers=pins or {})
-
-
-def delete_entry(vault: Vault, name: str, revoke: bool) -> list[str]:
-    """Remove an entry; with `revoke`, revoke at the provider first (like `rm --revoke`).
-
-    Returns notes for the status bar. A failed revocation raises and keeps the
-    entry, so a live refresh token is never lost (DESIGN §3); the user can then
-    delete it without revoking.
-    """
-    entry = vault.entry(name)
-    if not revoke or entry.kind != "oauth2":
-        vault.remove(name)
-        return []
-    from tokenmgr.core.oauth.revoke import revoke_entry
-
-    with vault.entry_lock(name):
-        entry = vault.entry(name)
-        notes = revoke_entry(vault, entry)
-        vault.remove(name)
-    return list(notes)
-
-
-def refresh_entry(vault: Vault, name: str) -> Entry:
-    from tokenmgr.core.oauth.refresh import refresh_now
-
-    entry, _ = refresh_now(vault, name)
-    return entry
 
 
 def create_vault_file(home: Any, passphrase: str) -> Any:

@@ -1,0 +1,236 @@
+"""What the command line and the desktop app both do with the vault.
+
+One function per use case, each the single place its rule lives: handing a token
+out (refreshed first when it needs it), rendering it for a tool or the clipboard,
+refreshing now, removing with or without revocation, which issuers are pinned,
+verifying, and the `list` rows with their status. The CLI turns the results into
+stdout lines and exit statuses, the desktop app into status-bar text; neither
+re-implements a rule here.
+
+Nothing here imports Qt or argparse, prints, or reads a secret it does not hand
+out; the OAuth and JWT code is imported when a use case needs it, so `list` and a
+static `get` stay light.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from tokenmgr.core.entries import (
+    KINDS,
+    Entry,
+    format_time,
+    parse_time,
+    status_at,
+    validate_env_var,
+    validate_name,
+    validate_scheme,
+)
+from tokenmgr.core.errors import AuthError, NotFound
+
+if TYPE_CHECKING:
+    from tokenmgr.core.jwt_inspect.model import TokenReport as Report
+    from tokenmgr.core.vault import Vault
+
+
+# ------------------------------------------------------------------ hand-out
+
+
+def refresh_if_needed(vault: Vault, entry: Entry) -> str:
+    """`Vault.refresher` for OAuth entries: the access token, refreshed first when it has
+    expired or is about to (the OAuth code is imported only when one is read)."""
+    from tokenmgr.core.oauth.refresh import refresh_if_needed as refresh
+
+    return refresh(vault, entry)
+
+
+def with_refresh(vault: Vault) -> Vault:
+    """The vault, set to refresh OAuth entries as it hands them out."""
+    vault.refresher = refresh_if_needed
+    return vault
+
+
+def hand_out(vault: Vault, name: str, *, refresh: bool = True) -> tuple[Entry, str]:
+    """The entry and its access token (refreshed first unless `refresh` is off)."""
+    return with_refresh(vault).get_token(name, refresh=refresh)
+
+
+def hand_out_many(vault: Vault, names: Sequence[str]) -> list[tuple[Entry, str]]:
+    """Entries and their access tokens, in the order named (all entries, by name, when
+    none is named); one index read, and nothing handed out when a name is missing."""
+    with_refresh(vault)
+    entries = {e.name: e for e in vault.list_entries()}
+    missing = [n for n in names if n not in entries]
+    if missing:
+        raise NotFound(f"no entry named {missing[0]!r} (see `tokenmgr list`)")
+    return [vault.token_for(entries[n]) for n in names or sorted(entries)]
+
+
+def render_for(
+    entry: Entry,
+    token: str,
+    fmt: str,
+    shell: str,
+    *,
+    clipboard: bool = False,
+) -> str:
+    """The token as `fmt` wants it (formats.render). For the clipboard without the
+    trailing newline: pasted into a terminal, it would run an export line at once."""
+    from tokenmgr.core.formats import render
+
+    text = render(
+        fmt,
+        name=entry.name,
+        token=token,
+        scheme=entry.scheme,
+        env_var=entry.env_var,
+        expires_at=format_time(entry.expires_at),
+        shell=shell,
+        # The cached, non-secret inspection report (claims summary, times, verdict).
+        extra={"report": entry.report},
+    )
+    if clipboard and text.endswith("\n"):
+        return text[:-1]
+    return text
+
+
+def copy_text(vault: Vault, name: str, fmt: str, shell: str) -> tuple[Entry, str]:
+    """What a copy puts on the clipboard: the token handed out, rendered."""
+    entry, token = hand_out(vault, name)
+    return entry, render_for(entry, token, fmt, shell, clipboard=True)
+
+
+def read_secret(vault: Vault, name: str, field: str = "access") -> str:
+    """One secret of an entry as stored, never refreshed (to reveal or inspect it)."""
+    return vault.get_secret(vault.entry(name), field)
+
+
+# ------------------------------------------------------------------ refresh
+
+
+def refresh_now(vault: Vault, name: str) -> Entry:
+    """A fresh access token now, whatever the old one's expiry."""
+    from tokenmgr.core.oauth.refresh import refresh_now as refresh
+
+    entry, _ = refresh(vault, name)
+    return entry
+
+
+# ------------------------------------------------------------------- remove
+
+
+class RevokeFailed(AuthError):
+    """Revocation failed and the entry was kept (a live grant is never dropped)."""
+
+    def __init__(self, name: str, cause: BaseException) -> None:
+        super().__init__(str(cause))
+        self.name = name
+        self.cause = cause
+
+
+def remove(vault: Vault, name: str, *, revoke: bool = False) -> list[str]:
+    """Delete an entry and its secrets; with `revoke`, an OAuth entry's grant is revoked
+    at the provider first. Returns notes worth saying. A failed revocation raises
+    RevokeFailed and keeps the entry: deleting a refresh token the provider still
+    honours would leave a live grant no one can end from here."""
+    entry = vault.entry(name)
+    if not revoke:
+        vault.remove(name)
+        return []
+    if entry.kind != "oauth2":
+        vault.remove(name)
+        return [f"{entry.name!r} is a static token: revoke it at its provider"]
+    from tokenmgr.core.oauth.revoke import revoke_entry
+
+    # Under the entry lock: a refresh in flight finishes first, so the refresh token
+    # revoked is the current one and nothing brings the entry back afterwards.
+    with vault.entry_lock(name):
+        entry = vault.entry(name)
+        try:
+            notes = list(revoke_entry(vault, entry))
+        except AuthError as e:
+            raise RevokeFailed(name, e) from None
+        vault.remove(name)
+    return notes
+
+
+# ------------------------------------------------------------- verification
+
+
+def pinned_issuers(entries: Sequence[Entry]) -> dict[str, str]:
+    """Issuer → entry name for the vault's OAuth entries: the issuers whose keys a
+    verification may trust as pinned (`decode --verify`, the app's Verify)."""
+    pins: dict[str, str] = {}
+    for entry in entries:
+        if entry.kind == "oauth2" and entry.oauth is not None and entry.oauth.issuer:
+            pins.setdefault(entry.oauth.issuer, entry.name)
+    return pins
+
+
+def verify(report: Report, pins: Mapping[str, str] | None = None, **kwargs: Any) -> Report:
+    """Verify a token's report with its issuer's keys; pinned when `pins` trusts it."""
+    from tokenmgr.core import jwt_inspect
+
+    return jwt_inspect.verify(report, pinned_issuers=dict(pins or {}), **kwargs)
+
+
+def inspect_stored(
+    vault: Vault,
+    name: str,
+    field: str = "access",
+    *,
+    check_signature: bool = False,
+    pins: Mapping[str, str] | None = None,
+) -> Report:
+    """The full report of a stored token, verified when asked. The token stays inside
+    the report only (whoever shows it drops the report when it conceals)."""
+    from tokenmgr.core import jwt_inspect
+
+    report = jwt_inspect.inspect(read_secret(vault, name, field))
+    return verify(report, pins) if check_signature else report
+
+
+# --------------------------------------------------------------------- list
+
+
+def _checked_status(item: Mapping[str, Any], now: datetime) -> str:
+    """`Entry.from_dict(item).status(now)` without building the Entry (a third of
+    `list`'s own time with 1,000 entries): the same checks in the same order, so a
+    tampered entry fails with the same message, then the one status rule."""
+    validate_name(str(item["name"]))
+    if item.get("env_var"):
+        validate_env_var(str(item["env_var"]))
+    validate_scheme(str(item.get("scheme", "Bearer")))
+    if item.get("kind", "static") not in KINDS:
+        raise ValueError(f"unknown kind {item.get('kind')!r}")
+    expires = parse_time(item.get("expires_at"))
+    issued = parse_time(item.get("issued_at"))
+    iter(item.get("tags", []))
+    parse_time(item.get("created_at"))
+    parse_time(item.get("updated_at"))
+    iter(item.get("secrets", []))
+    return status_at(expires, issued, now)
+
+
+def list_rows(vault: Vault, now: datetime) -> list[dict[str, Any]]:
+    """The rows of `list` (no secrets), sorted by name, each with its status."""
+    rows = []
+    for item in vault.list_raw():
+        try:
+            status = _checked_status(item, now)
+        except Exception as e:  # a malformed field is a corrupted index, reported as such
+            raise vault.index.corrupt(f"entry {item['name']!r} is malformed ({e})") from None
+        rows.append(
+            {
+                "name": item["name"],
+                "kind": item.get("kind", "static"),
+                "service": item.get("service", ""),
+                "env_var": item.get("env_var", ""),
+                "scheme": item.get("scheme", "Bearer"),
+                "expires_at": item.get("expires_at"),
+                "status": status,
+            }
+        )
+    return rows
