@@ -166,11 +166,10 @@ def _vault_issuers(env: Environment) -> dict[str, str]:
     """Issuer → entry name, for the vault's OAuth entries (the index only: no secret is
     read, no keyring opened). An unreadable index pins nothing, with a note."""
     from tokenmgr.core.errors import TokenMgrError
-    from tokenmgr.core.usecases import pinned_issuers
+    from tokenmgr.core.usecases import vault_pins
 
     try:
-        entries = env.vault().list_entries()
+        return vault_pins(env.vault())
     except TokenMgrError as e:
         _err(env, f"note: no issuer is pinned from the vault ({e})")
         return {}
-    return pinned_issuers(entries)

@@ -242,9 +242,9 @@ def _window(qtbot, home: Path, settings: Settings | None = None, **kw) -> MainWi
 
 
 def test_first_run_without_a_keyring_offers_the_vault_file(qtbot, tmp_path, monkeypatch) -> None:
-    from tokenmgr.gui import tasks as jobs
+    from tokenmgr.core import usecases
 
-    monkeypatch.setattr(jobs, "probe_store", lambda vault: _NoKeyring().probe())
+    monkeypatch.setattr(usecases, "probe_store", lambda vault: _NoKeyring().probe())
     home = tmp_path / "home"
     w = _window(qtbot, home)
     w.start_store()

@@ -12,36 +12,30 @@ import pytest
 pytestmark = pytest.mark.gui
 
 
-def test_many_emits_do_not_kill_the_interpreter() -> None:
+def test_emitting_signals_keeps_the_reference_count_of_true() -> None:
+    """PySide6 6.12.0 drops a reference to True on every emit under Python 3.11 (the
+    interpreter aborts once it runs out); pyproject.toml keeps to releases without that
+    bug, and this test fails on one that has it."""
     code = textwrap.dedent(
         """
         import sys
-        import tokenmgr.gui  # applies the guard
         from PySide6.QtCore import QObject, Signal
 
         class A(QObject):
             changed = Signal(int)
 
         a = A()
-        for i in range(20_000):  # far more than True's count without the guard
+        a.changed.connect(lambda _value: None)
+        before = sys.getrefcount(True)
+        for i in range(100_000):
             a.changed.emit(i)
-        assert sys.getrefcount(True) > 1_000_000 or sys.version_info >= (3, 12)
-        print("ok")
+        print(before - sys.getrefcount(True))
         """
     )
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                       timeout=60)
+                       timeout=120)
     assert r.returncode == 0, r.stderr
-    assert r.stdout.strip() == "ok"
-
-
-def test_the_guard_is_idempotent() -> None:
-    from tokenmgr.gui import _pyside_fix
-
-    before = sys.getrefcount(True)
-    applied = _pyside_fix.apply()
-    assert abs(sys.getrefcount(True) - before) < 1000  # not added twice
-    assert applied == _pyside_fix._applied
+    assert abs(int(r.stdout.strip())) < 100, f"True lost {r.stdout.strip()} references"
 
 
 def test_the_quicker_feature_scan_answers_as_pyside_does() -> None:

@@ -1,6 +1,7 @@
 """What the command line and the desktop app both do with the vault.
 
-One function per use case, each the single place its rule lives: handing a token
+One function per use case, each the single place its rule lives: setting up the
+store, handing a token
 out (refreshed first when it needs it), rendering it for a tool or the clipboard,
 refreshing now, removing with or without revocation, which issuers are pinned,
 verifying, and the `list` rows with their status. The CLI turns the results into
@@ -31,8 +32,43 @@ from tokenmgr.core.entries import (
 from tokenmgr.core.errors import AuthError, NotFound
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from tokenmgr.core.jwt_inspect.model import TokenReport as Report
+    from tokenmgr.core.secrets import SecretStore, StoreInfo
     from tokenmgr.core.vault import Vault
+
+
+# ------------------------------------------------------------------ the store
+
+
+def probe_store(vault: Vault) -> StoreInfo:
+    """Does the vault's store answer (and is it unlocked)? What it is, when it does."""
+    store = vault.store
+    info = store.info()
+    store.probe()
+    return info
+
+
+def create_vault_file(home: Path, passphrase: str) -> SecretStore:
+    """Create an empty encrypted vault file with this passphrase; the store, open."""
+    from tokenmgr.core.secrets import EncryptedFileStore
+
+    store = EncryptedFileStore(home, env={}, passphrase=lambda _new: passphrase)
+    # Writing and removing a marker creates the file (with its salt) through the
+    # public API, so the next start has something to check the passphrase against.
+    store.set("__tokenmgr_probe__", "probe", "created")
+    store.delete("__tokenmgr_probe__", "probe")
+    return store
+
+
+def unlock_vault_file(home: Path, passphrase: str) -> SecretStore:
+    """A fresh store (a refused passphrase is sticky per store object), unlocked now."""
+    from tokenmgr.core.secrets import EncryptedFileStore
+
+    store = EncryptedFileStore(home, env={}, passphrase=lambda _new: passphrase)
+    store.unlock()
+    return store
 
 
 # ------------------------------------------------------------------ hand-out
@@ -160,13 +196,19 @@ def remove(vault: Vault, name: str, *, revoke: bool = False) -> list[str]:
 
 
 def pinned_issuers(entries: Sequence[Entry]) -> dict[str, str]:
-    """Issuer → entry name for the vault's OAuth entries: the issuers whose keys a
-    verification may trust as pinned (`decode --verify`, the app's Verify)."""
+    """Issuer → entry name for these OAuth entries: the issuers whose keys a
+    verification may trust as pinned."""
     pins: dict[str, str] = {}
     for entry in entries:
         if entry.kind == "oauth2" and entry.oauth is not None and entry.oauth.issuer:
             pins.setdefault(entry.oauth.issuer, entry.name)
     return pins
+
+
+def vault_pins(vault: Vault) -> dict[str, str]:
+    """The issuers the vault's OAuth entries pin (`decode --verify`, the app's Verify).
+    May read the store: call it where I/O is allowed (a worker, not the GUI thread)."""
+    return pinned_issuers(vault.list_entries())
 
 
 def verify(report: Report, pins: Mapping[str, str] | None = None, **kwargs: Any) -> Report:
@@ -176,20 +218,25 @@ def verify(report: Report, pins: Mapping[str, str] | None = None, **kwargs: Any)
     return jwt_inspect.verify(report, pinned_issuers=dict(pins or {}), **kwargs)
 
 
+def verify_pinned(vault: Vault, report: Report) -> Report:
+    """Verify with the issuers the vault pins (the app's Verify and Paste & decode)."""
+    return verify(report, vault_pins(vault))
+
+
 def inspect_stored(
     vault: Vault,
     name: str,
     field: str = "access",
     *,
     check_signature: bool = False,
-    pins: Mapping[str, str] | None = None,
 ) -> Report:
-    """The full report of a stored token, verified when asked. The token stays inside
-    the report only (whoever shows it drops the report when it conceals)."""
+    """The full report of a stored token, verified against the vault's pins when asked.
+    The token stays inside the report only (whoever shows it drops the report when it
+    conceals)."""
     from tokenmgr.core import jwt_inspect
 
     report = jwt_inspect.inspect(read_secret(vault, name, field))
-    return verify(report, pins) if check_signature else report
+    return verify_pinned(vault, report) if check_signature else report
 
 
 # --------------------------------------------------------------------- list

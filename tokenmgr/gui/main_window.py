@@ -419,7 +419,7 @@ class MainWindow(QMainWindow):
         vault = Vault(home=self.vault.home, store=jobs.SerializedStore(store), env=self.env)
         self.tasks.run(
             "Checking the keyring…",
-            lambda: jobs.probe_store(vault),
+            lambda: usecases.probe_store(vault),
             on_done=lambda _info: self.use_vault(vault, "keyring"),
             on_error=lambda e: self._keyring_failed(store, e),
         )
@@ -501,7 +501,7 @@ class MainWindow(QMainWindow):
             self.setup_page.set_error(describe(exc))
 
         self.tasks.run("Unlocking the vault file…",
-                       lambda: jobs.unlock_vault_file(home, passphrase), done, failed)
+                       lambda: usecases.unlock_vault_file(home, passphrase), done, failed)
 
     @Slot()
     def _on_setup_page_retry_requested(self) -> None:
@@ -522,7 +522,7 @@ class MainWindow(QMainWindow):
             self.status("Created the encrypted vault file; tokens you add are kept in it.")
 
         self.tasks.run("Creating the vault file…",
-                       lambda: jobs.create_vault_file(home, passphrase), done,
+                       lambda: usecases.create_vault_file(home, passphrase), done,
                        lambda e: self.setup_page.set_error(describe(e)))
 
     @Slot(str)
@@ -917,11 +917,12 @@ class MainWindow(QMainWindow):
 
         cb = QGuiApplication.clipboard()
         text = cb.text() if cb is not None else ""
-        pins = usecases.pinned_issuers(self.model.entries)
+        vault = self.vault
 
         def verify(report: Any, done: Callable[[Any], None],
                    failed: Callable[[BaseException], None]) -> None:
-            self.tasks.run("Verifying…", lambda: usecases.verify(report, pins), done, failed)
+            self.tasks.run("Verifying…", lambda: usecases.verify_pinned(vault, report), done,
+                           failed)
 
         dialog = DecodeDialog(text, self, verify=verify)
         del text  # the window keeps no copy of what was on the clipboard
@@ -981,7 +982,7 @@ class MainWindow(QMainWindow):
     def _on_details_verify_requested(self, name: str) -> None:
         if not self._need_store():
             return
-        vault, pins = self.vault, usecases.pinned_issuers(self.model.entries)
+        vault = self.vault
         self.details.set_verifying(True)
 
         def done(report: Any) -> None:
@@ -994,8 +995,7 @@ class MainWindow(QMainWindow):
             self._error(exc)
 
         self.tasks.run(f"Verifying {name}…",
-                       lambda: usecases.inspect_stored(vault, name, "access", check_signature=True,
-                                                         pins=pins),
+                       lambda: usecases.inspect_stored(vault, name, "access", check_signature=True),
                        done, failed)
 
     @Slot(str)

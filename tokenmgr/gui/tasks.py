@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 
 if TYPE_CHECKING:
-    from tokenmgr.core.vault import Vault
+    pass
 
 log = logging.getLogger("tokenmgr.gui.tasks")
 
@@ -163,35 +163,6 @@ class SerializedStore:
 
         return call
 
-
-
-def probe_store(vault: Vault) -> Any:
-    """Does the store answer (and is it unlocked)? Returns its StoreInfo."""
-    store = vault.store
-    info = store.info()
-    store.probe()
-    return info
-
-
-def create_vault_file(home: Any, passphrase: str) -> Any:
-    """Create an empty encrypted vault file with this passphrase; returns the open store."""
-    from tokenmgr.core.secrets import EncryptedFileStore
-
-    store = EncryptedFileStore(home, env={}, passphrase=lambda _new: passphrase)
-    # Writing and removing a marker creates the file (with its salt) through the
-    # public API, so the next start has something to check the passphrase against.
-    store.set("__tokenmgr_probe__", "probe", "created")
-    store.delete("__tokenmgr_probe__", "probe")
-    return store
-
-
-def unlock_vault_file(home: Any, passphrase: str) -> Any:
-    """A fresh store (a refused passphrase is sticky per store object), unlocked now."""
-    from tokenmgr.core.secrets import EncryptedFileStore
-
-    store = EncryptedFileStore(home, env={}, passphrase=lambda _new: passphrase)
-    store.unlock()
-    return store
 
 
 def shutdown(tasks: Tasks, timeout_ms: int = 3000) -> None:
