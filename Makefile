@@ -17,7 +17,8 @@ APT_PACKAGES := make python3 python3-venv python3-pip \
 	libxcb-image0 libxcb-render-util0 libxcb-randr0 libxcb-xkb1 libxkbcommon-x11-0 \
 	libegl1 libgl1 libnss3 libxcomposite1 libxdamage1 libxrandr2 libxtst6 libasound2 \
 	fonts-dejavu-core \
-	desktop-file-utils appstream xclip xdotool x11-utils dunst imagemagick
+	desktop-file-utils appstream xclip xdotool x11-utils dunst imagemagick \
+	binutils zstd patchelf
 # oidc-provider 9 uses URL.parse and crypto.hash: Node.js 20.18 or newer.
 NODE_MIN := 20.18
 NODE_CHECK := const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 20 || (a === 20 && b >= 18) ? 0 : 1)
@@ -115,7 +116,7 @@ PYINSTALLER_PIN := pyinstaller==6.*
 # What the build needs beyond `deps`: readelf (binutils) for the Depends, and the
 # system libraries the bundle links, so that every one resolves on the build machine
 # (packaging/debian_depends.py names any that does not).
-PACKAGE_APT_PACKAGES := binutils libgtk-3-0 libnss3 libnspr4 libgbm1 libxkbfile1 \
+PACKAGE_APT_PACKAGES := binutils patchelf zstd libgtk-3-0 libnss3 libnspr4 libgbm1 libxkbfile1 \
 	libxcb-dri3-0 libxcb-glx0 libwayland-client0 libwayland-cursor0 libwayland-egl1 \
 	libxkbcommon0 libfontconfig1 libdbus-1-3
 

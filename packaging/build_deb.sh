@@ -41,6 +41,8 @@ step "PyInstaller: $BUNDLE (version $VERSION)"
     --distpath dist --workpath build/pyinstaller packaging/tokenmgr.spec
 # COLLECT leaves top-level links to the Qt libraries the spec dropped.
 find "$BUNDLE" -xtype l -delete
+# No library search path of the build machine ships (packaging/runpath.py).
+python3 packaging/runpath.py fix "$BUNDLE"
 got=$("$BUNDLE/tokenmgr" --version)
 if [ "$got" != "tokenmgr $VERSION" ]; then
     echo "build_deb: the bundle's --version says '$got', expected 'tokenmgr $VERSION'" >&2
@@ -53,6 +55,7 @@ step "QtWebEngine probe: the same spec and trimming, frozen, loads a page offscr
 TOKENMGR_WEBENGINE_PROBE=1 "$PY" -m PyInstaller --noconfirm --log-level ERROR \
     --distpath build/probe --workpath build/pyinstaller-probe packaging/tokenmgr.spec
 find build/probe -xtype l -delete
+python3 packaging/runpath.py fix build/probe/webengine-probe
 qt_files() { (cd "$1/_internal/PySide6/Qt" && find . -type f | sort); }
 if ! diff <(qt_files "$BUNDLE") <(qt_files build/probe/webengine-probe) >/dev/null; then
     echo "build_deb: the probe's Qt files differ from the bundle's" >&2

@@ -107,6 +107,8 @@ check version 0 "$NOTHING" -- /usr/bin/tokenmgr --version
 # Every ELF file of the bundle resolves its libraries (QtWebEngine's, xcb's) with
 # what the Depends brought in; the same walk that computed them.
 check libraries 0 "$NOTHING" -- python3 packaging/debian_depends.py /opt/tokenmgr
+# No file searches a library path outside the bundle (the build machine's, say).
+check runpath 0 "$NOTHING" -- python3 packaging/runpath.py check /opt/tokenmgr
 [ -x /opt/tokenmgr/_internal/PySide6/Qt/libexec/QtWebEngineProcess ] \
     || fail "no QtWebEngineProcess in the bundle"
 for f in resources/icudtl.dat resources/qtwebengine_resources.pak \
@@ -142,6 +144,14 @@ check header 0 "$NOTHING" -- tokenmgr get smoke --format header
 check list 0 "$NOTHING" -- tokenmgr list --json
 grep -q '"name": "smoke"' "$WORK/list.out" || fail "list --json: no smoke entry"
 if grep -rqF "$SECRET" "$TOKENMGR_HOME"; then fail "the token is in TOKENMGR_HOME (plaintext)"; fi
+# A program `exec` starts gets the user's environment, not the bundle's library and
+# plugin paths (nor its bookkeeping), plus the token.
+check exec 0 "$NOTHING" -- env LD_LIBRARY_PATH=/smoke/lib tokenmgr exec smoke -- env
+grep -qx "SMOKE_TOKEN=$SECRET" "$WORK/exec.out" || fail "exec: the child has no SMOKE_TOKEN"
+grep -qx "LD_LIBRARY_PATH=/smoke/lib" "$WORK/exec.out" || fail "exec: LD_LIBRARY_PATH is not the user's"
+if grep -E "^(_PYI_|QT_PLUGIN_PATH=|QML2_IMPORT_PATH=|PYSIDE6_|LD_LIBRARY_PATH_ORIG=)" "$WORK/exec.out"; then
+    fail "exec: the child inherited the bundle's environment (above)"
+fi
 
 # The desktop app's own smoke test (whole window with the entries, first paint,
 # no secret read, QtWebEngine not loaded), offscreen.

@@ -375,8 +375,11 @@ def cmd_exec(names: list[str], command: list[str], env: Environment) -> int:
 
     for n in names:
         validate_name(n)
-    # The child gets the tokens it was given, never the key to all the others.
-    child_env = {k: v for k, v in env.env.items() if k != "TOKENMGR_PASSPHRASE"}
+    from tokenmgr.core.childenv import for_children
+
+    # The child gets the environment the user started us with and the tokens it was
+    # given, never the key to all the others.
+    child_env = {k: v for k, v in for_children(env.env).items() if k != "TOKENMGR_PASSPHRASE"}
     for entry, token in _tokens_for(env, names):
         child_env[entry.env_var] = token
     program = command[0]

@@ -102,14 +102,12 @@ def test_minimum_versions_leave_the_debian_revision_out(version: str, minimum: s
     assert debian_depends.without_revision(version) == minimum
 
 
-needs_dpkg = pytest.mark.skipif(
-    not all(shutil.which(t) for t in ("dpkg", "ldd", "readelf"))
-    or not Path("/usr/bin/zstd").exists(),
-    reason="needs a Debian system with binutils and zstd",
-)
+def test_the_build_tools_are_installed_by_make_deps() -> None:
+    # The tests below use them; `make deps` installs them (a missing one fails, never skips).
+    missing = [t for t in ("dpkg", "ldd", "readelf", "patchelf", "zstd") if not shutil.which(t)]
+    assert missing == [], f"missing {missing}: run `make deps`"
 
 
-@needs_dpkg
 def test_depends_of_a_real_elf_tree(tmp_path: Path) -> None:
     # zstd links libz, liblzma, liblz4 and libc directly.
     bundle = tmp_path / "bundle"
@@ -121,7 +119,6 @@ def test_depends_of_a_real_elf_tree(tmp_path: Path) -> None:
     assert all(" (>= " in d for d in debian_depends.compute(bundle))
 
 
-@needs_dpkg
 def test_a_library_the_bundle_ships_is_no_dependency(tmp_path: Path) -> None:
     bundle = tmp_path / "bundle"
     (bundle / "lib").mkdir(parents=True)
@@ -134,7 +131,6 @@ def test_a_library_the_bundle_ships_is_no_dependency(tmp_path: Path) -> None:
     assert "libc6" in names
 
 
-@needs_dpkg
 def test_a_library_found_nowhere_stops_the_build(tmp_path: Path) -> None:
     bundle = tmp_path / "bundle"
     bundle.mkdir()
@@ -146,3 +142,39 @@ def test_a_library_found_nowhere_stops_the_build(tmp_path: Path) -> None:
     exe.write_bytes(data.replace(b"liblz4.so.1\0", b"libzz4.so.1\0"))
     with pytest.raises(SystemExit, match="libzz4.so.1"):
         debian_depends.compute(bundle)
+
+
+runpath = _load("runpath")
+
+
+def _library_searching(tmp_path: Path, search: str) -> Path:
+    """A real shared library (zstd's libzstd, copied) with this RUNPATH."""
+    found = dict(debian_depends.ldd(Path("/usr/bin/zstd"), dict(os.environ)))
+    lib = tmp_path / "bundle" / "_internal" / "libz.so.1"
+    lib.parent.mkdir(parents=True)
+    shutil.copy(Path(found["libz.so.1"] or ""), lib)
+    import subprocess
+
+    subprocess.run(["patchelf", "--set-rpath", search, str(lib)], check=True)
+    return lib
+
+
+def test_a_build_machine_search_path_is_found_and_dropped(tmp_path: Path) -> None:
+    lib = _library_searching(tmp_path, "/home/dev/.pyenv/versions/3.11.7/lib:$ORIGIN/Qt/lib")
+    bundle = tmp_path / "bundle"
+    assert runpath.offenders(bundle) == {lib: ["/home/dev/.pyenv/versions/3.11.7/lib"]}
+    assert runpath.main(["check", str(bundle)]) == 1
+    assert runpath.main(["fix", str(bundle)]) == 0
+    assert runpath.search_paths(lib) == ["$ORIGIN/Qt/lib"]
+    assert runpath.offenders(bundle) == {}
+
+
+def test_a_path_only_outside_the_bundle_is_removed_whole(tmp_path: Path) -> None:
+    lib = _library_searching(tmp_path, "/usr/local/lib")
+    assert runpath.main(["fix", str(tmp_path / "bundle")]) == 0
+    assert runpath.search_paths(lib) == []
+
+
+def test_origin_relative_paths_pass(tmp_path: Path) -> None:
+    _library_searching(tmp_path, "$ORIGIN:$ORIGIN/../lib")
+    assert runpath.main(["check", str(tmp_path / "bundle")]) == 0
