@@ -11,12 +11,16 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMPS := .stamps
 
-APT_PACKAGES := make python3 python3-venv python3-pip \
-	dbus gnome-keyring fish zsh xvfb xauth trayer \
+# What the app needs to run (Qt's xcb platform, QtWebEngine's libraries, a font).
+RUN_APT_PACKAGES := make python3 python3-venv python3-pip \
 	libxcb-icccm4 libxcb-keysyms1 libxcb-cursor0 libxcb-xinerama0 libxcb-shape0 \
 	libxcb-image0 libxcb-render-util0 libxcb-randr0 libxcb-xkb1 libxkbcommon-x11-0 \
 	libegl1 libgl1 libnss3 libxcomposite1 libxdamage1 libxrandr2 libxtst6 libasound2 \
-	fonts-dejavu-core \
+	fonts-dejavu-core
+# What the tests add: a private keyring, shells, a virtual display with a tray host and
+# a notification daemon, the clipboard and window tools, the packaging tools.
+APT_PACKAGES := $(RUN_APT_PACKAGES) \
+	dbus gnome-keyring fish zsh xvfb xauth trayer \
 	desktop-file-utils appstream xclip xdotool x11-utils dunst imagemagick \
 	binutils zstd patchelf
 # oidc-provider 9 uses URL.parse and crypto.hash: Node.js 20.18 or newer.
@@ -39,10 +43,15 @@ apt_install = missing=$$(for p in $(1); do \
 		fi; \
 	fi
 
-.PHONY: run test deps venv npm lint unit integration bench fuzz clean
+.PHONY: run test deps deps-run venv venv-run npm lint unit integration bench fuzz clean
 
-run: deps venv
+# The app alone: its runtime packages and a venv without the test extras (no Node.js,
+# no test tools).
+run: deps-run venv-run
 	$(VENV)/bin/tokenmgr
+
+deps-run:
+	@$(call apt_install,$(RUN_APT_PACKAGES))
 
 test: deps venv npm lint
 	QTWEBENGINE_DISABLE_SANDBOX=1 QT_QPA_PLATFORM=offscreen \
@@ -62,18 +71,25 @@ deps:
 		exit 1; }
 
 venv: $(STAMPS)/venv
+venv-run: $(STAMPS)/venv-run
 
 $(STAMPS)/venv: pyproject.toml | $(VENV)/bin/pip
 	@mkdir -p $(STAMPS)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[test]'
+	@touch $@ $(STAMPS)/venv-run
+
+$(STAMPS)/venv-run: pyproject.toml | $(VENV)/bin/pip
+	@mkdir -p $(STAMPS)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e .
 	@touch $@
 
 # A venv left half-made (no pip) by an earlier failure is made again.
 $(VENV)/bin/pip:
 	rm -rf $(VENV)
 	$(PYTHON) -m venv $(VENV)
-	@rm -f $(STAMPS)/venv
+	@rm -f $(STAMPS)/venv $(STAMPS)/venv-run
 
 # npm ci again whenever node_modules is missing or older than the lock file.
 npm:

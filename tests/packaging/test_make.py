@@ -1,0 +1,33 @@
+"""`make run` runs the app, not a test lab: it installs the app's runtime packages and a
+venv without the test extras, and never asks for Node.js or a test tool (`make -n`, a dry
+run from scratch, prints every command it would run)."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _dry_run(target: str) -> str:
+    return subprocess.run(
+        ["make", "-n", "-B", target], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout
+
+
+def test_make_run_needs_no_test_tools() -> None:
+    commands = _dry_run("run")
+    for tool in ("node", "npm", "xvfb", "trayer", "dunst", "gnome-keyring", "xdotool", "fish"):
+        assert not re.search(rf"\b{tool}\b", commands), f"`make run` asks for {tool}"
+    assert "pip install -q -e ." in commands
+    assert "[test]" not in commands
+    assert commands.rstrip().endswith(".venv/bin/tokenmgr")
+
+
+def test_make_test_installs_the_test_bench() -> None:
+    commands = _dry_run("test")
+    for tool in ("xvfb", "trayer", "dunst", "gnome-keyring", "npm ci"):
+        assert tool in commands, f"`make test` does not install {tool}"
+    assert "-e '.[test]'" in commands
