@@ -56,19 +56,12 @@ def wrapped(**kwargs):
 
 
 app.start = wrapped
-leave = app._leave
-
-
-def reporting_leave(status):
-    print(json.dumps(report), flush=True)
-    leave(status)
-
-
-app._leave = reporting_leave
 sys.argv = ["tokenmgr", "gui"]
 from tokenmgr.cli import main
 
-sys.exit(main())
+status = main()
+print(json.dumps(report), flush=True)
+sys.exit(status)
 """
 
 

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from tests.conftest import CliRunner
+from tests.support.cli import CliRunner
 from tests.support.memkeyring import MemoryKeyring
 from tokenmgr.core.errors import StorageUnavailable
 from tokenmgr.core.secrets import KeyringStore
@@ -62,7 +62,7 @@ def test_add_from_prompt(cli: CliRunner) -> None:
         prompts.append(prompt)
         return "typed-token"
 
-    assert cli("add", "p", tty=True, getpass=ask).status == 0
+    assert cli("add", "p", tty=True, ask=ask).status == 0
     assert prompts == ["Token for p: "]
     assert cli("get", "p").out == "typed-token\n"
 

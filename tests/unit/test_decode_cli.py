@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import CliRunner
+from tests.support.cli import CliResult, CliRunner
 from tests.unit.jwt_helpers import (
     RFC7515_A2,
     RFC7515_A2_JWK,
@@ -48,6 +48,11 @@ def _fresh_cache(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(jwks, "_default", None)
 
 
+def decode(run: CliRunner, *args: str, token: str) -> CliResult:
+    """`tokenmgr decode - ARGS` with the token on stdin (it is never an argument)."""
+    return run("decode", "-", *args, stdin=token)
+
+
 def good_token(keys: Keys, server: KeyServer, **extra: Any) -> str:
     now = int(time.time())
     claims = {"iss": server.issuer, "sub": "alice", "aud": "api", "iat": now, "exp": now + 3600}
@@ -58,7 +63,7 @@ def good_token(keys: Keys, server: KeyServer, **extra: Any) -> str:
 
 
 def test_json_output_contract(cli: CliRunner) -> None:
-    r = cli("decode", "--json", RFC7519_3_1)
+    r = decode(cli, "--json", token=RFC7519_3_1)
     assert r.status == 0, r
     doc = json.loads(r.out)
     assert r.out.endswith("}\n") and r.out.count("\n") == 1
@@ -73,7 +78,7 @@ def test_json_output_contract(cli: CliRunner) -> None:
 
 def test_human_output(cli: CliRunner) -> None:
     now = int(time.time())
-    r = cli("decode", raw_token({"alg": "ES256", "kid": "k"}, {"sub": "bob", "exp": now + 300}))
+    r = decode(cli, token=raw_token({"alg": "ES256", "kid": "k"}, {"sub": "bob", "exp": now + 300}))
     assert r.status == 0
     assert "Header:" in r.out and "Claims:" in r.out
     assert "  sub  bob\n" in r.out
@@ -93,10 +98,84 @@ def test_stdin_without_argument_when_not_a_terminal(cli: CliRunner) -> None:
     assert json.loads(r.out)["header"] == {"alg": "RS256"}
 
 
-def test_no_argument_on_a_terminal_is_a_usage_error(cli: CliRunner) -> None:
+def test_on_a_terminal_the_token_is_asked_without_echo(cli: CliRunner) -> None:
+    prompts: list[str] = []
+
+    def ask(prompt: str) -> str:
+        prompts.append(prompt)
+        return RFC7515_A2
+
+    r = cli("decode", "--json", tty=True, ask=ask)
+    assert r.status == 0, r
+    assert prompts == ["Token to decode (not shown): "]
+    assert json.loads(r.out)["claims"] == RFC_CLAIMS
+
+
+def test_on_a_terminal_without_a_controlling_one_it_says_to_pipe(cli: CliRunner) -> None:
     r = cli("decode", tty=True)
     assert r.status == 2
-    assert "give a token" in r.err and r.out == ""
+    assert "pipe" in r.err and r.out == ""
+
+
+ARGUMENT_SPELLINGS = [
+    ["decode", "{tok}"],
+    ["decode", "--json", "{tok}"],
+    ["decode", "{tok}", "--json"],
+    ["decode", "--verify", "--issuer", "https://id.example.com", "{tok}"],
+    ["decode", "-", "{tok}"],
+    ["decode", "{tok}", "{tok}"],
+    ["decode", "--entry", "x", "{tok}"],
+    ["--debug", "decode", "{tok}"],
+]
+
+
+@pytest.mark.parametrize("spelling", ARGUMENT_SPELLINGS, ids=lambda s: " ".join(s))
+@pytest.mark.parametrize(
+    "token",
+    [RFC7515_A2, "ghp_" + "Q" * 36, "an opaque token with spaces"],
+    ids=["jwt", "ghp", "text"],
+)
+def test_a_token_given_as_an_argument_is_refused_and_never_shown(
+    cli: CliRunner, spelling: list[str], token: str
+) -> None:
+    args = [token if a == "{tok}" else a for a in spelling]
+    r = cli(*args, stdin=RFC7515_A2)
+    assert r.status == 2, r
+    assert "never taken as arguments" in r.err
+    for text in (token, *token.split(".")):
+        assert text not in r.out and text not in r.err
+
+
+def test_decode_entry_reads_the_stored_token(cli: CliRunner, vault: Vault) -> None:
+    assert cli("add", "api", stdin=RFC7515_A2).status == 0
+    r = cli("decode", "--entry", "api", "--json")
+    assert r.status == 0, r
+    assert json.loads(r.out)["claims"] == RFC_CLAIMS
+    assert RFC7515_A2 not in r.err
+
+
+def test_decode_entry_id_token(cli: CliRunner, vault: Vault) -> None:
+    id_token = raw_token({"alg": "RS256"}, {"sub": "id-of-alice", "aud": "c"})
+    cfg = OAuthConfig(issuer="https://id.example.com", client_id="c")
+    vault.save_tokens(
+        Entry(name="corp", kind="oauth2", oauth=cfg), TokenSet(access="opaque-at", id=id_token)
+    )
+    r = cli("decode", "--entry", "corp", "--id-token", "--json")
+    assert r.status == 0, r
+    assert json.loads(r.out)["claims"]["sub"] == "id-of-alice"
+    assert json.loads(cli("decode", "--entry", "corp", "--json").out)["kind"] == "opaque"
+
+
+def test_decode_entry_errors(cli: CliRunner, vault: Vault) -> None:
+    assert cli("add", "static", stdin="ghp_abc").status == 0
+    r = cli("decode", "--entry", "nope")
+    assert r.status == 3 and "nope" in r.err and r.out == ""
+    r = cli("decode", "--entry", "static", "--id-token")
+    assert r.status == 1 and "has no ID token" in r.err and r.out == ""
+    r = cli("decode", "--id-token", stdin=RFC7515_A2)
+    assert r.status == 2 and "--entry" in r.err
+    r = cli("decode", "-", "--entry", "static", stdin=RFC7515_A2)
+    assert r.status == 2 and "one source" in r.err
 
 
 @pytest.mark.parametrize(
@@ -130,17 +209,17 @@ def test_exactly_64_kib_is_accepted(cli: CliRunner) -> None:
 
 
 def test_opaque_and_jwe_exit_0_without_verify(cli: CliRunner) -> None:
-    r = cli("decode", "--json", "ghp_abcdefghijklmnopqrstuvwxyz0123456789")
+    r = decode(cli, "--json", token="ghp_abcdefghijklmnopqrstuvwxyz0123456789")
     assert r.status == 0 and json.loads(r.out)["kind"] == "opaque"
     jwe = ".".join([b64u_json({"alg": "dir", "enc": "A128GCM"}), "", "aXY", "Y3Q", "dGFn"])
-    r = cli("decode", "--json", jwe)
+    r = decode(cli, "--json", token=jwe)
     assert r.status == 0
     doc = json.loads(r.out)
     assert doc["kind"] == "jwe" and doc["claims"] is None and doc["header"]["enc"] == "A128GCM"
 
 
 def test_opaque_with_verify_exits_6(cli: CliRunner) -> None:
-    r = cli("decode", "--verify", "--issuer", "http://127.0.0.1:9", "ghp_abc")
+    r = decode(cli, "--verify", "--issuer", "http://127.0.0.1:9", token="ghp_abc")
     assert r.status == 6
     assert "no signature" in r.err
 
@@ -149,7 +228,7 @@ def test_opaque_with_verify_exits_6(cli: CliRunner) -> None:
 
 
 def test_verify_with_issuer(cli: CliRunner, keys: Keys, server: KeyServer) -> None:
-    r = cli("decode", "--json", "--verify", "--issuer", server.issuer, good_token(keys, server))
+    r = decode(cli, "--json", "--verify", "--issuer", server.issuer, token=good_token(keys, server))
     assert r.status == 0, r
     doc = json.loads(r.out)
     assert doc["signature"] == "verified"
@@ -162,14 +241,14 @@ def test_verify_with_issuer(cli: CliRunner, keys: Keys, server: KeyServer) -> No
 
 
 def test_without_verify_pinned_is_null(cli: CliRunner, keys: Keys, server: KeyServer) -> None:
-    doc = json.loads(cli("decode", "--json", good_token(keys, server)).out)
+    doc = json.loads(decode(cli, "--json", token=good_token(keys, server)).out)
     assert doc["signature"] == "unverified" and doc["pinned"] is None
 
 
 def test_verify_from_the_token_iss_is_not_pinned(
     cli: CliRunner, keys: Keys, server: KeyServer
 ) -> None:
-    r = cli("decode", "--verify", good_token(keys, server))
+    r = decode(cli, "--verify", token=good_token(keys, server))
     assert r.status == 6, r
     assert f"key from {server.jwks_uri}, the discovery document of the token's iss" in r.out
     assert "NOT PINNED" in r.out
@@ -179,7 +258,7 @@ def test_verify_from_the_token_iss_is_not_pinned(
 def test_verify_with_explicit_jwks_url_is_pinned(
     cli: CliRunner, keys: Keys, server: KeyServer
 ) -> None:
-    r = cli("decode", "--json", "--jwks", server.jwks_uri, good_token(keys, server))
+    r = decode(cli, "--json", "--jwks", server.jwks_uri, token=good_token(keys, server))
     assert r.status == 0, r
     doc = json.loads(r.out)
     assert doc["signature"] == "verified" and doc["pinned"] is True
@@ -190,7 +269,7 @@ def test_verify_with_explicit_jwks_url_is_pinned(
 def test_genuine_but_expired_exits_6_saying_expired(cli: CliRunner, server: KeyServer) -> None:
     """RFC 7515 A.2: a genuine RS256 signature from 2011, checked with the published key."""
     server.set_json("/a2", {"keys": [RFC7515_A2_JWK]})
-    r = cli("decode", "--json", "--jwks", server.base + "/a2", RFC7515_A2)
+    r = decode(cli, "--json", "--jwks", server.base + "/a2", token=RFC7515_A2)
     assert r.status == 6, r
     doc = json.loads(r.out)
     assert doc["signature"] == "verified" and doc["pinned"] is True
@@ -203,8 +282,8 @@ def test_genuine_but_expired_exits_6_saying_expired(cli: CliRunner, server: KeyS
 
 def test_audience(cli: CliRunner, keys: Keys, server: KeyServer) -> None:
     tok = good_token(keys, server)
-    assert cli("decode", "--issuer", server.issuer, "--audience", "api", tok).status == 0
-    r = cli("decode", "--issuer", server.issuer, "--audience", "billing", tok)
+    assert decode(cli, "--issuer", server.issuer, "--audience", "api", token=tok).status == 0
+    r = decode(cli, "--issuer", server.issuer, "--audience", "billing", token=tok)
     assert r.status == 6
     assert "audience" in r.err
 
@@ -233,7 +312,7 @@ def test_a_token_naming_its_own_issuer_is_not_pinned(
 ) -> None:
     _, evil = attacker
     for args in (("--verify",), ("--audience", "api"), ("--verify", "--audience", "api")):
-        r = cli("decode", "--json", *args, forged_by(attacker))
+        r = decode(cli, "--json", *args, token=forged_by(attacker))
         assert r.status == 6, (args, r)
         doc = json.loads(r.out)
         assert doc["signature"] == "verified"  # self-consistent: signed with its own keys
@@ -249,7 +328,7 @@ def test_the_same_token_with_issuer_is_pinned(
     cli: CliRunner, attacker: tuple[Keys, KeyServer]
 ) -> None:
     _, evil = attacker
-    r = cli("decode", "--json", "--verify", "--issuer", evil.issuer, forged_by(attacker))
+    r = decode(cli, "--json", "--verify", "--issuer", evil.issuer, token=forged_by(attacker))
     assert r.status == 0, r
     doc = json.loads(r.out)
     assert doc["signature"] == "verified" and doc["pinned"] is True
@@ -261,7 +340,7 @@ def test_pinning_another_issuer_refuses_the_token_without_fetching(
     cli: CliRunner, server: KeyServer, attacker: tuple[Keys, KeyServer]
 ) -> None:
     _, evil = attacker
-    r = cli("decode", "--json", "--issuer", server.issuer, forged_by(attacker))
+    r = decode(cli, "--json", "--issuer", server.issuer, token=forged_by(attacker))
     assert r.status == 6
     doc = json.loads(r.out)
     assert doc["signature"] == "invalid" and "expected issuer" in doc["verification"]["reason"]
@@ -278,14 +357,14 @@ def test_an_oauth_entry_in_the_vault_pins_its_issuer(
 ) -> None:
     _, evil = attacker
     oauth_entry(vault, "corp", evil.issuer)
-    r = cli("decode", "--json", "--verify", forged_by(attacker))
+    r = decode(cli, "--json", "--verify", token=forged_by(attacker))
     assert r.status == 0, r
     doc = json.loads(r.out)
     assert doc["signature"] == "verified" and doc["pinned"] is True
     v = doc["verification"]
     assert v["key_source"] == "vault_issuer" and v["pinned_by"] == "corp"
     assert v["issuer"] == evil.issuer
-    text = cli("decode", "--verify", forged_by(attacker)).out
+    text = decode(cli, "--verify", token=forged_by(attacker)).out
     assert "issuer of vault entry corp, pinned)" in text
 
 
@@ -295,7 +374,7 @@ def test_an_oauth_entry_for_another_issuer_pins_nothing(
     oauth_entry(vault, "corp", server.issuer)
     oauth_entry(vault, "corp-slash", attacker[1].issuer + "/")  # exact match only
     assert cli("add", "static", stdin=forged_by(attacker)).status == 0  # not an issuer
-    r = cli("decode", "--json", "--verify", forged_by(attacker))
+    r = decode(cli, "--json", "--verify", token=forged_by(attacker))
     assert r.status == 6, r
     assert json.loads(r.out)["pinned"] is False
 
@@ -313,7 +392,7 @@ def test_vault_pins_are_read_from_the_index_only(
 ) -> None:
     oauth_entry(vault, "corp", attacker[1].issuer)
     runner = CliRunner(_NoSecretsVault(home=vault.home))
-    r = runner("decode", "--json", "--verify", forged_by(attacker))
+    r = decode(runner, "--json", "--verify", token=forged_by(attacker))
     assert r.status == 0, r
     assert json.loads(r.out)["pinned"] is True
 
@@ -323,7 +402,7 @@ def test_an_unreadable_index_pins_nothing_and_says_so(
 ) -> None:
     vault.index.path.parent.mkdir(parents=True, exist_ok=True)
     vault.index.path.write_text("{not json")
-    r = cli("decode", "--json", "--verify", forged_by(attacker))
+    r = decode(cli, "--json", "--verify", token=forged_by(attacker))
     assert r.status == 6, r
     assert json.loads(r.out)["pinned"] is False
     assert "no issuer is pinned from the vault" in r.err
@@ -343,7 +422,7 @@ def test_an_unreadable_index_pins_nothing_and_says_so(
 def test_issuer_and_jwks_must_be_https_or_loopback(
     cli: CliRunner, keys: Keys, server: KeyServer, option: str, url: str
 ) -> None:
-    r = cli("decode", "--verify", option, url, good_token(keys, server))
+    r = decode(cli, "--verify", option, url, token=good_token(keys, server))
     assert r.status == 2, r
     assert option in r.err and ("https" in r.err or "user:password" in r.err)
     assert r.out == ""
@@ -353,9 +432,10 @@ def test_issuer_and_jwks_must_be_https_or_loopback(
 def test_plain_http_on_loopback_is_accepted(cli: CliRunner, keys: Keys, server: KeyServer) -> None:
     assert server.issuer.startswith("http://127.0.0.1:")
     assert (
-        cli("decode", "--verify", "--issuer", server.issuer, good_token(keys, server)).status == 0
+        decode(cli, "--verify", "--issuer", server.issuer, token=good_token(keys, server)).status
+        == 0
     )
-    assert cli("decode", "--jwks", server.jwks_uri, good_token(keys, server)).status == 0
+    assert decode(cli, "--jwks", server.jwks_uri, token=good_token(keys, server)).status == 0
 
 
 # -------------------------------------------------------- validity window
@@ -374,7 +454,7 @@ def test_a_verified_token_outside_its_window_exits_6(
 ) -> None:
     now = int(time.time())
     tok = good_token(keys, server, **{k: now + v for k, v in offsets.items()})
-    r = cli("decode", "--json", "--verify", "--issuer", server.issuer, tok)
+    r = decode(cli, "--json", "--verify", "--issuer", server.issuer, token=tok)
     assert r.status == 6, r
     doc = json.loads(r.out)
     assert doc["signature"] == "verified" and doc["pinned"] is True
@@ -384,7 +464,7 @@ def test_a_verified_token_outside_its_window_exits_6(
     assert at and at in r.err
     assert "not verified (" not in r.err and "not pinned" not in r.err
     # Without --verify it is only shown: exit 0.
-    assert cli("decode", tok).status == 0
+    assert decode(cli, token=tok).status == 0
 
 
 @pytest.mark.parametrize("offsets", [{"exp": -30}, {"nbf": 30}], ids=["exp", "nbf"])
@@ -393,7 +473,7 @@ def test_the_60_s_leeway_still_applies(
 ) -> None:
     now = int(time.time())
     tok = good_token(keys, server, **{k: now + v for k, v in offsets.items()})
-    r = cli("decode", "--verify", "--issuer", server.issuer, tok)
+    r = decode(cli, "--verify", "--issuer", server.issuer, token=tok)
     assert r.status == 0, r
 
 
@@ -401,7 +481,7 @@ def test_every_failed_condition_gets_its_line(
     cli: CliRunner, attacker: tuple[Keys, KeyServer]
 ) -> None:
     now = int(time.time())
-    r = cli("decode", "--verify", forged_by(attacker, iat=now - 7200, exp=now - 3600))
+    r = decode(cli, "--verify", token=forged_by(attacker, iat=now - 7200, exp=now - 3600))
     assert r.status == 6
     assert "not pinned" in r.err and "has expired" in r.err
     assert r.err.count("tokenmgr: ") == 2
@@ -414,7 +494,7 @@ def test_a_bad_signature_on_an_expired_token_names_both(
     tok = good_token(keys, server, iat=now - 7200, exp=now - 3600)
     h, p, _ = tok.split(".")
     other = good_token(keys, server).split(".")[2]
-    r = cli("decode", "--verify", "--issuer", server.issuer, f"{h}.{p}.{other}")
+    r = decode(cli, "--verify", "--issuer", server.issuer, token=f"{h}.{p}.{other}")
     assert r.status == 6
     assert "not verified (invalid)" in r.err and "has expired" in r.err
 
@@ -432,7 +512,7 @@ def test_forged_tokens_exit_6(cli: CliRunner, keys: Keys, server: KeyServer) -> 
         + good_token(keys, server).rsplit(".", 1)[1],
     ]
     for tok in forged:
-        r = cli("decode", "--json", "--verify", "--issuer", server.issuer, tok)
+        r = decode(cli, "--json", "--verify", "--issuer", server.issuer, token=tok)
         assert r.status == 6, (tok, r)
         assert json.loads(r.out)["signature"] == "invalid"
         assert "not verified (invalid)" in r.err
@@ -449,7 +529,7 @@ def test_jku_is_not_followed(cli: CliRunner, keys: Keys, server: KeyServer) -> N
             "rsa",
             jku=evil.jwks_uri,
         )
-        r = cli("decode", "--verify", tok)
+        r = decode(cli, "--verify", token=tok)
         assert r.status == 6
         assert evil.requests == []
     assert "jku is ignored" in r.out
@@ -457,7 +537,7 @@ def test_jku_is_not_followed(cli: CliRunner, keys: Keys, server: KeyServer) -> N
 
 def test_unknown_kid_exits_6(cli: CliRunner, keys: Keys, server: KeyServer) -> None:
     tok = sign({"iss": server.issuer}, keys.rsa, "RS256", "rotated-away")
-    r = cli("decode", "--verify", tok)
+    r = decode(cli, "--verify", token=tok)
     assert r.status == 6
     assert "unverifiable" in r.err
 
@@ -466,19 +546,19 @@ def test_unreachable_keys_exit_5(cli: CliRunner, keys: Keys) -> None:
     with KeyServer() as gone:
         url = gone.base
     tok = sign({"iss": url, "exp": int(time.time()) + 600}, keys.rsa, "RS256", "rsa")
-    r = cli("decode", "--json", "--verify", tok)
+    r = decode(cli, "--json", "--verify", token=tok)
     assert r.status == 5, r
     doc = json.loads(r.out)
     assert doc["signature"] == "unverifiable"
     assert doc["verification"]["keys_unavailable"] is True
-    assert cli("decode", "--jwks", url + "/jwks", tok).status == 5
+    assert decode(cli, "--jwks", url + "/jwks", token=tok).status == 5
 
 
 def test_issuer_mismatch_in_discovery_exits_5(
     cli: CliRunner, keys: Keys, server: KeyServer
 ) -> None:
     server.serve_issuer(keys.jwks(), issuer=server.issuer + "/")
-    r = cli("decode", "--verify", "--issuer", server.issuer, good_token(keys, server))
+    r = decode(cli, "--verify", "--issuer", server.issuer, token=good_token(keys, server))
     assert r.status == 5
     assert "mismatch" in r.err
     assert server.count("/jwks") == 0
@@ -488,13 +568,13 @@ def test_non_loopback_http_iss_is_not_contacted(cli: CliRunner, keys: Keys) -> N
     tok = sign(
         {"iss": "http://issuer.example", "exp": int(time.time()) + 60}, keys.rsa, "RS256", None
     )
-    r = cli("decode", "--verify", tok)
+    r = decode(cli, "--verify", token=tok)
     assert r.status == 6
     assert "https" in r.err
 
 
 def test_malformed_with_verify_exits_6(cli: CliRunner) -> None:
-    r = cli("decode", "--verify", "eyJhbGciOiJSUzI1NiJ9.bm9wZQ.c2ln")
+    r = decode(cli, "--verify", token="eyJhbGciOiJSUzI1NiJ9.bm9wZQ.c2ln")
     assert r.status == 6
     assert "malformed" in r.err
 
@@ -552,9 +632,9 @@ def test_subprocess_decode(keys: Keys, server: KeyServer) -> None:
 
 def test_an_invalid_host_name_in_iss_or_jwks_is_a_clear_message(cli: CliRunner, keys: Keys) -> None:
     tok = sign({"iss": "https://a..b", "sub": "x"}, keys.private("rsa"), "RS256", "rsa")
-    r = cli("decode", "--verify", tok)
+    r = decode(cli, "--verify", token=tok)
     assert r.status in (5, 6), r
     assert "internal error" not in r.err and "invalid host name" in r.err
-    r = cli("decode", "--jwks", "https://a..b/jwks", tok)
+    r = decode(cli, "--jwks", "https://a..b/jwks", token=tok)
     assert r.status == 2, r  # the user's own option: a usage error, nothing fetched
     assert "internal error" not in r.err and "invalid host name" in r.err

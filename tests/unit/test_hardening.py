@@ -12,8 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import CliRunner
-from tests.support.cli import run_cli
+from tests.support.cli import CliRunner, run_cli
 from tests.support.memkeyring import MemoryKeyring
 from tokenmgr.core.entries import Entry, TokenSet
 from tokenmgr.core.errors import StorageUnavailable

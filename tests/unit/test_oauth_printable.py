@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import CliRunner
+from tests.support.cli import CliRunner
 from tokenmgr.core.entries import OAuthConfig
 from tokenmgr.core.errors import AuthError, NetworkError
 from tokenmgr.core.oauth.http import OAuthError, Response

@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+import tokenmgr.cli
 import tokenmgr.core
 
 SECRET_WORDS = {"token", "secret", "code", "passphrase", "password", "env", "environ"}
@@ -29,8 +30,8 @@ EXPECTED_SECRETS = {
     ("tokenmgr.core.oauth.signin", "SignInRequest", "client_secret"),
     ("tokenmgr.core.oauth.flows", "DeviceAuthorization", "device_code"),
     ("tokenmgr.core.oauth.loopback", "Callback", "code"),
-    ("tokenmgr.cli", "Environment", "env"),
-    ("tokenmgr.cli", "Environment", "passphrase"),
+    ("tokenmgr.cli.context", "Environment", "env"),
+    ("tokenmgr.cli.context", "Environment", "passphrase"),
 }
 
 
@@ -39,6 +40,8 @@ def _modules() -> list[str]:
     for info in pkgutil.walk_packages(tokenmgr.core.__path__, prefix="tokenmgr.core."):
         names.append(info.name)
     names.append("tokenmgr.cli")
+    for info in pkgutil.walk_packages(tokenmgr.cli.__path__, prefix="tokenmgr.cli."):
+        names.append(info.name)
     return names
 
 
@@ -103,7 +106,7 @@ def test_no_secret_field_in_repr(cls: type[Any]) -> None:
 def test_environment_repr_hides_the_process_environment() -> None:
     import io
 
-    from tokenmgr.cli import Environment
+    from tokenmgr.cli.context import Environment
 
     env = Environment(
         stdin=io.BytesIO(),

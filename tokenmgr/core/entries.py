@@ -131,6 +131,46 @@ def validate_secret(value: str) -> str:
     return value
 
 
+# Copied from devtools or Postman, a header value comes with its scheme in front, and
+# sometimes with the header's name: `Bearer eyJ…`, `Authorization: Bearer eyJ…`.
+_PASTED_PREFIX = re.compile(
+    r"\s*(?P<header>authorization\s*:\s*)?(?P<scheme>[!#$%&'*+.^_`|~0-9A-Za-z-]{1,64})[ \t]+",
+    re.IGNORECASE,
+)
+# Schemes recognised after a pasted `Authorization:` even when the entry uses another.
+KNOWN_SCHEMES = ("Bearer", "token", "Basic", "Bot", "ApiKey", "DPoP", "OAuth", "SSWS")
+
+
+def strip_pasted_scheme(token: str, scheme: str = "Bearer") -> tuple[str, str | None]:
+    """The token without a pasted `Bearer ` / `Authorization: Bearer ` in front (any case;
+    the entry's own scheme too, e.g. `token `), and a sentence saying what was removed
+    (None when nothing was).
+
+    Only a prefix is removed, never text inside the token; a prefix with nothing after
+    it is refused (InvalidSecret) rather than leaving an empty token.
+    """
+    m = _PASTED_PREFIX.match(token)
+    if m is None:
+        return token, None
+    word = m.group("scheme")
+    ours = {scheme.lower(), "bearer"}
+    if m.group("header"):
+        if word.lower() not in ours | {s.lower() for s in KNOWN_SCHEMES}:
+            return token, None
+    elif word.lower() not in ours:
+        return token, None
+    removed = " ".join(m.group(0).split())
+    rest = token[m.end() :]
+    if not rest.strip():
+        raise InvalidSecret(
+            f"only {removed!r} was given, with no token after it: nothing was stored"
+        )
+    note = f"removed {removed!r} pasted in front of the token (the header adds the scheme)"
+    if word.lower() not in ours:
+        note += f"; the pasted header used {word!r}, this entry uses {scheme!r}"
+    return rest, note
+
+
 def parse_time(text: str | None) -> datetime | None:
     """Parse an ISO 8601 timestamp; naive times are taken as UTC."""
     if text is None or text == "":

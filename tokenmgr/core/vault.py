@@ -10,6 +10,7 @@ Reads take no lock and read only the secret they hand out.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import os
 import threading
@@ -29,7 +30,7 @@ from tokenmgr.core.entries import (
     validate_scheme,
     validate_secret,
 )
-from tokenmgr.core.errors import AlreadyExists, NotFound, TokenMgrError
+from tokenmgr.core.errors import AlreadyExists, NotFound, TokenMgrError, UsageError
 from tokenmgr.core.index import Index, atomic_write, file_lock
 from tokenmgr.core.redact import register_secret
 
@@ -128,8 +129,16 @@ class Vault:
             self._reconcile()
             yield
 
-    def _journal(self, name: str, fields: Iterable[str]) -> None:
-        atomic_write(self.journal_path, json.dumps({"name": name, "fields": list(fields)}).encode())
+    def _journal(
+        self, name: str, fields: Iterable[str], *, also: Mapping[str, Iterable[str]] | None = None
+    ) -> None:
+        """Record the secrets about to be written (and, in `also`, those of other entries
+        about to be deleted): whichever of them the index does not list when the next
+        mutation looks is an orphan, and is deleted then."""
+        doc: dict[str, Any] = {"name": name, "fields": list(fields)}
+        if also:
+            doc["also"] = [{"name": n, "fields": list(f)} for n, f in also.items()]
+        atomic_write(self.journal_path, json.dumps(doc).encode())
 
     def _clear_journal(self) -> None:
         with contextlib.suppress(FileNotFoundError):
@@ -143,15 +152,17 @@ class Vault:
             return
         try:
             pending = json.loads(raw)
-            name, fields = str(pending["name"]), [str(f) for f in pending["fields"]]
+            items = [pending, *pending.get("also", [])]
+            touched = [(str(i["name"]), [str(f) for f in i["fields"]]) for i in items]
         except Exception:
             self._clear_journal()
             return
         entries = self.index.load()
-        known = set(entries[name].secrets) if name in entries else set()
-        for field in fields:
-            if field not in known:
-                self.store.delete(name, field)
+        for name, fields in touched:
+            known = set(entries[name].secrets) if name in entries else set()
+            for field in fields:
+                if field not in known:
+                    self.store.delete(name, field)
         self._clear_journal()
 
     def add(
@@ -273,6 +284,7 @@ class Vault:
         entries: dict[str, Entry],
         *,
         restore: bool,
+        also: Mapping[str, Iterable[str]] | None = None,
     ) -> None:
         """Secrets first, then the index, journalled; on failure undo the secrets.
 
@@ -281,7 +293,8 @@ class Vault:
         (an `add --force` whose index write failed leaves the old token, not the new
         one under old metadata). Call inside `transaction()`. The journal is cleared
         only when the index write succeeded or the rollback did; otherwise the next
-        mutation reconciles.
+        mutation reconciles. With `also` (other entries' secrets the caller deletes next,
+        see `_journal`), a successful write leaves the journal for the caller to clear.
         """
         store = self.store
         known = set(old.secrets) if old is not None else set()
@@ -293,7 +306,7 @@ class Vault:
                     value = store.get(entry.name, field)
                     register_secret(value)
                     previous[field] = value
-        self._journal(entry.name, values)
+        self._journal(entry.name, values, also=also)
         attempted: list[str] = []
         try:
             for field, v in values.items():
@@ -318,7 +331,8 @@ class Vault:
             if rolled_back:
                 self._clear_journal()
             raise
-        self._clear_journal()
+        if also is None:
+            self._clear_journal()
 
     def update_entry(self, entry: Entry) -> None:
         """Write changed metadata of an existing entry (no secrets touched)."""
@@ -399,6 +413,58 @@ class Vault:
             entry.updated_at = now_utc()
             self.index.save(entries)
         return entry
+
+    def rename(self, old: str, new: str) -> Entry:
+        """Give an entry another name: its secrets are copied to the new name, then the
+        index names it, then the old name's secrets go.
+
+        Under both names' entry locks (a refresh in flight finishes first, and one that
+        waited finds no entry by the old name) and the index lock, journalled: a crash
+        before the index write leaves the old entry as it was (the copies are orphans the
+        next mutation deletes), one after it leaves the renamed entry (the old name's
+        secrets are then the orphans). Nothing else of the entry changes: its settings,
+        its environment variable and, for an OAuth entry, its binding (which names
+        endpoints, not the entry) move as they are.
+        """
+        validate_name(new)
+        if new == old:
+            raise UsageError(f"{old!r} already has that name: nothing was changed")
+        if old not in {e["name"] for e in self.index.load_raw()}:
+            raise NotFound(f"no entry named {old!r} (see `tokenmgr list`)")
+        store = self.store
+        store.probe()  # a locked keyring fails here, before any lock file is made
+        first, second = sorted((old, new))
+        with self.entry_lock(first), self.entry_lock(second), self.transaction():
+            entries = self.index.load()
+            entry = entries.get(old)
+            if entry is None:
+                raise NotFound(f"no entry named {old!r} (see `tokenmgr list`)")
+            if new in entries:
+                raise AlreadyExists(
+                    f"an entry named {new!r} exists: remove it first or pick another name "
+                    f"({old!r} was kept as it is)"
+                )
+            values: dict[str, str] = {}
+            for field in entry.secrets:
+                value = store.get(old, field)
+                if value is not None:
+                    register_secret(value)
+                    values[field] = value
+            moved = dataclasses.replace(entry, name=new, secrets=sorted(values))
+            moved.updated_at = now_utc()
+            # No values to restore: an item already stored under the new name is not
+            # an entry's (the index does not list it), so overwriting it loses nothing.
+            del entries[old]
+            self._write(moved, values, None, entries, restore=False, also={old: entry.secrets})
+            # The index names the new entry: the old name's secrets are orphans now. If
+            # deleting one fails, the journal stays and the next mutation finishes.
+            try:
+                for field in entry.secrets:
+                    store.delete(old, field)
+            except TokenMgrError:
+                return moved
+            self._clear_journal()
+        return moved
 
     def remove(self, name: str) -> Entry:
         """Delete an entry's secrets, then its metadata."""

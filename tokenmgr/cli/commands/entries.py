@@ -1,0 +1,105 @@
+"""The commands that keep the vault's entries: `add`, `list`, `mv`, `rm`.
+
+`list` reads the index only (no secret, no keyring, no JWT code); `add` reads the
+token from stdin or a no-echo prompt, never from an argument.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from tokenmgr.cli.context import Environment, ExitStatus, err, read_secret
+
+
+def add(args: argparse.Namespace, env: Environment) -> int:
+    from tokenmgr.core.entries import (
+        format_time,
+        parse_time,
+        strip_pasted_scheme,
+        validate_env_var,
+        validate_name,
+        validate_scheme,
+    )
+
+    validate_name(args.name)
+    if args.env_var:
+        validate_env_var(args.env_var)
+    validate_scheme(args.scheme)
+    expires = parse_time(args.expires_at) if args.expires_at else None
+    vault = env.vault()
+    token, note = strip_pasted_scheme(read_secret(env, f"Token for {args.name}: "), args.scheme)
+    entry = vault.add(
+        args.name,
+        token,
+        service=args.service,
+        env_var=args.env_var,
+        scheme=args.scheme,
+        expires_at=expires,
+        note=args.note,
+        force=args.force,
+    )
+    if note:
+        err(env, f"note: {note}")
+    exp = format_time(entry.expires_at) or "unknown"
+    err(env, f"stored {entry.name!r} (env var {entry.env_var}, expires {exp})")
+    return ExitStatus.OK
+
+
+def list_entries(args: argparse.Namespace, env: Environment) -> int:
+    import json
+
+    from tokenmgr.core.entries import now_utc
+    from tokenmgr.core.usecases import list_rows
+
+    rows = list_rows(env.vault(), now_utc())
+    if args.json:
+        env.stdout.write(json.dumps(rows, ensure_ascii=False) + "\n")
+        return ExitStatus.OK
+    if not rows:
+        err(env, "no entries yet: add one with `tokenmgr add NAME` (token on stdin or prompt)")
+        return ExitStatus.OK
+    headers = ("NAME", "KIND", "SERVICE", "ENV VAR", "EXPIRES", "STATUS")
+    table = [headers] + [
+        (
+            r["name"],
+            r["kind"],
+            r["service"] or "-",
+            r["env_var"],
+            r["expires_at"] or "-",
+            r["status"],
+        )
+        for r in rows
+    ]
+    widths = [max(len(str(row[i])) for row in table) for i in range(len(headers))]
+    for row in table:
+        env.stdout.write(
+            "  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
+        )
+        env.stdout.write("\n")
+    return ExitStatus.OK
+
+
+def mv(args: argparse.Namespace, env: Environment) -> int:
+    entry = env.vault().rename(args.old, args.new)
+    err(env, f"renamed {args.old!r} to {entry.name!r} (env var {entry.env_var} kept)")
+    return ExitStatus.OK
+
+
+def rm(args: argparse.Namespace, env: Environment) -> int:
+    from tokenmgr.core.usecases import RevokeFailed, remove
+
+    try:
+        notes = remove(env.vault(), args.name, revoke=args.revoke)
+    except RevokeFailed as e:
+        err(
+            env,
+            f"revoking {e.name!r} at the provider failed: {str(e).rstrip('.')}. "
+            "The entry was kept; "
+            f"try again with `tokenmgr rm {e.name} --revoke`, or remove it here "
+            f"without revoking with `tokenmgr rm {e.name}`",
+        )
+        return ExitStatus.AUTH
+    for note in notes:
+        err(env, note)
+    err(env, f"removed {args.name!r}")
+    return ExitStatus.OK

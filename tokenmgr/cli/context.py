@@ -1,0 +1,276 @@
+"""What a command runs against: the Environment, exit statuses, messages, secrets typed in.
+
+`Environment` is everything a command talks to (the standard streams, the process
+environment, the vault, the terminal), so a test can hand in its own (httpie's
+pattern). Secrets typed by the user are read from the controlling terminal with echo
+off, never from stdin (stdin may be carrying the token itself).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import enum
+import os
+import sys
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import IO, TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from tokenmgr.core.vault import Vault
+
+
+class ExitStatus(enum.IntEnum):
+    OK = 0
+    ERROR = 1
+    USAGE = 2
+    NOT_FOUND = 3
+    STORAGE = 4
+    AUTH = 5
+    MALFORMED = 6
+    CANNOT_EXECUTE = 126
+    COMMAND_NOT_FOUND = 127
+    INTERRUPTED = 130
+
+
+PASSPHRASE_VAR = "TOKENMGR_PASSPHRASE"
+MAX_SECRET = 1024 * 1024  # what `add` takes, on stdin or at the prompt
+TTY = "/dev/tty"
+
+NO_TERMINAL = (
+    "the vault file needs its passphrase: set TOKENMGR_PASSPHRASE (there is no terminal to ask on)"
+)
+
+
+def _std_stream(name: str) -> IO[Any]:
+    """The standard stream, or /dev/null when the caller closed it (`<&-`, `2>&-`)."""
+    stream = getattr(sys, name)
+    if stream is None:
+        return open(os.devnull, "rb" if name == "stdin" else "w")  # noqa: SIM115
+    return stream.buffer if name == "stdin" else stream  # type: ignore[no-any-return]
+
+
+# ----------------------------------------------------------- the terminal
+
+
+def has_terminal() -> bool:
+    """Does this process have a controlling terminal to ask on?"""
+    if os.name != "posix":
+        return sys.stdin is not None and sys.stdin.isatty()
+    try:
+        os.close(os.open(TTY, os.O_RDWR | os.O_NOCTTY))
+    except OSError:
+        return False
+    return True
+
+
+def ask_terminal(prompt: str) -> str | None:
+    """Ask on the controlling terminal with echo off; None when there is no terminal.
+
+    The terminal's line editing is switched off while asking: in canonical mode the
+    kernel keeps at most one line buffer (4095 bytes on Linux) and drops the rest of a
+    longer paste, and a JWT is often longer. Backspace, Ctrl+U and Ctrl+C keep working;
+    Enter ends the answer.
+    """
+    if os.name != "posix":
+        import getpass
+
+        return getpass.getpass(prompt)  # Windows: the console, never stdin
+    import termios
+
+    try:
+        fd = os.open(TTY, os.O_RDWR | os.O_NOCTTY)
+    except OSError:
+        return None
+    try:
+        saved = termios.tcgetattr(fd)
+        quiet = termios.tcgetattr(fd)
+        quiet[3] &= ~(termios.ECHO | termios.ICANON)
+        quiet[6][termios.VMIN] = 1
+        quiet[6][termios.VTIME] = 0
+        # Typed-ahead input is dropped (as getpass does); the prompt is written only
+        # after the switch, so whoever waits for it and types is never dropped.
+        termios.tcsetattr(fd, termios.TCSAFLUSH, quiet)
+        try:
+            os.write(fd, prompt.encode("utf-8", "replace"))
+            answer = _read_answer(fd, erase=saved[6][termios.VERASE], kill=saved[6][termios.VKILL])
+        finally:
+            termios.tcsetattr(fd, termios.TCSADRAIN, saved)
+            os.write(fd, b"\n")
+    finally:
+        os.close(fd)
+    try:
+        return answer.decode("utf-8")
+    except UnicodeDecodeError:
+        from tokenmgr.core.errors import InvalidSecret
+
+        raise InvalidSecret(
+            "what was typed is not UTF-8 text (check the terminal's encoding): nothing was stored"
+        ) from None
+
+
+def _read_answer(fd: int, *, erase: bytes | int, kill: bytes | int) -> bytes:
+    """One line from a terminal in non-canonical mode, with erase and kill applied."""
+    erase_keys = {_byte(erase), b"\x7f", b"\b"}
+    kill_key = _byte(kill)
+    buf = bytearray()
+    while True:
+        key = os.read(fd, 1)  # one byte at a time: nothing after Enter is consumed
+        if key in (b"", b"\n", b"\r", b"\x04"):  # end of file, Enter, Ctrl+D
+            return bytes(buf)
+        if key in erase_keys:
+            # Drop one character: its UTF-8 continuation bytes, then its first byte.
+            while buf and buf[-1] & 0xC0 == 0x80:
+                buf.pop()
+            if buf:
+                buf.pop()
+        elif key == kill_key:
+            buf.clear()
+        elif len(buf) <= MAX_SECRET:  # past the cap: read on to Enter, keep nothing more
+            buf += key
+
+
+def _byte(value: bytes | int) -> bytes:
+    return bytes([value]) if isinstance(value, int) else value
+
+
+# ------------------------------------------------------------ environment
+
+
+@dataclass
+class Environment:
+    """What the CLI talks to; tests inject their own (httpie's pattern).
+
+    `env` (the process environment: tokens in `exec` children, the passphrase) and
+    `passphrase` are kept out of `repr`. `ask` asks on the controlling terminal with
+    echo off and answers None when there is none; `terminal` says whether there is one
+    (None: look when it matters).
+    """
+
+    stdin: IO[bytes] = field(default_factory=lambda: _std_stream("stdin"))  # type: ignore[assignment]
+    stdout: IO[str] = field(default_factory=lambda: _std_stream("stdout"))  # type: ignore[assignment]
+    stderr: IO[str] = field(default_factory=lambda: _std_stream("stderr"))  # type: ignore[assignment]
+    env: Mapping[str, str] = field(default_factory=lambda: os.environ, repr=False)
+    stdin_isatty: bool | None = None
+    terminal: bool | None = None
+    vault_factory: Callable[[Environment], Vault] | None = None
+    ask: Callable[[str], str | None] = ask_terminal
+    # The vault file's passphrase, moved out of the environment by take_passphrase().
+    passphrase: str | None = field(default=None, repr=False)
+
+    def take_passphrase(self) -> None:
+        """Move TOKENMGR_PASSPHRASE out of the environment into memory, once, at start-up.
+
+        Children (the system browser, `exec`'s command, any helper) inherit os.environ,
+        so it leaves os.environ whatever mapping `env` is; the file store gets it from
+        `passphrase_source()`.
+        """
+        value = self.env.get(PASSPHRASE_VAR)
+        if self.env is not os.environ and PASSPHRASE_VAR in self.env:
+            self.env = {k: v for k, v in self.env.items() if k != PASSPHRASE_VAR}
+        os.environ.pop(PASSPHRASE_VAR, None)
+        if value is not None and self.passphrase is None:
+            from tokenmgr.core.redact import register_secret
+
+            register_secret(value)
+            self.passphrase = value
+
+    def passphrase_source(self) -> Callable[[bool], str] | None:
+        """The vault file's passphrase: the one taken from TOKENMGR_PASSPHRASE at start-up,
+        else asked on the controlling terminal (twice for a new vault), else None (the
+        store then says how to give one)."""
+        value = self.passphrase
+        if value is not None:
+            return lambda _new: value
+        if not self.has_terminal():
+            return None
+        return self.ask_passphrase
+
+    def ask_passphrase(self, new: bool) -> str:
+        from tokenmgr.core.errors import StorageUnavailable
+
+        first = self.ask("tokenmgr vault passphrase: ")
+        if first is None:
+            raise StorageUnavailable(NO_TERMINAL)
+        if new:
+            again = self.ask("repeat the passphrase: ")
+            if again != first:
+                raise StorageUnavailable(
+                    "the passphrases differ: the vault file was not created; try again"
+                )
+        return first
+
+    def vault(self) -> Vault:
+        if self.vault_factory is not None:
+            return self.vault_factory(self)
+        from tokenmgr.core.vault import Vault
+
+        return Vault(env=self.env, passphrase=self.passphrase_source())
+
+    def is_tty(self) -> bool:
+        """Is stdin a terminal (a person typing) rather than a pipe or a file?"""
+        if self.stdin_isatty is not None:
+            return self.stdin_isatty
+        try:
+            return os.isatty(self.stdin.fileno())
+        except (AttributeError, ValueError, OSError):
+            return False
+
+    def has_terminal(self) -> bool:
+        if self.terminal is None:
+            self.terminal = has_terminal()
+        return self.terminal
+
+
+# ---------------------------------------------------------------- output
+
+
+def err(env: Environment, message: str) -> None:
+    """One `tokenmgr: …` line on stderr (every message and diagnostic goes there)."""
+    with contextlib.suppress(OSError, ValueError):  # a closed stderr must not change the status
+        env.stderr.write(f"tokenmgr: {message}\n")
+        env.stderr.flush()
+
+
+# ---------------------------------------------------------------- secrets
+
+
+def read_input(env: Environment, prompt: str, limit: int) -> str | bytes:
+    """What the user gives: typed at a no-echo prompt when stdin is a terminal, else
+    all of stdin (at most `limit` + 1 bytes, undecoded, so the caller can tell an
+    over-long input)."""
+    if env.is_tty():
+        value = env.ask(prompt)
+        if value is None:
+            from tokenmgr.core.errors import UsageError
+
+            raise UsageError("there is no terminal to ask on: pipe the value on stdin")
+        return value
+    return env.stdin.read(limit + 1)
+
+
+def read_secret(env: Environment, prompt: str) -> str:
+    """A secret from stdin (not a terminal) or a no-echo prompt, validated: all of stdin
+    less one trailing newline (`\\n` or `\\r\\n`)."""
+    from tokenmgr.core.entries import validate_secret
+    from tokenmgr.core.errors import InvalidSecret
+
+    raw = read_input(env, prompt, MAX_SECRET)
+    if isinstance(raw, bytes):
+        if len(raw) > MAX_SECRET:
+            raise InvalidSecret("the token on stdin is over 1 MiB: nothing was stored")
+        try:
+            value = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise InvalidSecret(
+                "the token on stdin is not UTF-8 text: nothing was stored"
+            ) from None
+        if value.endswith("\r\n"):
+            value = value[:-2]
+        elif value.endswith("\n"):
+            value = value[:-1]
+    else:
+        if len(raw.encode("utf-8", "surrogatepass")) > MAX_SECRET:
+            raise InvalidSecret("the token typed is over 1 MiB: nothing was stored")
+        value = raw
+    return validate_secret(value)

@@ -1,0 +1,241 @@
+"""The whole command line, as data: every command, its options, and where it is run.
+
+`parse(argv)` answers an `argparse.Namespace` whose `command` names an entry of
+`COMMANDS` (the module and function that run it, imported only then). Usage errors
+raise `CliUsageError` (never `SystemExit`) and never echo a value: a mistyped option
+may carry a pasted token.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+from collections.abc import Sequence
+from typing import Any, NoReturn
+
+from tokenmgr import __version__
+
+SHELLS = ("bash", "zsh", "fish", "powershell", "cmd")
+FORMATS = ("raw", "header", "env", "dotenv", "json")
+
+# command -> "module:function" (under tokenmgr.cli.commands), imported when it runs.
+COMMANDS = {
+    "gui": "gui:gui",
+    "add": "entries:add",
+    "list": "entries:list_entries",
+    "mv": "entries:mv",
+    "rm": "entries:rm",
+    "get": "handout:get",
+    "export": "handout:export",
+    "exec": "handout:exec_command",
+    "decode": "decode:decode",
+    "login": "oauth:login",
+    "refresh": "oauth:refresh",
+    "doctor": "doctor:doctor",
+}
+
+EXEC_USAGE = "tokenmgr exec NAME [NAME ...] -- COMMAND [ARG ...]"
+
+
+class CliUsageError(Exception):
+    """Raised by our ArgumentParser instead of exiting, so main() owns the exit."""
+
+
+# `--opt=VALUE` and argparse's "explicit argument 'VALUE'": VALUE may be a pasted token.
+_EXPLICIT_VALUE = re.compile(r"(-{1,2}[A-Za-z0-9][\w-]*)=\S*")
+
+
+def scrub_usage(text: str) -> str:
+    """Usage errors never echo option values: a mistyped `--token=ghp_...` stays private."""
+    text = _EXPLICIT_VALUE.sub(r"\1=(not shown)", text)
+    text = re.sub(r"invalid (\w+ )?(choice|value): '.*?'", r"invalid \1\2 (not shown)", text)
+    return re.sub(r"explicit argument '.*?'", "explicit argument (not shown)", text)
+
+
+def option_name(arg: str) -> str:
+    """`--x=VALUE` → `--x`, `-tVALUE` → `-t`: the name without what may be a secret."""
+    return arg.split("=", 1)[0] if arg.startswith("--") else arg[:2]
+
+
+class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("allow_abbrev", False)  # `--s=VALUE` must not guess at an option
+        super().__init__(*args, **kwargs)
+
+    def error(self, message: str) -> NoReturn:
+        message = scrub_usage(message)
+        raise CliUsageError(f"{self.prog}: {message}\n(see `{self.prog} --help`)")
+
+
+def _global_options(parser: argparse.ArgumentParser, *, default: Any) -> None:
+    """The options every command takes, before or after its name. Under a command their
+    default is SUPPRESS, so one given before the command is not reset by the command."""
+    parser.add_argument(
+        "--debug",
+        action="store_true",
+        default=default,
+        help="log at DEBUG to stderr (secrets redacted)",
+    )
+    parser.add_argument(
+        "--version",
+        action="version",
+        version=f"tokenmgr {__version__}",
+        # Listed once, in `tokenmgr --help`; taken after a command all the same.
+        help=argparse.SUPPRESS if default is argparse.SUPPRESS else None,
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(
+        prog="tokenmgr",
+        description="Keep API tokens in the OS keyring and hand them out ready to use.",
+    )
+    _global_options(p, default=False)
+    common = _Parser(add_help=False)
+    _global_options(common, default=argparse.SUPPRESS)
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    # No command is the desktop app (set after the subparsers, whose default it replaces).
+    p.set_defaults(command="gui", minimized=False, smoke_test=False)
+
+    def command(name: str, **kwargs: Any) -> argparse.ArgumentParser:
+        return sub.add_parser(name, parents=[common], **kwargs)
+
+    s = command("gui", help="start the desktop app (the default)")
+    s.add_argument("--minimized", action="store_true", help="start in the tray")
+    s.add_argument("--smoke-test", action="store_true", help=argparse.SUPPRESS)
+
+    s = command(
+        "add",
+        help="store a token (read from stdin or a no-echo prompt)",
+        description="Store a token. The token is read from stdin when it is not a terminal "
+        "(all of it, less one trailing newline), else from a prompt that does not echo. "
+        "Tokens are never taken as arguments. A pasted `Bearer ` or `Authorization: "
+        "Bearer ` in front of the token is removed (with a note).",
+    )
+    s.add_argument("name")
+    s.add_argument("--service", default="", help='a free label, e.g. "GitHub"')
+    s.add_argument("--env-var", help="variable name for env/export/exec (default NAME_TOKEN)")
+    s.add_argument("--scheme", default="Bearer", help="Authorization scheme (default Bearer)")
+    s.add_argument("--expires-at", metavar="ISO8601", help="expiry of an opaque token")
+    s.add_argument("--note", default="")
+    s.add_argument("--force", action="store_true", help="replace an existing entry's token")
+
+    s = command("list", help="list entries (no secrets)")
+    s.add_argument("--json", action="store_true")
+
+    s = command("get", help="print a token, as raw text, a header, an export line, ...")
+    s.add_argument("name")
+    s.add_argument("--format", choices=FORMATS, default="raw")
+    s.add_argument("--shell", choices=SHELLS, help="for --format env (default: from $SHELL)")
+    s.add_argument("--no-refresh", action="store_true", help="never refresh an OAuth2 token")
+
+    s = command("export", help="print export lines for entries (all when none named)")
+    s.add_argument("names", nargs="*", metavar="NAME")
+    s.add_argument("--shell", choices=SHELLS)
+
+    s = command("exec", help="run a command with tokens in its environment", usage=EXEC_USAGE)
+    s.add_argument("names", nargs="+", metavar="NAME")
+
+    s = command("rm", help="delete an entry and its secrets")
+    s.add_argument("name")
+    s.add_argument(
+        "--revoke", action="store_true", help="revoke OAuth2 tokens at the provider first"
+    )
+
+    s = command(
+        "mv",
+        help="rename an entry (its secrets move with it)",
+        description="Rename an entry: its secrets, its settings and an OAuth2 sign-in move "
+        "to the new name; its environment variable stays as it is.",
+    )
+    s.add_argument("old", metavar="OLD")
+    s.add_argument("new", metavar="NEW")
+
+    s = command(
+        "decode",
+        help="explain a token: header, claims, expiry, signature",
+        usage="tokenmgr decode [- | --entry NAME [--id-token]] [--json] [--verify] "
+        "[--issuer URL] [--jwks URL] [--audience AUD]",
+        description="Explain a token. It is read from stdin (`-`, or whenever stdin is not "
+        "a terminal), from a no-echo prompt, or from the vault (--entry NAME); never from "
+        "an argument, where other users could read it in the process list.",
+    )
+    # Declared only to catch a token given here and refuse it without echoing it.
+    s.add_argument("token", nargs="?", help=argparse.SUPPRESS)
+    s.add_argument("--entry", metavar="NAME", help="decode the access token of this entry")
+    s.add_argument("--id-token", action="store_true", help="with --entry: its ID token")
+    s.add_argument("--json", action="store_true")
+    s.add_argument("--verify", action="store_true")
+    s.add_argument("--issuer", metavar="URL")
+    s.add_argument("--jwks", metavar="URL")
+    s.add_argument("--audience", metavar="AUD")
+
+    s = command("login", help="sign in to an OAuth2 / OpenID Connect provider")
+    s.add_argument("name")
+    src = s.add_mutually_exclusive_group()
+    src.add_argument("--issuer", metavar="URL")
+    src.add_argument("--preset", metavar="NAME")
+    s.add_argument("--authorize-url", metavar="U")
+    s.add_argument("--token-url", metavar="U")
+    s.add_argument("--client-id", metavar="ID")
+    s.add_argument("--client-secret-stdin", action="store_true")
+    s.add_argument("--scope", metavar='"a b"')
+    s.add_argument("--audience", metavar="A")
+    s.add_argument("--resource", metavar="R")
+    s.add_argument("--param", action="append", default=[], metavar="K=V")
+    s.add_argument("--flow", choices=("code", "device", "client-credentials"), default="code")
+    s.add_argument("--browser", choices=("embedded", "system", "none"), default="system")
+    s.add_argument("--port", type=int, default=0)
+    s.add_argument("--timeout", type=float, default=300.0, metavar="SECONDS")
+
+    s = command("refresh", help="refresh an OAuth2 entry's access token now")
+    s.add_argument("name")
+
+    s = command("doctor", help="check the keyring, the index and what is missing")
+    s.add_argument("--json", action="store_true")
+    return p
+
+
+def _split_exec(argv: list[str]) -> tuple[list[str], list[str], list[str]] | None:
+    """`[GLOBAL ...] exec NAME ... -- COMMAND ...` → (globals, names, command), or None
+    when this is not an `exec` (argparse would mangle the child's `--`)."""
+    try:
+        i = argv.index("exec")
+    except ValueError:
+        return None
+    if any(not a.startswith("-") for a in argv[:i]):
+        return None  # "exec" is an argument of another command
+    rest = argv[i + 1 :]
+    if "--" not in rest:
+        raise CliUsageError(f"tokenmgr exec: put -- before the command: {EXEC_USAGE}")
+    j = rest.index("--")
+    words, command = rest[:j], rest[j + 1 :]
+    options = [w for w in words if w.startswith("-")]
+    names = [w for w in words if not w.startswith("-")]
+    if not names or not command:
+        raise CliUsageError(f"tokenmgr exec: usage: {EXEC_USAGE}")
+    return argv[:i] + options, names, command
+
+
+def parse(argv: Sequence[str]) -> argparse.Namespace:
+    """The command line as a Namespace (`command`, `debug`, the command's options)."""
+    args_list = list(argv)
+    split = _split_exec(args_list)
+    if split is None:
+        args, extra = build_parser().parse_known_args(args_list)
+    else:
+        options, names, command = split
+        args, extra = build_parser().parse_known_args([*options, "exec", *names])
+        args.argv = command
+    if extra:
+        shown = [option_name(a) for a in extra if a.startswith("-")]
+        if shown:
+            raise CliUsageError(f"tokenmgr: unknown option {shown[0]} (see `tokenmgr --help`)")
+        hint = ""
+        if args.command in ("add", "decode"):
+            hint = (
+                ": tokens are never taken as arguments (they would end up in shell "
+                "history and `ps`); pipe the token on stdin or type it at the prompt"
+            )
+        raise CliUsageError(f"tokenmgr {args.command}: unexpected argument (not shown){hint}")
+    return args
