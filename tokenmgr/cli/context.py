@@ -1,9 +1,10 @@
-"""What a command runs against: the Environment, exit statuses, messages, secrets typed in.
+"""What a command runs against: the Environment, exit statuses, messages, secrets given.
 
 `Environment` is everything a command talks to (the standard streams, the process
 environment, the vault, the terminal), so a test can hand in its own (httpie's
-pattern). Secrets typed by the user are read from the controlling terminal with echo
-off, never from stdin (stdin may be carrying the token itself).
+pattern), and the source of the vault file's passphrase. Secrets typed by the user are
+read from the controlling terminal with echo off (terminal.py), never from stdin (stdin
+may be carrying the token itself).
 """
 
 from __future__ import annotations
@@ -15,6 +16,10 @@ import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING, Any
+
+from tokenmgr.cli.terminal import MAX_ANSWER, ask_terminal, has_terminal
+
+MAX_SECRET = MAX_ANSWER  # what `add` takes, on stdin or at the prompt
 
 if TYPE_CHECKING:
     from tokenmgr.core.vault import Vault
@@ -34,8 +39,6 @@ class ExitStatus(enum.IntEnum):
 
 
 PASSPHRASE_VAR = "TOKENMGR_PASSPHRASE"
-MAX_SECRET = 1024 * 1024  # what `add` takes, on stdin or at the prompt
-TTY = "/dev/tty"
 
 NO_TERMINAL = (
     "the vault file needs its passphrase: set TOKENMGR_PASSPHRASE (there is no terminal to ask on)"
@@ -48,90 +51,6 @@ def _std_stream(name: str) -> IO[Any]:
     if stream is None:
         return open(os.devnull, "rb" if name == "stdin" else "w")  # noqa: SIM115
     return stream.buffer if name == "stdin" else stream  # type: ignore[no-any-return]
-
-
-# ----------------------------------------------------------- the terminal
-
-
-def has_terminal() -> bool:
-    """Does this process have a controlling terminal to ask on?"""
-    if os.name != "posix":
-        return sys.stdin is not None and sys.stdin.isatty()
-    try:
-        os.close(os.open(TTY, os.O_RDWR | os.O_NOCTTY))
-    except OSError:
-        return False
-    return True
-
-
-def ask_terminal(prompt: str) -> str | None:
-    """Ask on the controlling terminal with echo off; None when there is no terminal.
-
-    The terminal's line editing is switched off while asking: in canonical mode the
-    kernel keeps at most one line buffer (4095 bytes on Linux) and drops the rest of a
-    longer paste, and a JWT is often longer. Backspace, Ctrl+U and Ctrl+C keep working;
-    Enter ends the answer.
-    """
-    if os.name != "posix":
-        import getpass
-
-        return getpass.getpass(prompt)  # Windows: the console, never stdin
-    import termios
-
-    try:
-        fd = os.open(TTY, os.O_RDWR | os.O_NOCTTY)
-    except OSError:
-        return None
-    try:
-        saved = termios.tcgetattr(fd)
-        quiet = termios.tcgetattr(fd)
-        quiet[3] &= ~(termios.ECHO | termios.ICANON)
-        quiet[6][termios.VMIN] = 1
-        quiet[6][termios.VTIME] = 0
-        # Typed-ahead input is dropped (as getpass does); the prompt is written only
-        # after the switch, so whoever waits for it and types is never dropped.
-        termios.tcsetattr(fd, termios.TCSAFLUSH, quiet)
-        try:
-            os.write(fd, prompt.encode("utf-8", "replace"))
-            answer = _read_answer(fd, erase=saved[6][termios.VERASE], kill=saved[6][termios.VKILL])
-        finally:
-            termios.tcsetattr(fd, termios.TCSADRAIN, saved)
-            os.write(fd, b"\n")
-    finally:
-        os.close(fd)
-    try:
-        return answer.decode("utf-8")
-    except UnicodeDecodeError:
-        from tokenmgr.core.errors import InvalidSecret
-
-        raise InvalidSecret(
-            "what was typed is not UTF-8 text (check the terminal's encoding): nothing was stored"
-        ) from None
-
-
-def _read_answer(fd: int, *, erase: bytes | int, kill: bytes | int) -> bytes:
-    """One line from a terminal in non-canonical mode, with erase and kill applied."""
-    erase_keys = {_byte(erase), b"\x7f", b"\b"}
-    kill_key = _byte(kill)
-    buf = bytearray()
-    while True:
-        key = os.read(fd, 1)  # one byte at a time: nothing after Enter is consumed
-        if key in (b"", b"\n", b"\r", b"\x04"):  # end of file, Enter, Ctrl+D
-            return bytes(buf)
-        if key in erase_keys:
-            # Drop one character: its UTF-8 continuation bytes, then its first byte.
-            while buf and buf[-1] & 0xC0 == 0x80:
-                buf.pop()
-            if buf:
-                buf.pop()
-        elif key == kill_key:
-            buf.clear()
-        elif len(buf) <= MAX_SECRET:  # past the cap: read on to Enter, keep nothing more
-            buf += key
-
-
-def _byte(value: bytes | int) -> bytes:
-    return bytes([value]) if isinstance(value, int) else value
 
 
 # ------------------------------------------------------------ environment
