@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
-from tests.support.cli import CliRunner
+from tests.support.cli import CliRunner, run_cli
 from tests.support.memkeyring import MemoryKeyring
 from tokenmgr.core.errors import StorageUnavailable
 from tokenmgr.core.secrets import KeyringStore
 from tokenmgr.core.vault import Vault
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _jwt(claims: dict[str, object]) -> str:
@@ -289,3 +293,147 @@ def test_list_imports_no_keyring(tmp_path: object) -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stderr.strip() == "[]"
+
+
+def test_static_get_and_list_load_no_oauth_jwt_or_network_code(tmp_path: Path) -> None:
+    """`list --json` and `get` of a static token, each in a fresh process as a script runs
+    them: neither imports the OAuth engine, the JWT inspector, the key cache, an HTTP
+    client, the keyring package or Qt."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TOKENMGR_")}
+    env.update(TOKENMGR_HOME=str(tmp_path / "h"), TOKENMGR_STORE="file", PYTHONPATH=str(ROOT))
+    assert (
+        run_cli(["add", "st"], {**env, "TOKENMGR_PASSPHRASE": "pw"}, "ghp_st4tic").returncode == 0
+    )
+    heavy = (
+        "tokenmgr.core.oauth",
+        "tokenmgr.core.jwt_inspect",
+        "tokenmgr.core.jwks",
+        "tokenmgr.gui",
+        "requests",
+        "jwt",
+        "http.client",
+        "urllib.request",
+        "keyring",
+        "PySide6",
+    )
+    for args, out in ((["list", "--json"], '"name": "st"'), (["get", "st"], "ghp_st4tic\n")):
+        code = (
+            "import sys\nfrom tokenmgr.cli import Environment, main\n"
+            f"assert main({args!r}, Environment(passphrase='pw')) == 0\n"
+            f"loaded = [m for m in sys.modules if m.startswith({heavy!r})]\n"
+            "sys.stderr.write(repr(loaded))"
+        )
+        r = subprocess.run(
+            [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60
+        )
+        assert r.returncode == 0, r.stderr
+        assert out in r.stdout
+        assert r.stderr == "[]", (args, r.stderr)
+
+
+# ------------------------------------------------------------- pasted prefixes
+
+
+@pytest.mark.parametrize(
+    "pasted",
+    [
+        "Bearer ghp_abc123",
+        "bearer ghp_abc123",
+        "BEARER\tghp_abc123",
+        "Authorization: Bearer ghp_abc123",
+        "authorization:bearer  ghp_abc123",
+    ],
+)
+def test_add_strips_a_pasted_bearer_prefix_and_says_so(cli: CliRunner, pasted: str) -> None:
+    r = cli("add", "gh", stdin=pasted + "\n")
+    assert r.status == 0, r
+    assert "note: removed" in r.err and "pasted in front of the token" in r.err
+    assert "ghp_abc123" not in r.err and r.out == ""
+    assert cli("get", "gh").out == "ghp_abc123\n"
+    assert cli("get", "gh", "--format", "header").out == "Authorization: Bearer ghp_abc123\n"
+
+
+def test_add_strips_the_entrys_own_scheme(cli: CliRunner) -> None:
+    r = cli("add", "gh", "--scheme", "token", stdin="Token ghp_abc123")
+    assert r.status == 0 and "note: removed 'Token'" in r.err
+    assert cli("get", "gh", "--format", "header").out == "Authorization: token ghp_abc123\n"
+
+
+def test_a_pasted_jwt_with_its_prefix_keeps_its_expiry(cli: CliRunner, vault: Vault) -> None:
+    exp = int(time.time()) + 3600
+    assert cli("add", "jwt", stdin="Authorization: Bearer " + _jwt({"exp": exp})).status == 0
+    entry = vault.entry("jwt")
+    assert entry.expires_at is not None and int(entry.expires_at.timestamp()) == exp
+    assert entry.report is not None and entry.report["kind"] == "jws"
+
+
+@pytest.mark.parametrize("pasted", ["two words", "token ghp_abc", "x Bearer y", "Bearerghp_abc"])
+def test_add_keeps_text_that_is_no_pasted_prefix(cli: CliRunner, pasted: str) -> None:
+    r = cli("add", "a", stdin=pasted)
+    assert r.status == 0 and "note:" not in r.err
+    assert cli("get", "a").out == pasted + "\n"
+
+
+@pytest.mark.parametrize("pasted", ["Bearer \n", "Authorization: Bearer   \n"])
+def test_a_prefix_with_no_token_after_it_is_refused(
+    cli: CliRunner, memkeyring: MemoryKeyring, pasted: str
+) -> None:
+    r = cli("add", "a", stdin=pasted)
+    assert r.status == 1, r
+    assert "no token after it" in r.err and "nothing was stored" in r.err
+    assert memkeyring.items == {}
+
+
+# ---------------------------------------------------------------------- mv
+
+
+def test_mv_renames_an_entry(cli: CliRunner, vault: Vault, memkeyring: MemoryKeyring) -> None:
+    cli("add", "old", "--service", "Svc", "--note", "keep me", stdin="tok-old")
+    r = cli("mv", "old", "new")
+    assert r.status == 0, r
+    assert r.out == "" and r.err == "tokenmgr: renamed 'old' to 'new' (env var OLD_TOKEN kept)\n"
+    assert cli("get", "new").out == "tok-old\n"
+    assert cli("get", "old").status == 3
+    rows = json.loads(cli("list", "--json").out)
+    assert [(x["name"], x["service"], x["env_var"]) for x in rows] == [("new", "Svc", "OLD_TOKEN")]
+    assert vault.entry("new").note == "keep me"
+    assert len(memkeyring.items) == 1  # the one secret, under the new name only
+    assert vault.store.get("old", "access") is None
+
+
+def test_mv_refusals_change_nothing(cli: CliRunner, vault: Vault) -> None:
+    cli("add", "a", stdin="tok-a")
+    cli("add", "b", stdin="tok-b")
+    before = vault.index.path.read_bytes()
+    for args, status, text in [
+        (("mv", "nope", "c"), 3, "no entry named 'nope'"),
+        (("mv", "a", "b"), 1, "an entry named 'b' exists"),
+        (("mv", "a", "a"), 2, "already has that name"),
+        (("mv", "a", "bad name"), 2, "invalid name"),
+        (("mv", "a", "ghp_" + "x" * 36), 2, "looks like a token"),
+        (("mv", "a"), 2, "NEW"),
+    ]:
+        r = cli(*args)
+        assert r.status == status, (args, r)
+        assert text in r.err and r.out == "" and "ghp_xxx" not in r.err
+    assert vault.index.path.read_bytes() == before
+    assert cli("get", "a").out == "tok-a\n" and cli("get", "b").out == "tok-b\n"
+
+
+def test_mv_on_a_locked_keyring_is_4(
+    cli: CliRunner, vault: Vault, memkeyring: MemoryKeyring
+) -> None:
+    cli("add", "a", stdin="tok-a")
+    before = vault.index.path.read_bytes()
+    memkeyring.locked = True
+    cli.vault = Vault(home=vault.home, store=KeyringStore(backend=memkeyring))
+    r = cli("mv", "a", "b")
+    assert r.status == 4 and "locked" in r.err
+    assert vault.index.path.read_bytes() == before
+
+
+def test_help_lists_mv(cli: CliRunner, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        cli("--help")
+    assert stopped.value.code == 0
+    assert "mv        rename an entry" in capsys.readouterr().out
