@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from tokenmgr.gui.details import ReportData
+from tokenmgr.gui.report_text import ReportData
 from tokenmgr.gui.report_view import ReportView
 
 EMPTY = "The clipboard holds no text. Copy a token, then choose Paste & decode again."

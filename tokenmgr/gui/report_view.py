@@ -1,18 +1,17 @@
-"""The report views the details pane, "Paste & decode" and the add dialog draw.
+"""The widgets a token report is drawn with: `ReportView` (kind, expiry countdown,
+signature badge, claims and header tables) and `TokenText` (the revealed token in
+jwt.io's three colours).
 
-Apart from details.py so that their Qt classes (tables, a text editor) are
-imported when a report is first drawn, not before the window's first paint: an
-entry with no report (an opaque token) shows neither. No Qt.* here either
-(gui/props.py): these are built on the way to the first paint when the first
-entry has a report.
+The details pane, "Paste & decode" and the add dialog use them; the words they
+show come from gui/report_text.py.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 
-from PySide6.QtCore import Signal, Slot
+from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QFontDatabase, QTextOption
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -30,17 +29,16 @@ from PySide6.QtWidgets import (
 )
 
 from tokenmgr.gui import style
-from tokenmgr.gui.details import (
-    GLOSSES,
-    HEADER_GLOSSES,
+from tokenmgr.gui.report_text import (
     ReportData,
-    _time_claim,
+    Row,
     badge,
+    claim_rows,
     expiry_line,
+    header_rows,
     kind_line,
     show_value,
 )
-from tokenmgr.gui.props import set_props
 
 
 class _FitTable(QTableWidget):
@@ -53,11 +51,8 @@ class _FitTable(QTableWidget):
         self.verticalHeader().setVisible(False)
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        set_props(
-            self,
-            verticalScrollBarPolicy="ScrollBarAlwaysOff",
-            horizontalScrollBarPolicy="ScrollBarAlwaysOff",
-        )
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setSizeAdjustPolicy(QAbstractScrollArea.SizeAdjustPolicy.AdjustToContents)
         self.setWordWrap(True)
         self.setShowGrid(False)
@@ -69,7 +64,7 @@ class _FitTable(QTableWidget):
         h.setSectionResizeMode(len(columns) - 1, QHeaderView.ResizeMode.ResizeToContents)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
 
-    def set_rows(self, rows: Sequence[tuple[str, ...]]) -> None:
+    def set_rows(self, rows: Sequence[Row]) -> None:
         self.setRowCount(len(rows))
         for r, row in enumerate(rows):
             for c, text in enumerate(row):
@@ -100,7 +95,7 @@ class ReportView(QWidget):
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         self.kind_label = QLabel()
-        set_props(self.kind_label, textInteractionFlags="TextSelectableByMouse")
+        self.kind_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.expiry_label = QLabel()
         f = self.expiry_label.font()
         f.setBold(True)
@@ -164,23 +159,10 @@ class ReportView(QWidget):
         is_jwt = data.kind in ("jws", "jwe")
         self.expiry_label.setVisible(is_jwt or self._expires_at is not None)
         self.expiry_label.setText(expiry_line(self._expires_at, now))
-        times = {"exp": data.expires_at, "iat": data.issued_at, "nbf": data.not_before}
-        rows: list[tuple[str, ...]] = []
-        for key, value in data.claims.items():
-            at = times.get(key)
-            if at is None and key == "auth_time" and isinstance(value, int | float):
-                try:
-                    at = datetime.fromtimestamp(value, UTC)
-                except (OverflowError, OSError, ValueError):
-                    at = None
-            shown = _time_claim(at, now) if at is not None else show_value(value)
-            rows.append((show_value(key, 60), shown, GLOSSES.get(key, "")))
+        rows = claim_rows(data, now)
         self.claims.setVisible(bool(rows))
         self.claims.set_rows(rows)
-        self.header.set_rows(
-            [(show_value(k, 60), show_value(v), HEADER_GLOSSES.get(k, "")) for k, v in
-             data.header.items()]
-        )
+        self.header.set_rows(header_rows(data))
 
     @Slot()
     def _on_verify_button_clicked(self) -> None:
@@ -196,7 +178,7 @@ class TokenText(QTextEdit):
         self.setAccessibleName("Token (revealed)")
         self.setWordWrapMode(QTextOption.WrapMode.WrapAnywhere)
         self.setLineWrapMode(QTextEdit.LineWrapMode.WidgetWidth)
-        set_props(self, verticalScrollBarPolicy="ScrollBarAlwaysOff")
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.document().documentLayout().documentSizeChanged.connect(self._on_document_resized)

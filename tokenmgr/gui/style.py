@@ -15,8 +15,12 @@ from datetime import datetime
 from PySide6.QtCore import QByteArray
 from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPalette, QPixmap
 
-from tokenmgr.core.durations import magnitude
 from tokenmgr.core.entries import STATUS_EXPIRED, STATUS_EXPIRING, STATUS_VALID
+
+# The time phrases are Qt-free (gui/timewords.py); the list and the tray use them as style.*.
+from tokenmgr.gui.timewords import countdown as countdown
+from tokenmgr.gui.timewords import local_utc as local_utc
+from tokenmgr.gui.timewords import relative as relative
 
 _STATUS = {
     # status: (light palette, dark palette)
@@ -129,24 +133,6 @@ def dot_png(side: int, rgb: tuple[int, int, int], *, ring: bool, blank: bool = F
     )
 
 
-def relative(at: datetime, now: datetime) -> str:
-    """'in 3 h' or '2 days ago'."""
-    delta = (at - now).total_seconds()
-    return f"in {magnitude(delta)}" if delta >= 0 else f"{magnitude(delta)} ago"
-
-
-def countdown(seconds: float) -> str:
-    """'3 h 12 min 05 s', '4 min 09 s', '42 s' (for the live countdown)."""
-    total = max(0, int(seconds))
-    h, rest = divmod(total, 3600)
-    m, s = divmod(rest, 60)
-    if h:
-        return f"{h} h {m:02d} min {s:02d} s"
-    if m:
-        return f"{m} min {s:02d} s"
-    return f"{s} s"
-
-
 def expires_text(status: str, expires_at: datetime | None, now: datetime) -> str:
     """The list's Expires cell: words with the time, so colour is never alone."""
     if expires_at is None:
@@ -156,19 +142,6 @@ def expires_text(status: str, expires_at: datetime | None, now: datetime) -> str
     if status == STATUS_EXPIRING:
         return f"soon: {relative(expires_at, now)}"
     return relative(expires_at, now)
-
-
-def local_utc(at: datetime) -> str:
-    """'2026-12-01 18:00:00 CET · 17:00:00 UTC'."""
-    from datetime import UTC
-
-    local = at.astimezone()
-    utc = at.astimezone(UTC)
-    if local.utcoffset() == utc.utcoffset():
-        return f"{utc:%Y-%m-%d %H:%M:%S} UTC"
-    same_day = local.date() == utc.date()
-    u = f"{utc:%H:%M:%S}" if same_day else f"{utc:%Y-%m-%d %H:%M:%S}"
-    return f"{local:%Y-%m-%d %H:%M:%S} {local.tzname() or 'local'} · {u} UTC"
 
 
 def escape(text: str) -> str:
