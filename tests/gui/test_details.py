@@ -5,16 +5,15 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from PySide6.QtWidgets import QLabel, QWidget
+from PySide6.QtWidgets import QWidget
 
-from tests.gui import app_support, demo
+from tests.support import demo
+from tests.support.gui_window import all_text, table_rows
 from tokenmgr.core import jwt_inspect
 from tokenmgr.core.entries import Entry
-from tokenmgr.gui import details as det
-from tokenmgr.gui.details import DetailsPane, ReportData
+from tokenmgr.gui.details import DetailsPane
 
 pytestmark = pytest.mark.gui
-make_window = app_support.make_window  # the fixture
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 CLAIMS = {
@@ -29,23 +28,6 @@ CLAIMS = {
     "exp": demo.ts(timedelta(hours=3), NOW),
 }
 TOKEN = demo.jwt_token(CLAIMS)
-
-
-def table_rows(table) -> list[tuple[str, ...]]:
-    return [
-        tuple(table.item(r, c).text() for c in range(table.columnCount()))
-        for r in range(table.rowCount())
-    ]
-
-
-def all_text(root: QWidget) -> str:
-    """Every label text, tooltip and accessible name under `root`."""
-    parts = []
-    for w in [root, *root.findChildren(QWidget)]:
-        parts += [w.toolTip(), w.accessibleName(), w.accessibleDescription(), w.windowTitle()]
-        if isinstance(w, QLabel):
-            parts.append(w.text())
-    return "\n".join(parts)
 
 
 def test_every_registered_claim_has_its_gloss(qtbot) -> None:
@@ -82,24 +64,6 @@ def test_countdown_ticks(qtbot) -> None:
     assert pane.access_view.expiry_label.text() == "Expired 60 s ago"
 
 
-def test_signature_badge_words() -> None:
-    base = dict(kind="jws", header={"alg": "RS256"})
-    assert det.badge(ReportData(**base))[1] == "Signature not checked"
-    pinned = ReportData(**base, signature="verified", verification={"key_source": "issuer"})
-    assert det.badge(pinned) == ("✔", "Signature verified (pinned issuer)")
-    vault = ReportData(**base, signature="verified", verification={"key_source": "vault_issuer"})
-    assert det.badge(vault)[0] == "✔"
-    unpinned = ReportData(**base, signature="verified", verification={"key_source": "token_iss"})
-    mark, words = det.badge(unpinned)
-    assert mark != "✔" and words.startswith("Verified, issuer not pinned")
-    bad = ReportData(**base, signature="invalid", verification={"reason": "the signature does "
-                                                                          "not match the key"})
-    assert det.badge(bad)[1].startswith("Invalid")
-    cant = ReportData(**base, signature="unverifiable", verification={"reason": "no key"})
-    assert det.badge(cant)[1] == "Can't verify (no key)"
-    assert det.badge(ReportData(kind="opaque"))[1].startswith("Can't verify (an opaque")
-
-
 def test_id_token_is_labelled_and_read_only_on_request(make_window, qtbot) -> None:
     f = make_window()
     w = f.window
@@ -124,16 +88,16 @@ def test_masked_then_revealed_in_three_segments(make_window, qtbot) -> None:
     w = f.window
     assert w.select("api-prod")
     pane = w.details
-    assert pane.mask_label.text() == "•" * 16
+    assert pane.token_row.mask_label.text() == "•" * 16
     # Fixed width: a longer token shows the same mask.
-    assert w.select("github-ci") and pane.mask_label.text() == "•" * 16
+    assert w.select("github-ci") and pane.token_row.mask_label.text() == "•" * 16
     assert w.select("api-prod")
     token = f.vault.get_secret(f.vault.entry("api-prod"))
     f.store.calls.clear()
-    pane.reveal_button.click()
+    pane.token_row.reveal_button.click()
     qtbot.waitUntil(lambda: pane.revealed, timeout=5000)
     assert pane.revealed_text() == token
-    html = pane.token_text.toHtml()
+    html = pane.token_row.token_text.toHtml()
     for color in ("#fb015b", "#d63aff", "#00b9f1"):
         assert color in html
     assert token not in all_text(w)  # revealed in the text view only, never in a name
@@ -147,13 +111,14 @@ def test_reveal_lapses_on_selection_change_and_hide(make_window, qtbot) -> None:
     w = f.window
     pane = w.details
     assert w.select("api-prod")
-    pane.reveal_button.click()
+    pane.token_row.reveal_button.click()
     qtbot.waitUntil(lambda: pane.revealed, timeout=5000)
     assert w.select("github-ci")
     assert not pane.revealed and pane.revealed_text() == ""
-    assert pane.mask_label.isVisible() and not pane.reveal_button.isChecked()
+    assert pane.token_row.mask_label.isVisible()
+    assert not pane.token_row.reveal_button.isChecked()
     assert w.select("api-prod")
-    pane.reveal_button.click()
+    pane.token_row.reveal_button.click()
     qtbot.waitUntil(lambda: pane.revealed, timeout=5000)
     w.hide()
     assert not pane.revealed and pane.revealed_text() == ""
@@ -164,10 +129,11 @@ def test_selection_change_before_the_read_returns_shows_nothing(make_window, qtb
     w = f.window
     pane = w.details
     assert w.select("api-prod")
-    pane.reveal_button.click()
+    pane.token_row.reveal_button.click()
     assert w.select("github-ci")
     w.tasks.wait(5000)
-    qtbot.wait(50)
+    # The read's result has been delivered once the busy indicator goes off.
+    qtbot.waitUntil(lambda: w.status_bar.busy_text() == "", timeout=5000)
     assert not pane.revealed and pane.revealed_text() == ""
 
 
@@ -215,17 +181,18 @@ def test_the_revealed_token_shows_under_its_row_with_a_report(qtbot) -> None:
     pane.show()
     entry = Entry("acme", report=jwt_inspect.summary(jwt_inspect.inspect(TOKEN)))
     pane.set_entry(entry, NOW)
-    pane.reveal_button.setChecked(True)
+    row = pane.token_row
+    row.reveal_button.setChecked(True)
     pane.show_token("acme", TOKEN)
-    qtbot.waitUntil(lambda: pane.token_text is not None and pane.token_text.isVisible())
+    qtbot.waitUntil(lambda: row.token_text is not None and row.token_text.isVisible())
     assert pane.access_view is not None
 
     def top(w: QWidget) -> int:
         return w.mapTo(pane, w.rect().topLeft()).y()
 
-    assert top(pane.access_title) < top(pane.access_view) < top(pane.reveal_button)
-    assert top(pane.token_text) > top(pane.reveal_button) + pane.reveal_button.height() // 2
-    assert top(pane.token_text) < top(pane.fields["env_var"])
+    assert top(pane.access_title) < top(pane.access_view) < top(row.reveal_button)
+    assert top(row.token_text) > top(row.reveal_button) + row.reveal_button.height() // 2
+    assert top(row.token_text) < top(pane.fields["env_var"])
 
 
 def test_no_report_view_is_made_for_an_entry_without_a_report(qtbot) -> None:

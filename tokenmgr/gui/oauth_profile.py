@@ -195,7 +195,7 @@ class OAuthProfilePage(QWidget):
         if not self._name_edited:
             self.name.setText(name if name != GENERIC else "")
         self.check_result.clear()
-        self._revalidate()
+        self.revalidate()
 
     @staticmethod
     def _scope_hint(name: str) -> str:
@@ -312,7 +312,7 @@ class OAuthProfilePage(QWidget):
     @Slot()
     def _on_name_text_edited(self, _text: str) -> None:
         self._name_edited = True
-        self._revalidate()
+        self.revalidate()
 
     @Slot()
     def _on_field_changed(self, *_args: object) -> None:
@@ -320,9 +320,9 @@ class OAuthProfilePage(QWidget):
             derived = self.issuer_url()
             if self.issuer.text() != derived:
                 self.issuer.setText(derived)  # what the provider values make of it
-        self._revalidate()
+        self.revalidate()
 
-    def _revalidate(self) -> bool:
+    def revalidate(self) -> bool:
         name_error = ""
         try:
             if self.name.text().strip():

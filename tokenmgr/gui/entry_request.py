@@ -1,0 +1,61 @@
+"""What the add/edit dialog asks to save (`EntryRequest`), and saving it
+(`save_entry`, run in a worker). No Qt here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from tokenmgr.core.entries import Entry
+    from tokenmgr.core.vault import Vault
+
+
+@dataclass
+class EntryRequest:
+    """What the dialog asks the window to save."""
+
+    name: str
+    token: str | None  # None: keep the stored token (edit)
+    service: str = ""
+    env_var: str = ""
+    scheme: str = "Bearer"
+    expires_at: datetime | None = None
+    note: str = ""
+    tags: list[str] = field(default_factory=list)
+    editing: bool = False
+
+    def __repr__(self) -> str:  # the token never reaches a log or traceback
+        return f"EntryRequest(name={self.name!r}, token={'<set>' if self.token else None})"
+
+
+def save_entry(vault: Vault, req: EntryRequest) -> Entry:
+    """What the add/edit dialog asked for (runs in a worker): a new token is stored with
+    its metadata; an edit without a token changes the metadata only."""
+    if req.token is not None:
+        old = vault.entry(req.name) if req.editing else None
+        return vault.add(
+            req.name,
+            req.token,
+            service=req.service,
+            env_var=req.env_var or None,
+            scheme=req.scheme,
+            expires_at=req.expires_at,
+            note=req.note,
+            tags=req.tags,
+            force=old is not None,
+        )
+    # Read-modify-write under the index lock: a refresh meanwhile is kept.
+    changes: dict[str, Any] = {
+        "service": req.service,
+        "scheme": req.scheme,
+        "note": req.note,
+        "tags": list(req.tags),
+    }
+    if req.env_var:
+        changes["env_var"] = req.env_var
+    if req.expires_at is not None:
+        changes["expires_at"] = req.expires_at
+    return vault.edit_metadata(req.name, changes)

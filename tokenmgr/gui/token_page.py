@@ -1,0 +1,354 @@
+"""The add dialog's page for a static token: the masked paste field first, what it
+decodes under it as you type, name, service and env var suggested from the token,
+and each field checked with the CLI's rules (`core.entries.validate_*`), the
+error under its field.
+
+The page never shows the token itself, in any widget's text, tooltip or
+accessible name. It stores nothing: `request()` says what to save.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import UTC, datetime
+from urllib.parse import urlsplit
+
+from PySide6.QtCore import QDateTime, QTimeZone, Signal, Slot
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDateTimeEdit,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QWidget,
+)
+
+from tokenmgr.core.entries import (
+    Entry,
+    default_env_var,
+    now_utc,
+    validate_env_var,
+    validate_name,
+    validate_scheme,
+    validate_secret,
+)
+from tokenmgr.core.errors import TokenMgrError
+from tokenmgr.gui import style
+from tokenmgr.gui.entry_request import EntryRequest
+from tokenmgr.gui.errors import sentence
+from tokenmgr.gui.report_text import ReportData, one_line
+from tokenmgr.gui.timewords import local_utc
+
+# Well-known token prefixes → (suggested name, service).
+_PREFIXES = (
+    ("github_pat_", "github", "GitHub"),
+    ("ghp_", "github", "GitHub"),
+    ("gho_", "github", "GitHub"),
+    ("ghs_", "github", "GitHub"),
+    ("glpat-", "gitlab", "GitLab"),
+    ("sk_live_", "stripe", "Stripe"),
+    ("sk_test_", "stripe-test", "Stripe"),
+    ("rk_live_", "stripe", "Stripe"),
+    ("xoxb-", "slack-bot", "Slack"),
+    ("xoxp-", "slack", "Slack"),
+    ("npm_", "npm", "npm"),
+    ("pypi-", "pypi", "PyPI"),
+    ("hf_", "huggingface", "Hugging Face"),
+    ("sk-ant-", "anthropic", "Anthropic"),
+    ("sk-", "openai", "OpenAI"),
+    ("dop_v1_", "digitalocean", "DigitalOcean"),
+)
+# Host labels that say nothing about the service ("login.acme.example" is Acme's).
+_GENERIC_LABELS = ("www", "login", "accounts", "auth", "id", "sso", "oauth")
+SCHEMES = ("Bearer", "token", "Basic", "Bot", "ApiKey")
+
+
+def suggest(data: ReportData | None, token: str) -> tuple[str, str]:
+    """(name, service) suggested from the token: a known prefix or its issuer's host."""
+    for prefix, name, service in _PREFIXES:
+        if token.startswith(prefix):
+            return name, service
+    if data is not None:
+        iss = data.claims.get("iss")
+        if isinstance(iss, str):
+            host = urlsplit(iss).hostname or ""
+            labels = [p for p in host.split(".") if p and p not in _GENERIC_LABELS]
+            base = labels[-2] if len(labels) >= 2 else labels[0] if labels else ""
+            base = re.sub(r"[^a-z0-9-]", "-", base.lower()).strip("-")
+            if base and base not in ("localhost", "127"):
+                return base, base.capitalize()
+    return "", ""
+
+
+class StaticTokenPage(QWidget):
+    """The form; `validity_changed` says whether it can be saved as it stands."""
+
+    validity_changed = Signal(bool)
+
+    def __init__(
+        self, entry: Entry | None, existing_names: set[str], parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self._entry = entry
+        self._editing = entry is not None
+        self._names = set(existing_names) - ({entry.name} if entry else set())
+        # A field the user typed in is theirs: suggestions stop filling it.
+        self._name_edited = self._service_edited = self._env_edited = self._editing
+        self._report = ReportData.from_summary(entry.report) if entry else None
+        self._build()
+        if entry is not None:
+            self.name.setText(entry.name)
+            self.name.setReadOnly(True)
+            self.service.setText(entry.service)
+            self.env_var.setText(entry.env_var)
+            self.scheme.setCurrentText(entry.scheme)
+            self.note.setText(entry.note)
+            self.tags.setText(", ".join(entry.tags))
+            if entry.expires_at is not None:
+                self.expires_check.setChecked(True)
+                self.expires.setDateTime(_qdt(entry.expires_at))
+            if entry.kind == "oauth2":
+                self.token.setEnabled(False)
+                self.token.setPlaceholderText("Signed in: the token comes from the provider")
+
+    def _build(self) -> None:
+        form = QFormLayout(self)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self.token = QLineEdit()
+        self.token.setEchoMode(QLineEdit.EchoMode.Password)
+        self.token.setAccessibleName("Token")
+        self.token.setPlaceholderText(
+            "Leave empty to keep the stored token" if self._editing else "Paste the token here"
+        )
+        self.token.textChanged.connect(self._on_token_text_changed)
+        self.decoded = QLabel()
+        self.decoded.setWordWrap(True)
+        self.decoded.setAccessibleName("What the token says")
+        # Room for two lines from the start, so the dialog does not jump as you paste.
+        self.decoded.setMinimumHeight(2 * self.decoded.fontMetrics().lineSpacing() + 2)
+        self.token_error = error_label()
+        form.addRow(_buddy("&Token", self.token), self.token)
+        # Rows of their own: a wrapped label inside a nested layout gets no height.
+        form.addRow("", self.decoded)
+        form.addRow("", self.token_error)
+
+        self.name = QLineEdit()
+        self.name.setAccessibleName("Name")
+        self.name.setPlaceholderText("e.g. github-ci")
+        self.name.textEdited.connect(self._on_name_text_edited)
+        self.name_error = error_label()
+        form.addRow(_buddy("&Name", self.name), self.name)
+        form.addRow("", self.name_error)
+
+        self.service = QLineEdit()
+        self.service.setAccessibleName("Service")
+        self.service.setPlaceholderText("e.g. GitHub")
+        self.service.textEdited.connect(self._on_service_text_edited)
+        form.addRow(_buddy("&Service", self.service), self.service)
+
+        self.env_var = QLineEdit()
+        self.env_var.setAccessibleName("Environment variable")
+        self.env_var.textEdited.connect(self._on_env_var_text_edited)
+        self.env_error = error_label()
+        form.addRow(_buddy("&Env var", self.env_var), self.env_var)
+        form.addRow("", self.env_error)
+
+        self.scheme = QComboBox()
+        self.scheme.setEditable(True)
+        self.scheme.addItems(SCHEMES)
+        self.scheme.setAccessibleName("Authorization scheme")
+        self.scheme.currentTextChanged.connect(self._on_field_changed)
+        self.scheme_error = error_label()
+        form.addRow(_buddy("S&cheme", self.scheme), self.scheme)
+        form.addRow("", self.scheme_error)
+
+        exp_row = QHBoxLayout()
+        self.expires_check = QCheckBox("Expires")
+        self.expires_check.setAccessibleName("The token expires")
+        self.expires = QDateTimeEdit()
+        self.expires.setCalendarPopup(True)
+        self.expires.setDisplayFormat("yyyy-MM-dd HH:mm")
+        self.expires.setDateTime(QDateTime.currentDateTime().addDays(90))
+        self.expires.setAccessibleName("Expiry date")
+        self.expires.setEnabled(False)
+        self.expires_check.toggled.connect(self._on_field_changed)
+        self.expires_hint = QLabel()
+        exp_row.addWidget(self.expires_check)
+        exp_row.addWidget(self.expires, 1)
+        form.addRow(_buddy("E&xpiry", self.expires_check), exp_row)
+        form.addRow("", self.expires_hint)
+
+        self.note = QLineEdit()
+        self.note.setAccessibleName("Note")
+        form.addRow(_buddy("N&ote", self.note), self.note)
+        self.tags = QLineEdit()
+        self.tags.setAccessibleName("Tags")
+        self.tags.setPlaceholderText("comma-separated, e.g. ci, prod")
+        form.addRow(_buddy("T&ags", self.tags), self.tags)
+
+    # ------------------------------------------------------------------ API
+
+    def request(self) -> EntryRequest:
+        """What to save, as the fields stand (call when the page is valid)."""
+        expires = None
+        if self.expires_check.isChecked() and not self._expiry_from_token():
+            expires = datetime.fromtimestamp(self.expires.dateTime().toSecsSinceEpoch(), UTC)
+        return EntryRequest(
+            name=self.name.text().strip(),
+            token=self._token_text() or None,
+            service=self.service.text().strip(),
+            env_var=self.env_var.text().strip(),
+            scheme=self.scheme.currentText().strip() or "Bearer",
+            expires_at=expires,
+            note=self.note.text().strip(),
+            tags=[t.strip() for t in self.tags.text().split(",") if t.strip()],
+            editing=self._editing,
+        )
+
+    def clear_secret(self) -> None:
+        self.token.clear()
+
+    def revalidate(self) -> bool:
+        """Check every field, show what is wrong under it, and say whether it can be saved."""
+        token = self._token_text()
+        ok = self._check_token(token) and (bool(token) or self._editing)
+        ok = self._check_name(token) and ok
+        var, scheme = self.env_var.text().strip(), self.scheme.currentText().strip()
+        ok = _check(self.env_error, validate_env_var, var, required=False) and ok
+        ok = _check(self.scheme_error, validate_scheme, scheme, required=True) and ok
+        # Expiry: from the JWT when it has one, else typed by the user.
+        from_token = self._expiry_from_token()
+        self.expires_check.setEnabled(from_token is None)
+        self.expires.setEnabled(from_token is None and self.expires_check.isChecked())
+        self.expires_hint.setText(
+            f"From the token: {local_utc(from_token)}" if from_token is not None else ""
+        )
+        self.validity_changed.emit(ok)
+        return ok
+
+    # -------------------------------------------------------------- checks
+
+    def _token_text(self) -> str:
+        return self.token.text().strip()
+
+    def _expiry_from_token(self) -> datetime | None:
+        return self._report.expires_at if self._report is not None else None
+
+    def _check_token(self, token: str) -> bool:
+        if not token:
+            set_error(self.token_error, "")
+            return True
+        try:
+            validate_secret(token)
+        except TokenMgrError as e:
+            set_error(self.token_error, sentence(str(e)).replace(": nothing was stored", ""))
+            return False
+        set_error(self.token_error, "")
+        return True
+
+    def _check_name(self, token: str) -> bool:
+        if self._editing:
+            set_error(self.name_error, "")
+            return True
+        name = self.name.text().strip()
+        err = ""
+        if not name:
+            err = "Give the token a name." if token else ""
+        else:
+            try:
+                validate_name(name)
+            except TokenMgrError as e:
+                err = sentence(str(e))
+            else:
+                if name in self._names:
+                    err = f"A token named {name} exists already; choose another name."
+        set_error(self.name_error, err)
+        return bool(name) and not err
+
+    # ---------------------------------------------------------------- slots
+
+    @Slot(str)
+    def _on_token_text_changed(self, _text: str) -> None:
+        token = self._token_text()
+        if not token:
+            self._report = ReportData.from_summary(self._entry.report) if self._entry else None
+            self.decoded.setText("")
+            self.revalidate()
+            return
+        from tokenmgr.core import jwt_inspect
+
+        self._report = ReportData.from_report(jwt_inspect.inspect(token))
+        self.decoded.setText(one_line(self._report, now_utc()))
+        name, service = suggest(self._report, token)
+        if not self._name_edited and name:
+            unique, n = name, 2
+            while unique in self._names:
+                unique, n = f"{name}-{n}", n + 1
+            self.name.setText(unique)
+        if not self._service_edited and service:
+            self.service.setText(service)
+        if not self._env_edited and self.name.text().strip():
+            self.env_var.setText(default_env_var(self.name.text().strip()))
+        self.revalidate()
+
+    @Slot(str)
+    def _on_name_text_edited(self, text: str) -> None:
+        self._name_edited = bool(text)
+        if not self._env_edited:
+            self.env_var.setText(default_env_var(text.strip()) if text.strip() else "")
+        self.revalidate()
+
+    @Slot(str)
+    def _on_service_text_edited(self, text: str) -> None:
+        self._service_edited = bool(text)
+
+    @Slot(str)
+    def _on_env_var_text_edited(self, text: str) -> None:
+        self._env_edited = bool(text)
+        self.revalidate()
+
+    @Slot()
+    def _on_field_changed(self, *_args: object) -> None:
+        self.revalidate()
+
+
+def error_label() -> QLabel:
+    """An inline error under a field: the error colour, hidden while empty."""
+    label = QLabel()
+    label.setWordWrap(True)
+    pal = label.palette()
+    pal.setColor(label.foregroundRole(), style.error_color())
+    label.setPalette(pal)
+    label.setVisible(False)
+    return label
+
+
+def set_error(label: QLabel, text: str) -> None:
+    label.setText(text)
+    label.setVisible(bool(text))
+
+
+def _check(label: QLabel, rule: Callable[[str], str], value: str, *, required: bool) -> bool:
+    """Run one of core's validate_* rules on a field's value; the error goes under it."""
+    err = ""
+    if value or required:
+        try:
+            rule(value)
+        except TokenMgrError as e:
+            err = sentence(str(e))
+    set_error(label, err)
+    return not err
+
+
+def _buddy(text: str, widget: QWidget) -> QLabel:
+    """A form label whose &-mnemonic focuses `widget` (Alt+N: the name field)."""
+    label = QLabel(text)
+    label.setBuddy(widget)
+    return label
+
+
+def _qdt(at: datetime) -> QDateTime:
+    return QDateTime.fromSecsSinceEpoch(int(at.timestamp()), QTimeZone.utc()).toLocalTime()
