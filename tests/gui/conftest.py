@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
 
+from tests.support.gui_window import Fixture, build_window
 from tests.support.xvfb import XServer
 
 
@@ -25,3 +28,27 @@ def xserver() -> Iterator[XServer]:
     server = XServer().start(tray=True)
     yield server
     server.stop()
+
+
+@pytest.fixture
+def make_window(qtbot: Any, tmp_path: Path) -> Iterator[Callable[..., Fixture]]:
+    """`make_window(entries=True, ready=True, delay=0.0, show=True, **MainWindow options)`:
+    a main window over the demo's entries in a recording in-memory keyring."""
+    made: list[Any] = []
+
+    def make(**kw: Any) -> Fixture:
+        f = build_window(qtbot, tmp_path / "home", **kw)
+        made.append(f.window)
+        return f
+
+    yield make
+    for w in made:
+        w.tasks.wait(10_000)
+        w.ticker.stop()
+    made.clear()
+    # Collect this test's Qt garbage now, on the GUI thread: left to chance, the cyclic
+    # GC may run in the next test's worker thread and delete QObjects (with live timers)
+    # from the wrong thread.
+    import gc
+
+    gc.collect()

@@ -12,13 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.gui import app_support, demo
+from tests.support import demo
 from tests.support.cli import run_cli
 from tokenmgr.core.secrets import EncryptedFileStore
 from tokenmgr.core.vault import Vault
 
 pytestmark = pytest.mark.gui
-make_window = app_support.make_window  # the fixture
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtGui import QClipboard, QGuiApplication
 
-from tests.gui import demo
+from tests.support import demo
 from tokenmgr.core.secrets import EncryptedFileStore
 from tokenmgr.core.vault import Vault
 from tokenmgr.gui import app as appmod

@@ -1,344 +1,76 @@
-"""The main window's actions, keys and store handling (offscreen, in-memory keyring)."""
+"""The main window itself: drawn from the index alone, its layout, the window events
+(close to the tray, Esc to hide, reveal lapses), geometry, and the context menu
+(offscreen, in-memory keyring)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QClipboard, QGuiApplication
-from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QMenu, QPushButton, QToolButton
 
-from tests.gui import app_support, demo
-from tests.gui.test_details import all_text
-from tokenmgr.core.errors import StorageUnavailable
-from tokenmgr.core.secrets import EncryptedFileStore
-from tokenmgr.core.vault import Vault
-from tokenmgr.gui.first_run import MODE_CREATE, MODE_NO_KEYRING, MODE_UNLOCK
-from tokenmgr.gui.main_window import MainWindow
-from tokenmgr.gui.settings import Settings, SettingsFile
+from tokenmgr.gui.entry_model import Column
+from tokenmgr.gui.settings import SettingsFile
 
 pytestmark = pytest.mark.gui
-make_window = app_support.make_window  # the fixture
 
 
-def clipboard_text() -> str:
-    return QGuiApplication.clipboard().text(QClipboard.Mode.Clipboard)
-
-
-def test_drawing_filtering_and_ticking_read_no_secret(make_window, qtbot) -> None:
+def test_drawing_filtering_ticking_and_every_dialog_read_no_secret(make_window, qtbot) -> None:
     f = make_window()
     w = f.window
     assert w.model.rowCount() == 5
     for name in ("api-prod", "github-ci", "staging", "old-key", "sandbox"):
         assert w.select(name)
-    w.filter_edit.setText("acme")
-    w.filter_edit.clear()
-    qtbot.wait(1100)  # a tick
+    w.token_list.filter_edit.setText("acme")
+    w.token_list.filter_edit.clear()
+    with qtbot.waitSignal(w.ticker.timeout, timeout=3000):
+        pass  # a tick
     w.repaint()
     # Every other window draws from the index too.
-    for opener in (w.add_entry, w.edit_selected, w.paste_decode, w.show_preferences):
-        opener()
-        assert w.dialog is not None
-        w.dialog.repaint()
-        w.dialog.reject()
-    w.delete_selected()
-    w.delete_box.reject()
+    for name in ("add", "sign_in_new", "edit", "paste_decode", "preferences", "delete"):
+        with qtbot.waitSignal(w.commands.dialog_opened) as opened:
+            w.action_table[name].trigger()
+        opened.args[0].repaint()
+        opened.args[0].reject()
+        assert w.dialog is None
     assert f.store.calls == []
 
 
-def test_enter_copies_the_header(make_window, qtbot) -> None:
-    f = make_window()
-    w = f.window
-    assert w.select("github-ci")
-    w.table.setFocus()
-    with qtbot.waitSignal(w.token_copied, timeout=5000) as sig:
-        qtbot.keyClick(w.table, Qt.Key.Key_Return)
-    assert sig.args == ["github-ci", "header"]
-    assert clipboard_text() == f"Authorization: Bearer {demo.GITHUB}"
-    assert w.status_message.text() == "Copied header of github-ci"
-    qtbot.waitUntil(lambda: "Clipboard clears in" in w.countdown_label.text(), timeout=3000)
-    assert not any(c.on_main_thread for c in f.store.calls)
-    assert demo.GITHUB not in all_text(w)
-
-
-@pytest.mark.parametrize(
-    ("fmt", "expected"),
-    [
-        ("raw", demo.GITHUB),
-        ("env", f"export GITHUB_CI_TOKEN={demo.GITHUB}"),
-        ("dotenv", f"GITHUB_CI_TOKEN={demo.GITHUB}"),
-        ("curl", f"curl -H 'Authorization: Bearer {demo.GITHUB}'"),
-    ],
-)
-def test_copy_formats(make_window, qtbot, fmt: str, expected: str) -> None:
+def test_the_details_follow_the_selection(make_window, qtbot) -> None:
     w = make_window().window
-    assert w.select("github-ci")
-    with qtbot.waitSignal(w.token_copied, timeout=5000):
-        w.actions_by_name[f"copy_{fmt}"].trigger()
-    assert clipboard_text() == expected
-    # Ctrl+C in the list repeats the format chosen last.
-    QGuiApplication.clipboard().clear()
-    w.table.setFocus()
-    with qtbot.waitSignal(w.token_copied, timeout=5000):
-        qtbot.keyClick(w.table, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
-    assert clipboard_text() == expected
-
-
-def test_typing_in_the_list_jumps_to_the_filter_and_esc_clears(make_window, qtbot) -> None:
-    w = make_window().window
-    w.table.setFocus()
-    qtbot.keyClicks(w.table, "str")
-    assert w.filter_edit.text() == "str" and w.filter_edit.hasFocus()
-    assert w.proxy.rowCount() == 1 and w.selected_name() == "old-key"
-    qtbot.keyClick(w.filter_edit, Qt.Key.Key_Escape)
-    assert w.filter_edit.text() == "" and w.proxy.rowCount() == 5
-    qtbot.keyClick(w.table, Qt.Key.Key_Slash)
-    assert w.filter_edit.hasFocus()
-    qtbot.keyClicks(w.filter_edit, "zzz")
-    assert w.empty_label.isVisible() and "zzz" in w.empty_label.text()
-    qtbot.keyClick(w.filter_edit, Qt.Key.Key_Escape)
-    w.table.setFocus()
-    qtbot.keyClick(w, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
-    assert w.filter_edit.hasFocus()
-    # Type, Enter: the header of the first match is copied.
-    qtbot.keyClicks(w.filter_edit, "github")
-    with qtbot.waitSignal(w.token_copied, timeout=5000) as sig:
-        qtbot.keyClick(w.filter_edit, Qt.Key.Key_Return)
-    assert sig.args == ["github-ci", "header"]
-
-
-def _click(box: QMessageBox, text: str) -> None:
-    for b in box.buttons():
-        if b.text().replace("&", "") == text:
-            b.click()
-            return
-    raise AssertionError(f"no button {text!r} in {[b.text() for b in box.buttons()]}")
-
-
-def test_delete_asks_first(make_window, qtbot) -> None:
-    f = make_window()
-    w = f.window
-    assert w.select("old-key")
-    w.table.setFocus()
-    qtbot.keyClick(w.table, Qt.Key.Key_Delete)
-    box = w.delete_box
-    assert box is not None
-    assert box.text() == "Delete old-key? Its token is removed from the keyring."
-    assert box.checkBox() is None  # static: nothing to revoke
-    assert box.defaultButton().text() != "Delete"
-    _click(box, "Cancel")
-    w.tasks.wait()
-    assert "old-key" in w.model.names()
-    qtbot.keyClick(w.table, Qt.Key.Key_Delete)
-    _click(w.delete_box, "Delete")
-    qtbot.waitUntil(lambda: "old-key" not in w.model.names(), timeout=5000)
-    assert ("tokenmgr", "old-key/access") not in f.keyring.items
-    assert w.status_message.text() == "Deleted old-key."
-
-
-def test_delete_offers_revocation_for_oauth_entries(make_window) -> None:
-    w = make_window().window
+    assert w.details.entry is not None and w.details.entry.name == "api-prod"  # first row
     assert w.select("staging")
-    w.delete_selected()
-    box = w.delete_box
-    assert box.checkBox() is not None and box.checkBox().isChecked()
-    assert box.checkBox().text() == "Also revoke at the provider"
-    _click(box, "Cancel")
+    assert w.details.entry.name == "staging"
+    w.token_list.filter_edit.setText("no-such-token")
+    assert w.details.entry is None
 
 
-def test_paste_and_decode_explains_and_stores_nothing(make_window, qtbot) -> None:
-    f = make_window()
+def test_the_empty_window_says_what_to_do(make_window, qtbot) -> None:
+    w = make_window(entries=False).window
+    assert w.empty_label.isVisible()
+    assert w.empty_label.text() == "No tokens yet. Add one (Ctrl+N) or sign in to a provider."
+    assert w.details.placeholder.text() == ""  # one message, not two
+    with qtbot.waitSignal(w.commands.dialog_opened) as opened:
+        qtbot.keyClick(w, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    assert opened.args[0].windowTitle() == "Add a token"
+    opened.args[0].reject()
+
+
+def test_geometry_and_splitter_are_remembered(make_window, qtbot) -> None:
+    f = make_window(entries=False)
     w = f.window
-    before = f.vault.index.path.read_bytes()
-    token = demo.jwt_token({"iss": "https://x.example", "sub": "who", "exp": 4102444800})
-    QGuiApplication.clipboard().setText(token)
-    qtbot.keyClick(w, Qt.Key.Key_V,
-                   Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
-    d = w.dialog
-    assert d is not None and d.windowTitle() == "Paste & decode"
-    assert d.note.text() == "Decoded from the clipboard. Nothing was stored."
-    rows = {d.view.claims.item(r, 0).text(): d.view.claims.item(r, 1).text()
-            for r in range(d.view.claims.rowCount())}
-    assert rows["sub"] == "who"
-    assert token not in all_text(d)
-    d.reject()
-    assert f.store.calls == [] and f.vault.index.path.read_bytes() == before
-    QGuiApplication.clipboard().setText("")
-    w.paste_decode()
-    assert "holds no text" in w.dialog.note.text()
-    w.dialog.reject()
-
-
-def test_a_slow_store_leaves_the_window_responsive(make_window, qtbot) -> None:
-    import threading
-
-    f = make_window()
-    w = f.window
-    assert w.select("github-ci")
-    gate = threading.Event()
-    f.store.gate = gate  # every store call now waits until the test lets it go
-    safety = threading.Timer(30, gate.set)  # a blocked GUI thread fails the test, not CI
-    safety.start()
-    ticks = []
-    timer = QTimer()
-    timer.setInterval(50)
-    timer.timeout.connect(lambda: ticks.append(1))
-    timer.start()
-    try:
-        w.copy_selected("header")  # returns while the read waits on the gate
-        assert w.busy_bar.isVisible() and "Reading github-ci" in w.busy_label.text()
-        # The event loop goes on while the keyring read is stuck.
-        qtbot.waitUntil(lambda: len(ticks) >= 10, timeout=20_000)
-        assert not gate.is_set() and not clipboard_text().endswith(demo.GITHUB)
-        gate.set()
-        qtbot.waitUntil(lambda: clipboard_text().endswith(demo.GITHUB), timeout=10_000)
-    finally:
-        timer.stop()
-        gate.set()
-        safety.cancel()
-    assert not any(c.on_main_thread for c in f.store.calls)
-    qtbot.waitUntil(lambda: not w.busy_bar.isVisible(), timeout=2000)
-
-
-def test_store_errors_become_sentences(make_window, qtbot) -> None:
-    f = make_window()
-    w = f.window
-    f.keyring.locked = True
-    assert w.select("github-ci")
-    w.copy_selected("header")
-    qtbot.waitUntil(lambda: w.status_message.text().startswith("⚠"), timeout=5000)
-    text = w.status_message.text()
-    assert "locked" in text and "Traceback" not in text and "KeyringLocked" not in text
-    assert w.banner.isVisible()
-
-
-# ------------------------------------------------------------------ first run
-
-
-class _NoKeyring:
-    def info(self):  # noqa: ANN201
-        from tokenmgr.core.secrets import StoreInfo
-
-        return StoreInfo("keyring", "keyring.backends.fail.Keyring", False)
-
-    def probe(self) -> None:
-        raise StorageUnavailable(
-            "cannot read the secret: no keyring answers (no backend). Start a Secret Service "
-            "(gnome-keyring, KeePassXC) and unlock it, or opt in to the encrypted vault file "
-            "with TOKENMGR_STORE=file."
-        )
-
-
-def _window(qtbot, home: Path, settings: Settings | None = None, **kw) -> MainWindow:
-    from tokenmgr.gui.clipboard import Clipboard
-
-    w = MainWindow(Vault(home=home, env={}), settings or Settings(), SettingsFile(home),
-                   clipboard=Clipboard(30), env={"SHELL": "/bin/bash"}, **kw)
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitExposed(w)
-    return w
-
-
-def test_first_run_without_a_keyring_offers_the_vault_file(qtbot, tmp_path, monkeypatch) -> None:
-    from tokenmgr.core import usecases
-
-    monkeypatch.setattr(usecases, "probe_store", lambda vault: _NoKeyring().probe())
-    home = tmp_path / "home"
-    w = _window(qtbot, home)
-    w.start_store()
-    page = w.setup_page
-    qtbot.waitUntil(lambda: w.pages.currentWidget() is page, timeout=5000)
-    assert page.mode == MODE_NO_KEYRING
-    assert page.title.text() == "No secure keyring answered"
-    explain = page.explain.text()
-    assert "no keyring answers" in explain and "Secret Service" in explain
-    assert "encrypted vault file" in explain and str(home / "secrets.vault") in explain
-    # Passphrase asked twice; the primary button waits for two equal ones.
-    qtbot.keyClicks(page.passphrase, "correct horse")
-    assert not page.primary.isEnabled()
-    qtbot.keyClicks(page.again, "correct hors")
-    assert not page.primary.isEnabled() and "differ" in page.error.text()
-    qtbot.keyClicks(page.again, "e")
-    assert page.primary.isEnabled()
-    page.primary.click()
-    qtbot.waitUntil(lambda: w.store_ready, timeout=10_000)
-    assert w.pages.currentWidget() is w.main_page
-    assert (home / "secrets.vault").exists()
-    assert SettingsFile(home).load().store == "file"
-    # Add and copy through the file store.
-    w.add_entry()
-    w.dialog.token.setText(demo.GITHUB)
-    w.dialog.save_button.click()
-    qtbot.waitUntil(lambda: "github" in w.model.names(), timeout=10_000)
-    assert w.select("github")
-    with qtbot.waitSignal(w.token_copied, timeout=10_000):
-        w.copy_selected("header")
-    assert clipboard_text() == f"Authorization: Bearer {demo.GITHUB}"
-    store = EncryptedFileStore(home, env={}, passphrase=lambda _n: "correct horse")
-    assert store.get("github", "access") == demo.GITHUB
-    w.tasks.wait()
-
-
-def test_later_starts_ask_to_unlock_and_a_wrong_passphrase_is_a_sentence(qtbot, tmp_path) -> None:
-    home = tmp_path / "home"
-    demo.build(Vault(home=home, store=EncryptedFileStore(
-        home, env={}, passphrase=lambda _n: demo.PASSPHRASE)))
-    settings = Settings(store="file")
-    w = _window(qtbot, home, settings)
-    assert w.model.rowCount() == 5  # the list is known (index) before the unlock
-    w.start_store()
-    page = w.setup_page
-    assert w.pages.currentWidget() is page and page.mode == MODE_UNLOCK
-    assert not page.again.isVisible()
-    qtbot.keyClicks(page.passphrase, "wrong passphrase")
-    qtbot.keyClick(page.passphrase, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: "Wrong passphrase" in page.error.text(), timeout=10_000)
-    assert page.passphrase.text() == "" and page.primary.text() == "Unlock"
-    qtbot.keyClicks(page.passphrase, demo.PASSPHRASE)
-    page.primary.click()
-    qtbot.waitUntil(lambda: w.store_ready, timeout=10_000)
-    assert w.select("github-ci")
-    with qtbot.waitSignal(w.token_copied, timeout=10_000):
-        w.copy_selected("raw")
-    assert clipboard_text() == demo.GITHUB
-    w.tasks.wait()
-
-
-def test_the_passphrase_given_at_start_unlocks_without_asking(qtbot, tmp_path) -> None:
-    home = tmp_path / "home"
-    demo.build(Vault(home=home, store=EncryptedFileStore(
-        home, env={}, passphrase=lambda _n: demo.PASSPHRASE)))
-    w = _window(qtbot, home, Settings(store="file"), passphrase=demo.PASSPHRASE)
-    w.start_store()
-    qtbot.waitUntil(lambda: w.store_ready, timeout=10_000)
-    assert w.pages.currentWidget() is w.main_page
-    w.tasks.wait()
-
-
-def test_a_chosen_file_store_without_a_file_asks_to_create_it(qtbot, tmp_path) -> None:
-    w = _window(qtbot, tmp_path / "home", Settings(store="file"))
-    w.start_store()
-    assert w.setup_page.mode == MODE_CREATE and w.setup_page.again.isVisible()
-
-
-def test_geometry_and_splitter_are_remembered(qtbot, tmp_path) -> None:
-    home = tmp_path / "home"
-    w = _window(qtbot, home)
     w.resize(700, 500)
     w.splitter.setSizes([250, 450])
     w.save_state()
     w.save_settings()
-    saved = SettingsFile(home).load()
+    saved = SettingsFile(f.home).load()
     assert saved.window_geometry and saved.splitter_state
-    w2 = _window(qtbot, home, saved)
+    w2 = make_window(entries=False, settings=saved).window
     assert w2.size().width() == 700
     assert abs(w2.splitter.sizes()[0] - 250) <= 10
 
 
-def test_close_keeps_the_app_in_the_tray_when_there_is_one(qtbot, tmp_path) -> None:
-    w = _window(qtbot, tmp_path / "home", tray_available=True)
+def test_close_keeps_the_app_in_the_tray_when_there_is_one(make_window, qtbot) -> None:
+    w = make_window(entries=False, tray_available=True).window
     notes: list[str] = []
     w.tray_note_requested.connect(notes.append)
     quits: list[bool] = []
@@ -349,141 +81,60 @@ def test_close_keeps_the_app_in_the_tray_when_there_is_one(qtbot, tmp_path) -> N
     w.close()
     assert len(notes) == 1  # said once
     assert not quits
+    w.toggle_visible()
+    assert w.isVisible()
+    w.toggle_visible()
+    assert not w.isVisible()
 
 
-def test_every_action_has_an_accessible_name_and_no_secret(make_window) -> None:
-    w = make_window().window
-    for act in w.actions_by_name.values():
-        assert act.text()
-    for b in w.findChildren(QPushButton):
-        assert b.text() or b.accessibleName()
-
-
-def test_first_run_with_no_session_bus_uses_the_real_keyring_store(qtbot, tmp_path) -> None:
-    w = _window(qtbot, tmp_path / "home")  # env without DBUS_SESSION_BUS_ADDRESS
-    w.start_store()
-    qtbot.waitUntil(lambda: w.pages.currentWidget() is w.setup_page, timeout=10_000)
-    page = w.setup_page
-    assert page.mode == MODE_NO_KEYRING
-    assert "no D-Bus session bus" in page.explain.text()
-    assert not (tmp_path / "home" / "entries.json").exists()  # nothing written anywhere
-    assert not (tmp_path / "home" / "secrets.vault").exists()
-    w.tasks.wait()
-
-
-# -------------------------------------- start-up changes: header, sorting, Ctrl+C
-
-
-def test_the_header_shows_the_titles_from_its_own_model(make_window) -> None:
-    from PySide6.QtGui import QStandardItemModel
-
-    from tokenmgr.gui.entry_model import HEADERS, Column
-
-    w = make_window().window
-    header = w.table.horizontalHeader()
-    titles = header.model()
-    assert isinstance(titles, QStandardItemModel) and titles is not w.proxy
-    assert titles.columnCount() == len(Column) == header.count()
-    expected = [HEADERS[c] for c in Column]
-    assert [titles.headerData(c, Qt.Orientation.Horizontal) for c in Column] == expected
-    # Accessibility and tests ask the list's models, which still answer the titles.
-    assert [w.model.headerData(c, Qt.Orientation.Horizontal) for c in Column] == expected
-    assert [w.proxy.headerData(c, Qt.Orientation.Horizontal) for c in Column] == expected
-
-
-def _shown_names(w: MainWindow) -> list[str]:
-    return [w.proxy.index(r, 0).data() for r in range(w.proxy.rowCount())]
-
-
-NAME_ORDER = ["api-prod", "github-ci", "old-key", "sandbox", "staging"]
-EXPIRY_ORDER = ["old-key", "staging", "api-prod", "github-ci", "sandbox"]  # unknown last
-
-
-def test_the_list_starts_unsorted_in_name_order(make_window, qtbot) -> None:
-    w = make_window().window
-    header = w.table.horizontalHeader()
-    assert not header.isSortIndicatorShown()
-    assert _shown_names(w) == NAME_ORDER
-    qtbot.wait(1100)  # a tick does not re-sort either
-    assert _shown_names(w) == NAME_ORDER and not header.isSortIndicatorShown()
-
-
-def test_header_clicks_sort_ascending_then_descending(make_window, qtbot) -> None:
-    """Real clicks (QHeaderView flips its own indicator on a click, before sectionClicked;
-    calling _on_header_clicked directly would miss that)."""
-    from PySide6.QtCore import QPoint
-
-    from tokenmgr.gui.entry_model import Column
-
-    w = make_window().window
-    header = w.table.horizontalHeader()
-
-    def click(column: Column) -> None:
-        x = header.sectionViewportPosition(column) + header.sectionSize(column) // 2
-        qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton,
-                         pos=QPoint(x, header.height() // 2))
-        qtbot.wait(400)  # past the double-click interval: two clicks, not a double click
-
-    def shown() -> tuple[bool, int, Qt.SortOrder]:
-        return (header.isSortIndicatorShown(), header.sortIndicatorSection(),
-                header.sortIndicatorOrder())
-
-    click(Column.EXPIRES)
-    assert shown() == (True, Column.EXPIRES, Qt.SortOrder.AscendingOrder)
-    assert _shown_names(w) == EXPIRY_ORDER
-    click(Column.EXPIRES)  # the same column again: reversed
-    assert shown() == (True, Column.EXPIRES, Qt.SortOrder.DescendingOrder)
-    assert _shown_names(w) == EXPIRY_ORDER[::-1]
-    click(Column.EXPIRES)  # and back
-    assert shown() == (True, Column.EXPIRES, Qt.SortOrder.AscendingOrder)
-    assert _shown_names(w) == EXPIRY_ORDER
-    click(Column.NAME)  # another column: ascending by it
-    assert shown() == (True, Column.NAME, Qt.SortOrder.AscendingOrder)
-    assert _shown_names(w) == NAME_ORDER
-    click(Column.NAME)
-    assert shown() == (True, Column.NAME, Qt.SortOrder.DescendingOrder)
-    assert _shown_names(w) == NAME_ORDER[::-1]
-
-
-@pytest.mark.parametrize("chosen", ["header", "dotenv"])
-def test_ctrl_c_in_the_list_copies_the_chosen_format_not_the_cell(
-    make_window, qtbot, chosen: str
-) -> None:
-    expected = {
-        "header": f"Authorization: Bearer {demo.GITHUB}",
-        "dotenv": f"GITHUB_CI_TOKEN={demo.GITHUB}",
-    }[chosen]
-    w = make_window().window
-    w.settings.copy_format = chosen
-    assert w.select("github-ci")
-    assert w.table.currentIndex().data() == "github-ci"  # the view's own copy would take this
-    QGuiApplication.clipboard().clear()
+def test_esc_clears_the_filter_then_hides_to_the_tray(make_window, qtbot) -> None:
+    w = make_window(tray_available=True).window
     w.table.setFocus()
-    with qtbot.waitSignal(w.token_copied, timeout=5000) as sig:
-        qtbot.keyClick(w.table, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
-    assert sig.args == ["github-ci", chosen]
-    assert clipboard_text() == expected
-    assert clipboard_text() != "github-ci"
+    qtbot.keyClicks(w.table, "git")
+    qtbot.keyClick(w.token_list.filter_edit, Qt.Key.Key_Escape)
+    assert w.isVisible() and w.token_list.filter_edit.text() == ""
+    qtbot.keyClick(w.table, Qt.Key.Key_Escape)
+    assert not w.isVisible()
 
 
-def test_with_nothing_selected_ctrl_c_and_del_do_nothing(make_window, qtbot) -> None:
-    """The list's keys act like their (disabled) actions: no copy of a cell's text by the
-    view, no status line, no question."""
+def test_esc_without_a_tray_keeps_the_window(make_window, qtbot) -> None:
     w = make_window().window
     w.table.setFocus()
-    w.filter_edit.setText("no-such-token")  # nothing left to select
-    qtbot.waitUntil(lambda: w.proxy.rowCount() == 0)
-    assert w.selected_entry() is None
-    assert not w.actions_by_name["copy_chosen"].isEnabled()
-    QGuiApplication.clipboard().setText("left alone")
-    copies: list[object] = []
-    w.token_copied.connect(lambda *a: copies.append(a))
-    before = w.status_message.text()
-    for key, mods in ((Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier),
-                      (Qt.Key.Key_Delete, Qt.KeyboardModifier.NoModifier)):
-        qtbot.keyClick(w.table, key, mods)
-    qtbot.wait(50)
-    assert copies == []
-    assert clipboard_text() == "left alone"
-    assert w.delete_box is None
-    assert w.status_message.text() == before
+    qtbot.keyClick(w.table, Qt.Key.Key_Escape)
+    assert w.isVisible()
+
+
+def test_the_reveal_lapses_when_the_window_hides_or_minimizes(make_window, qtbot) -> None:
+    w = make_window().window
+    pane = w.details
+    for leave in (w.hide, w.showMinimized):
+        w.raise_window()
+        assert w.select("api-prod")
+        pane.token_row.reveal_button.click()
+        qtbot.waitUntil(lambda: pane.revealed, timeout=5000)
+        leave()
+        assert not pane.revealed and pane.revealed_text() == ""
+
+
+def test_the_context_menu_holds_the_entry_actions(make_window, qtbot) -> None:
+    w = make_window().window
+    rect = w.table.visualRect(w.token_list.proxy.index(1, Column.NAME))
+    w.token_list.view.customContextMenuRequested.emit(rect.center())
+    menus = [m for m in w.findChildren(QMenu) if m.isVisible()]
+    assert len(menus) == 1 and w.token_list.current_name() == "github-ci"
+    texts = [a.text() for a in menus[0].actions() if not a.isSeparator()]
+    assert texts[:5] == ["Copy header", "Copy raw", "Copy env line", "Copy .env line",
+                         "Copy curl command"]
+    assert "Edit…" in texts and "Delete…" in texts
+    menus[0].close()
+
+
+def test_the_toolbar_and_every_button_have_names(make_window) -> None:
+    w = make_window().window
+    for b in w.findChildren(QPushButton) + w.findChildren(QToolButton):
+        if not b.objectName().startswith("qt_") and b.isVisible():  # not Qt's own
+            assert b.text() or b.accessibleName(), b
+    shown = {b.text() for b in w.findChildren(QToolButton) if b.isVisible()}
+    assert {"+ Add", "Copy header", "Copy", "Delete", "☰"} <= shown
+    assert "Refresh" not in shown  # the first row is a static token
+    assert w.table.accessibleName() == "Tokens"

@@ -9,11 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.gui import app_support
 from tokenmgr.gui.settings import Settings, SettingsFile, autostart_path, set_autostart
 
 pytestmark = pytest.mark.gui
-make_window = app_support.make_window  # the fixture
 
 
 def test_settings_file_is_0600_beside_the_index_and_round_trips(tmp_path: Path) -> None:
@@ -63,21 +61,40 @@ def test_autostart_entry_written_and_removed(tmp_path: Path) -> None:
 
 
 def test_preferences_apply_and_toggle_start_at_login(make_window, qtbot, tmp_path) -> None:
-    f = make_window(entries=False)
+    env = {"XDG_CONFIG_HOME": str(tmp_path / "cfg"), "SHELL": "/bin/zsh"}
+    f = make_window(entries=False, env=env)
     w = f.window
-    w.env = {"XDG_CONFIG_HOME": str(tmp_path / "cfg"), "SHELL": "/bin/zsh"}
-    assert w.shell() == "zsh"
-    w.show_preferences()
-    d = w.dialog
+    assert w.settings.shell(w.env) == "zsh"
+    with qtbot.waitSignal(w.commands.dialog_opened) as opened:
+        w.action_table["preferences"].trigger()
+    d = opened.args[0]
     d.at_login.setChecked(True)
     d.clear_timeout.setValue(12)
     d.shell.setCurrentIndex(d.shell.findData("fish"))
-    d.accept()
+    with qtbot.waitSignal(d.applied) as applied:
+        d.accept()
+    assert applied.args == [""]
     assert (tmp_path / "cfg" / "autostart" / "tokenmgr.desktop").exists()
     saved = SettingsFile(f.home).load()
     assert saved.start_at_login and saved.clear_timeout_s == 12 and saved.default_shell == "fish"
-    assert w.clipboard.timeout_s == 12 and w.shell() == "fish"
-    w.show_preferences()
-    w.dialog.at_login.setChecked(False)
-    w.dialog.accept()
+    assert w.clipboard.timeout_s == 12 and w.settings.shell(w.env) == "fish"
+    with qtbot.waitSignal(w.commands.dialog_opened) as opened:
+        w.show_preferences()
+    opened.args[0].at_login.setChecked(False)
+    opened.args[0].accept()
     assert not (tmp_path / "cfg" / "autostart" / "tokenmgr.desktop").exists()
+
+
+def test_a_shell_env_line_follows_the_preference(make_window, qtbot) -> None:
+    from tests.support.demo import GITHUB
+    from tests.support.gui_window import clipboard_text
+
+    w = make_window(env={"SHELL": "/usr/bin/fish"}).window
+    assert w.select("github-ci")
+    with qtbot.waitSignal(w.token_copied, timeout=5000):
+        w.copy_selected("env")
+    assert clipboard_text() == f"set -gx GITHUB_CI_TOKEN {GITHUB}"
+    w.settings.default_shell = "bash"
+    with qtbot.waitSignal(w.token_copied, timeout=5000):
+        w.copy_selected("env")
+    assert clipboard_text() == f"export GITHUB_CI_TOKEN={GITHUB}"

@@ -60,7 +60,7 @@ def test_sign_in_from_the_add_dialog_then_sign_in_again(
 ) -> None:
     oidc_server.reset()
     seen: list[Any] = []
-    window.actions_by_name["sign_in_new"].trigger()
+    window.action_table["sign_in_new"].trigger()
     dialog = window.dialog
     assert dialog is not None and dialog.is_oauth() and dialog.save_button.text() == "Sign in"
     page = dialog.oauth_page
@@ -76,7 +76,7 @@ def test_sign_in_from_the_add_dialog_then_sign_in_again(
     assert len(seen) == 1 and window.dialog is None  # the add dialog closed
     entry = window.vault.entry("work")
     assert {"access", "refresh", "id", "binding"} <= set(entry.secrets)
-    assert window.selected_name() == "work"
+    assert window.token_list.current_name() == "work"
     assert oidc_server.stats()["last_auth_params"]["prompt"] == "consent"
     first = window.vault.store.get("work", "refresh")
 
@@ -85,7 +85,7 @@ def test_sign_in_from_the_add_dialog_then_sign_in_again(
     window.reload()
     window.select("work")
     qtbot.waitUntil(lambda: window.details.sign_in_button.isVisible(), timeout=5000)
-    assert window.actions_by_name["sign_in_again"].isVisible()
+    assert window.action_table["sign_in_again"].isVisible()
     with qtbot.waitSignal(window.signed_in, timeout=60000):
         window.details.sign_in_button.click()
         play_when_it_opens(window, seen)
@@ -93,7 +93,7 @@ def test_sign_in_from_the_add_dialog_then_sign_in_again(
     again = window.vault.entry("work")
     assert again.state is None
     assert window.vault.store.get("work", "refresh") not in (None, first)
-    assert "Signed in: work" in window.status_message.text()
+    assert "Signed in: work" in window.status_bar.status_text()
 
 
 def test_a_failed_sign_in_keeps_the_dialog_with_a_sentence(
@@ -101,7 +101,7 @@ def test_a_failed_sign_in_keeps_the_dialog_with_a_sentence(
     window: Any,
     oidc_server: OIDCServer,  # noqa: F811
 ) -> None:
-    window.actions_by_name["sign_in_new"].trigger()
+    window.action_table["sign_in_new"].trigger()
     dialog = window.dialog
     page = dialog.oauth_page
     qtbot.keyClicks(page.issuer, oidc_server.issuer + "/missing")
@@ -121,7 +121,7 @@ def test_closing_the_dialog_during_a_sign_in_cancels_it_cleanly(
     window: Any,
     oidc_server: OIDCServer,  # noqa: F811
 ) -> None:
-    window.actions_by_name["sign_in_new"].trigger()
+    window.action_table["sign_in_new"].trigger()
     dialog = window.dialog
     page = dialog.oauth_page
     qtbot.keyClicks(page.issuer, oidc_server.issuer)
@@ -134,6 +134,6 @@ def test_closing_the_dialog_during_a_sign_in_cancels_it_cleanly(
     c._open_system = opened.append  # the person never comes back from their browser
     qtbot.waitUntil(lambda: bool(opened), timeout=20000)
     dialog.reject()  # closes (and deletes) the add dialog while the sign-in waits
-    qtbot.waitUntil(lambda: "cancelled" in window.status_message.text(), timeout=20000)
+    qtbot.waitUntil(lambda: "cancelled" in window.status_bar.status_text(), timeout=20000)
     assert window.vault.list_entries() == []
-    qtbot.waitUntil(lambda: not window.signin.running(), timeout=5000)
+    qtbot.waitUntil(lambda: window.signin is None, timeout=5000)  # ended, and let go

@@ -1,11 +1,15 @@
 """Preferences: clear timeout, default shell, notification lead, start options.
 
-Applied by the main window when accepted (settings saved, the autostart entry
-written or removed, the clipboard timeout changed).
+Saving applies them to the settings and writes or removes the autostart entry
+for "Start at login"; `applied` then tells the window, which saves the
+settings and sets the clipboard's timeout.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -21,8 +25,14 @@ from tokenmgr.gui.settings import Settings
 
 
 class PreferencesDialog(QDialog):
-    def __init__(self, settings: Settings, parent: QWidget | None = None) -> None:
+    applied = Signal(str)  # saved: "" or a sentence on what could not be done
+
+    def __init__(
+        self, settings: Settings, env: Mapping[str, str], parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
+        self._settings = settings
+        self._env = env
         self.setWindowTitle("Preferences")
         form = QFormLayout(self)
         self.clear_timeout = QSpinBox()
@@ -56,6 +66,22 @@ class PreferencesDialog(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         form.addRow(buttons)
+
+    def accept(self) -> None:
+        from tokenmgr.gui.errors import describe
+        from tokenmgr.gui.settings import set_autostart
+
+        settings = self._settings
+        was = settings.start_at_login
+        self.apply_to(settings)
+        problem = ""
+        if settings.start_at_login != was:
+            try:
+                set_autostart(settings.start_at_login, self._env)
+            except OSError as e:
+                problem = describe(e)
+        super().accept()
+        self.applied.emit(problem)
 
     def apply_to(self, settings: Settings) -> None:
         settings.clear_timeout_s = self.clear_timeout.value()

@@ -71,6 +71,15 @@ class Settings:
             s.copy_format = "header"
         return s
 
+    def shell(self, env: Mapping[str, str]) -> str:
+        """The shell env lines are written for: the chosen one, else the user's ($SHELL,
+        like the CLI)."""
+        if self.default_shell:
+            return self.default_shell
+        from tokenmgr.core.formats import default_shell
+
+        return default_shell(env, sys.platform)
+
     def to_dict(self) -> dict[str, Any]:
         out = dict(self.extra)
         for f in fields(self):

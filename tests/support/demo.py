@@ -1,6 +1,6 @@
 """A demo vault for screenshots and GUI tests: a few tokens of every kind and status.
 
-    python tests/gui/demo.py HOME      # a file-store vault (passphrase "demo-passphrase")
+    python tests/support/demo.py HOME      # a file-store vault (passphrase "demo-passphrase")
 
 The JWTs carry a fake signature (they decode; "Verify" says Invalid): the demo
 needs no network and no keys.

@@ -1,0 +1,406 @@
+"""What the user can do to entries, one method per operation: copy, add, edit, delete,
+refresh, sign in (new or again), paste & decode, reveal, verify, read the ID token.
+
+Every store or network call runs in a worker (`Tasks`); results come back here on
+the GUI thread. This class draws nothing itself beyond the dialogs it opens: it
+says what happened with signals (`status_reported`, `error_reported`, …) and the
+window shows it. It acts on the list's current entry, or on the entry named.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QDialog, QWidget
+from shiboken6 import isValid
+
+from tokenmgr.core import usecases
+from tokenmgr.core.entries import Entry
+from tokenmgr.core.errors import StorageUnavailable, TokenMgrError
+from tokenmgr.gui.actions import FORMAT_WORDS
+from tokenmgr.gui.delete_dialog import DeleteDialog
+from tokenmgr.gui.entry_request import EntryRequest, save_entry
+from tokenmgr.gui.errors import describe, sentence
+
+if TYPE_CHECKING:
+    from tokenmgr.core.jwt_inspect import TokenReport
+    from tokenmgr.core.oauth.signin import SignInRequest
+    from tokenmgr.core.vault import Vault
+    from tokenmgr.gui.clipboard import Clipboard
+    from tokenmgr.gui.details import DetailsPane
+    from tokenmgr.gui.entry_dialog import EntryDialog
+    from tokenmgr.gui.settings import Settings
+    from tokenmgr.gui.signin import SignInController
+    from tokenmgr.gui.tasks import Failed, Tasks
+    from tokenmgr.gui.token_list import TokenList
+
+class EntryCommands(QObject):
+    status_reported = Signal(str)  # what just happened, for the status bar
+    error_reported = Signal(str, bool)  # a sentence; True when the secret store failed
+    store_needed = Signal()  # asked for the store before it was ready
+    window_needed = Signal()  # an operation from the tray needs the window on screen
+    entries_changed = Signal(str)  # the index changed; the entry to select ("" for none)
+    token_copied = Signal(str, str)  # entry name, format ("header", ...)
+    signed_in = Signal(str)  # entry name
+    dialog_opened = Signal(QDialog)  # one at a time; closing it deletes it
+
+    def __init__(
+        self,
+        window: QWidget,
+        vault: Vault,
+        tokens: TokenList,
+        details: DetailsPane,
+        tasks: Tasks,
+        settings: Settings,
+        env: Mapping[str, str],
+        clipboard: Clipboard | None = None,
+    ) -> None:
+        super().__init__(window)
+        self._window = window  # the dialogs' parent
+        self._tokens = tokens
+        self._details = details
+        self._tasks = tasks
+        self._settings = settings
+        self.env = env
+        self._clipboard = clipboard
+        self._vault = vault  # drawn from its index until its store answers
+        self._store_ready = False
+        self._store_kind = ""
+        self._dialog: QDialog | None = None
+        self._signin: SignInController | None = None
+        self._copy_seq = 0  # only the newest copy request writes the clipboard
+        tasks.task_failed.connect(lambda _what, exc: self._error(exc))  # without on_error
+
+    # ------------------------------------------------------------ the store
+
+    def set_vault(self, vault: Vault, *, ready: bool, kind: str = "") -> None:
+        """The vault to act on; `ready` once its store ("keyring" or "file") answered.
+        Until then the commands that need the store say so instead."""
+        self._vault, self._store_ready, self._store_kind = vault, ready, kind
+
+    @property
+    def dialog(self) -> QDialog | None:
+        """The open dialog, if any."""
+        return self._dialog
+
+    @property
+    def signin(self) -> SignInController | None:
+        """The running sign-in, if any (quitting cancels it)."""
+        return self._signin
+
+    # ------------------------------------------------------------------ copy
+
+    def copy_selected(self, fmt: str) -> None:
+        entry = self._tokens.current_entry()
+        if entry is None:
+            self.status_reported.emit("Select a token first.")
+            return
+        self.copy(entry.name, fmt)
+
+    def copy_chosen(self) -> None:
+        """Copy the selected token in the format chosen last (Ctrl+C)."""
+        self.copy_selected(self._settings.copy_format)
+
+    def copy(self, name: str, fmt: str) -> None:
+        """Read the token in a worker, render it, put it on the clipboard."""
+        vault = self._need_store()
+        if vault is None:
+            return
+        if fmt not in FORMAT_WORDS:
+            fmt = "header"
+        if fmt not in (self._settings.copy_format, "header"):
+            self._settings.copy_format = fmt  # Ctrl+C repeats the last format chosen
+        shell = self._settings.shell(self.env)
+        self._copy_seq += 1
+        seq = self._copy_seq
+
+        def done(result: tuple[Entry, str]) -> None:
+            entry, text = result
+            if seq != self._copy_seq:
+                return  # a later copy was asked for meanwhile: it wins the clipboard
+            what = FORMAT_WORDS[fmt]
+            if self._clipboard is not None:
+                self._clipboard.copy(text, what)
+            self.status_reported.emit(f"Copied {what} of {entry.name}")
+            self.token_copied.emit(entry.name, fmt)
+
+        self._tasks.run(f"Reading {name}…", lambda: usecases.copy_text(vault, name, fmt, shell),
+                        done, self._error)
+
+    # ------------------------------------------------------ add, edit, delete
+
+    def add_entry(self) -> None:
+        self._add_dialog("static")
+
+    def sign_in_new(self) -> None:
+        self._add_dialog("oauth2")
+
+    def edit_selected(self) -> None:
+        from tokenmgr.gui.entry_dialog import EntryDialog
+
+        entry = self._tokens.current_entry()
+        if entry is None:
+            self.status_reported.emit("Select a token to edit.")
+            return
+        dialog = EntryDialog(self._window, existing_names=self._tokens.names(), entry=entry)
+        dialog.save_requested.connect(lambda req: self._save(dialog, req))
+        self.open_dialog(dialog)
+
+    def delete_selected(self) -> None:
+        """Ask first ("Delete github-ci?"), offering to revoke an OAuth entry's grant."""
+        entry = self._tokens.current_entry()
+        if entry is None:
+            self.status_reported.emit("Select a token to delete.")
+            return
+        if self._need_store() is None:
+            return
+        where = "the vault file" if self._store_kind == "file" else "the keyring"
+        box = DeleteDialog(entry, where, self._window)
+        box.finished.connect(lambda _result: self._on_delete_box_finished(box))
+        self.open_dialog(box)
+
+    def refresh_selected(self) -> None:
+        """Get a fresh access token for the selected OAuth entry (F5)."""
+        entry = self._tokens.current_entry()
+        if entry is None or entry.kind != "oauth2":
+            return
+        vault = self._need_store()
+        if vault is None:
+            return
+        name = entry.name
+
+        def done(e: Entry) -> None:
+            self.entries_changed.emit(e.name)
+            self.status_reported.emit(f"Refreshed {e.name}")
+
+        self._tasks.run(f"Refreshing {name}…", lambda: usecases.refresh_now(vault, name), done,
+                        self._error)
+
+    # ------------------------------------------------------------- sign-in
+
+    def sign_in_again(self, name: str | None = None) -> None:
+        """Repeat an OAuth entry's sign-in with its stored settings (and client secret)."""
+        from tokenmgr.core.oauth.signin import request_again
+
+        entry = self._tokens.entry(name) if name else self._tokens.current_entry()
+        if entry is None or entry.kind != "oauth2":
+            self.status_reported.emit("Select an OAuth2 entry to sign in again.")
+            return
+        self.window_needed.emit()
+        try:
+            request_again(entry)  # an entry it cannot repeat says so now
+        except TokenMgrError as e:
+            self._error(e)
+            return
+        self._sign_in(None, None, again=entry)
+
+    def _sign_in(
+        self, dialog: EntryDialog | None, req: SignInRequest | None, again: Entry | None = None
+    ) -> None:
+        """Run an OAuth sign-in (gui/signin.py): `req` from the add `dialog` (which hears
+        how it ended; its windows go on top of it), or `again` an entry's stored sign-in."""
+        from tokenmgr.gui.signin import SignInController
+
+        def tell(text: str, *, error: bool = False) -> None:
+            if _alive(dialog):
+                dialog.failed(text)  # type: ignore[union-attr]
+            elif error:
+                self.error_reported.emit(text, False)
+            else:
+                self.status_reported.emit(text)
+
+        if self._signin is not None:
+            tell("Another sign-in is still open: finish or cancel it first.")
+            return
+        vault = self._need_store()
+        if vault is None:
+            if _alive(dialog):
+                tell("The secret store is not ready; set it up first.")
+            return
+        # Owned here, not by the dialog: closing the dialog cancels it, and it ends cleanly.
+        c = SignInController(vault, self._tasks, self, windows_parent=dialog or self._window)
+        self._signin = c
+
+        def signed_in(entry: Entry, note: str) -> None:
+            if _alive(dialog):
+                dialog.saved()  # type: ignore[union-attr]
+            self.entries_changed.emit(entry.name)
+            self.signed_in.emit(entry.name)
+            self.status_reported.emit(
+                f"Signed in: {entry.name}" + (f". ⚠ {sentence(note)}" if note else "")
+            )
+
+        c.signed_in.connect(signed_in)
+        c.failed.connect(lambda text: tell(text, error=True))
+        c.cancelled.connect(lambda: tell("The sign-in was cancelled."))
+        for ended in (c.signed_in, c.failed, c.cancelled):
+            ended.connect(self._on_signin_ended)
+        if dialog is not None:
+            dialog.rejected.connect(c.cancel)
+        if again is not None:
+            self.status_reported.emit(f"Signing in to {again.name} again…")
+            c.start_again(again)
+        elif req is not None:
+            self.status_reported.emit(f"Signing in to {req.name}…")
+            c.start(req)
+
+    def _on_signin_ended(self) -> None:
+        if self._signin is not None:
+            self._signin.deleteLater()
+            self._signin = None
+
+    # ------------------------------------------------------ looking at tokens
+
+    def paste_decode(self) -> None:
+        """Explain the token on the clipboard; nothing is stored."""
+        from tokenmgr.gui.decode_dialog import DecodeDialog
+
+        board = QGuiApplication.clipboard()
+        text = board.text() if board is not None else ""
+        dialog = DecodeDialog(text, self._window, verify=self._verify_pasted)
+        del text  # no copy of what was on the clipboard is kept here
+        self.open_dialog(dialog)  # on its own when the window is hidden (from the tray)
+
+    def reveal(self, name: str) -> None:
+        """Read the access token for the details pane's Reveal."""
+        vault = self._need_store()
+        if vault is None:
+            self._details.reveal_failed()
+            return
+
+        def failed(exc: BaseException) -> None:
+            self._details.reveal_failed()
+            self._error(exc)
+
+        self._tasks.run(f"Reading {name}…", lambda: usecases.read_secret(vault, name),
+                        lambda token: self._details.show_token(name, token), failed)
+
+    def verify(self, name: str) -> None:
+        """Check the access token's signature against its issuer's keys (pinned or not)."""
+        vault = self._need_store()
+        if vault is None:
+            return
+        self._details.set_verifying(True)
+
+        def done(report: TokenReport) -> None:
+            self._details.set_verifying(False)
+            self._details.set_access_report(name, report)
+            self.status_reported.emit(f"Checked the signature of {name}")
+
+        def failed(exc: BaseException) -> None:
+            self._details.set_verifying(False)
+            self._error(exc)
+
+        self._tasks.run(
+            f"Verifying {name}…",
+            lambda: usecases.inspect_stored(vault, name, "access", check_signature=True),
+            done, failed,
+        )
+
+    def read_id_token(self, name: str) -> None:
+        """Read and explain the ID token (who signed in) for the details pane."""
+        vault = self._need_store()
+        if vault is None:
+            self._details.id_failed()
+            return
+
+        def failed(exc: BaseException) -> None:
+            self._details.id_failed()
+            self._error(exc)
+
+        self._tasks.run(f"Reading the ID token of {name}…",
+                        lambda: usecases.inspect_stored(vault, name, "id"),
+                        lambda report: self._details.set_id_report(name, report), failed)
+
+    # ---------------------------------------------------------------- inside
+
+    def _need_store(self) -> Vault | None:
+        """The vault when its store is ready; else None, and whoever shows it is told."""
+        if self._store_ready:
+            return self._vault
+        self.store_needed.emit()
+        return None
+
+    def _error(self, exc: BaseException) -> None:
+        self.error_reported.emit(describe(exc), isinstance(exc, StorageUnavailable))
+
+    def open_dialog(self, dialog: QDialog) -> None:
+        """Open `dialog` window-modal; it is deleted when it closes."""
+        self._dialog = dialog
+        dialog.setModal(True)
+        dialog.finished.connect(lambda _result: self._on_dialog_finished(dialog))
+        dialog.open()
+        self.dialog_opened.emit(dialog)
+
+    def _on_dialog_finished(self, dialog: QDialog) -> None:
+        if self._dialog is dialog:
+            self._dialog = None
+        dialog.deleteLater()
+
+    def _add_dialog(self, kind: str) -> None:
+        from tokenmgr.gui.entry_dialog import EntryDialog
+
+        dialog = EntryDialog(
+            self._window, existing_names=self._tokens.names(), tasks=self._tasks, kind=kind
+        )
+        dialog.save_requested.connect(lambda req: self._save(dialog, req))
+        dialog.sign_in_requested.connect(lambda req: self._sign_in(dialog, req))
+        self.open_dialog(dialog)
+
+    def _save(self, dialog: EntryDialog, req: EntryRequest) -> None:
+        vault = self._vault
+        if req.token is not None and not self._store_ready:
+            # (An edit without a new token changes the index only: no store needed.)
+            dialog.failed("The secret store is not ready; set it up first, then add the token.")
+            return
+
+        def done(entry: Entry) -> None:
+            if _alive(dialog):  # the user may have closed it meanwhile
+                dialog.saved()
+            self.entries_changed.emit(entry.name)
+            self.status_reported.emit(
+                f"Saved {entry.name}" if req.editing else f"Added {entry.name}"
+            )
+
+        def failed(exc: BaseException) -> None:
+            if _alive(dialog):
+                dialog.failed(describe(exc))
+            else:
+                self._error(exc)
+
+        self._tasks.run(f"Saving {req.name}…", lambda: save_entry(vault, req), done, failed)
+
+    def _on_delete_box_finished(self, box: DeleteDialog) -> None:
+        if not box.confirmed():
+            return
+        vault = self._need_store()
+        if vault is None:
+            return
+        name, revoke = box.name, box.revoke()
+
+        def done(notes: list[str]) -> None:
+            self.entries_changed.emit("")
+            self.status_reported.emit(" ".join([f"Deleted {name}.", *notes]))
+
+        def failed(exc: BaseException) -> None:
+            text = describe(exc)
+            if revoke:
+                text += " The token was kept; delete it again without revoking to remove it."
+            self.error_reported.emit(text, False)
+
+        self._tasks.run(f"Deleting {name}…", lambda: usecases.remove(vault, name, revoke=revoke),
+                        done, failed)
+
+    def _verify_pasted(
+        self, report: TokenReport, done: Callable[[Any], None], failed: Failed
+    ) -> None:
+        vault = self._vault
+        self._tasks.run("Verifying…", lambda: usecases.verify_pinned(vault, report), done, failed)
+
+
+def _alive(obj: QObject | None) -> bool:
+    """Whether a Qt object still exists (a dialog may be closed and deleted meanwhile)."""
+    return obj is not None and bool(isValid(obj))
