@@ -138,3 +138,12 @@ def test_the_toolbar_and_every_button_have_names(make_window) -> None:
     assert {"+ Add", "Copy header", "Copy", "Delete", "☰"} <= shown
     assert "Refresh" not in shown  # the first row is a static token
     assert w.table.accessibleName() == "Tokens"
+
+
+def test_unreadable_saved_geometry_leaves_the_defaults(make_window) -> None:
+    from tokenmgr.gui.settings import Settings
+
+    w = make_window(entries=False, settings=Settings(window_geometry="not base64 at all!",
+                                                     splitter_state="AAAA")).window
+    assert w.size().width() == 1100  # the default size
+    assert w.splitter.sizes()[0] > 0

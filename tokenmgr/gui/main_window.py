@@ -11,9 +11,7 @@ alone: anything that touches the secret store or the network runs in a worker.
 
 from __future__ import annotations
 
-import base64
 import functools
-import logging
 import os
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
@@ -55,7 +53,6 @@ if TYPE_CHECKING:
     from tokenmgr.gui.clipboard import Clipboard
     from tokenmgr.gui.signin import SignInController
 
-log = logging.getLogger("tokenmgr.gui")
 
 TRAY_NOTE = (
     "Token Manager keeps running in the tray; choose Quit (Ctrl+Q) from its menu to end it."
@@ -183,14 +180,14 @@ class MainWindow(QMainWindow):
         c.status_reported.connect(self.status_bar.show_status)
         c.error_reported.connect(self._on_commands_error_reported)
         c.store_needed.connect(self._on_commands_store_needed)
-        c.window_needed.connect(self._on_commands_window_needed)
+        c.window_needed.connect(self.raise_window)
         c.entries_changed.connect(self._on_commands_entries_changed)
         c.token_copied.connect(self.token_copied)
         c.signed_in.connect(self.signed_in)
         setup = self.store_setup
         setup.opened.connect(self.use_vault)
         setup.screen_changed.connect(self._on_store_setup_screen_changed)
-        setup.failed.connect(self.show_banner)
+        setup.failed.connect(self.banner.show_problem)
         setup.status_reported.connect(self.status_bar.show_status)
         self.tasks.busy_changed.connect(self.status_bar.set_busy)
         if self.clipboard is not None:
@@ -226,7 +223,7 @@ class MainWindow(QMainWindow):
             entries = self.vault.list_entries()
         except TokenMgrError as e:
             self._index_error = describe(e)
-            self.show_banner(self._index_error)
+            self.banner.show_problem(self._index_error)
             self.status_bar.show_status(self._index_error)
             return
         if self._index_error is not None:
@@ -289,9 +286,6 @@ class MainWindow(QMainWindow):
             self.save_settings()
         self.token_list.view.setFocus()
 
-    def show_banner(self, text: str) -> None:
-        self.banner.show_problem(text)
-
     def _set_store_ready(self, ready: bool) -> None:
         self.store_ready = ready
         if not ready:
@@ -342,19 +336,15 @@ class MainWindow(QMainWindow):
             self.status_bar.show_status(f"⚠ The settings could not be saved: {describe(e)}")
 
     def save_state(self) -> None:
-        self.settings.window_geometry = base64.b64encode(self.saveGeometry().data()).decode()
-        self.settings.splitter_state = base64.b64encode(self.splitter.saveState().data()).decode()
+        self.settings.window_geometry = self.saveGeometry().toBase64().data().decode()
+        self.settings.splitter_state = self.splitter.saveState().toBase64().data().decode()
 
     def _restore_geometry(self) -> None:
-        try:
-            if self.settings.window_geometry:
-                self.restoreGeometry(QByteArray(base64.b64decode(self.settings.window_geometry)))
-            if self.settings.splitter_state:
-                self.splitter.restoreState(
-                    QByteArray(base64.b64decode(self.settings.splitter_state))
-                )
-        except (ValueError, TypeError):
-            log.info("ignoring unreadable window geometry in the settings")
+        # Unreadable saved bytes are refused by Qt, which leaves the defaults.
+        if self.settings.window_geometry:
+            self.restoreGeometry(QByteArray.fromBase64(self.settings.window_geometry.encode()))
+        if self.settings.splitter_state:
+            self.splitter.restoreState(QByteArray.fromBase64(self.settings.splitter_state.encode()))
 
     # ================================================================= slots
 
@@ -396,7 +386,7 @@ class MainWindow(QMainWindow):
         if not self.isVisible():
             self.notice_requested.emit(text)  # the status bar is not on screen
         if store_failed:
-            self.show_banner(text)
+            self.banner.show_problem(text)
 
     @Slot()
     def _on_commands_store_needed(self) -> None:
@@ -406,11 +396,6 @@ class MainWindow(QMainWindow):
             self.status_bar.show_status("Set up the secret store first.")
         else:
             self.status_bar.show_status("The secret store is not ready yet; try again in a moment.")
-
-    @Slot()
-    def _on_commands_window_needed(self) -> None:
-        if not self.isVisible():
-            self.raise_window()
 
     @Slot(str)
     def _on_commands_entries_changed(self, select: str) -> None:
