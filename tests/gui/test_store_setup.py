@@ -48,9 +48,8 @@ def test_first_run_without_a_keyring_offers_the_vault_file(qtbot, tmp_path, monk
     monkeypatch.setattr(usecases, "probe_store", _no_keyring)
     home = tmp_path / "home"
     w = _window(qtbot, home)
-    with qtbot.waitSignal(w.store_setup.screen_changed, timeout=5000) as shown:
+    with qtbot.waitSignal(w.store_setup.screen_shown, timeout=5000):
         w.start_store()
-    assert shown.args == [True]
     page = w.store_setup.page
     assert w.pages.currentWidget() is page and not w.store_ready
     assert page.mode == MODE_NO_KEYRING
@@ -86,16 +85,29 @@ def test_first_run_without_a_keyring_offers_the_vault_file(qtbot, tmp_path, monk
     w.tasks.wait()
 
 
-def test_try_again_goes_back_to_the_list_and_probes_again(qtbot, tmp_path, monkeypatch) -> None:
+def test_try_again_checks_the_keyring_again(qtbot, tmp_path, monkeypatch) -> None:
+    import threading
+
     from tokenmgr.core import usecases
 
     monkeypatch.setattr(usecases, "probe_store", _no_keyring)
     w = _window(qtbot, tmp_path / "home")
-    with qtbot.waitSignal(w.store_setup.screen_changed, timeout=5000):
+    with qtbot.waitSignal(w.store_setup.screen_shown, timeout=5000):
         w.start_store()
-    monkeypatch.setattr(usecases, "probe_store", lambda vault: vault.store.info())
+    page = w.store_setup.page
+    gate = threading.Event()
+
+    def answers(vault: Vault) -> object:
+        gate.wait(30)
+        return vault.store.info()
+
+    monkeypatch.setattr(usecases, "probe_store", answers)
     with qtbot.waitSignal(w.store_ready_changed, timeout=10_000) as ready:
-        w.store_setup.page.retry_button.click()
+        page.retry_button.click()
+        # While it checks, the screen says so and takes no passphrase.
+        assert w.pages.currentWidget() is page
+        assert page.error.text() == "Checking the keyring…" and not page.primary.isEnabled()
+        gate.set()
     assert ready.args == [True]
     assert w.pages.currentWidget() is w.main_page and w.store_kind == "keyring"
     w.tasks.wait()
@@ -172,7 +184,7 @@ def test_a_wrong_passphrase_given_at_start_asks_for_it(qtbot, tmp_path) -> None:
     demo.build(Vault(home=home, store=EncryptedFileStore(
         home, env={}, passphrase=lambda _n: demo.PASSPHRASE)))
     w = _window(qtbot, home, Settings(store="file"), passphrase="not the passphrase")
-    with qtbot.waitSignal(w.store_setup.screen_changed, timeout=10_000):
+    with qtbot.waitSignal(w.store_setup.screen_shown, timeout=10_000):
         w.start_store()
     page = w.store_setup.page
     qtbot.waitUntil(lambda: "Wrong passphrase" in page.error.text(), timeout=10_000)
@@ -189,7 +201,7 @@ def test_a_chosen_file_store_without_a_file_asks_to_create_it(qtbot, tmp_path) -
 
 def test_first_run_with_no_session_bus_uses_the_real_keyring_store(qtbot, tmp_path) -> None:
     w = _window(qtbot, tmp_path / "home")  # env without DBUS_SESSION_BUS_ADDRESS
-    with qtbot.waitSignal(w.store_setup.screen_changed, timeout=10_000):
+    with qtbot.waitSignal(w.store_setup.screen_shown, timeout=10_000):
         w.start_store()
     page = w.store_setup.page
     assert page.mode == MODE_NO_KEYRING

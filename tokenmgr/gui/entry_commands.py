@@ -10,7 +10,7 @@ window shows it. It acts on the list's current entry, or on the entry named.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeGuard, TypeVar
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QGuiApplication
@@ -37,11 +37,14 @@ if TYPE_CHECKING:
     from tokenmgr.gui.tasks import Failed, Tasks
     from tokenmgr.gui.token_list import TokenList
 
+_Q = TypeVar("_Q", bound=QObject)
+
+
 class EntryCommands(QObject):
     status_reported = Signal(str)  # what just happened, for the status bar
     error_reported = Signal(str, bool)  # a sentence; True when the secret store failed
     store_needed = Signal()  # asked for the store before it was ready
-    window_needed = Signal()  # an operation from the tray needs the window on screen
+    window_needed = Signal()  # a sign-in again (from the tray, say) needs the window
     entries_changed = Signal(str)  # the index changed; the entry to select ("" for none)
     token_copied = Signal(str, str)  # entry name, format ("header", ...)
     signed_in = Signal(str)  # entry name
@@ -206,7 +209,7 @@ class EntryCommands(QObject):
 
         def tell(text: str, *, error: bool = False) -> None:
             if _alive(dialog):
-                dialog.failed(text)  # type: ignore[union-attr]
+                dialog.failed(text)
             elif error:
                 self.error_reported.emit(text, False)
             else:
@@ -226,7 +229,7 @@ class EntryCommands(QObject):
 
         def signed_in(entry: Entry, note: str) -> None:
             if _alive(dialog):
-                dialog.saved()  # type: ignore[union-attr]
+                dialog.saved()
             self.entries_changed.emit(entry.name)
             self.signed_in.emit(entry.name)
             self.status_reported.emit(
@@ -401,6 +404,6 @@ class EntryCommands(QObject):
         self._tasks.run("Verifying…", lambda: usecases.verify_pinned(vault, report), done, failed)
 
 
-def _alive(obj: QObject | None) -> bool:
+def _alive(obj: _Q | None) -> TypeGuard[_Q]:
     """Whether a Qt object still exists (a dialog may be closed and deleted meanwhile)."""
     return obj is not None and bool(isValid(obj))

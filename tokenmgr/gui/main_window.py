@@ -16,7 +16,7 @@ import os
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QByteArray, QEvent, QPoint, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QByteArray, QPoint, Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import (
     QFrame,
     QLabel,
@@ -186,7 +186,7 @@ class MainWindow(QMainWindow):
         c.signed_in.connect(self.signed_in)
         setup = self.store_setup
         setup.opened.connect(self.use_vault)
-        setup.screen_changed.connect(self._on_store_setup_screen_changed)
+        setup.screen_shown.connect(self._on_store_setup_screen_shown)
         setup.failed.connect(self.banner.show_problem)
         setup.status_reported.connect(self.status_bar.show_status)
         self.tasks.busy_changed.connect(self.status_bar.set_busy)
@@ -308,13 +308,9 @@ class MainWindow(QMainWindow):
         self.activateWindow()
 
     def hideEvent(self, event: QHideEvent) -> None:  # noqa: N802
-        self.details.conceal()  # reveal lapses when the window hides
+        # Reveal lapses when the window hides; minimizing it sends a hide event too.
+        self.details.conceal()
         super().hideEvent(event)
-
-    def changeEvent(self, event: QEvent) -> None:  # noqa: N802
-        if event.type() == QEvent.Type.WindowStateChange and self.isMinimized():
-            self.details.conceal()
-        super().changeEvent(event)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         self.save_state()
@@ -403,16 +399,14 @@ class MainWindow(QMainWindow):
         if select:
             self.select(select)
 
-    @Slot(bool)
-    def _on_store_setup_screen_changed(self, shown: bool) -> None:
+    @Slot()
+    def _on_store_setup_screen_shown(self) -> None:
         page = self.store_setup.page
-        if shown and page is not None:
+        if page is not None:
             if self.pages.indexOf(page) < 0:
                 self.pages.addWidget(page)
             self.pages.setCurrentWidget(page)
             self._set_store_ready(False)
-        else:
-            self.pages.setCurrentWidget(self.main_page)
 
     @Slot(str)
     def _on_preferences_applied(self, problem: str) -> None:

@@ -37,7 +37,7 @@ class _Probe:
 
 class StoreSetup(QObject):
     opened = Signal(object, str)  # a Vault whose store answered; "keyring" or "file"
-    screen_changed = Signal(bool)  # True: the store screen replaces the list; False: back
+    screen_shown = Signal()  # the store screen (`page`) replaces the list until opened
     failed = Signal(str)  # the keyring did not answer (a sentence): keep the list, say so
     status_reported = Signal(str)
 
@@ -112,7 +112,7 @@ class StoreSetup(QObject):
     def show_screen(self, mode: str, *, tried: str = "", problem: str = "") -> None:
         page = self._ensure_page()
         page.set_mode(mode, tried=tried, problem=problem, where=str(self.vault_path()))
-        self.screen_changed.emit(True)
+        self.screen_shown.emit()
 
     def _keyring_failed(self, result: _Probe) -> None:
         from tokenmgr.gui import first_run
@@ -161,7 +161,7 @@ class StoreSetup(QObject):
 
     @Slot()
     def _on_page_retry_requested(self) -> None:
-        self.screen_changed.emit(False)
+        self._ensure_page().set_busy(True, "Checking the keyring…")
         self.probe_keyring()
 
     @Slot(str)

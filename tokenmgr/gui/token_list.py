@@ -124,13 +124,11 @@ class TokenList(QStackedWidget):
         return self.model.names()
 
     def set_entries(self, entries: list[Entry], now: datetime) -> None:
-        """A fresh index read: rows change in place and the selection stays (the first
+        """A fresh index read: rows change in place, so the selection stays (the first
         row is selected when nothing was)."""
-        selected = self.current_name()
+        had_selection = self.current_entry() is not None
         self.model.set_entries(entries, now)
-        if selected is not None and self.current_name() != selected:
-            self.select(selected)
-        if selected is None and self.current_entry() is None and self.proxy.rowCount() > 0:
+        if not had_selection and self.current_entry() is None and self.proxy.rowCount() > 0:
             self.view.selectRow(0)
 
     def tick(self, now: datetime) -> None:
