@@ -332,8 +332,8 @@ class MainWindow(QMainWindow):
             self.status_bar.show_status(f"⚠ The settings could not be saved: {describe(e)}")
 
     def save_state(self) -> None:
-        self.settings.window_geometry = self.saveGeometry().toBase64().data().decode()
-        self.settings.splitter_state = self.splitter.saveState().toBase64().data().decode()
+        self.settings.window_geometry = bytes(self.saveGeometry().toBase64().data()).decode()
+        self.settings.splitter_state = bytes(self.splitter.saveState().toBase64().data()).decode()
 
     def _restore_geometry(self) -> None:
         # Unreadable saved bytes are refused by Qt, which leaves the defaults.
