@@ -233,3 +233,19 @@ def test_a_second_copy_wins_the_clipboard(make_window, qtbot) -> None:
     qtbot.waitUntil(lambda: w.status_bar.busy_text() == "" and bool(copied), timeout=5000)
     assert copied == [("old-key", "raw")]
     assert clipboard_text() == demo.STRIPE
+
+
+def test_an_added_token_is_selected_and_its_details_shown(make_window, qtbot) -> None:
+    w = make_window().window
+    assert w.token_list.current_name() == "api-prod"
+    with qtbot.waitSignal(w.commands.dialog_opened) as opened:
+        w.action_table["add"].trigger()
+    page = opened.args[0].static_page
+    page.token.setText(demo.STRIPE)
+    page.name.setText("zz-stripe")  # sorts last: not where the selection was
+    with qtbot.waitSignal(w.commands.entries_changed, timeout=5000) as changed:
+        opened.args[0].save_button.click()
+    assert changed.args == ["zz-stripe"]
+    assert w.token_list.current_name() == "zz-stripe"
+    assert w.details.entry is not None and w.details.entry.name == "zz-stripe"
+    assert w.status_bar.status_text() == "Added zz-stripe"
