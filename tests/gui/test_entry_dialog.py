@@ -37,7 +37,7 @@ def test_paste_field_first_focused_and_masked(dialog: EntryDialog) -> None:
     assert QApplication.focusWidget() is page.token
     assert page.token.echoMode() == QLineEdit.EchoMode.Password
     assert not dialog.save_button.isEnabled()
-    assert dialog.kind.count() == 2  # the OAuth2 profile slots in here (next issue)
+    assert dialog.kind.count() == 2  # a static token, or an OAuth2 sign-in
 
 
 def test_live_decode_and_suggestions(dialog: EntryDialog, qtbot) -> None:

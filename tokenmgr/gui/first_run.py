@@ -1,10 +1,10 @@
-"""The store screen (DESIGN §4): no secure keyring, create the vault file, or unlock it.
+"""The store screen: no secure keyring, create the vault file, or unlock it.
 
 Shown instead of the token list when the secret store is not ready: it says
 what was tried and how to fix it, and offers the encrypted vault file as the
 embedded default (passphrase asked twice). Later starts ask to unlock it; a
 wrong passphrase is a sentence under the field and another try, never a dead
-app. The page only asks: the main window runs the store calls in workers.
+app. The page only asks: gui/store_setup.py runs the store calls in workers.
 """
 
 from __future__ import annotations

@@ -91,7 +91,7 @@ class SignInController(QObject):
         windows_parent: QWidget | None = None,
         open_system_browser: Callable[[str], None] | None = None,
     ) -> None:
-        # `parent` owns the controller (the main window: it outlives any dialog);
+        # `parent` owns the controller (the window's commands: they outlive any dialog);
         # `windows_parent` is where the sign-in windows go (e.g. the add dialog).
         super().__init__(parent)
         self.vault = vault
