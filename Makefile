@@ -20,7 +20,7 @@ RUN_APT_PACKAGES := make python3 python3-venv python3-pip \
 # What the tests add: a private keyring, shells, a virtual display with a tray host and
 # a notification daemon, the clipboard and window tools, the packaging tools.
 APT_PACKAGES := $(RUN_APT_PACKAGES) \
-	dbus gnome-keyring fish zsh xvfb xauth trayer \
+	dbus gnome-keyring libsecret-tools fish zsh xvfb xauth trayer \
 	desktop-file-utils appstream xclip xdotool x11-utils dunst imagemagick \
 	binutils zstd patchelf
 # oidc-provider 9 uses URL.parse and crypto.hash: Node.js 20.18 or newer.

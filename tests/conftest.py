@@ -9,7 +9,7 @@ import pytest
 
 from tests.support.cli import CliRunner
 from tests.support.memkeyring import MemoryKeyring
-from tokenmgr.core.secrets import KeyringStore
+from tokenmgr.core.stores.keyring_store import KeyringStore
 from tokenmgr.core.vault import Vault
 
 
@@ -34,7 +34,7 @@ def home(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def vault(home: Path, memkeyring: MemoryKeyring) -> Vault:
-    return Vault(home=home, store=KeyringStore(backend=memkeyring))
+    return Vault(home=home, store=KeyringStore(home, backend=memkeyring))
 
 
 @pytest.fixture

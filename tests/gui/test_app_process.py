@@ -14,7 +14,7 @@ import pytest
 
 from tests.support import demo
 from tests.support.cli import run_cli
-from tokenmgr.core.secrets import EncryptedFileStore
+from tokenmgr.core.stores.vault_file import EncryptedFileStore
 from tokenmgr.core.vault import Vault
 
 pytestmark = pytest.mark.gui
@@ -61,7 +61,7 @@ def test_an_unreachable_display_is_a_sentence_too(tmp_path: Path) -> None:
 def _demo_home(tmp_path: Path) -> Path:
     home = tmp_path / "home"
     demo.build(Vault(home=home, store=EncryptedFileStore(
-        home, env={}, passphrase=lambda _n: demo.PASSPHRASE)))
+        home, passphrase=lambda _n: demo.PASSPHRASE)))
     return home
 
 

@@ -10,7 +10,7 @@ import pytest
 from PySide6.QtGui import QClipboard, QGuiApplication
 
 from tests.support import demo
-from tokenmgr.core.secrets import EncryptedFileStore
+from tokenmgr.core.stores.vault_file import EncryptedFileStore
 from tokenmgr.core.vault import Vault
 from tokenmgr.gui import app as appmod
 from tokenmgr.gui import tray as traymod
@@ -22,7 +22,7 @@ pytestmark = pytest.mark.gui
 def started(qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     home = tmp_path / "home"
     demo.build(Vault(home=home, store=EncryptedFileStore(
-        home, env={}, passphrase=lambda _n: demo.PASSPHRASE)))
+        home, passphrase=lambda _n: demo.PASSPHRASE)))
     monkeypatch.setattr(traymod.Tray, "available", staticmethod(lambda: True))
     monkeypatch.setattr(sys, "excepthook", sys.excepthook)  # start() installs its own
     app = QGuiApplication.instance()

@@ -12,7 +12,7 @@ from PySide6.QtCore import Qt
 from tests.support import demo
 from tests.support.gui_window import clipboard_text
 from tokenmgr.core.errors import StorageUnavailable
-from tokenmgr.core.secrets import EncryptedFileStore
+from tokenmgr.core.stores.vault_file import EncryptedFileStore
 from tokenmgr.core.vault import Vault
 from tokenmgr.gui.first_run import MODE_CREATE, MODE_NO_KEYRING, MODE_UNLOCK
 from tokenmgr.gui.main_window import MainWindow
@@ -80,7 +80,7 @@ def test_first_run_without_a_keyring_offers_the_vault_file(qtbot, tmp_path, monk
     with qtbot.waitSignal(w.token_copied, timeout=10_000):
         w.copy_selected("header")
     assert clipboard_text() == f"Authorization: Bearer {demo.GITHUB}"
-    store = EncryptedFileStore(home, env={}, passphrase=lambda _n: "correct horse")
+    store = EncryptedFileStore(home, passphrase=lambda _n: "correct horse")
     assert store.get("github", "access") == demo.GITHUB
     w.tasks.wait()
 
@@ -142,7 +142,7 @@ def test_a_failed_probe_with_entries_keeps_the_list_with_a_banner(
 def test_later_starts_ask_to_unlock_and_a_wrong_passphrase_is_a_sentence(qtbot, tmp_path) -> None:
     home = tmp_path / "home"
     demo.build(Vault(home=home, store=EncryptedFileStore(
-        home, env={}, passphrase=lambda _n: demo.PASSPHRASE)))
+        home, passphrase=lambda _n: demo.PASSPHRASE)))
     w = _window(qtbot, home, Settings(store="file"))
     assert w.model.rowCount() == 5  # the list is known (index) before the unlock
     w.start_store()
@@ -171,7 +171,7 @@ def test_later_starts_ask_to_unlock_and_a_wrong_passphrase_is_a_sentence(qtbot, 
 def test_the_passphrase_given_at_start_unlocks_without_asking(qtbot, tmp_path) -> None:
     home = tmp_path / "home"
     demo.build(Vault(home=home, store=EncryptedFileStore(
-        home, env={}, passphrase=lambda _n: demo.PASSPHRASE)))
+        home, passphrase=lambda _n: demo.PASSPHRASE)))
     w = _window(qtbot, home, Settings(store="file"), passphrase=demo.PASSPHRASE)
     with qtbot.waitSignal(w.store_ready_changed, timeout=10_000):
         w.start_store()
@@ -182,7 +182,7 @@ def test_the_passphrase_given_at_start_unlocks_without_asking(qtbot, tmp_path) -
 def test_a_wrong_passphrase_given_at_start_asks_for_it(qtbot, tmp_path) -> None:
     home = tmp_path / "home"
     demo.build(Vault(home=home, store=EncryptedFileStore(
-        home, env={}, passphrase=lambda _n: demo.PASSPHRASE)))
+        home, passphrase=lambda _n: demo.PASSPHRASE)))
     w = _window(qtbot, home, Settings(store="file"), passphrase="not the passphrase")
     with qtbot.waitSignal(w.store_setup.screen_shown, timeout=10_000):
         w.start_store()

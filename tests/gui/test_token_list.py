@@ -13,7 +13,7 @@ from PySide6.QtGui import QClipboard, QGuiApplication
 from tests.support import demo
 from tests.support.memkeyring import MemoryKeyring
 from tokenmgr.core.entries import Entry
-from tokenmgr.core.secrets import KeyringStore
+from tokenmgr.core.stores.keyring_store import KeyringStore
 from tokenmgr.core.vault import Vault
 from tokenmgr.gui.entry_model import Column
 from tokenmgr.gui.token_list import EMPTY_TEXT, TokenList

@@ -14,23 +14,27 @@ from tests.support.canary import leaked_in_files, leaked_run
 from tests.support.cli import run_cli
 from tests.support.secret_service import SecretServiceSession
 from tokenmgr.core.errors import StorageUnavailable
-from tokenmgr.core.secrets import KeyringStore
+from tokenmgr.core.stores.chunked import ChunkedStore
+from tokenmgr.core.stores.keyring_store import KeyringStore
+from tokenmgr.core.stores.namespace import service_for
 
 CANARY = "ghp_CANARY_0123456789abcdefXYZ"
 
 
-def _secretstorage_items(address: str) -> dict[str, str]:
-    """What gnome-keyring holds for service `tokenmgr`, read directly over D-Bus."""
+def _secretstorage_items(address: str, service: str) -> dict[str, str]:
+    """What gnome-keyring holds for a service, read directly over D-Bus."""
     code = (
-        "import json, secretstorage\n"
+        "import json, secretstorage, sys\n"
         "bus = secretstorage.dbus_init()\n"
         "c = secretstorage.get_default_collection(bus)\n"
         "out = {i.get_attributes()['username']: i.get_secret().decode() "
-        "for i in c.search_items({'service': 'tokenmgr'})}\n"
+        "for i in c.search_items({'service': sys.argv[1]})}\n"
         "print(json.dumps(out))"
     )
     env = dict(os.environ, DBUS_SESSION_BUS_ADDRESS=address)
-    r = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    r = subprocess.run(
+        [sys.executable, "-c", code, service], env=env, capture_output=True, text=True
+    )
     assert r.returncode == 0, r.stderr
     return dict(json.loads(r.stdout))
 
@@ -40,7 +44,8 @@ def test_roundtrip_on_real_keyring(
 ) -> None:
     r = run_cli(["add", "github", "--service", "GitHub"], cli_env, stdin=CANARY + "\n")
     assert r.returncode == 0, r.stderr
-    items = _secretstorage_items(secret_service.address)
+    service = service_for(Path(cli_env["TOKENMGR_HOME"]))
+    items = _secretstorage_items(secret_service.address, service)
     assert items["github/access"] == CANARY
     assert run_cli(["get", "github"], cli_env).stdout == CANARY + "\n"
     assert run_cli(["get", "github", "--format", "header"], cli_env).stdout == (
@@ -53,7 +58,7 @@ def test_roundtrip_on_real_keyring(
     assert oct(index.stat().st_mode & 0o777) == "0o600"
     r = run_cli(["rm", "github"], cli_env)
     assert r.returncode == 0, r.stderr
-    assert "github/access" not in _secretstorage_items(secret_service.address)
+    assert "github/access" not in _secretstorage_items(secret_service.address, service)
     assert run_cli(["get", "github"], cli_env).returncode == 3
 
 
@@ -123,13 +128,17 @@ def test_locked_keyring_is_4_and_index_untouched(tmp_path: Path) -> None:
         assert index.read_bytes() == before
 
 
-def test_chunked_values_on_real_secret_service(secret_service: SecretServiceSession) -> None:
+def test_chunked_values_on_real_secret_service(
+    secret_service: SecretServiceSession, tmp_path: Path
+) -> None:
     """The Windows-limit path, with the limit lowered, against gnome-keyring."""
-    store = KeyringStore(max_value_bytes=256, env=dict(os.environ))
+    keyring_store = KeyringStore(tmp_path / "home", env=dict(os.environ))
+    service = keyring_store.service
+    store = ChunkedStore(keyring_store, 256)
     long = "eyJ" + "xé🔑" * 700
     store.set("chunky", "access", long)
     assert store.get("chunky", "access") == long
-    items = _secretstorage_items(secret_service.address)
+    items = _secretstorage_items(secret_service.address, service)
     chunks = [k for k in items if k.startswith("chunky/access#")]
     assert len(chunks) > 5
     assert all(len(v.encode("utf-16-le")) <= 256 for v in items.values())
@@ -148,12 +157,15 @@ def test_chunked_values_on_real_secret_service(secret_service: SecretServiceSess
             self.allow -= 1
             self.inner.set_password(service, username, value)  # type: ignore[attr-defined]
 
-    flaky = KeyringStore(backend=Flaky(store.backend, 3), max_value_bytes=256)
+    flaky = ChunkedStore(
+        KeyringStore(backend=Flaky(keyring_store.backend, 3), service=service), 256
+    )
     with pytest.raises(StorageUnavailable):
         flaky.set("chunky", "access", long[::-1])
     assert store.get("chunky", "access") == long
     store.delete("chunky", "access")
-    assert not [k for k in _secretstorage_items(secret_service.address) if k.startswith("chunky")]
+    left = _secretstorage_items(secret_service.address, service)
+    assert not [k for k in left if k.startswith("chunky")]
 
 
 def test_concurrent_adds_lose_nothing(cli_env: dict[str, str]) -> None:

@@ -243,7 +243,7 @@ def test_rotated_refresh_token_is_written_before_the_access_token(
 
     from tokenmgr.core.oauth.refresh import refresh_now
     from tokenmgr.core.oauth.signin import SignInRequest, sign_in
-    from tokenmgr.core.secrets import KeyringStore
+    from tokenmgr.core.stores.keyring_store import KeyringStore
 
     class Memory(keyring.backend.KeyringBackend):
         priority = 1  # type: ignore[assignment]

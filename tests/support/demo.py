@@ -93,10 +93,10 @@ def build(vault: Vault, now: datetime | None = None) -> None:
 
 
 def main() -> int:
-    from tokenmgr.core.secrets import EncryptedFileStore
+    from tokenmgr.core.stores.vault_file import EncryptedFileStore
 
     home = Path(sys.argv[1])
-    store = EncryptedFileStore(home, env={}, passphrase=lambda _new: PASSPHRASE)
+    store = EncryptedFileStore(home, passphrase=lambda _new: PASSPHRASE)
     build(Vault(home=home, store=store))
     print(f"demo vault in {home} (TOKENMGR_STORE=file, passphrase {PASSPHRASE!r})")
     return 0

@@ -18,7 +18,7 @@ from typing import Any
 
 from tests.support import demo
 from tests.support.memkeyring import MemoryKeyring
-from tokenmgr.core.secrets import KeyringStore
+from tokenmgr.core.stores.keyring_store import KeyringStore
 from tokenmgr.core.vault import Vault
 
 

@@ -15,7 +15,7 @@ import pytest
 from tests.support.cli import CliRunner, run_cli
 from tests.support.memkeyring import MemoryKeyring
 from tokenmgr.core.errors import StorageUnavailable
-from tokenmgr.core.secrets import KeyringStore
+from tokenmgr.core.stores.keyring_store import KeyringStore
 from tokenmgr.core.vault import Vault
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -165,13 +165,14 @@ def test_locked_keyring_is_4_and_index_untouched(
     memkeyring.locked = True
     for args in (["add", "b"], ["get", "a"], ["rm", "a"], ["add", "a", "--force"]):
         # a new Vault per command, as each CLI run is a new process
-        cli.vault = Vault(home=vault.home, store=KeyringStore(backend=memkeyring))
+        cli.vault = Vault(home=vault.home, store=KeyringStore(vault.home, backend=memkeyring))
         r = cli(*args, stdin="y")
         assert r.status == 4, r
         assert "locked" in r.err and "TOKENMGR_STORE=file" in r.err
     assert vault.index.path.read_bytes() == before
-    # only the first, successful add wrote anything (the index and its lock files)
-    assert sorted(p.name for p in vault.home.iterdir()) == ["entries.json", "entries.lock", "locks"]
+    # only the first, successful add wrote anything (the index, its lock files, the keyring marker)
+    written = ["entries.json", "entries.lock", "keyring.json", "locks"]
+    assert sorted(p.name for p in vault.home.iterdir()) == written
 
 
 def test_keyring_locked_in_a_long_lived_process(vault: Vault, memkeyring: MemoryKeyring) -> None:
@@ -187,7 +188,7 @@ def test_keyring_locked_in_a_long_lived_process(vault: Vault, memkeyring: Memory
     vault.add("c", "tok-c")
     assert not (vault.home / "pending.json").exists()
     assert [e.name for e in vault.list_entries()] == ["a", "c"]
-    assert ("tokenmgr", "b/access") not in memkeyring.items
+    assert "b/access" not in {user for _, user in memkeyring.items}
 
 
 def test_rm_removes_secret_and_entry(cli: CliRunner, memkeyring: MemoryKeyring) -> None:

@@ -16,7 +16,7 @@ from tests.support.cli import CliRunner, run_cli
 from tests.support.memkeyring import MemoryKeyring
 from tokenmgr.core.entries import Entry, TokenSet
 from tokenmgr.core.errors import StorageUnavailable
-from tokenmgr.core.secrets import EncryptedFileStore
+from tokenmgr.core.stores.vault_file import EncryptedFileStore
 from tokenmgr.core.vault import Vault
 
 SECRET = "ghp_SECRET_IN_ARGV_123456"
@@ -144,14 +144,14 @@ def test_out_of_range_expiry_is_usage_error(cli: CliRunner) -> None:
 
 
 def test_wrong_passphrase_is_asked_once(tmp_path: Path) -> None:
-    EncryptedFileStore(tmp_path, env={"TOKENMGR_PASSPHRASE": "right"}).set("a", "access", "t")
+    EncryptedFileStore(tmp_path, passphrase=lambda _n: "right").set("a", "access", "t")
     asked: list[bool] = []
 
     def source(new: bool) -> str:
         asked.append(new)
         return "wrong"
 
-    v = Vault(home=tmp_path, store=EncryptedFileStore(tmp_path, env={}, passphrase=source))
+    v = Vault(home=tmp_path, store=EncryptedFileStore(tmp_path, passphrase=source))
     with pytest.raises(StorageUnavailable, match="wrong passphrase"):
         v.add("b", "tok")
     assert asked == [False]
@@ -334,7 +334,7 @@ def test_main_moves_the_passphrase_out_of_os_environ(
     assert "TOKENMGR_PASSPHRASE" not in environment.env
     assert environment.passphrase == PASSPHRASE
     assert PASSPHRASE not in repr(environment)
-    store = EncryptedFileStore(home, env={"TOKENMGR_PASSPHRASE": PASSPHRASE})
+    store = EncryptedFileStore(home, passphrase=lambda _n: PASSPHRASE)
     assert store.get("a", "access") == "tok-main"
     # Even a run that goes no further than a usage error takes it out.
     monkeypatch.setenv("TOKENMGR_PASSPHRASE", PASSPHRASE)

@@ -20,7 +20,7 @@ from pathlib import Path
 sys.path.insert(0, sys.argv[2])
 from tests.support.memkeyring import MemoryKeyring
 from tokenmgr.core.entries import Entry, OAuthConfig, TokenSet, now_utc
-from tokenmgr.core.secrets import KeyringStore
+from tokenmgr.core.stores.keyring_store import KeyringStore
 from tokenmgr.core.vault import Vault
 from tokenmgr.cli import Environment, main
 assert "requests" not in sys.modules, "import tokenmgr.cli pulled in requests"

@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from tokenmgr.core.jwt_inspect.model import TokenReport as Report
-    from tokenmgr.core.secrets import SecretStore, StoreInfo
+    from tokenmgr.core.stores import SecretStore, StoreInfo
     from tokenmgr.core.vault import Vault
 
 
@@ -52,9 +52,9 @@ def probe_store(vault: Vault) -> StoreInfo:
 
 def create_vault_file(home: Path, passphrase: str) -> SecretStore:
     """Create an empty encrypted vault file with this passphrase; the store, open."""
-    from tokenmgr.core.secrets import EncryptedFileStore
+    from tokenmgr.core.stores.vault_file import EncryptedFileStore
 
-    store = EncryptedFileStore(home, env={}, passphrase=lambda _new: passphrase)
+    store = EncryptedFileStore(home, passphrase=lambda _new: passphrase)
     # Writing and removing a marker creates the file (with its salt) through the
     # public API, so the next start has something to check the passphrase against.
     store.set("__tokenmgr_probe__", "probe", "created")
@@ -64,9 +64,9 @@ def create_vault_file(home: Path, passphrase: str) -> SecretStore:
 
 def unlock_vault_file(home: Path, passphrase: str) -> SecretStore:
     """A fresh store (a refused passphrase is sticky per store object), unlocked now."""
-    from tokenmgr.core.secrets import EncryptedFileStore
+    from tokenmgr.core.stores.vault_file import EncryptedFileStore
 
-    store = EncryptedFileStore(home, env={}, passphrase=lambda _new: passphrase)
+    store = EncryptedFileStore(home, passphrase=lambda _new: passphrase)
     store.unlock()
     return store
 

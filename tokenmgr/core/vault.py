@@ -37,7 +37,7 @@ from tokenmgr.core.redact import register_secret
 if TYPE_CHECKING:
     # The stores load keyring/D-Bus/crypto code: only when a secret is touched (`list`
     # never does).
-    from tokenmgr.core.secrets import PassphraseSource, SecretStore
+    from tokenmgr.core.stores import PassphraseSource, SecretStore
 
 JOURNAL_NAME = "pending.json"
 # A refresh holds its entry's lock across one token request (bounded by the HTTP
@@ -75,7 +75,7 @@ class Vault:
     @property
     def store(self) -> SecretStore:
         if self._store is None:
-            from tokenmgr.core.secrets import open_store
+            from tokenmgr.core.stores import open_store
 
             self._store = open_store(self.home, self.env, self._passphrase)
         return self._store

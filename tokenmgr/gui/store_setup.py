@@ -24,7 +24,7 @@ from tokenmgr.gui import tasks as jobs
 from tokenmgr.gui.errors import describe
 
 if TYPE_CHECKING:
-    from tokenmgr.core.secrets import KeyringStore, SecretStore
+    from tokenmgr.core.stores import SecretStore
     from tokenmgr.gui.first_run import StoreSetupPage
     from tokenmgr.gui.tasks import Tasks
 
@@ -67,7 +67,7 @@ class StoreSetup(QObject):
         return self._page
 
     def vault_path(self) -> Path:
-        from tokenmgr.core.secrets import VAULT_NAME
+        from tokenmgr.core.stores.vault_file import VAULT_NAME
 
         return self._home / VAULT_NAME
 
@@ -88,10 +88,10 @@ class StoreSetup(QObject):
             self.show_screen(first_run.MODE_UNLOCK)
 
     def probe_keyring(self) -> None:
-        from tokenmgr.core.secrets import KeyringStore
+        from tokenmgr.core.stores import open_keyring_store
         from tokenmgr.core.vault import Vault
 
-        store = KeyringStore(env=self._env)
+        store = open_keyring_store(self._home, self._env)
         vault = Vault(home=self._home, store=jobs.SerializedStore(store), env=self._env)
 
         def probe() -> _Probe:  # in the worker: resolving the backend may block
@@ -181,7 +181,7 @@ class StoreSetup(QObject):
         self._unlock(passphrase)
 
 
-def _backend_words(store: KeyringStore) -> str:
+def _backend_words(store: SecretStore) -> str:
     """Which keyring was tried, in words, for the store screen."""
     try:
         info = store.info()

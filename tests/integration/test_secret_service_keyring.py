@@ -1,4 +1,4 @@
-"""The Secret Service fast path (tokenmgr/core/secretservice.py) on the REAL gnome-keyring.
+"""The Secret Service client (tokenmgr/core/stores/secret_service.py) on the REAL gnome-keyring.
 
 It and keyring read each other's items (what a user's `keyring get tokenmgr
 NAME/access` relies on), one store shares one D-Bus connection, and the
@@ -19,32 +19,33 @@ import pytest
 
 from tests.support.cli import run_cli
 from tests.support.secret_service import PASSWORD, SecretServiceSession
-from tests.unit.test_secrets import StoreContract
+from tests.support.store_contract import StoreContract
 from tokenmgr.core.errors import StorageUnavailable
-from tokenmgr.core.secrets import KeyringStore
-from tokenmgr.core.secretservice import SecretServiceKeyring, SecretServiceLocked
+from tokenmgr.core.stores import SecretStore
+from tokenmgr.core.stores.chunked import ChunkedStore
+from tokenmgr.core.stores.keyring_store import KeyringStore
+from tokenmgr.core.stores.namespace import service_for
+from tokenmgr.core.stores.secret_service import SecretServiceKeyring, SecretServiceLocked
 
 TOKEN = "ghp_FAST_0123456789abcdef"
 
 
-class TestFastPathStoreContract(StoreContract):
-    """The SecretStore contract every backend passes, on gnome-keyring via the fast path."""
+class TestGnomeKeyringStoreContract(StoreContract):
+    """The SecretStore contract every backend passes, on gnome-keyring via our client."""
 
     @pytest.fixture
-    def store(self, secret_service: SecretServiceSession, tmp_path: Path) -> KeyringStore:
-        store = KeyringStore(service=f"tokenmgr-contract-{tmp_path.name}", env=dict(os.environ))
+    def store(self, secret_service: SecretServiceSession, tmp_path: Path) -> SecretStore:
+        store = KeyringStore(tmp_path / "home", env=dict(os.environ))
         assert isinstance(store.backend, SecretServiceKeyring)
         return store
 
 
-class TestChunkedFastPathStoreContract(TestFastPathStoreContract):
+class TestChunkedGnomeKeyringStoreContract(StoreContract):
     """The same with the Windows-size limit lowered: long values become chunk items."""
 
     @pytest.fixture
-    def store(self, secret_service: SecretServiceSession, tmp_path: Path) -> KeyringStore:
-        return KeyringStore(
-            service=f"tokenmgr-contract-{tmp_path.name}", env=dict(os.environ), max_value_bytes=256
-        )
+    def store(self, secret_service: SecretServiceSession, tmp_path: Path) -> SecretStore:
+        return ChunkedStore(KeyringStore(tmp_path / "home", env=dict(os.environ)), 256)
 
 
 def _keyring_cli(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
@@ -54,38 +55,46 @@ def _keyring_cli(args: list[str], env: dict[str, str]) -> subprocess.CompletedPr
     )
 
 
-def _items(address: str, username_prefix: str) -> dict[str, dict[str, str]]:
-    """Label and attributes of our items, read with secretstorage."""
+def _items(
+    address: str, username_prefix: str, service: str = "tokenmgr"
+) -> dict[str, dict[str, str]]:
+    """Label and attributes of a service's items, read with secretstorage."""
     code = (
-        "import json, secretstorage\n"
+        "import json, secretstorage, sys\n"
         "c = secretstorage.get_default_collection(secretstorage.dbus_init())\n"
         "print(json.dumps({i.get_attributes()['username']: "
         "dict(i.get_attributes(), label=i.get_label()) "
-        "for i in c.search_items({'service': 'tokenmgr'})}))"
+        "for i in c.search_items({'service': sys.argv[1]})}))"
     )
     env = dict(os.environ, DBUS_SESSION_BUS_ADDRESS=address)
-    r = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    r = subprocess.run(
+        [sys.executable, "-c", code, service], env=env, capture_output=True, text=True
+    )
     assert r.returncode == 0, r.stderr
     items: dict[str, dict[str, str]] = json.loads(r.stdout)
     return {k: v for k, v in items.items() if k.startswith(username_prefix)}
 
 
 def test_cli_items_are_keyrings_items(cli_env: dict[str, str]) -> None:
-    """`tokenmgr add` → `keyring get`, and keyring's writes → `tokenmgr get`."""
+    """`tokenmgr add` → `keyring get` (the home's namespace as the service), and
+    keyring's writes → `tokenmgr get`."""
+    service = service_for(Path(cli_env["TOKENMGR_HOME"]))
     r = run_cli(["add", "fast-a"], cli_env, stdin=TOKEN + "\n")
     assert r.returncode == 0, r.stderr
-    got = _keyring_cli(["get", "tokenmgr", "fast-a/access"], cli_env)
+    got = _keyring_cli(["get", service, "fast-a/access"], cli_env)
     assert got.returncode == 0, got.stderr
     assert got.stdout == TOKEN + "\n"
 
     # keyring overwrites the item (a user's `keyring set`): tokenmgr reads the new value.
-    code = "import keyring; keyring.set_password('tokenmgr', 'fast-a/access', 'from-keyring-é🔑')"
-    r2 = subprocess.run([sys.executable, "-c", code], env=cli_env, capture_output=True, text=True)
+    code = "import keyring, sys; keyring.set_password(sys.argv[1], 'fast-a/access', 'kr-é🔑')"
+    r2 = subprocess.run(
+        [sys.executable, "-c", code, service], env=cli_env, capture_output=True, text=True
+    )
     assert r2.returncode == 0, r2.stderr
-    assert run_cli(["get", "fast-a"], cli_env).stdout == "from-keyring-é🔑\n"
+    assert run_cli(["get", "fast-a"], cli_env).stdout == "kr-é🔑\n"
     # ... and `tokenmgr rm` removes the item keyring wrote.
     assert run_cli(["rm", "fast-a"], cli_env).returncode == 0
-    assert _keyring_cli(["get", "tokenmgr", "fast-a/access"], cli_env).returncode == 1
+    assert _keyring_cli(["get", service, "fast-a/access"], cli_env).returncode == 1
 
 
 def test_same_item_layout_as_keyrings_backend(secret_service: SecretServiceSession) -> None:
@@ -124,10 +133,13 @@ def test_same_item_layout_as_keyrings_backend(secret_service: SecretServiceSessi
     assert ours.connections_opened == 1
 
 
-def test_one_connection_per_store_even_chunked(secret_service: SecretServiceSession) -> None:
+def test_one_connection_per_store_even_chunked(
+    secret_service: SecretServiceSession, tmp_path: Path
+) -> None:
     """probe + chunked write + chunked read + delete: many calls, one D-Bus connection."""
-    store = KeyringStore(max_value_bytes=256, env=dict(os.environ))
-    backend = store.backend
+    keyring_store = KeyringStore(tmp_path / "home", env=dict(os.environ))
+    store = ChunkedStore(keyring_store, 256)
+    backend = keyring_store.backend
     assert isinstance(backend, SecretServiceKeyring)
     long = "eyJ" + "xé🔑" * 500
     store.probe()
@@ -135,21 +147,23 @@ def test_one_connection_per_store_even_chunked(secret_service: SecretServiceSess
     assert store.get("conn", "access") == long
     # keyring (a separate process, its own discovery) reassembles nothing, but reads
     # every chunk tokenmgr wrote: the manifest and chunks are ordinary items.
-    chunks = _items(secret_service.address, "conn/access#")
+    chunks = _items(secret_service.address, "conn/access#", keyring_store.service)
     assert len(chunks) > 5
     store.delete("conn", "access")
     assert store.get("conn", "access") is None
-    assert not _items(secret_service.address, "conn/")
+    assert not _items(secret_service.address, "conn/", keyring_store.service)
     assert backend.connections_opened == 1
 
 
-def test_cli_get_loads_neither_keyring_nor_secretstorage(cli_env: dict[str, str]) -> None:
+def test_cli_get_loads_no_keyring(cli_env: dict[str, str]) -> None:
+    """`get` reads through our client (secretstorage's session crypto), not keyring."""
     assert run_cli(["add", "fast-b"], cli_env, stdin=TOKEN).returncode == 0
     code = (
         "import sys\n"
         "from tokenmgr.cli import main\n"
         "rc = main(['get', 'fast-b'])\n"
-        "heavy = {'keyring', 'secretstorage', 'jaraco', 'PySide6', 'requests', 'jwt'}\n"
+        "assert 'secretstorage' in sys.modules\n"
+        "heavy = {'keyring', 'jaraco', 'PySide6', 'requests', 'jwt'}\n"
         "sys.stderr.write(repr(sorted({m.split('.')[0] for m in sys.modules} & heavy)))\n"
         "sys.exit(rc)\n"
     )

@@ -1,6 +1,6 @@
-"""The Secret Service client's pieces that need no daemon: the session crypto
-(checked against secretstorage, which keyring's backend uses), the errors when
-there is no bus, and when the fast path is taken instead of keyring."""
+"""The Secret Service client's pieces that need no daemon: the session crypto it
+takes from secretstorage, the errors when there is no bus, and when the fast path
+is taken instead of keyring."""
 
 from __future__ import annotations
 
@@ -11,50 +11,53 @@ from pathlib import Path
 
 import pytest
 
-from tokenmgr.core import secretservice as ss
 from tokenmgr.core.errors import StorageUnavailable
-from tokenmgr.core.secrets import KeyringStore, resolve_keyring_backend
+from tokenmgr.core.stores import secret_service as ss
+from tokenmgr.core.stores.keyring_store import KeyringStore, resolve_keyring_backend
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_dh_group_is_secretstorages() -> None:
-    from secretstorage.dhcrypto import DH_PRIME_1024
+def test_secretstorage_release_gives_the_session_crypto_we_use() -> None:
+    """The session crypto is secretstorage's (pyproject keeps it to a tested range).
+    What the client relies on, checked against the Secret Service specification's
+    algorithm computed here from scratch: the DH public key in the spec's group, the
+    HKDF-SHA256 AES-128 key on both sides of the exchange, and `format_secret`'s
+    AES-CBC + PKCS#7 output decrypting to the secret under that key."""
+    import hashlib
+    import hmac
+    from importlib.metadata import version
 
-    assert ss.DH_PRIME == DH_PRIME_1024
-
-
-def test_session_key_and_cipher_match_secretstorage() -> None:
-    """Same key from the same exchange, and each side decrypts the other's secret."""
-    from secretstorage.dhcrypto import Session
+    from cryptography.hazmat.primitives import padding
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+    from secretstorage.dhcrypto import DH_PRIME_1024, Session
     from secretstorage.util import format_secret
 
-    theirs = Session()
+    assert (3, 3, 3) <= tuple(int(p) for p in version("secretstorage").split(".")[:3]) < (3, 6)
+    # RFC 2409's second Oakley group, the one the specification names.
+    assert int(
+        "FFFFFFFFFFFFFFFFC90FDAA22168C234C4C6628B80DC1CD129024E088A67CC74"
+        "020BBEA63B139B22514A08798E3404DDEF9519B3CD3A431B302B0A6DF25F1437"
+        "4FE1356D6D51C245E485B576625E7EC6F44C42E9A637ED6B0BFF5CB6F406B7ED"
+        "EE386BFB5A899FA5AE9F24117C4B1FE649286651ECE65381FFFFFFFFFFFFFFFF",
+        16,
+    ) == DH_PRIME_1024
+    ours = Session()
+    assert 1 < ours.my_public_key < DH_PRIME_1024 - 1
     server_private = int.from_bytes(os.urandom(128), "big")
-    server_public = pow(2, server_private, ss.DH_PRIME)
-    theirs.set_server_public_key(server_public)
-    shared = pow(theirs.my_public_key, server_private, ss.DH_PRIME).to_bytes(128, "big")
-    key = ss._hkdf_sha256_16(shared)
-    assert key == theirs.aes_key
-
-    theirs.object_path = "/s"
-    for secret in ("", "x", "a" * 16, "ghp_" + "é🔑" * 40):
-        _path, iv, ciphertext, _ctype = format_secret(theirs, secret.encode(), "text/plain")
-        assert ss.decrypt_secret(key, iv, ciphertext) == secret.encode()
-        iv, ciphertext = ss.encrypt_secret(key, secret.encode())
-        assert len(ciphertext) % 16 == 0 and len(ciphertext) > len(secret.encode())
-        assert ss.decrypt_secret(key, iv, ciphertext) == secret.encode()
-
-
-def test_malformed_ciphertext_is_refused() -> None:
-    key = os.urandom(16)
-    iv, ciphertext = ss.encrypt_secret(key, b"token")
-    with pytest.raises(ss.SecretServiceError):
-        ss.decrypt_secret(os.urandom(16), iv, ciphertext)  # wrong key: padding garbage
-    with pytest.raises(ss.SecretServiceError):
-        ss.decrypt_secret(key, iv, ciphertext[:-1])
-    with pytest.raises(ss.SecretServiceError):
-        ss.decrypt_secret(key, b"short", ciphertext)
+    ours.set_server_public_key(pow(2, server_private, DH_PRIME_1024))
+    shared = pow(ours.my_public_key, server_private, DH_PRIME_1024).to_bytes(128, "big")
+    prk = hmac.new(b"\0" * 32, shared, hashlib.sha256).digest()
+    key = hmac.new(prk, b"\x01", hashlib.sha256).digest()[:16]
+    assert ours.aes_key == key
+    ours.object_path = "/org/freedesktop/secrets/session/s1"
+    for secret in (b"", b"x", b"a" * 16, "ghp_é🔑".encode() * 40):
+        path, iv, ciphertext, content_type = format_secret(ours, secret, "text/plain")
+        assert (path, content_type) == (ours.object_path, "text/plain")
+        decryptor = Cipher(algorithms.AES(key), modes.CBC(iv)).decryptor()
+        padded = decryptor.update(ciphertext) + decryptor.finalize()
+        unpadder = padding.PKCS7(128).unpadder()
+        assert unpadder.update(padded) + unpadder.finalize() == secret
 
 
 @pytest.mark.parametrize(
@@ -75,7 +78,7 @@ def test_no_bus_is_storage_unavailable(env: dict[str, str], why: str) -> None:
         lambda s: s.probe(),
     ):
         with pytest.raises(StorageUnavailable) as e:
-            call(KeyringStore(backend=ss.SecretServiceKeyring(env)))
+            call(KeyringStore(backend=ss.SecretServiceKeyring(env), service="tokenmgr:/x"))
         assert "no keyring answers" in str(e.value) and "TOKENMGR_STORE=file" in str(e.value)
 
 
@@ -96,7 +99,7 @@ def test_a_keyring_configuration_is_honoured(
     backend = resolve_keyring_backend({})
     assert type(backend).__module__ == "keyring.backends.null"
     with pytest.raises(StorageUnavailable, match="not secure"):
-        KeyringStore(backend=backend).get("a", "access")
+        KeyringStore(backend=backend, service="tokenmgr:/x").get("a", "access")
 
 
 def test_keyring_properties_go_to_keyrings_backend(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -114,9 +117,9 @@ def test_fast_path_imports_no_keyring() -> None:
     """Resolving the backend and failing to reach a bus never imports keyring's chain."""
     code = (
         "import sys\n"
-        "from tokenmgr.core.secrets import KeyringStore\n"
+        "from tokenmgr.core.stores.keyring_store import KeyringStore\n"
         "from tokenmgr.core.errors import StorageUnavailable\n"
-        "store = KeyringStore()\n"
+        "store = KeyringStore(service='tokenmgr:/x')\n"
         "print(type(store.backend).__module__)\n"
         "try:\n"
         "    store.get('a', 'access')\n"
@@ -138,4 +141,4 @@ def test_fast_path_imports_no_keyring() -> None:
     )
     r = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
-    assert r.stdout.splitlines() == ["tokenmgr.core.secretservice", "[]"]
+    assert r.stdout.splitlines() == ["tokenmgr.core.stores.secret_service", "[]"]

@@ -1,29 +1,32 @@
-"""The freedesktop.org Secret Service over D-Bus, storing items the way keyring does.
+"""A Secret Service client with keyring's backend interface and keyring's item layout.
 
-`SecretServiceKeyring` has keyring's backend interface (`get_password`,
-`set_password`, `delete_password`) and keeps items exactly as keyring's own
-`keyring.backends.SecretService.Keyring` does: in the default collection, with
-the attributes `username` and `service` (plus `application` on write) and the
-same label. So `keyring get tokenmgr NAME/access`, libsecret's `secret-tool
-lookup service tokenmgr username NAME/access` and tokenmgr read each other's
-items.
+`SecretServiceKeyring` has `get_password`, `set_password` and `delete_password`
+and keeps items exactly as keyring's own `keyring.backends.SecretService.Keyring`
+does: in the default collection, with the attributes `username` and `service`
+(plus `application` on write) and the same label. So `keyring get`,
+libsecret's `secret-tool lookup service … username …` and tokenmgr read each
+other's items.
 
-Why not keyring's backend: importing keyring costs more than the secret read
-(its import chain pulls in entry-point discovery, `jaraco.context`, and through
-it `urllib.request` and `email`), and it opens a new D-Bus connection and a new
-encrypted session for every call. This talks to the daemon through jeepney (what
-keyring's backend uses underneath, via secretstorage), with one connection and
-one session per instance, reused by every call (chunked values, probe + write).
+The session crypto (the Diffie-Hellman exchange, the key derivation, AES and
+its padding) is secretstorage's, the library keyring's backend uses. What this
+module adds, and why it does not simply call keyring:
 
-What is kept from keyring's backend:
-* secrets travel encrypted (`dh-ietf1024-sha256-aes128-cbc-pkcs7`, as libsecret
-  and secretstorage do; `plain` only if the service does not offer it);
-* a locked collection is unlocked through the service's prompt, and a dismissed
-  (or impossible) prompt is `SecretServiceLocked`;
-* no session bus, or no Secret Service on it, is `SecretServiceUnavailable`.
+* one D-Bus connection and one session per instance, reused by every call
+  (keyring opens both again for every call, and importing keyring costs more
+  than the secret read);
+* secrets only ever travel in an encrypted session: a service that offers only
+  `plain` is refused (`SecretServicePlainOnly`) before any secret is sent or
+  asked for;
+* a prompt's `Completed` signal is taken only from the connection that owns
+  `org.freedesktop.secrets` at the time: any other peer on the bus can send a
+  signal to us, and a forged "dismissed" or "done" must not decide anything;
+* every call of ours has a reply timeout.
 
-One difference: a read from a session with no default collection finds nothing
-(keyring would first create the collection, with a prompt); writes create it.
+A locked collection is unlocked through the service's prompt, and a dismissed
+(or impossible) prompt is `SecretServiceLocked`; no session bus, or no Secret
+Service on it, is `SecretServiceUnavailable`. One difference from keyring: a
+read from a session with no default collection finds nothing (keyring would
+first create the collection, with a prompt); writes create it.
 """
 
 from __future__ import annotations
@@ -41,26 +44,15 @@ SERVICE_IFACE = "org.freedesktop.Secret.Service"
 COLLECTION_IFACE = "org.freedesktop.Secret.Collection"
 ITEM_IFACE = "org.freedesktop.Secret.Item"
 PROMPT_IFACE = "org.freedesktop.Secret.Prompt"
+SESSION_IFACE = "org.freedesktop.Secret.Session"
 PROPERTIES_IFACE = "org.freedesktop.DBus.Properties"
+DBUS_NAME = "org.freedesktop.DBus"
+DBUS_PATH = "/org/freedesktop/DBus"
 
 # keyring's SecretService backend writes this `application` attribute (`Keyring.appid`).
 APPLICATION = "Python keyring library"
 ALGORITHM_DH = "dh-ietf1024-sha256-aes128-cbc-pkcs7"
 ALGORITHM_PLAIN = "plain"
-# The second Oakley group (RFC 2409 §6.2), the prime the Secret Service spec names.
-DH_PRIME = int(
-    "FFFFFFFFFFFFFFFFC90FDAA22168C234C4C6628B80DC1CD129024E088A67CC74"
-    "020BBEA63B139B22514A08798E3404DDEF9519B3CD3A431B302B0A6DF25F1437"
-    "4FE1356D6D51C245E485B576625E7EC6F44C42E9A637ED6B0BFF5CB6F406B7ED"
-    "EE386BFB5A899FA5AE9F24117C4B1FE649286651ECE65381FFFFFFFFFFFFFFFF",
-    16,
-)
-# Our DH private exponent: 256 random bits (top bit set). This 1024-bit group gives
-# about 80-bit security, and the usual rule asks for an exponent of at least twice
-# the group's strength in bits (RFC 7919 §5.2 sizes its groups' exponents so); 256
-# bits keeps the exponent from ever being the weak link. A full 1024-bit exponent
-# (what secretstorage draws) costs 4x more in Python's pow(), twice per session.
-DH_PRIVATE_BYTES = 32
 # libdbus's default reply timeout. Calls that need the user (unlocking) return a
 # prompt at once; only waiting for the prompt's answer is unbounded, as in keyring.
 CALL_TIMEOUT = 25.0
@@ -102,6 +94,10 @@ class SecretServiceLocked(SecretServiceError):
     """The collection (or item) is locked and the unlock prompt was dismissed."""
 
 
+class SecretServicePlainOnly(SecretServiceError):
+    """The service offers no encrypted session: secrets would cross the bus in the clear."""
+
+
 class ItemNotFound(SecretServiceError):
     """`delete_password` found no such item (keyring's PasswordDeleteError)."""
 
@@ -122,47 +118,12 @@ def _error(name: str | None, body: Any) -> SecretServiceError:
     return SecretServiceError(text, name)
 
 
-def _hkdf_sha256_16(secret: bytes) -> bytes:
-    """HKDF-SHA256, null salt, empty info, 16 bytes: the spec's AES-128 key derivation."""
-    from cryptography.hazmat.primitives import hashes, hmac
-
-    extract = hmac.HMAC(b"\x00" * 32, hashes.SHA256())
-    extract.update(secret)
-    expand = hmac.HMAC(extract.finalize(), hashes.SHA256())
-    expand.update(b"\x01")
-    return expand.finalize()[:16]
-
-
-def _aes_cbc(key: bytes, iv: bytes, data: bytes, *, encrypt: bool) -> bytes:
-    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
-
-    cipher = Cipher(algorithms.AES(key), modes.CBC(iv))
-    op = cipher.encryptor() if encrypt else cipher.decryptor()
-    return op.update(data) + op.finalize()
-
-
-def encrypt_secret(key: bytes, secret: bytes) -> tuple[bytes, bytes]:
-    """(iv, ciphertext): AES-128-CBC with PKCS#7 padding."""
-    pad = 16 - len(secret) % 16
-    iv = os.urandom(16)
-    return iv, _aes_cbc(key, iv, secret + bytes((pad,)) * pad, encrypt=True)
-
-
-def decrypt_secret(key: bytes, iv: bytes, ciphertext: bytes) -> bytes:
-    if len(iv) != 16 or not ciphertext or len(ciphertext) % 16:
-        raise SecretServiceError("the Secret Service sent a malformed encrypted secret")
-    padded = _aes_cbc(key, iv, ciphertext, encrypt=False)
-    pad = padded[-1]
-    if not 1 <= pad <= 16 or padded[-pad:] != bytes((pad,)) * pad:
-        raise SecretServiceError("the Secret Service sent a badly padded secret")
-    return padded[:-pad]
-
-
 class SecretServiceKeyring:
     """keyring's backend interface on one D-Bus connection to the Secret Service.
 
     Thread-safe: calls are serialised (a jeepney blocking connection is not
-    shared between threads). The connection opens on the first call.
+    shared between threads). The connection opens on the first call, the
+    encrypted session on the first call that carries a secret (or `open_session`).
     """
 
     def __init__(
@@ -172,8 +133,10 @@ class SecretServiceKeyring:
         self.address = env.get("DBUS_SESSION_BUS_ADDRESS", "")
         self.collection = collection
         self.connections_opened = 0  # tests check that calls share one connection
+        # The algorithm of the session in use (or refused): what `tokenmgr doctor` reports.
+        self.session_algorithm: str | None = None
         self._conn: Any = None
-        self._session: tuple[str, bytes | None] | None = None  # (path, AES key or plain)
+        self._session: Any = None  # secretstorage.dhcrypto.Session
         self._lock = threading.RLock()
 
     # ------------------------------------------------------ keyring's interface
@@ -189,10 +152,10 @@ class SecretServiceKeyring:
 
     def set_password(self, service: str, username: str, password: str) -> None:
         def write() -> None:
+            from secretstorage.util import format_secret
+
             self._ready_collection(create=True)
-            path, key = self._get_session()
-            raw = password.encode("utf-8")
-            iv, value = (b"", raw) if key is None else encrypt_secret(key, raw)
+            secret = format_secret(self._get_session(), password.encode("utf-8"), "text/plain")
             properties = {
                 ITEM_IFACE + ".Label": ("s", f"Password for '{username}' on '{service}'"),
                 ITEM_IFACE + ".Attributes": (
@@ -206,7 +169,7 @@ class SecretServiceKeyring:
                 "CreateItem",
                 "a{sv}(oayays)b",
                 properties,
-                (path, iv, value, "text/plain"),
+                secret,
                 True,  # replace the item with the same attributes
             )
             if len(item) <= 1 and self._prompt(prompt):
@@ -224,6 +187,11 @@ class SecretServiceKeyring:
                 raise SecretServiceLocked("the prompt to delete the secret was dismissed")
 
         self._run(delete)
+
+    def open_session(self) -> str:
+        """Open the encrypted session now (or refuse a service without one); its algorithm."""
+        self._run(self._get_session)
+        return ALGORITHM_DH
 
     def close(self) -> None:
         with self._lock:
@@ -342,14 +310,27 @@ class SecretServiceKeyring:
             raise SecretServiceLocked("the unlock prompt was dismissed (or could not be shown)")
 
     def _prompt(self, prompt: str) -> bool:
-        """Show the service's prompt and wait for the user; True if it was dismissed."""
+        """Show the service's prompt and wait for the user; True if it was dismissed.
+
+        Only a `Completed` sent by the service itself counts: the signal is matched on
+        its sender, the unique name that owns org.freedesktop.secrets now (the bus
+        daemon stamps every message with its sender's unique name, so it cannot be
+        forged; a well-known name never appears there)."""
         from jeepney import MatchRule, MessageType
 
+        (owner,) = self._call(
+            DBUS_PATH, DBUS_NAME, "GetNameOwner", "s", BUS_NAME, destination=DBUS_NAME
+        )
         conn = self._connection()
         rule = MatchRule(
-            type=MessageType.signal, interface=PROMPT_IFACE, member="Completed", path=prompt
+            type=MessageType.signal,
+            sender=owner,
+            interface=PROMPT_IFACE,
+            member="Completed",
+            path=prompt,
         )
-        # gnome-keyring sends the signal to us; services that broadcast it need a match rule.
+        # gnome-keyring sends the signal to us; services that broadcast it need a match
+        # rule on the bus (the bus resolves its well-known sender to the owner).
         bus_rule = MatchRule(
             type=MessageType.signal,
             sender=BUS_NAME,
@@ -357,27 +338,29 @@ class SecretServiceKeyring:
             member="Completed",
             path=prompt,
         )
-        dbus = "org.freedesktop.DBus"
-        bus = ("/org/freedesktop/DBus", dbus)
-        self._call(*bus, "AddMatch", "s", bus_rule.serialise(), destination=dbus)
+        bus = (DBUS_PATH, DBUS_NAME)
+        self._call(*bus, "AddMatch", "s", bus_rule.serialise(), destination=DBUS_NAME)
         try:
             with conn.filter(rule) as signals:
                 self._call(prompt, PROMPT_IFACE, "Prompt", "s", "")
                 message = conn.recv_until_filtered(signals)  # the user is at the prompt
         finally:  # best effort: a failure here must not hide the prompt's own
             with contextlib.suppress(SecretServiceError, OSError):
-                self._call(*bus, "RemoveMatch", "s", bus_rule.serialise(), destination=dbus)
+                self._call(*bus, "RemoveMatch", "s", bus_rule.serialise(), destination=DBUS_NAME)
         dismissed, _result = message.body
         return bool(dismissed)
 
-    def _get_session(self) -> tuple[str, bytes | None]:
+    def _get_session(self) -> Any:
         if self._session is None:
             self._session = self._open_session()
         return self._session
 
-    def _open_session(self) -> tuple[str, bytes | None]:
-        private = int.from_bytes(os.urandom(DH_PRIVATE_BYTES), "big") | 1 << 255
-        public = pow(2, private, DH_PRIME).to_bytes(128, "big")
+    def _open_session(self) -> Any:
+        """An encrypted session, or SecretServicePlainOnly: `plain` is never asked for."""
+        from secretstorage.dhcrypto import DH_PRIME_1024, Session
+
+        session = Session()
+        public = session.my_public_key.to_bytes(128, "big")
         try:
             output, path = self._call(
                 SERVICE_PATH, SERVICE_IFACE, "OpenSession", "sv", ALGORITHM_DH, ("ay", public)
@@ -385,28 +368,36 @@ class SecretServiceKeyring:
         except SecretServiceError as e:
             if e.name != _NOT_SUPPORTED:
                 raise
-            _output, path = self._call(
-                SERVICE_PATH, SERVICE_IFACE, "OpenSession", "sv", ALGORITHM_PLAIN, ("s", "")
-            )
-            return str(path), None
+            self.session_algorithm = ALGORITHM_PLAIN
+            raise SecretServicePlainOnly(
+                f"the Secret Service offers only unencrypted ('{ALGORITHM_PLAIN}') sessions",
+                e.name,
+            ) from None
         signature, value = output
         server = int.from_bytes(bytes(value), "big") if signature == "ay" else 0
-        if not 1 < server < DH_PRIME - 1:
+        # 1 and p-1 would make the shared secret public: a broken or hostile peer.
+        if not 1 < server < DH_PRIME_1024 - 1:
             raise SecretServiceError("the Secret Service sent an invalid session key")
-        shared = pow(server, private, DH_PRIME).to_bytes(128, "big")
-        return str(path), _hkdf_sha256_16(shared)
+        session.set_server_public_key(server)
+        session.object_path = str(path)
+        self.session_algorithm = ALGORITHM_DH
+        return session
 
     def _search(self, service: str, username: str) -> list[str]:
         attributes = {"username": username, "service": service}
         (found,) = self._call(self.collection, COLLECTION_IFACE, "SearchItems", "a{ss}", attributes)
         return [str(p) for p in found]
 
-    def _secret(self, item: str) -> bytes:
-        path, key = self._get_session()
+    def _secret(self, path: str) -> bytes:
+        from jeepney.wrappers import DBusErrorResponse  # type: ignore[import-untyped]
+        from secretstorage import Item, LockedException
+
+        session = self._get_session()
         try:
-            (secret,) = self._call(item, ITEM_IFACE, "GetSecret", "o", path)
-        except SecretServiceLocked:  # an item locked on its own (KeePassXC can)
-            self._unlock([item])
-            (secret,) = self._call(item, ITEM_IFACE, "GetSecret", "o", path)
-        _session, iv, value, _content_type = secret
-        return bytes(value) if key is None else decrypt_secret(key, bytes(iv), bytes(value))
+            try:
+                return Item(self._connection(), path, session).get_secret()
+            except LockedException:  # an item locked on its own (KeePassXC can)
+                self._unlock([path])
+                return Item(self._connection(), path, session).get_secret()
+        except DBusErrorResponse as e:
+            raise _error(e.name, e.data) from None
