@@ -33,9 +33,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from tokenmgr.core.entries import SECRET_FIELDS
 from tokenmgr.core.stores.base import item_key
-from tokenmgr.core.stores.chunked import MANIFEST_MAGIC, chunk_field, parse_manifest
 
 if TYPE_CHECKING:
     from tokenmgr.core.stores.keyring_store import KeyringStore
@@ -74,6 +72,7 @@ def _write_marker(home: Path, doc: dict[str, Any]) -> None:
 
 def listed_items(home: Path) -> list[tuple[str, str]]:
     """(name, field) of every value the home's index lists."""
+    from tokenmgr.core.entries import SECRET_FIELDS
     from tokenmgr.core.index import Index
 
     out: list[tuple[str, str]] = []
@@ -81,6 +80,17 @@ def listed_items(home: Path) -> list[tuple[str, str]]:
         fields = entry.get("secrets") or SECRET_FIELDS  # an index too old to list them
         out.extend((str(entry["name"]), str(f)) for f in fields)
     return out
+
+
+def only_in_old_layout(store: KeyringStore, home: Path) -> list[str]:
+    """The usernames of values the home lists that are in the old layout only."""
+    service = service_for(home)
+    found = []
+    for name, field in listed_items(home):
+        username = item_key(name, field)
+        if store.raw_get(service, username) is None and store.raw_get(LEGACY_SERVICE, username):
+            found.append(username)
+    return found
 
 
 class Layout:
@@ -136,6 +146,8 @@ def migrate(
 
     (how many moved, the usernames left because `service` holds another value there).
     """
+    from tokenmgr.core.stores.chunked import MANIFEST_MAGIC, chunk_field, parse_manifest
+
     moved = 0
     left: list[str] = []
     for name, field in values:
