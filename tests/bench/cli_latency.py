@@ -2,7 +2,8 @@
 
 Measured, with 1,000 entries in the index: `tokenmgr get NAME` and `tokenmgr
 list --json`, on the real gnome-keyring (a private bus started here). Floors,
-both reading the same keyring item that `tokenmgr get NAME` prints:
+both reading the same keyring item that `tokenmgr get NAME` prints (service: the
+home's namespace, `tokenmgr:` and the home's path):
 
 * keyring: a bare `python -c "import keyring; keyring.get_password(s, u)"`
   (keyring's import chain and backend discovery, then its Secret Service backend);
@@ -41,6 +42,7 @@ sys.path.insert(0, str(ROOT))
 from tests.support.secret_service import SecretServiceSession  # noqa: E402
 from tokenmgr.core.entries import Entry  # noqa: E402
 from tokenmgr.core.index import Index  # noqa: E402
+from tokenmgr.core.stores.namespace import service_for  # noqa: E402
 
 ENTRIES = 1000
 NAME = "bench-0999"
@@ -52,10 +54,10 @@ LIST = f"tokenmgr list --json ({ENTRIES} entries)"
 GOALS = {GET: 0.6, LIST: 0.4}  # ratio to the keyring floor
 
 
-def _floor_commands() -> dict[str, list[str]]:
+def _floor_commands(service: str) -> dict[str, list[str]]:
     user = f"{NAME}/access"
     keyring_read = (
-        f"import keyring\nassert keyring.get_password('tokenmgr', '{user}') == '{TOKEN}'"
+        f"import keyring\nassert keyring.get_password({service!r}, '{user}') == '{TOKEN}'"
     )
     # What keyring's SecretService backend does for get_password, minus keyring.
     secretstorage_read = (
@@ -64,7 +66,7 @@ def _floor_commands() -> dict[str, list[str]]:
         "with closing(secretstorage.dbus_init()) as bus:\n"
         "    c = secretstorage.get_default_collection(bus)\n"
         "    assert not c.is_locked()\n"
-        f"    item = next(c.search_items({{'username': '{user}', 'service': 'tokenmgr'}}))\n"
+        f"    item = next(c.search_items({{'username': '{user}', 'service': {service!r}}}))\n"
         f"    assert item.get_secret().decode() == '{TOKEN}'\n"
     )
     return {
@@ -136,7 +138,7 @@ def main() -> int:
             if r.returncode != 0:
                 raise SystemExit(f"add failed: {r.stderr.decode()}")
             cmds = {
-                **_floor_commands(),
+                **_floor_commands(service_for(work / "home")),
                 GET: [tokenmgr, "get", NAME],
                 LIST: [tokenmgr, "list", "--json"],
             }

@@ -60,6 +60,29 @@ def test_secretstorage_release_gives_the_session_crypto_we_use() -> None:
         assert unpadder.update(padded) + unpadder.finalize() == secret
 
 
+def test_read_secrets_decrypt_and_malformed_ones_are_refused() -> None:
+    """What `format_secret` (the service's side of the cipher) makes, `decrypt_secret`
+    reads back; a wrong key, a cut ciphertext or a short IV is an error, not garbage."""
+    from secretstorage.dhcrypto import Session
+    from secretstorage.util import format_secret
+
+    session = Session()
+    session.set_server_public_key(pow(2, int.from_bytes(os.urandom(32), "big"), ss.DH_PRIME))
+    session.object_path = "/s"
+    assert session.aes_key is not None
+    for secret in (b"", b"x", b"a" * 16, "ghp_é🔑".encode() * 40):
+        _path, iv, ciphertext, _ctype = format_secret(session, secret, "text/plain")
+        assert ss.decrypt_secret(session.aes_key, iv, ciphertext) == secret
+    _path, iv, ciphertext, _ctype = format_secret(session, b"token", "text/plain")
+    for key, iv_, data in (
+        (os.urandom(16), iv, ciphertext),  # wrong key: the padding is garbage
+        (session.aes_key, iv, ciphertext[:-1]),
+        (session.aes_key, b"short", ciphertext),
+    ):
+        with pytest.raises(ss.SecretServiceError, match="malformed"):
+            ss.decrypt_secret(key, iv_, data)
+
+
 @pytest.mark.parametrize(
     ("env", "why"),
     [

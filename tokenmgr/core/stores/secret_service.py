@@ -7,8 +7,10 @@ does: in the default collection, with the attributes `username` and `service`
 libsecret's `secret-tool lookup service … username …` and tokenmgr read each
 other's items.
 
-The session crypto (the Diffie-Hellman exchange, the key derivation, AES and
-its padding) is secretstorage's, the library keyring's backend uses. What this
+The session crypto is secretstorage's, the library keyring's backend uses: the
+Diffie-Hellman exchange and key derivation (`dhcrypto.Session`) and the
+encryption of a secret (`format_secret`); a secret read back is decrypted with
+the same AES-CBC and PKCS#7 from cryptography (`decrypt_secret`). What this
 module adds, and why it does not simply call keyring:
 
 * one D-Bus connection and one session per instance, reused by every call
@@ -53,6 +55,14 @@ DBUS_PATH = "/org/freedesktop/DBus"
 APPLICATION = "Python keyring library"
 ALGORITHM_DH = "dh-ietf1024-sha256-aes128-cbc-pkcs7"
 ALGORITHM_PLAIN = "plain"
+# The second Oakley group (RFC 2409 §6.2), the one the specification names.
+DH_PRIME = int(
+    "FFFFFFFFFFFFFFFFC90FDAA22168C234C4C6628B80DC1CD129024E088A67CC74"
+    "020BBEA63B139B22514A08798E3404DDEF9519B3CD3A431B302B0A6DF25F1437"
+    "4FE1356D6D51C245E485B576625E7EC6F44C42E9A637ED6B0BFF5CB6F406B7ED"
+    "EE386BFB5A899FA5AE9F24117C4B1FE649286651ECE65381FFFFFFFFFFFFFFFF",
+    16,
+)
 # libdbus's default reply timeout. Calls that need the user (unlocking) return a
 # prompt at once; only waiting for the prompt's answer is unbounded, as in keyring.
 CALL_TIMEOUT = 25.0
@@ -357,7 +367,7 @@ class SecretServiceKeyring:
 
     def _open_session(self) -> Any:
         """An encrypted session, or SecretServicePlainOnly: `plain` is never asked for."""
-        from secretstorage.dhcrypto import DH_PRIME_1024, Session
+        from secretstorage.dhcrypto import Session
 
         session = Session()
         public = session.my_public_key.to_bytes(128, "big")
@@ -376,7 +386,7 @@ class SecretServiceKeyring:
         signature, value = output
         server = int.from_bytes(bytes(value), "big") if signature == "ay" else 0
         # 1 and p-1 would make the shared secret public: a broken or hostile peer.
-        if not 1 < server < DH_PRIME_1024 - 1:
+        if not 1 < server < DH_PRIME - 1:
             raise SecretServiceError("the Secret Service sent an invalid session key")
         session.set_server_public_key(server)
         session.object_path = str(path)
@@ -388,16 +398,32 @@ class SecretServiceKeyring:
         (found,) = self._call(self.collection, COLLECTION_IFACE, "SearchItems", "a{ss}", attributes)
         return [str(p) for p in found]
 
-    def _secret(self, path: str) -> bytes:
-        from jeepney.wrappers import DBusErrorResponse  # type: ignore[import-untyped]
-        from secretstorage import Item, LockedException
-
+    def _secret(self, item: str) -> bytes:
         session = self._get_session()
         try:
-            try:
-                return Item(self._connection(), path, session).get_secret()
-            except LockedException:  # an item locked on its own (KeePassXC can)
-                self._unlock([path])
-                return Item(self._connection(), path, session).get_secret()
-        except DBusErrorResponse as e:
-            raise _error(e.name, e.data) from None
+            (secret,) = self._call(item, ITEM_IFACE, "GetSecret", "o", session.object_path)
+        except SecretServiceLocked:  # an item locked on its own (KeePassXC can)
+            self._unlock([item])
+            (secret,) = self._call(item, ITEM_IFACE, "GetSecret", "o", session.object_path)
+        _session, iv, value, _content_type = secret
+        return decrypt_secret(session.aes_key, bytes(iv), bytes(value))
+
+
+def decrypt_secret(key: bytes, iv: bytes, ciphertext: bytes) -> bytes:
+    """The secret of a `GetSecret` reply, under the session key secretstorage derived.
+
+    secretstorage's own decryption is inside `Item.get_secret`, which costs two more
+    calls and imports cryptography's OpenSSL backend module (more than the rest of a
+    `get`): the same AES-128-CBC and PKCS#7 are cryptography's primitives here, whose
+    unpadder also refuses a malformed secret instead of returning garbage.
+    """
+    from cryptography.hazmat.primitives import padding
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
+    try:
+        decryptor = Cipher(algorithms.AES(key), modes.CBC(iv)).decryptor()
+        padded = decryptor.update(ciphertext) + decryptor.finalize()
+        unpadder = padding.PKCS7(algorithms.AES.block_size).unpadder()
+        return unpadder.update(padded) + unpadder.finalize()
+    except ValueError:  # wrong IV size, not whole blocks, bad padding
+        raise SecretServiceError("the Secret Service sent a malformed encrypted secret") from None
