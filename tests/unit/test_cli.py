@@ -427,7 +427,7 @@ def test_mv_on_a_locked_keyring_is_4(
     cli("add", "a", stdin="tok-a")
     before = vault.index.path.read_bytes()
     memkeyring.locked = True
-    cli.vault = Vault(home=vault.home, store=KeyringStore(backend=memkeyring))
+    cli.vault = Vault(home=vault.home, store=KeyringStore(vault.home, backend=memkeyring))
     r = cli("mv", "a", "b")
     assert r.status == 4 and "locked" in r.err
     assert vault.index.path.read_bytes() == before
