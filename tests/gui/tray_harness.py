@@ -85,7 +85,7 @@ class Harness(QObject):
     def __init__(self, app: QApplication, timeout: int) -> None:
         super().__init__()
         self.app = app
-        self.vault = Vault()
+        self.vault = Vault(passphrase=lambda _new: os.environ["TOKENMGR_PASSPHRASE"])
         self.shell = default_shell(os.environ, sys.platform)
         self.clipboard = Clipboard(timeout)
         self.clipboard.install_quit_hook(app)
