@@ -199,7 +199,7 @@ class KeyringStore:
         from tokenmgr.core.stores.secret_service import SecretServiceKeyring
 
         if isinstance(self.backend, SecretServiceKeyring):
-            with self._calls("read"):
+            with self._calls("protect"):
                 self.backend.open_session()
         self._ready()
 

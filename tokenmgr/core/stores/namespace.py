@@ -19,8 +19,8 @@ each one copied before the old one is deleted, so an interruption loses
 nothing and the next use finishes the move. Items its index does not list are
 left where they are (they may be another home's); an item whose name is
 already taken in the home's namespace by a different value is not overwritten:
-both are left, and `tokenmgr doctor` names them. Other homes never touch the
-old layout.
+both are left, and `tokenmgr doctor` names them. Other homes never move or
+change the old layout's items (`doctor` only reads them, to say what is left).
 
 `keyring.json` in the home records that the home uses its namespace (and what
 the move did); it holds no secret.
