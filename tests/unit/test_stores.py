@@ -316,8 +316,12 @@ def test_vault_file_detects_tampering(tmp_path: Path) -> None:
         EncryptedFileStore(tmp_path, passphrase=_passphrase("pw")).get("a", "access")
 
 
-def test_vault_file_without_a_passphrase_source(tmp_path: Path) -> None:
-    """The store never asks anyone itself: with no source it names TOKENMGR_PASSPHRASE."""
+def test_vault_file_without_a_passphrase_source(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The store never asks anyone, nor reads the environment, itself: with no source it
+    names TOKENMGR_PASSPHRASE (which the command line takes and passes as a source)."""
+    monkeypatch.setenv("TOKENMGR_PASSPHRASE", "pw")
     s = EncryptedFileStore(tmp_path)
     with pytest.raises(StorageUnavailable, match="TOKENMGR_PASSPHRASE"):
         s.set("a", "access", "x")
