@@ -12,7 +12,7 @@ import pytest
 from tests.support.memkeyring import MemoryKeyring
 from tests.support.store_contract import LONG, StoreContract
 from tokenmgr.core.errors import StorageUnavailable, UsageError
-from tokenmgr.core.stores import SecretStore, open_store
+from tokenmgr.core.stores import PassphraseSource, SecretStore, open_store
 from tokenmgr.core.stores.chunked import (
     MANIFEST_MAGIC,
     ChunkedStore,
@@ -26,7 +26,7 @@ from tokenmgr.core.stores.vault_file import EncryptedFileStore
 SERVICE = "tokenmgr:/test-home"
 
 
-def _passphrase(value: str):  # type: ignore[no-untyped-def]
+def _passphrase(value: str) -> PassphraseSource:
     return lambda _new: value
 
 
