@@ -1,12 +1,35 @@
-"""GUI start-up against a floor, in one run, interleaved: wall time and peak RSS.
+"""GUI start-up: time to first paint and peak RSS, against a floor, interleaved in one run.
 
-Floor: a bare PySide6 script that shows a QMainWindow with a 200-row
-QTableView and exits after the first paint. Measured: `tokenmgr gui
---smoke-test` with 200 entries in the index (it builds the whole window with
-them, shows it, waits for the first paint and exits). Both run offscreen.
-Prints medians and ratios; the goal is both ratios ≤ 1.3.
+What is measured is the moment a user sees the list: the end of the first frame
+of the main window, with the token list in it. Both programs run on the same
+Xvfb display, with `trayer` holding the system tray, one after the other in
+alternating order, each from a cold process:
 
-    python tests/bench/gui_startup.py [--rounds N] [--quick] [--json] [--strict]
+- the floor: a bare PySide6 script that shows a QMainWindow holding a 200-row
+  QTableView (a QStandardItemModel);
+- the app: `tokenmgr gui` as a user starts it (the console script's path through
+  `tokenmgr.cli.main`), over an index of 200 realistic entries, with everything
+  that start does: the single-instance server, the tray icon, the keeper, and the
+  store probe against gnome-keyring's Secret Service on a private D-Bus session
+  bus (unlocked; the entries' secrets are not needed to draw the list).
+
+The same probe goes into both processes (an event filter on the main window and
+on the list's viewport, no filter on the application): at the window's first
+Paint it arms a zero-delay timer, which fires once that frame has been drawn.
+It then records CLOCK_MONOTONIC (which the parent shares) and how many rows
+the list's model held, if the list's viewport was painted in that frame (0 if
+not), and quits. Time to first paint = that mark minus the moment the parent
+started the process. Peak RSS is the child's ru_maxrss. A run where either
+program drew fewer rows than it holds fails, whatever the times.
+
+Prints medians and the ratios app / floor. Goals: first paint ≤ 1.35x the
+floor, peak RSS ≤ 1.3x; `--strict` (as `make test` runs it) exits 1 when
+one is missed.
+
+    python tests/bench/gui_startup.py [--rounds N] [--quick] [--json] [--strict] [--tree DIR]
+
+`--tree DIR` runs the app from another checkout (its `tokenmgr` package),
+to compare two versions with the same harness.
 """
 
 from __future__ import annotations
@@ -15,69 +38,208 @@ import argparse
 import base64
 import json
 import os
+import selectors
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
 
 from tokenmgr.core.entries import Entry  # noqa: E402
 from tokenmgr.core.index import Index  # noqa: E402
 
 ENTRIES = 200
-GOAL = 1.3
+PAINT_GOAL = 1.35
+RSS_GOAL = 1.3
+QUICK_ROUNDS = 15
+ROUNDS = 41
 FLOOR = "floor: bare PySide6 window, 200-row table"
-SMOKE = "tokenmgr gui --smoke-test, 200 entries"
+APP = "tokenmgr gui (tray, single instance, keyring, keeper)"
+TIMEOUT_S = 60
 
-FLOOR_SCRIPT = """
-import sys
-from PySide6.QtCore import QEvent, QObject, QTimer
+# What both children run first: the first-frame probe. `watch(window, view, quit)`
+# prints one JSON line on stdout once the window's first frame is drawn, then calls
+# `quit`. Only names PySide6 once called (the app imports it its own way).
+PROBE = r'''
+import json, sys, time
+
+def watch(window, view, quit, extra=dict):
+    from PySide6.QtCore import QEvent, QObject, QTimer
+
+    state = {"viewport": False, "frame": False}
+
+    def frame_done():
+        model = view.model() if view is not None else None
+        rows = model.rowCount() if model is not None and state["viewport"] else 0
+        mark = time.monotonic()
+        sys.stdout.write(json.dumps({"mark": mark, "rows": rows, **extra()}) + "\n")
+        sys.stdout.flush()
+        quit()
+
+    class FirstFrame(QObject):
+        def eventFilter(self, obj, event):
+            if event.type() == QEvent.Type.Paint:
+                if obj is window and not state["frame"]:
+                    state["frame"] = True
+                    QTimer.singleShot(0, frame_done)
+                elif obj is not window:
+                    state["viewport"] = True
+            return False
+
+    probe = FirstFrame(window)
+    window.installEventFilter(probe)
+    if view is not None:
+        view.viewport().installEventFilter(probe)
+    QTimer.singleShot(30_000, lambda: (sys.stderr.write("never painted\n"), quit()))
+    return probe
+'''
+
+FLOOR_SCRIPT = PROBE + r'''
 from PySide6.QtGui import QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import QApplication, QMainWindow, QTableView
 
 app = QApplication(sys.argv)
 model = QStandardItemModel(0, 4)
 model.setHorizontalHeaderLabels(["Name", "Service", "Kind", "Expires"])
-for i in range(200):
+for i in range(int(sys.argv[1])):
     model.appendRow([QStandardItem(f"bench-{i:03d}"), QStandardItem("Bench"),
                      QStandardItem("static"), QStandardItem("in 29 days")])
 window = QMainWindow()
 view = QTableView()
 view.setModel(model)
 window.setCentralWidget(view)
-
-class FirstPaint(QObject):
-    def eventFilter(self, obj, event):
-        if event.type() == QEvent.Type.Paint:
-            QTimer.singleShot(0, app.quit)
-            app.removeEventFilter(self)
-        return False
-
-view.viewport().installEventFilter(FirstPaint(app))
+window.resize(1100, 680)
+probe = watch(window, view, app.quit)
 window.show()
 sys.exit(app.exec())
-"""
+'''
+
+# The app, started as the `tokenmgr` console script starts it. The probe goes onto the
+# window that `tokenmgr.gui.app.start` returns: an import hook wraps that function
+# when the module is first imported (so nothing is imported earlier than the app
+# itself imports it), and the list is the QTableView that shows the window's model.
+APP_SCRIPT = PROBE + r'''
+import importlib.abc, importlib.util
+
+class _Hook(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path, target=None):
+        if name != "tokenmgr.gui.app":
+            return None
+        sys.meta_path.remove(self)
+        spec = importlib.util.find_spec(name)
+        run_module = spec.loader.exec_module
+
+        def exec_module(module):
+            run_module(module)
+            start = module.start
+
+            def start_watched(*args, **kwargs):
+                running = start(*args, **kwargs)
+                if not isinstance(running, int):
+                    window = running.window
+                    running.first_frame = watch(window, token_list(window), window.quit_app,
+                                                lambda: started(running.app))
+                return running
+
+            module.start = start_watched
+
+        spec.loader.exec_module = exec_module
+        return spec
+
+def token_list(window):
+    """The view that shows the window's entry model (not a details table)."""
+    from PySide6.QtWidgets import QTableView
+
+    model = window.model() if callable(window.model) else window.model
+    for view in window.findChildren(QTableView):
+        shown = view.model()
+        if shown is model or getattr(shown, "sourceModel", lambda: None)() is model:
+            return view
+    return None
+
+def started(app):
+    """What else the start has running at the first paint (checked by the parent)."""
+    from PySide6.QtNetwork import QLocalServer
+    from PySide6.QtWidgets import QSystemTrayIcon
+
+    return {
+        "tray": any(i.isVisible() for i in app.findChildren(QSystemTrayIcon)),
+        "single_instance": any(s.isListening() for s in app.findChildren(QLocalServer)),
+    }
+
+sys.meta_path.insert(0, _Hook())
+sys.argv = ["tokenmgr", "gui"]
+from tokenmgr.cli import main
+
+sys.exit(main())
+'''
 
 
-def _run(cmd: list[str], env: dict[str, str]) -> tuple[float, int]:
-    """Wall time (s) and peak RSS (KiB) of one child."""
-    t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    assert proc.stderr is not None
+@dataclass
+class Sample:
+    paint_s: float
+    rss_kib: int
+    rows: int
+    report: dict[str, object]
+
+
+class BenchFailed(RuntimeError):
+    """The run could not be measured, or measured something other than the work."""
+
+
+def run_once(cmd: list[str], env: dict[str, str]) -> Sample:
+    """Start `cmd`; its first-paint mark (from its stdout) minus the moment we started it,
+    and its peak RSS (wait4: this child's own, not a maximum over all children)."""
+    t0 = time.monotonic()
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
+    deadline = t0 + TIMEOUT_S
+    out = b""
+    sel = selectors.DefaultSelector()
+    sel.register(proc.stdout, selectors.EVENT_READ)
+    sel.register(proc.stderr, selectors.EVENT_READ)
+    err = b""
+    open_streams = 2
+    while open_streams and time.monotonic() < deadline:
+        for key, _ in sel.select(timeout=max(0.0, deadline - time.monotonic())):
+            chunk = os.read(key.fd, 65536)
+            if not chunk:
+                sel.unregister(key.fileobj)
+                open_streams -= 1
+            elif key.fileobj is proc.stdout:
+                out += chunk
+            else:
+                err += chunk
+    sel.close()
+    if open_streams:
+        proc.kill()
     _, status, usage = os.wait4(proc.pid, 0)
-    dt = time.perf_counter() - t0
-    err = proc.stderr.read().decode(errors="replace")
-    proc.stderr.close()
     proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode != 0:
-        raise SystemExit(f"{cmd} failed ({proc.returncode}): {err}")
-    return dt, int(usage.ru_maxrss)
+    proc.stdout.close()
+    proc.stderr.close()
+    if open_streams:
+        raise BenchFailed(f"a start-up run did not end within {TIMEOUT_S} s")
+    lines = [ln for ln in out.decode(errors="replace").splitlines() if ln.startswith("{")]
+    if proc.returncode != 0 or not lines:
+        raise BenchFailed(
+            f"a start-up run failed (exit {proc.returncode}):\n"
+            f"{err.decode(errors='replace')[-2000:]}"
+        )
+    report = json.loads(lines[-1])
+    return Sample(float(report["mark"]) - t0, int(usage.ru_maxrss), int(report["rows"]), report)
+
+
+# ------------------------------------------------------------------ the index
 
 
 def _b64(data: bytes) -> str:
@@ -101,24 +263,10 @@ def _report(i: int, now: datetime) -> dict[str, object]:
     return jwt_inspect.summary(jwt_inspect.inspect(token))
 
 
-def bench_env(work: Path, entries: int = ENTRIES) -> dict[str, str]:
-    """The environment of a start-up benchmark run: offscreen, no display, a fresh
-    TOKENMGR_HOME under `work` whose index holds `entries` static entries, each with
-    the report `tokenmgr add` would have stored."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TOKENMGR_")}
-    for k in ("DISPLAY", "WAYLAND_DISPLAY"):
-        env.pop(k, None)
-    (work / "run").mkdir(mode=0o700)
-    # Every program from cached bytecode (PYTHONDONTWRITEBYTECODE would recompile ours).
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
-    env["PYTHONPYCACHEPREFIX"] = str(work / "pycache")
-    env.update(
-        QT_QPA_PLATFORM="offscreen",
-        TOKENMGR_HOME=str(work / "home"),
-        XDG_RUNTIME_DIR=str(work / "run"),
-    )
+def write_index(home: Path, entries: int = ENTRIES) -> None:
+    """An index of `entries` static entries, each with the report `tokenmgr add` stores."""
     now = datetime.now(UTC)
-    Index(work / "home").save(
+    Index(home).save(
         {
             f"bench-{i:03d}": Entry(
                 name=f"bench-{i:03d}",
@@ -133,64 +281,133 @@ def bench_env(work: Path, entries: int = ENTRIES) -> dict[str, str]:
             for i in range(entries)
         }
     )
+
+
+def bench_env(work: Path, entries: int = ENTRIES) -> dict[str, str]:
+    """The environment of an offscreen start-up run (packaging/startup_ratio.py's
+    `gui --smoke-test`): no display, a fresh TOKENMGR_HOME under `work` whose index
+    holds `entries` entries, every program from cached bytecode."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TOKENMGR_")}
+    for k in ("DISPLAY", "WAYLAND_DISPLAY"):
+        env.pop(k, None)
+    (work / "run").mkdir(mode=0o700)
+    # Every program from cached bytecode (PYTHONDONTWRITEBYTECODE would recompile ours).
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env["PYTHONPYCACHEPREFIX"] = str(work / "pycache")
+    env.update(
+        QT_QPA_PLATFORM="offscreen",
+        TOKENMGR_HOME=str(work / "home"),
+        XDG_RUNTIME_DIR=str(work / "run"),
+    )
+    write_index(work / "home", entries)
     return env
 
 
-def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--rounds", type=int, default=21)
-    ap.add_argument("--quick", action="store_true", help="5 rounds (for make test)")
-    ap.add_argument("--json", action="store_true")
-    ap.add_argument("--strict", action="store_true", help="exit 1 when a goal is missed")
-    opts = ap.parse_args()
-    rounds = 5 if opts.quick else opts.rounds
+# ------------------------------------------------------------------ the desktop
 
-    tokenmgr = shutil.which("tokenmgr", path=str(Path(sys.executable).parent)) or "tokenmgr"
+
+@contextmanager
+def desktop(work: Path, entries: int = ENTRIES, tree: Path = ROOT) -> Iterator[dict[str, str]]:
+    """Xvfb with trayer, gnome-keyring on a private bus, an index of `entries`: the
+    environment both children run in (the app's package from `tree`)."""
+    from tests.support.secret_service import SecretServiceSession
+    from tests.support.xvfb import XServer
+
+    with XServer(1280, 800) as x, SecretServiceSession() as keyring:
+        x.start_tray()
+        env = bench_env(work, entries)
+        env.pop("QT_QPA_PLATFORM")  # xcb, as on a desktop
+        env["DISPLAY"] = x.display
+        env.update(keyring.env)
+        env["HOME"] = str(work / "home")
+        env["XDG_CONFIG_HOME"] = str(work / "config")
+        env["PYTHONPATH"] = str(tree)
+        yield env
+
+
+def commands(entries: int = ENTRIES) -> dict[str, list[str]]:
+    return {
+        FLOOR: [sys.executable, "-c", FLOOR_SCRIPT, str(entries)],
+        APP: [sys.executable, "-c", APP_SCRIPT],
+    }
+
+
+def check(label: str, sample: Sample, entries: int) -> None:
+    """The run did the work it is timed for: every row in the first frame, and for the app
+    the tray icon shown and the single-instance server listening."""
+    if sample.rows != entries:
+        raise BenchFailed(f"{label}: the first frame drew {sample.rows} rows, not {entries}")
+    if label == APP:
+        missing = [k for k in ("tray", "single_instance") if sample.report.get(k) is not True]
+        if missing:
+            raise BenchFailed(f"{label}: no {' and no '.join(missing)} at the first paint")
+
+
+def measure(rounds: int, entries: int = ENTRIES, tree: Path = ROOT) -> dict[str, list[Sample]]:
+    """`rounds` interleaved runs of each (after one warm-up of each); raises BenchFailed
+    when a run fails or either program drew fewer than `entries` rows."""
     work = Path(tempfile.mkdtemp(prefix="tokenmgr-gui-bench-"))
     try:
-        env = bench_env(work)
-        cmds = {
-            FLOOR: [sys.executable, "-c", FLOOR_SCRIPT],
-            SMOKE: [tokenmgr, "gui", "--smoke-test"],
-        }
-        for cmd in cmds.values():  # bytecode caches, the page cache, fontconfig's cache
-            _run(cmd, env)
-        wall: dict[str, list[float]] = {k: [] for k in cmds}
-        rss: dict[str, list[int]] = {k: [] for k in cmds}
-        labels = list(cmds)
-        for n in range(rounds):
-            for label in labels[n % 2 :] + labels[: n % 2]:
-                dt, kib = _run(cmds[label], env)
-                wall[label].append(dt)
-                rss[label].append(kib)
+        with desktop(work, entries, tree) as env:
+            cmds = commands(entries)
+            for cmd in cmds.values():  # bytecode caches, the page cache, fontconfig's cache
+                run_once(cmd, env)
+            samples: dict[str, list[Sample]] = {k: [] for k in cmds}
+            labels = list(cmds)
+            for n in range(rounds):
+                for label in labels[n % 2 :] + labels[: n % 2]:
+                    sample = run_once(cmds[label], env)
+                    check(label, sample, entries)
+                    samples[label].append(sample)
+            return samples
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
-    med_wall = {k: statistics.median(v) for k, v in wall.items()}
-    med_rss = {k: statistics.median(v) for k, v in rss.items()}
-    wall_ratio = med_wall[SMOKE] / med_wall[FLOOR]
-    rss_ratio = med_rss[SMOKE] / med_rss[FLOOR]
-    met = wall_ratio <= GOAL and rss_ratio <= GOAL
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--rounds", type=int, default=ROUNDS)
+    ap.add_argument("--quick", action="store_true",
+                    help=f"{QUICK_ROUNDS} rounds (as make test runs it)")
+    ap.add_argument("--json", action="store_true")
+    ap.add_argument("--strict", action="store_true", help="exit 1 when a goal is missed")
+    ap.add_argument("--tree", type=Path, default=ROOT,
+                    help="the checkout whose tokenmgr package the app runs from")
+    ap.add_argument("--entries", type=int, default=ENTRIES, help=argparse.SUPPRESS)
+    opts = ap.parse_args(argv)
+    rounds = QUICK_ROUNDS if opts.quick else opts.rounds
+    try:
+        samples = measure(rounds, opts.entries, opts.tree.resolve())
+    except BenchFailed as e:
+        print(f"gui_startup: {e}", file=sys.stderr)
+        return 1
+
+    paint = {k: statistics.median(s.paint_s for s in v) for k, v in samples.items()}
+    rss = {k: statistics.median(s.rss_kib for s in v) for k, v in samples.items()}
+    paint_ratio = paint[APP] / paint[FLOOR]
+    rss_ratio = rss[APP] / rss[FLOOR]
+    met = {"first_paint": paint_ratio <= PAINT_GOAL, "peak_rss": rss_ratio <= RSS_GOAL}
     if opts.json:
         print(json.dumps({
             "rounds": rounds,
-            "wall_ms": {k: round(v * 1000, 1) for k, v in med_wall.items()},
-            "peak_rss_mib": {k: round(v / 1024, 1) for k, v in med_rss.items()},
-            "wall_ratio": round(wall_ratio, 2),
-            "rss_ratio": round(rss_ratio, 2),
-            "goal": GOAL,
-            "goal_met": met,
+            "first_paint_ms": {k: round(v * 1000, 1) for k, v in paint.items()},
+            "peak_rss_mib": {k: round(v / 1024, 1) for k, v in rss.items()},
+            "first_paint_ratio": round(paint_ratio, 3),
+            "rss_ratio": round(rss_ratio, 3),
+            "goals": {"first_paint": PAINT_GOAL, "peak_rss": RSS_GOAL},
+            "goals_met": met,
         }, indent=2))
     else:
-        print(f"GUI start-up, {rounds} interleaved rounds, medians (offscreen)")
-        print(f"  {'':44s} {'wall':>9s}  {'peak RSS':>10s}")
-        for k in cmds:
-            print(f"  {k:44s} {med_wall[k] * 1000:7.1f}ms  {med_rss[k] / 1024:7.1f}MiB")
-        verdict = "met" if met else "MISSED"
-        print(f"  ratio: wall {wall_ratio:.2f}x, peak RSS {rss_ratio:.2f}x "
-              f"(goal ≤ {GOAL}x both: {verdict})")
+        print(f"GUI start-up, {rounds} interleaved rounds, medians (Xvfb + trayer, "
+              "gnome-keyring on a private bus)")
+        print(f"  {'':56s} {'first paint':>11s}  {'peak RSS':>9s}")
+        for k in samples:
+            print(f"  {k:56s} {paint[k] * 1000:9.1f}ms  {rss[k] / 1024:6.1f}MiB")
+        print(f"  ratio: first paint {paint_ratio:.2f}x (goal ≤ {PAINT_GOAL}x: "
+              f"{'met' if met['first_paint'] else 'MISSED'}), peak RSS {rss_ratio:.2f}x "
+              f"(goal ≤ {RSS_GOAL}x: {'met' if met['peak_rss'] else 'MISSED'})")
         print("  (timings on a shared machine are noisy; the ratios, measured together, matter)")
-    return 1 if (opts.strict and not met) else 0
+    return 1 if opts.strict and not all(met.values()) else 0
 
 
 if __name__ == "__main__":
