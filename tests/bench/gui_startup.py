@@ -67,20 +67,28 @@ FLOOR = "floor: bare PySide6 window, 200-row table"
 APP = "tokenmgr gui (tray, single instance, keyring, keeper)"
 TIMEOUT_S = 60
 
-# What both children run first: the first-frame probe. `watch(window, view, quit)`
-# prints one JSON line on stdout once the window's first frame is drawn, then calls
-# `quit`. Only names PySide6 once called (the app imports it its own way).
+# What both children run first: the first-frame probe. `watch(window, model, quit)`
+# finds the view that shows `model` (directly or through a proxy), prints one JSON
+# line on stdout once the window's first frame is drawn, then calls `quit`. Both
+# programs pay for the same probe. It names PySide6 only once called (the app
+# imports it its own way).
 PROBE = r'''
 import json, sys, time
 
-def watch(window, view, quit, extra=dict):
+def watch(window, model, quit, extra=dict):
     from PySide6.QtCore import QEvent, QObject, QTimer
+    from PySide6.QtWidgets import QAbstractItemView
 
+    view = None
+    for candidate in window.findChildren(QAbstractItemView):
+        shown = candidate.model()
+        if shown is model or getattr(shown, "sourceModel", lambda: None)() is model:
+            view = candidate
+            break
     state = {"viewport": False, "frame": False}
 
     def frame_done():
-        model = view.model() if view is not None else None
-        rows = model.rowCount() if model is not None and state["viewport"] else 0
+        rows = model.rowCount() if state["viewport"] else 0
         mark = time.monotonic()
         sys.stdout.write(json.dumps({"mark": mark, "rows": rows, **extra()}) + "\n")
         sys.stdout.flush()
@@ -119,7 +127,7 @@ view = QTableView()
 view.setModel(model)
 window.setCentralWidget(view)
 window.resize(1100, 680)
-probe = watch(window, view, app.quit)
+probe = watch(window, model, app.quit)
 window.show()
 sys.exit(app.exec())
 '''
@@ -127,7 +135,7 @@ sys.exit(app.exec())
 # The app, started as the `tokenmgr` console script starts it. The probe goes onto the
 # window that `tokenmgr.gui.app.start` returns: an import hook wraps that function
 # when the module is first imported (so nothing is imported earlier than the app
-# itself imports it), and the list is the QTableView that shows the window's model.
+# itself imports it).
 APP_SCRIPT = PROBE + r'''
 import importlib.abc, importlib.util
 
@@ -147,7 +155,8 @@ class _Hook(importlib.abc.MetaPathFinder):
                 running = start(*args, **kwargs)
                 if not isinstance(running, int):
                     window = running.window
-                    running.first_frame = watch(window, token_list(window), window.quit_app,
+                    model = window.model() if callable(window.model) else window.model
+                    running.first_frame = watch(window, model, window.quit_app,
                                                 lambda: started(running.app))
                 return running
 
@@ -156,25 +165,19 @@ class _Hook(importlib.abc.MetaPathFinder):
         spec.loader.exec_module = exec_module
         return spec
 
-def token_list(window):
-    """The view that shows the window's entry model (not a details table)."""
-    from PySide6.QtWidgets import QTableView
-
-    model = window.model() if callable(window.model) else window.model
-    for view in window.findChildren(QTableView):
-        shown = view.model()
-        if shown is model or getattr(shown, "sourceModel", lambda: None)() is model:
-            return view
-    return None
-
 def started(app):
-    """What else the start has running at the first paint (checked by the parent)."""
-    from PySide6.QtNetwork import QLocalServer
+    """What else the start has running at the first paint (checked by the parent); asked
+    after the mark, without importing anything the app did not."""
     from PySide6.QtWidgets import QSystemTrayIcon
 
+    listening = False
+    if "PySide6.QtNetwork" in sys.modules:
+        from PySide6.QtNetwork import QLocalServer
+
+        listening = any(s.isListening() for s in app.findChildren(QLocalServer))
     return {
         "tray": any(i.isVisible() for i in app.findChildren(QSystemTrayIcon)),
-        "single_instance": any(s.isListening() for s in app.findChildren(QLocalServer)),
+        "single_instance": listening,
     }
 
 sys.meta_path.insert(0, _Hook())
@@ -197,11 +200,13 @@ class BenchFailed(RuntimeError):
     """The run could not be measured, or measured something other than the work."""
 
 
-def run_once(cmd: list[str], env: dict[str, str]) -> Sample:
-    """Start `cmd`; its first-paint mark (from its stdout) minus the moment we started it,
+def run_once(cmd: list[str], env: dict[str, str], cwd: Path) -> Sample:
+    """Start `cmd` in `cwd` (not a checkout: `python -c` puts the working directory first
+    on sys.path); its first-paint mark (from its stdout) minus the moment we started it,
     and its peak RSS (wait4: this child's own, not a maximum over all children)."""
     t0 = time.monotonic()
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
     assert proc.stdout is not None and proc.stderr is not None
     deadline = t0 + TIMEOUT_S
     out = b""
@@ -351,12 +356,12 @@ def measure(rounds: int, entries: int = ENTRIES, tree: Path = ROOT) -> dict[str,
         with desktop(work, entries, tree) as env:
             cmds = commands(entries)
             for cmd in cmds.values():  # bytecode caches, the page cache, fontconfig's cache
-                run_once(cmd, env)
+                run_once(cmd, env, work)
             samples: dict[str, list[Sample]] = {k: [] for k in cmds}
             labels = list(cmds)
             for n in range(rounds):
                 for label in labels[n % 2 :] + labels[: n % 2]:
-                    sample = run_once(cmds[label], env)
+                    sample = run_once(cmds[label], env, work)
                     check(label, sample, entries)
                     samples[label].append(sample)
             return samples

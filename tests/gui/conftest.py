@@ -14,7 +14,9 @@ from tests.support.xvfb import XServer
 
 @pytest.fixture(autouse=True)
 def _clear_clipboard_after() -> Iterator[None]:
-    """Leave no QMimeData on the clipboard: Qt offscreen crashes at exit destroying it."""
+    """Leave no QMimeData made in Python on the clipboard: offscreen, Qt deletes it after
+    the interpreter is gone, which crashes the test process at exit (test_app_exit shows
+    it). pytest's application never quits, so the app's own quit hook never runs here."""
     yield
     from PySide6.QtGui import QClipboard, QGuiApplication
 

@@ -139,8 +139,8 @@ def test_a_second_launch_raises_the_first_and_exits_0(tmp_path: Path) -> None:
         finally:
             if first.poll() is None:
                 first.kill()
-    # Quitting closed the server (the process ends without Qt's teardown): no socket left.
-    from tokenmgr.gui.app import server_name
+    # Quitting closed the server: no socket left.
+    from tokenmgr.gui.single_instance import server_name
 
     assert not (Path(tempfile.gettempdir()) / server_name(Path(env["TOKENMGR_HOME"]))).exists()
 

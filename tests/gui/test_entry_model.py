@@ -10,14 +10,7 @@ from PySide6.QtTest import QAbstractItemModelTester
 
 from tokenmgr.core.entries import Entry
 from tokenmgr.gui import style
-from tokenmgr.gui.entry_model import (
-    Column,
-    EntryFilterProxy,
-    EntryModel,
-    EntryRole,
-    SortRole,
-    StatusRole,
-)
+from tokenmgr.gui.entry_model import Column, EntryFilterProxy, EntryModel, Role
 
 pytestmark = pytest.mark.gui
 
@@ -58,7 +51,7 @@ def test_columns_and_rows(model: EntryModel) -> None:
         "github-ci", "old-key", "sandbox", "staging"]
     assert cell(model, "staging", Column.KIND) == "oauth2"
     assert cell(model, "github-ci", Column.SERVICE) == "GitHub"
-    assert isinstance(cell(model, "github-ci", Column.NAME, EntryRole), Entry)
+    assert isinstance(cell(model, "github-ci", Column.NAME, Role.ENTRY), Entry)
 
 
 def test_relative_times_with_words_not_colour_alone(model: EntryModel) -> None:
@@ -66,9 +59,9 @@ def test_relative_times_with_words_not_colour_alone(model: EntryModel) -> None:
     assert cell(model, "staging", Column.EXPIRES) == "soon: in 4 min"
     assert cell(model, "old-key", Column.EXPIRES) == "expired 2 days ago"
     assert cell(model, "sandbox", Column.EXPIRES) == "no expiry"
-    assert cell(model, "github-ci", Column.NAME, StatusRole) == "valid"
-    assert cell(model, "staging", Column.NAME, StatusRole) == "expiring"
-    assert cell(model, "old-key", Column.NAME, StatusRole) == "expired"
+    assert cell(model, "github-ci", Column.NAME, Role.STATUS) == "valid"
+    assert cell(model, "staging", Column.NAME, Role.STATUS) == "expiring"
+    assert cell(model, "old-key", Column.NAME, Role.STATUS) == "expired"
     # Coloured, and each status also has a word in the accessible text.
     assert cell(model, "github-ci", Column.EXPIRES, Qt.ItemDataRole.ForegroundRole) is not None
     assert "expiring soon" in cell(model, "staging", Column.NAME,
@@ -81,7 +74,7 @@ def test_statuses_tick_without_new_entries(model: EntryModel, qtbot) -> None:
     with qtbot.waitSignal(model.dataChanged):
         model.set_now(NOW + timedelta(minutes=5))
     assert cell(model, "staging", Column.EXPIRES) == "expired 60 s ago"
-    assert cell(model, "staging", Column.NAME, StatusRole) == "expired"
+    assert cell(model, "staging", Column.NAME, Role.STATUS) == "expired"
     model.set_now(NOW + timedelta(minutes=3, seconds=30))
     assert cell(model, "staging", Column.EXPIRES) == "soon: in 30 s"
 
@@ -130,7 +123,7 @@ def test_filter_over_name_service_env_var_tags(proxy, text, expected) -> None:
 def test_sort_by_expiry_puts_unknown_last(proxy: EntryFilterProxy) -> None:
     proxy.sort(Column.EXPIRES, Qt.SortOrder.AscendingOrder)
     assert names(proxy) == ["old-key", "staging", "github-ci", "sandbox"]
-    assert isinstance(proxy.index(0, Column.EXPIRES).data(SortRole), float)
+    assert isinstance(proxy.index(0, Column.EXPIRES).data(Role.SORT), float)
 
 
 def test_relative_phrases() -> None:
@@ -139,35 +132,36 @@ def test_relative_phrases() -> None:
     assert style.countdown(3 * 3600 + 12 * 60 + 5) == "3 h 12 min 05 s"
 
 
-# ------------------------------------------- start-up: roles as ints, titles from C++
+# ------------------------------------------------------------------ roles, header
 
 
-@pytest.mark.parametrize(
-    ("name", "role"),
-    [
-        ("DISPLAY_ROLE", Qt.ItemDataRole.DisplayRole),
-        ("DECORATION_ROLE", Qt.ItemDataRole.DecorationRole),
-        ("TOOLTIP_ROLE", Qt.ItemDataRole.ToolTipRole),
-        ("FOREGROUND_ROLE", Qt.ItemDataRole.ForegroundRole),
-        ("ACCESSIBLE_TEXT_ROLE", Qt.ItemDataRole.AccessibleTextRole),
-        ("USER_ROLE", Qt.ItemDataRole.UserRole),
-    ],
-)
-def test_role_constants_are_qts_roles_as_plain_ints(name: str, role: Qt.ItemDataRole) -> None:
-    from tokenmgr.gui import entry_model
-
-    value = getattr(entry_model, name)
-    assert type(value) is int  # not the enum: that would build `Qt` (gui/props.py)
-    assert value == int(role)
+def test_custom_roles_follow_qts_user_role() -> None:
+    first = Qt.ItemDataRole.UserRole + 1
+    assert [int(r) for r in Role] == list(range(first, first + len(Role)))
 
 
-def test_header_titles_is_a_model_of_the_column_titles(qapp: object) -> None:
-    from PySide6.QtGui import QStandardItemModel
+def test_other_roles_and_columns_answer_none(model: EntryModel) -> None:
+    index = model.index(0, Column.NAME)
+    assert index.data(Qt.ItemDataRole.EditRole) is None
+    assert model.index(0, Column.SERVICE).data(Qt.ItemDataRole.DecorationRole) is None
+    assert model.data(model.index(99, 0)) is None  # no such row: an invalid index
+    assert model.headerData(0, Qt.Orientation.Vertical) is None
+    assert model.headerData(9, Qt.Orientation.Horizontal) is None
 
-    from tokenmgr.gui.entry_model import HEADERS, header_titles
 
-    titles = header_titles()
-    assert isinstance(titles, QStandardItemModel)
-    assert titles.columnCount() == len(Column) and titles.rowCount() == 0
-    shown = [titles.headerData(c, Qt.Orientation.Horizontal) for c in Column]
-    assert shown == [HEADERS[c] for c in Column] == ["Name", "Service", "Kind", "Expires"]
+def test_a_table_view_shows_the_models_titles(model: EntryModel) -> None:
+    from PySide6.QtWidgets import QTableView
+
+    view = QTableView()
+    proxy = EntryFilterProxy()
+    proxy.setSourceModel(model)
+    view.setModel(proxy)
+    header = view.horizontalHeader()
+    shown = [header.model().headerData(c, Qt.Orientation.Horizontal) for c in Column]
+    assert shown == ["Name", "Service", "Kind", "Expires"]
+
+
+def test_the_proxy_sorts_by_the_sort_role(proxy: EntryFilterProxy) -> None:
+    assert proxy.sortRole() == Role.SORT
+    proxy.sort(Column.SERVICE, Qt.SortOrder.DescendingOrder)
+    assert names(proxy) == ["old-key", "sandbox", "github-ci", "staging"]

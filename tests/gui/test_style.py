@@ -1,92 +1,77 @@
-"""gui/style: the status marks, drawn as PNGs (no QPainter before the first paint,
-gui/props.py): a filled dot, a ring, a blank of the same size."""
+"""gui/style: the status marks (a filled dot, a ring, a blank of the same size), drawn at
+the screen's pixel ratio in the status colours of the palette."""
 
 from __future__ import annotations
 
-import math
-
 import pytest
-from PySide6.QtCore import QByteArray, QSize
-from PySide6.QtGui import QColor, QImage, QPixmap
+from PySide6.QtCore import QSize
+from PySide6.QtGui import QColor, QGuiApplication, QImage, QPalette
 
 from tokenmgr.core.entries import STATUS_EXPIRED, STATUS_EXPIRING, STATUS_UNKNOWN, STATUS_VALID
 from tokenmgr.gui import style
 
 pytestmark = pytest.mark.gui
 
-RGB = (30, 142, 62)
-SIDES = [16, 32, 40]
 
-
-def image(side: int, **kw: bool) -> QImage:
-    png = style.dot_png(side, RGB, **{"ring": False, **kw})
-    assert png.startswith(b"\x89PNG\r\n\x1a\n")
-    img = QImage.fromData(png)
-    assert not img.isNull(), "not a PNG Qt can read"
-    pm = QPixmap()
-    assert pm.loadFromData(QByteArray(png), "PNG")  # as style.status_icon loads it
-    assert (img.width(), img.height()) == (side, side) == (pm.width(), pm.height())
+def mark(status: str, side: int) -> QImage:
+    icon = style.status_icon(status)
+    assert not icon.isNull()
+    img = icon.pixmap(QSize(side, side)).toImage()
+    assert img.width() >= side and img.height() >= side
     return img
 
 
-def pixel(img: QImage, x: float, y: float) -> QColor:
-    return img.pixelColor(int(x), int(y))
+def alphas(img: QImage) -> list[int]:
+    return [img.pixelColor(x, y).alpha() for y in range(img.height()) for x in range(img.width())]
 
 
-def corners(side: int) -> list[tuple[int, int]]:
-    return [(0, 0), (side - 1, 0), (0, side - 1), (side - 1, side - 1)]
+def rgb(color: QColor) -> tuple[int, int, int]:
+    return (color.red(), color.green(), color.blue())
 
 
-@pytest.mark.parametrize("side", SIDES)
-def test_a_filled_dot(qapp: object, side: int) -> None:
-    img = image(side)
-    c = side / 2
-    centre = pixel(img, c, c)
-    assert (centre.red(), centre.green(), centre.blue(), centre.alpha()) == (*RGB, 255)
-    for x, y in corners(side):
-        assert pixel(img, x, y).alpha() == 0
-    # 9/16 of the side wide: a pixel well outside the radius is transparent.
-    outside = c + 4.5 / 16 * side + 1.5
-    assert pixel(img, outside, c).alpha() == 0
+@pytest.mark.parametrize("side", [16, 32])
+@pytest.mark.parametrize("status", [STATUS_VALID, STATUS_EXPIRING])
+def test_valid_and_expiring_are_a_dot_in_their_colour(qapp: object, status: str,
+                                                      side: int) -> None:
+    img = mark(status, side)
+    w = img.width()
+    centre = img.pixelColor(w // 2, w // 2)
+    expected = style.status_color(status)
+    assert expected is not None
+    assert centre.alpha() == 255 and rgb(centre) == rgb(expected)
+    # 9/16 of the side wide: the corners and the edges' middles stay clear.
+    for x, y in [(0, 0), (w - 1, 0), (0, w - 1), (w - 1, w - 1), (w // 2, 1), (1, w // 2)]:
+        assert img.pixelColor(x, y).alpha() == 0, (x, y)
 
 
-@pytest.mark.parametrize("side", SIDES)
-def test_a_ring(qapp: object, side: int) -> None:
-    img = image(side, ring=True)
-    c, radius = side / 2, 4.5 / 16 * side
-    assert pixel(img, c, c).alpha() == 0
-    for angle in (0, 90, 180, 270):
-        x = c + radius * math.cos(math.radians(angle))
-        y = c + radius * math.sin(math.radians(angle))
-        on = pixel(img, x, y)
-        assert on.alpha() > 128, (angle, on.alpha())
-        assert (on.red(), on.green(), on.blue()) == RGB
-    for x, y in corners(side):
-        assert pixel(img, x, y).alpha() == 0
+@pytest.mark.parametrize("side", [16, 32])
+def test_expired_is_a_ring(qapp: object, side: int) -> None:
+    img = mark(STATUS_EXPIRED, side)
+    w = img.width()
+    assert img.pixelColor(w // 2, w // 2).alpha() == 0  # hollow
+    on_the_line = img.pixelColor(w // 2 + round(4.5 / 16 * w), w // 2)
+    assert on_the_line.alpha() > 128
+    assert img.pixelColor(0, 0).alpha() == 0
 
 
-@pytest.mark.parametrize("side", SIDES)
-def test_a_blank(qapp: object, side: int) -> None:
-    img = image(side, ring=False, blank=True)
-    assert all(img.pixelColor(x, y).alpha() == 0 for y in range(side) for x in range(side))
+def test_unknown_is_a_blank_of_the_same_size(qapp: object) -> None:
+    img = mark(STATUS_UNKNOWN, 16)
+    assert img.size() == mark(STATUS_VALID, 16).size()
+    assert max(alphas(img)) == 0
 
 
-def _centre_alpha(status: str) -> tuple[int, int]:
-    """(centre alpha, the highest alpha anywhere) of the status icon at 16 px."""
-    icon = style.status_icon(status)
-    assert not icon.isNull()
-    img = icon.pixmap(QSize(16, 16)).toImage()
-    assert not img.isNull() and img.width() > 0
-    w, h = img.width(), img.height()
-    most = max(img.pixelColor(x, y).alpha() for y in range(h) for x in range(w))
-    return img.pixelColor(w // 2, h // 2).alpha(), most
-
-
-def test_status_icons_are_a_dot_a_ring_and_a_blank(qapp: object) -> None:
-    for status in (STATUS_VALID, STATUS_EXPIRING):
-        centre, most = _centre_alpha(status)
-        assert centre > 200 and most == 255, status
-    centre, most = _centre_alpha(STATUS_EXPIRED)
-    assert centre < 30 and most > 128  # hollow
-    assert _centre_alpha(STATUS_UNKNOWN) == (0, 0)  # blank, for the names to line up
-    assert style.status_icon(STATUS_VALID) is style.status_icon(STATUS_VALID)  # made once
+def test_marks_are_made_once_per_palette_brightness(qapp: object) -> None:
+    light = style.status_icon(STATUS_VALID)
+    assert style.status_icon(STATUS_VALID) is light
+    app = QGuiApplication.instance()
+    assert isinstance(app, QGuiApplication)
+    before = app.palette()
+    dark = QPalette(before)
+    dark.setColor(QPalette.ColorRole.Window, QColor("#202124"))
+    app.setPalette(dark)
+    try:
+        img = mark(STATUS_VALID, 16)
+        assert style.status_icon(STATUS_VALID) is not light
+        assert rgb(img.pixelColor(img.width() // 2, img.width() // 2)) == (0x5b, 0xd2, 0x7a)
+    finally:
+        app.setPalette(before)

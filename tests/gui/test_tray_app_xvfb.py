@@ -69,9 +69,12 @@ class App(TrayHand):
     def window_type(self, wid: str) -> str:
         return self.x.run(["xprop", "-id", wid, "_NET_WM_WINDOW_TYPE"], check=False).stdout
 
-    def geometry(self, wid: str) -> tuple[int, int, int, int]:
-        out = self.x.run(["xdotool", "getwindowgeometry", "--shell", wid]).stdout
-        v = dict(line.split("=", 1) for line in out.split())
+    def geometry(self, wid: str) -> tuple[int, int, int, int] | None:
+        """None when the window is gone by now (one of a quitting app's, say)."""
+        r = self.x.run(["xdotool", "getwindowgeometry", "--shell", wid], check=False)
+        if r.returncode != 0:
+            return None
+        v = dict(line.split("=", 1) for line in r.stdout.split())
         return int(v["X"]), int(v["Y"]), int(v["WIDTH"]), int(v["HEIGHT"])
 
     def _find_icon(self) -> tuple[int, int, int, int] | None:
@@ -79,7 +82,10 @@ class App(TrayHand):
             kind = self.window_type(wid)
             if "POPUP_MENU" in kind or "TOOLTIP" in kind:
                 continue
-            x, y, w, h = self.geometry(wid)
+            geometry = self.geometry(wid)
+            if geometry is None:
+                continue
+            x, y, w, h = geometry
             if 0 < w <= 48 and 0 < h <= 48 and y < 24:  # inside trayer's 24 px panel
                 return x, y, w, h
         return None

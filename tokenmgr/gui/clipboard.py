@@ -1,4 +1,4 @@
-"""Concealed copy with auto-clear, after KeePassXC's Clipboard.cpp (DESIGN §4).
+"""Concealed copy with auto-clear, after KeePassXC's Clipboard.cpp.
 
 A copy puts the text on the system clipboard (never the X11 PRIMARY selection,
 which any middle click pastes) with the hints clipboard managers and the OS
@@ -26,10 +26,8 @@ import math
 import sys
 import time
 
-from PySide6.QtCore import QMimeData, QObject, QTimer, Signal
+from PySide6.QtCore import QMimeData, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QClipboard, QGuiApplication
-
-from tokenmgr.gui.props import set_props
 
 DEFAULT_TIMEOUT_S = 30
 
@@ -126,7 +124,7 @@ class Clipboard(QObject):
         # push the clear back, and the count never skips unless the loop stalls.
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
-        set_props(self._timer, timerType="PreciseTimer")  # not Qt.* yet: gui/props.py
+        self._timer.setTimerType(Qt.TimerType.PreciseTimer)
         self._timer.timeout.connect(self._on_timer_timeout)
 
     # ------------------------------------------------------------ properties

@@ -1,7 +1,7 @@
 """The token list: a QAbstractTableModel over the index's entries, and its filter proxy.
 
-Drawn from the index alone (DESIGN §2: metadata, no secrets): nothing here
-reads the keyring. `set_now` re-derives statuses and relative times each
+Drawn from the index alone (metadata, no secrets): nothing here reads the
+keyring. `set_now` re-derives statuses and relative times each
 second without re-reading the index; `set_entries` takes a fresh index read
 and keeps rows that did not change.
 """
@@ -13,19 +13,20 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import (
+    QAbstractItemModel,
     QAbstractTableModel,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
     QSortFilterProxyModel,
+    Qt,
 )
-from PySide6.QtGui import QStandardItemModel
 
 from tokenmgr.core.entries import Entry, now_utc
 from tokenmgr.gui import style
 
 if TYPE_CHECKING:
-    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QAbstractItemView
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -44,19 +45,25 @@ HEADERS = {
     Column.EXPIRES: "Expires",
 }
 
-# Qt.ItemDataRole values as plain ints: touching `Qt` before the first paint costs
-# ≈11 ms (gui/props.py); Qt's ABI fixes them, and a test compares them with Qt's.
-DISPLAY_ROLE = 0
-DECORATION_ROLE = 1
-TOOLTIP_ROLE = 3
-FOREGROUND_ROLE = 9
-ACCESSIBLE_TEXT_ROLE = 11
-USER_ROLE = 256
 
-EntryRole = USER_ROLE + 1
-SortRole = USER_ROLE + 2
-FilterRole = USER_ROLE + 3
-StatusRole = USER_ROLE + 4
+class Role(enum.IntEnum):
+    """The model's own data roles, after Qt's (`Qt.ItemDataRole.UserRole` and up)."""
+
+    ENTRY = Qt.ItemDataRole.UserRole + 1  # the Entry itself
+    SORT = Qt.ItemDataRole.UserRole + 2  # what the proxy sorts a column by
+    FILTER = Qt.ItemDataRole.UserRole + 3  # what the filter field searches
+    STATUS = Qt.ItemDataRole.UserRole + 4  # valid, expiring, expired or unknown
+
+
+# Everything the clock changes in a row (set_now).
+TICKING_ROLES = [
+    Qt.ItemDataRole.DisplayRole,
+    Qt.ItemDataRole.DecorationRole,
+    Qt.ItemDataRole.ForegroundRole,
+    Qt.ItemDataRole.ToolTipRole,
+    Qt.ItemDataRole.AccessibleTextRole,
+    Role.STATUS,
+]
 
 
 def filter_text(entry: Entry) -> str:
@@ -108,7 +115,7 @@ class EntryModel(QAbstractTableModel):
             for row, (a, b) in enumerate(zip(self._entries, new, strict=True)):
                 if a.to_dict() != b.to_dict():
                     self._entries[row] = b
-                    self.dataChanged.emit(self.index(row, 0), self.index(row, _NCOLS - 1))
+                    self.dataChanged.emit(self.index(row, 0), self.index(row, len(Column) - 1))
             return
         # Removals, then insertions, so views keep their selection and scroll position.
         keep = set(new_names)
@@ -123,7 +130,7 @@ class EntryModel(QAbstractTableModel):
             if row < len(self._entries) and self._entries[row].name == name:
                 if self._entries[row].to_dict() != by_name[name].to_dict():
                     self._entries[row] = by_name[name]
-                    self.dataChanged.emit(self.index(row, 0), self.index(row, _NCOLS - 1))
+                    self.dataChanged.emit(self.index(row, 0), self.index(row, len(Column) - 1))
                 continue
             self.beginInsertRows(QModelIndex(), row, row)
             self._entries.insert(row, by_name[name])
@@ -138,14 +145,7 @@ class EntryModel(QAbstractTableModel):
             self.dataChanged.emit(
                 self.index(0, Column.NAME),
                 self.index(len(self._entries) - 1, Column.EXPIRES),
-                [
-                    DISPLAY_ROLE,
-                    DECORATION_ROLE,
-                    FOREGROUND_ROLE,
-                    TOOLTIP_ROLE,
-                    ACCESSIBLE_TEXT_ROLE,
-                    StatusRole,
-                ],
+                TICKING_ROLES,
             )
 
     # ------------------------------------------------------------- the model
@@ -157,13 +157,12 @@ class EntryModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(Column)
 
     def headerData(  # noqa: N802
-        self, section: int, orientation: Qt.Orientation, role: int = DISPLAY_ROLE
+        self,
+        section: int,
+        orientation: Qt.Orientation,
+        role: int = Qt.ItemDataRole.DisplayRole,
     ) -> Any:
-        """For whoever asks the model itself (accessibility, tests); the list's header
-        view shows header_titles(), since the orientation argument builds `Qt`."""
-        from PySide6.QtCore import Qt
-
-        if orientation == Qt.Orientation.Horizontal and role == DISPLAY_ROLE:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
             try:
                 return HEADERS[Column(section)]
             except ValueError:
@@ -183,74 +182,55 @@ class EntryModel(QAbstractTableModel):
             self._cache[row] = cached
         return cached
 
-    def data(self, index: Index, role: int = DISPLAY_ROLE) -> Any:
-        row, col = index.row(), index.column()
-        if not 0 <= row < len(self._entries) or not 0 <= col < _NCOLS or not index.isValid():
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not self.checkIndex(index, QAbstractTableModel.CheckIndexOption.IndexIsValid):
             return None
+        row, column = index.row(), index.column()
         entry = self._entries[row]
-        if role == DISPLAY_ROLE:
-            if col == _NAME:
+        if role == Qt.ItemDataRole.DisplayRole:
+            if column == Column.NAME:
                 return entry.name
-            if col == _SERVICE:
+            if column == Column.SERVICE:
                 return entry.service
-            if col == _KIND:
+            if column == Column.KIND:
                 return entry.kind
             return self._row(row)[1]
-        if role == SortRole:
-            if col == _EXPIRES:
+        if role == Role.SORT:
+            if column == Column.EXPIRES:
                 # Unknown expiry sorts after every date.
                 return entry.expires_at.timestamp() if entry.expires_at else float("inf")
-            if col == _NAME:
+            if column == Column.NAME:
                 return entry.name.casefold()
-            return (entry.service if col == _SERVICE else entry.kind).casefold()
-        if role == DECORATION_ROLE:
-            return style.status_icon(self._row(row)[0]) if col == _NAME else None
-        if role == FOREGROUND_ROLE:
-            return style.status_color(self._row(row)[0]) if col == _EXPIRES else None
-        if role == EntryRole:
+            return (entry.service if column == Column.SERVICE else entry.kind).casefold()
+        if role == Qt.ItemDataRole.DecorationRole:
+            return style.status_icon(self._row(row)[0]) if column == Column.NAME else None
+        if role == Qt.ItemDataRole.ForegroundRole:
+            return style.status_color(self._row(row)[0]) if column == Column.EXPIRES else None
+        if role == Role.ENTRY:
             return entry
-        if role == FilterRole:
+        if role == Role.FILTER:
             return filter_text(entry)
-        if role == StatusRole:
+        if role == Role.STATUS:
             return self._row(row)[0]
-        if role in (TOOLTIP_ROLE, ACCESSIBLE_TEXT_ROLE):
+        if role in (Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.AccessibleTextRole):
             status, expires = self._row(row)
-            if col in (_NAME, _EXPIRES):
+            if column in (Column.NAME, Column.EXPIRES):
                 word = style.STATUS_WORDS.get(status, status)
-                if col == _EXPIRES and entry.expires_at is not None:
+                if column == Column.EXPIRES and entry.expires_at is not None:
                     return f"{word}: {style.local_utc(entry.expires_at)}"
-                return f"{entry.name if col == _NAME else expires} ({word})"
-            return entry.service if col == _SERVICE else entry.kind
+                return f"{entry.name if column == Column.NAME else expires} ({word})"
+            return entry.service if column == Column.SERVICE else entry.kind
         return None
-
-
-# Plain ints for the hot path: data() runs for every visible cell and role.
-_NCOLS = len(Column)
-_NAME, _SERVICE, _KIND, _EXPIRES = (int(c) for c in Column)
-
-
-def header_titles(parent: QObject | None = None) -> QStandardItemModel:
-    """The column titles as a C++ model, for the list's header view to show.
-
-    A header asks its model headerData(section, orientation, role); answered in
-    Python, the orientation argument alone builds PySide6's whole `Qt` namespace
-    (gui/props.py). So the header view gets this row-less QStandardItemModel of
-    the titles, set after the table's own model (QTableView.setModel gives the
-    header that model); the cells still come from EntryModel through the proxy.
-    """
-    titles = QStandardItemModel(0, len(Column), parent)
-    titles.setHorizontalHeaderLabels([HEADERS[c] for c in Column])
-    return titles
 
 
 class EntryFilterProxy(QSortFilterProxyModel):
     """Filters on every word of the filter text (all must match) over name, service,
-    env var and tags; sorts by SortRole."""
+    env var and tags; sorts by Role.SORT."""
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._words: list[str] = []
-        self.setSortRole(SortRole)
+        self.setSortRole(Role.SORT)
         self.setDynamicSortFilter(True)
 
     def set_filter(self, text: str) -> None:
@@ -264,5 +244,14 @@ class EntryFilterProxy(QSortFilterProxyModel):
         if not self._words:
             return True
         model = self.sourceModel()
-        hay = str(model.data(model.index(source_row, 0, source_parent), FilterRole) or "")
+        hay = str(model.data(model.index(source_row, 0, source_parent), Role.FILTER) or "")
         return all(w in hay for w in self._words)
+
+
+# The main window's names, until it takes Role and EntryModel.headerData directly.
+EntryRole = Role.ENTRY
+
+
+def header_titles(view: QAbstractItemView) -> QAbstractItemModel:
+    """What the list's header shows: the view's own model (headerData answers)."""
+    return view.model()

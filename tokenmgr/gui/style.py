@@ -1,19 +1,16 @@
 """Colours, status marks and time phrases shared by the list, the details and the tray.
 
-UI.md: status colours work on light and dark palettes and never carry meaning
-alone (a dot shape or a word goes with them); everything else takes palette
-roles. The JWT segment colours are jwt.io's, with lighter tints on dark.
+Status colours work on light and dark palettes and never carry meaning alone
+(a dot shape or a word goes with them); everything else takes palette roles.
+The JWT segment colours are jwt.io's, with lighter tints on dark.
 """
 
 from __future__ import annotations
 
-import math
-import struct
-import zlib
 from datetime import datetime
 
-from PySide6.QtCore import QByteArray
-from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPalette, QPixmap
+from PySide6.QtCore import QPointF, Qt
+from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPainter, QPalette, QPen, QPixmap
 
 from tokenmgr.core.entries import STATUS_EXPIRED, STATUS_EXPIRING, STATUS_VALID
 
@@ -70,67 +67,38 @@ _ICONS: dict[tuple[str, bool], QIcon] = {}
 
 def status_icon(status: str) -> QIcon:
     """Filled dot for valid and expiring, hollow ring for expired, a blank of the same size
-    for unknown (so the names line up)."""
-    dark = is_dark()
-    key = (status, dark)
-    if key in _ICONS:
-        return _ICONS[key]
-    color = status_color(status)
+    for unknown (so the names line up). Made once per status and palette brightness."""
+    key = (status, is_dark())
+    icon = _ICONS.get(key)
+    if icon is None:
+        icon = _ICONS[key] = QIcon(_status_mark(status))
+    return icon
+
+
+def _status_mark(status: str) -> QPixmap:
+    """The mark on a 16-point square: a dot 9 points wide, or a ring of that size with a
+    1.6-point line, drawn at the screen's pixel ratio (at least 2, for crisp edges)."""
     ratio = 2.0
     screen = QGuiApplication.primaryScreen()
     if screen is not None:
         ratio = max(ratio, screen.devicePixelRatio())
-    side = round(16 * ratio)
-    rgb = (0, 0, 0) if color is None else (color.red(), color.green(), color.blue())
-    png = dot_png(side, rgb, ring=status == STATUS_EXPIRED, blank=color is None)
-    pm = QPixmap()
-    pm.loadFromData(QByteArray(png), "PNG")
-    pm.setDevicePixelRatio(side / 16)
-    icon = QIcon(pm)
-    _ICONS[key] = icon
-    return icon
-
-
-def dot_png(side: int, rgb: tuple[int, int, int], *, ring: bool, blank: bool = False) -> bytes:
-    """The status mark as a PNG, `side` pixels square: a dot 9/16 of it wide in the middle
-    (or a ring, its line 1.6/16 thick), edges antialiased by distance.
-
-    Drawn here, not with QPainter: PySide6 resolves painter overloads by asking
-    whether an argument might be a Qt.* enum, which builds the whole `Qt`
-    namespace before the list's first paint (gui/props.py); loadFromData does not.
-    """
-    unit = side / 16
-    centre = side / 2
-    radius = 4.5 * unit
-    half_line = 0.8 * unit
-    rows = []
-    for y in range(side):
-        row = bytearray(b"\0")  # PNG filter: none
-        dy = y + 0.5 - centre
-        for x in range(side):
-            d = math.hypot(x + 0.5 - centre, dy)
-            if blank:
-                cover = 0.0
-            elif ring:
-                cover = half_line + 0.5 - abs(d - radius)
-            else:
-                cover = radius + 0.5 - d
-            alpha = 0 if cover <= 0 else 255 if cover >= 1 else round(cover * 255)
-            row += bytes((*rgb, alpha))
-        rows.append(bytes(row))
-
-    def chunk(kind: bytes, body: bytes) -> bytes:
-        return struct.pack(">I", len(body)) + kind + body + struct.pack(
-            ">I", zlib.crc32(kind + body) & 0xFFFFFFFF
-        )
-
-    header = struct.pack(">IIBBBBB", side, side, 8, 6, 0, 0, 0)  # 8-bit RGBA
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(b"".join(rows)))
-        + chunk(b"IEND", b"")
-    )
+    pixmap = QPixmap(round(16 * ratio), round(16 * ratio))
+    pixmap.setDevicePixelRatio(ratio)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    color = status_color(status)
+    if color is None:
+        return pixmap
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    if status == STATUS_EXPIRED:
+        painter.setPen(QPen(color, 1.6))
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+    else:
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(color)
+    painter.drawEllipse(QPointF(8, 8), 4.5, 4.5)
+    painter.end()
+    return pixmap
 
 
 def expires_text(status: str, expires_at: datetime | None, now: datetime) -> str:

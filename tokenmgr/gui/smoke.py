@@ -1,0 +1,97 @@
+"""`tokenmgr gui --smoke-test`: build the whole window over the user's entries, show it,
+wait for the list's first paint, and exit 0.
+
+Packaging and CI run it to prove a build can start. Its vault's secret store
+refuses and records every call, so it provably reads no secret; it fails if
+the window was never painted, if the store was called, or if QtWebEngine (the
+sign-in browser, loaded only when a sign-in starts) was imported.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QTimer
+from PySide6.QtWidgets import QAbstractItemView, QWidget
+
+from tokenmgr.core.errors import StorageUnavailable
+
+if TYPE_CHECKING:
+    from tokenmgr.gui.app import Running
+
+TIMEOUT_MS = 30_000
+
+
+class RefusingStore:
+    """The smoke test's secret store: any call is recorded and refused."""
+
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+
+    def __getattr__(self, name: str) -> Any:
+        def refuse(*_args: Any, **_kwargs: Any) -> Any:
+            self.calls.append(name)
+            raise StorageUnavailable("the smoke test reads no secret")
+
+        return refuse
+
+
+def webengine_loaded() -> list[str]:
+    return sorted(m for m in sys.modules if m.startswith("PySide6.QtWebEngine"))
+
+
+def token_list(window: QWidget, model: object) -> QAbstractItemView | None:
+    """The view that shows `model` (directly or through a proxy), among the window's."""
+    for view in window.findChildren(QAbstractItemView):
+        shown = view.model()
+        if shown is model or getattr(shown, "sourceModel", lambda: None)() is model:
+            return view
+    return None
+
+
+class _FirstPaint(QObject):
+    """Ends the event loop (status 0) at the first Paint of the widget it watches."""
+
+    def __init__(self, target: QWidget) -> None:
+        super().__init__(target)
+        self.painted = False
+        target.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+        if not self.painted and event.type() == QEvent.Type.Paint:
+            self.painted = True
+            QTimer.singleShot(0, lambda: QCoreApplication.exit(0))
+        return False
+
+
+def run(running: Running) -> int:
+    """Show the window, wait for what the user waits for (the list, or the empty state
+    when there are no entries) to be painted, then check what the start did."""
+    app, window = running.app, running.window
+    refusing = running.refusing
+    assert isinstance(refusing, RefusingStore)
+    view = token_list(window, window.model)
+    rows = window.model.rowCount()
+    # A filter on that one widget, not on the app (which would see every event).
+    target = view.viewport() if view is not None and rows else window
+    watcher = _FirstPaint(target)
+    QTimer.singleShot(TIMEOUT_MS, lambda: app.exit(1))
+    window.show()
+    status = int(app.exec())
+    if not watcher.painted:
+        sys.stderr.write("tokenmgr: the smoke test failed: the window was never painted\n")
+        return 1
+    if refusing.calls:
+        sys.stderr.write(
+            f"tokenmgr: the smoke test failed: the window called the secret store "
+            f"({', '.join(sorted(set(refusing.calls)))})\n"
+        )
+        return 1
+    loaded = webengine_loaded()
+    if loaded:
+        sys.stderr.write(f"tokenmgr: the smoke test failed: {loaded[0]} was loaded\n")
+        return 1
+    if status == 0:
+        sys.stderr.write(f"tokenmgr: smoke test passed ({rows} entries)\n")
+    return status
