@@ -17,12 +17,9 @@ import itertools
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
-
-if TYPE_CHECKING:
-    pass
 
 log = logging.getLogger("tokenmgr.gui.tasks")
 
@@ -40,10 +37,11 @@ class _Worker(QRunnable):
         super().__init__()
         self.setAutoDelete(True)
         self._id = task_id
-        self._fn = fn
+        self._fn: Callable[[], Any] | None = fn
         self._signals = signals
 
     def run(self) -> None:
+        assert self._fn is not None  # a runnable runs once
         try:
             result = self._fn()
         except BaseException as e:  # delivered to the GUI thread, never lost
@@ -51,7 +49,7 @@ class _Worker(QRunnable):
         else:
             self._signals.finished.emit(self._id, result)
         finally:
-            self._fn = None  # type: ignore[assignment]  # drop references to secrets early
+            self._fn = None  # drop references to secrets early
 
 
 @dataclass
@@ -162,7 +160,6 @@ class SerializedStore:
                 return target(*args, **kwargs)
 
         return call
-
 
 
 def shutdown(tasks: Tasks, timeout_ms: int = 3000) -> None:
