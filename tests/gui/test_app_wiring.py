@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import QPoint
 from PySide6.QtGui import QClipboard, QGuiApplication
 
 from tests.support import demo
@@ -19,7 +20,8 @@ pytestmark = pytest.mark.gui
 
 
 @pytest.fixture
-def started(qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+def just_started(qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """The app as `start` leaves it: the window shown, nothing painted yet."""
     home = tmp_path / "home"
     demo.build(Vault(home=home, store=EncryptedFileStore(
         home, passphrase=lambda _n: demo.PASSPHRASE)))
@@ -32,13 +34,37 @@ def started(qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     running = appmod.start(env=env, passphrase=demo.PASSPHRASE, single_instance=False)
     assert isinstance(running, appmod.Running)
     qtbot.addWidget(running.window)
-    qtbot.waitUntil(lambda: running.window.store_ready, timeout=10_000)
     yield running
     running.tasks.wait(10_000)
     running.window.ticker.stop()
     running.tray.hide()
+    running.tray.menu.hide()
     app.aboutToQuit.disconnect()
     app.setQuitOnLastWindowClosed(quit_on_close)
+
+
+@pytest.fixture
+def started(just_started, qtbot):
+    qtbot.waitUntil(lambda: just_started.window.store_ready, timeout=10_000)
+    return just_started
+
+
+def token_submenus(tray: traymod.Tray) -> list[str]:
+    return [a.text() for a in tray.menu.actions() if a.menu() is not None]
+
+
+def test_the_tray_menu_is_built_once_the_window_is_painted(just_started, qtbot) -> None:
+    tray = just_started.tray
+    assert token_submenus(tray) == []  # nothing yet: the window is what comes first
+    qtbot.waitUntil(lambda: len(token_submenus(tray)) == 5, timeout=10_000)
+    assert "5 tokens" in tray.tooltip()
+
+
+def test_a_tray_menu_opened_before_any_paint_has_every_token(just_started) -> None:
+    tray = just_started.tray
+    assert token_submenus(tray) == []
+    tray.menu.popup(QPoint(0, 0))
+    assert len(token_submenus(tray)) == 5
 
 
 def test_tray_copy_reaches_the_clipboard_through_a_worker(started, qtbot) -> None:

@@ -170,7 +170,8 @@ def start(
     # The status marks follow the palette's brightness: repaint when the scheme changes.
     app.styleHints().colorSchemeChanged.connect(lambda _scheme: window.update())
 
-    tray = _start_tray(app, window, clipboard) if tray_ok else None
+    shown = not ((minimized or settings.start_minimized) and tray_ok)
+    tray = _start_tray(app, window, clipboard, shown=shown) if tray_ok else None
     keeper = None if smoke_test else _start_keeper(window, tasks, tray, settings)
     if instance is not None:
 
@@ -196,14 +197,18 @@ def start(
     running = Running(app, window, clipboard, tasks, tray, instance, refusing)
     if smoke_test:
         return running
-    if not ((minimized or settings.start_minimized) and tray_ok):
+    if shown:
         window.show()
     window.start_store()
     return running
 
 
-def _start_tray(app: QApplication, window: MainWindow, clipboard: Clipboard) -> Tray:
-    """The tray icon and its menu, fed with the window's entries."""
+def _start_tray(
+    app: QApplication, window: MainWindow, clipboard: Clipboard, *, shown: bool
+) -> Tray:
+    """The tray icon and its menu, fed with the window's entries. With the window `shown`,
+    the menu (a submenu for every token) is built once the window's first frame is drawn:
+    the window is what the user waits for."""
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QSystemTrayIcon
 
@@ -230,7 +235,19 @@ def _start_tray(app: QApplication, window: MainWindow, clipboard: Clipboard) -> 
     tick.setInterval(TRAY_TICK_MS)
     tick.timeout.connect(lambda: tray.set_entries(window.model.entries, now_utc()))
     tick.start()
-    tray.set_entries(window.model.entries, now_utc())
+
+    def fill() -> None:
+        tray.set_entries(window.model.entries, now_utc())
+
+    # Also when the menu opens before the window was ever painted (a window mapped but
+    # covered gets no paint): never an empty menu.
+    tray.menu.aboutToShow.connect(fill)
+    if shown:
+        from tokenmgr.gui.first_paint import FirstPaint
+
+        FirstPaint(window).painted.connect(fill)
+    else:
+        fill()
     tray.show()
     return tray
 

@@ -12,10 +12,11 @@ from __future__ import annotations
 import sys
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QCoreApplication, QEvent, QObject, QTimer
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QAbstractItemView, QWidget
 
 from tokenmgr.core.errors import StorageUnavailable
+from tokenmgr.gui.first_paint import FirstPaint
 
 if TYPE_CHECKING:
     from tokenmgr.gui.app import Running
@@ -50,21 +51,6 @@ def token_list(window: QWidget, model: object) -> QAbstractItemView | None:
     return None
 
 
-class _FirstPaint(QObject):
-    """Ends the event loop (status 0) at the first Paint of the widget it watches."""
-
-    def __init__(self, target: QWidget) -> None:
-        super().__init__(target)
-        self.painted = False
-        target.installEventFilter(self)
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
-        if not self.painted and event.type() == QEvent.Type.Paint:
-            self.painted = True
-            QTimer.singleShot(0, lambda: QCoreApplication.exit(0))
-        return False
-
-
 def run(running: Running) -> int:
     """Show the window, wait for what the user waits for (the list, or the empty state
     when there are no entries) to be painted, then check what the start did."""
@@ -73,13 +59,13 @@ def run(running: Running) -> int:
     assert isinstance(refusing, RefusingStore)
     view = token_list(window, window.model)
     rows = window.model.rowCount()
-    # A filter on that one widget, not on the app (which would see every event).
     target = view.viewport() if view is not None and rows else window
-    watcher = _FirstPaint(target)
+    watcher = FirstPaint(target)
+    watcher.painted.connect(lambda: app.exit(0))
     QTimer.singleShot(TIMEOUT_MS, lambda: app.exit(1))
     window.show()
     status = int(app.exec())
-    if not watcher.painted:
+    if not watcher.seen:
         sys.stderr.write("tokenmgr: the smoke test failed: the window was never painted\n")
         return 1
     if refusing.calls:
