@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.gui import demo
+from tests.support import demo
 from tests.support.xvfb import XServer
 from tokenmgr.core.secrets import EncryptedFileStore
 from tokenmgr.core.vault import Vault

@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QAbstractItemModelTester
 
 from tokenmgr.core.entries import Entry
-from tokenmgr.gui import style
+from tokenmgr.gui import timewords
 from tokenmgr.gui.entry_model import Column, EntryFilterProxy, EntryModel, Role
 
 pytestmark = pytest.mark.gui
@@ -127,9 +127,9 @@ def test_sort_by_expiry_puts_unknown_last(proxy: EntryFilterProxy) -> None:
 
 
 def test_relative_phrases() -> None:
-    assert style.relative(NOW + timedelta(hours=3), NOW) == "in 3 h"
-    assert style.relative(NOW - timedelta(days=2), NOW) == "2 days ago"
-    assert style.countdown(3 * 3600 + 12 * 60 + 5) == "3 h 12 min 05 s"
+    assert timewords.relative(NOW + timedelta(hours=3), NOW) == "in 3 h"
+    assert timewords.relative(NOW - timedelta(days=2), NOW) == "2 days ago"
+    assert timewords.countdown(3 * 3600 + 12 * 60 + 5) == "3 h 12 min 05 s"
 
 
 # ------------------------------------------------------------------ roles, header

@@ -64,12 +64,10 @@ def run(
     smoke_test: bool = False,
     env: Mapping[str, str] | None = None,
     passphrase: str | None = None,
-    leave_process: bool = False,  # the CLI's old keyword: accepted and ignored
 ) -> int:
     """Start the app and run it; returns the exit status. `passphrase` is
     TOKENMGR_PASSPHRASE as the CLI took it (for the file store: the vault is then
     unlocked without asking)."""
-    del leave_process
     env = os.environ if env is None else env
     try:
         collector = earlyinit.init(env)

@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractItemModel,
     QAbstractTableModel,
     QModelIndex,
     QObject,
@@ -24,9 +23,7 @@ from PySide6.QtCore import (
 
 from tokenmgr.core.entries import Entry, now_utc
 from tokenmgr.gui import style
-
-if TYPE_CHECKING:
-    from PySide6.QtWidgets import QAbstractItemView
+from tokenmgr.gui.timewords import local_utc
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -217,7 +214,7 @@ class EntryModel(QAbstractTableModel):
             if column in (Column.NAME, Column.EXPIRES):
                 word = style.STATUS_WORDS.get(status, status)
                 if column == Column.EXPIRES and entry.expires_at is not None:
-                    return f"{word}: {style.local_utc(entry.expires_at)}"
+                    return f"{word}: {local_utc(entry.expires_at)}"
                 return f"{entry.name if column == Column.NAME else expires} ({word})"
             return entry.service if column == Column.SERVICE else entry.kind
         return None
@@ -247,11 +244,3 @@ class EntryFilterProxy(QSortFilterProxyModel):
         hay = str(model.data(model.index(source_row, 0, source_parent), Role.FILTER) or "")
         return all(w in hay for w in self._words)
 
-
-# The main window's names, until it takes Role and EntryModel.headerData directly.
-EntryRole = Role.ENTRY
-
-
-def header_titles(view: QAbstractItemView) -> QAbstractItemModel:
-    """What the list's header shows: the view's own model (headerData answers)."""
-    return view.model()

@@ -1,4 +1,5 @@
-"""Colours, status marks and time phrases shared by the list, the details and the tray.
+"""Colours, status marks and the list's expiry words, shared by the list, the details and
+the tray (the time phrases themselves are Qt-free, in gui/timewords.py).
 
 Status colours work on light and dark palettes and never carry meaning alone
 (a dot shape or a word goes with them); everything else takes palette roles.
@@ -13,11 +14,7 @@ from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPainter, QPalette, QPen, QPixmap
 
 from tokenmgr.core.entries import STATUS_EXPIRED, STATUS_EXPIRING, STATUS_VALID
-
-# The time phrases are Qt-free (gui/timewords.py); the list and the tray use them as style.*.
-from tokenmgr.gui.timewords import countdown as countdown
-from tokenmgr.gui.timewords import local_utc as local_utc
-from tokenmgr.gui.timewords import relative as relative
+from tokenmgr.gui.timewords import relative
 
 _STATUS = {
     # status: (light palette, dark palette)

@@ -42,7 +42,7 @@ from PySide6.QtWidgets import (
 )
 
 from tokenmgr.core.entries import Entry
-from tokenmgr.gui.entry_model import Column, EntryFilterProxy, EntryModel, EntryRole
+from tokenmgr.gui.entry_model import Column, EntryFilterProxy, EntryModel, Role
 
 EMPTY_TEXT = "No tokens yet. Add one (Ctrl+N) or sign in to a provider."
 NO_MATCH_TEXT = "No token matches “{}”. Esc clears the filter."
@@ -142,7 +142,7 @@ class TokenList(QStackedWidget):
         current = selection.currentIndex()
         if not current.isValid() or not selection.selectedRows():
             return None
-        entry = current.data(EntryRole)
+        entry = current.data(Role.ENTRY)
         return entry if isinstance(entry, Entry) else None
 
     def current_name(self) -> str | None:
@@ -153,7 +153,7 @@ class TokenList(QStackedWidget):
         """Select the entry `name` if the filter shows it; whether it did."""
         for row in range(self.proxy.rowCount()):
             index = self.proxy.index(row, Column.NAME)
-            entry = index.data(EntryRole)
+            entry = index.data(Role.ENTRY)
             if isinstance(entry, Entry) and entry.name == name:
                 self.view.selectionModel().setCurrentIndex(
                     index,
