@@ -83,7 +83,8 @@ def run(
         if smoke_test:
             from tokenmgr.gui import smoke
 
-            return smoke.run(running)
+            assert running.refusing is not None
+            return smoke.run(running.app, running.window, running.refusing)
         _quit_on_signals(running.app)
         return running.app.exec()
     finally:

@@ -19,7 +19,9 @@ from tokenmgr.core.errors import StorageUnavailable
 from tokenmgr.gui.first_paint import FirstPaint
 
 if TYPE_CHECKING:
-    from tokenmgr.gui.app import Running
+    from PySide6.QtWidgets import QApplication
+
+    from tokenmgr.gui.main_window import MainWindow
 
 TIMEOUT_MS = 30_000
 
@@ -51,12 +53,9 @@ def token_list(window: QWidget, model: object) -> QAbstractItemView | None:
     return None
 
 
-def run(running: Running) -> int:
+def run(app: QApplication, window: MainWindow, refusing: RefusingStore) -> int:
     """Show the window, wait for what the user waits for (the list, or the empty state
     when there are no entries) to be painted, then check what the start did."""
-    app, window = running.app, running.window
-    refusing = running.refusing
-    assert isinstance(refusing, RefusingStore)
     view = token_list(window, window.model)
     rows = window.model.rowCount()
     target = view.viewport() if view is not None and rows else window
