@@ -182,7 +182,7 @@ def start(
 
     def about_to_quit() -> None:
         if instance is not None:
-            instance.close()  # first: the workers may still take a while (run waits)
+            instance.close()  # first: the workers may still take a while
         window.save_state()
         window.save_settings()
         if keeper is not None:
