@@ -24,7 +24,7 @@ import pytest
 
 from tests.support import demo
 from tests.support.xvfb import XServer
-from tokenmgr.core.secrets import EncryptedFileStore
+from tokenmgr.core.stores.vault_file import EncryptedFileStore
 from tokenmgr.core.vault import Vault
 
 pytestmark = pytest.mark.gui
@@ -68,7 +68,7 @@ sys.exit(main())
 def _home(tmp_path: Path) -> Path:
     home = tmp_path / "home"
     demo.build(Vault(home=home, store=EncryptedFileStore(
-        home, env={}, passphrase=lambda _n: demo.PASSPHRASE)))
+        home, passphrase=lambda _n: demo.PASSPHRASE)))
     return home
 
 

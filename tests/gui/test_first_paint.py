@@ -21,7 +21,7 @@ from tests.support import demo
 from tests.support.memkeyring import MemoryKeyring
 from tokenmgr.core.entries import Entry, OAuthConfig
 from tokenmgr.core.index import Index
-from tokenmgr.core.secrets import KeyringStore
+from tokenmgr.core.stores.keyring_store import KeyringStore
 from tokenmgr.core.vault import Vault
 
 pytestmark = pytest.mark.gui
@@ -38,7 +38,7 @@ def _index_of_every_status(home: Path, first: str | None) -> int:
     more of each status; `first` is copied to a name that sorts first (so its details are
     what the window shows at start). Returns the number of entries."""
     now = datetime.now(UTC)
-    demo.build(Vault(home=home, store=KeyringStore(backend=MemoryKeyring())), now)
+    demo.build(Vault(home=home, store=KeyringStore(home, backend=MemoryKeyring())), now)
     index = Index(home)
     entries = index.load()
     for i in range(2):
