@@ -149,14 +149,14 @@ sys.exit(app.exec())
 # when the module is first imported (so nothing is imported earlier than the app
 # itself imports it).
 APP_SCRIPT = PROBE + r'''
-import importlib.abc, importlib.util
+from importlib.machinery import PathFinder
 
-class _Hook(importlib.abc.MetaPathFinder):
+class _Hook:  # a meta path finder (importlib.abc would cost the app what the floor never pays)
     def find_spec(self, name, path, target=None):
         if name != "tokenmgr.gui.app":
             return None
         sys.meta_path.remove(self)
-        spec = importlib.util.find_spec(name)
+        spec = PathFinder.find_spec(name, path)
         run_module = spec.loader.exec_module
 
         def exec_module(module):

@@ -43,10 +43,14 @@ if TYPE_CHECKING:
 
 
 def probe_store(vault: Vault) -> StoreInfo:
-    """Does the vault's store answer (and is it unlocked)? What it is, when it does."""
+    """Does the vault's store answer (and is it unlocked)? What it is, when it does.
+
+    The encrypted session (and the crypto code it loads) waits for the first secret,
+    which may come hours later: a service that offers none is refused then, before
+    anything is sent or written."""
     store = vault.store
     info = store.info()
-    store.probe()
+    store.probe(protect=False)
     return info
 
 

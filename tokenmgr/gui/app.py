@@ -197,8 +197,14 @@ def start(
     if smoke_test:
         return running
     if shown:
+        from tokenmgr.gui.first_paint import FirstPaint
+
         window.show()
-    window.start_store()
+        # The list is drawn from the index; the keyring is asked once it is on screen, so
+        # its D-Bus session and crypto don't compete with the first frame for the GIL.
+        window.start_store(after=FirstPaint(window).painted)
+    else:
+        window.start_store()
     return running
 
 

@@ -46,6 +46,7 @@ from tokenmgr.gui.tasks import Tasks
 from tokenmgr.gui.token_list import TokenList
 
 if TYPE_CHECKING:
+    from PySide6.QtCore import SignalInstance
     from PySide6.QtGui import QCloseEvent, QHideEvent
     from PySide6.QtWidgets import QDialog
 
@@ -267,10 +268,11 @@ class MainWindow(QMainWindow):
 
     # ============================================================== the store
 
-    def start_store(self) -> None:
-        """Open the secret store (in a worker); the list is drawn from the index meanwhile."""
+    def start_store(self, *, after: SignalInstance | None = None) -> None:
+        """Open the secret store (in a worker, once `after` fires when given); the list is
+        drawn from the index meanwhile."""
         if not self.smoke_test:
-            self.store_setup.start()
+            self.store_setup.start(after=after)
 
     def use_vault(self, vault: Vault, kind: str) -> None:
         """The store answered: act on `vault` ("keyring" or "file") from now on."""

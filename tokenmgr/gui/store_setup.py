@@ -24,6 +24,8 @@ from tokenmgr.gui import tasks as jobs
 from tokenmgr.gui.errors import describe
 
 if TYPE_CHECKING:
+    from PySide6.QtCore import SignalInstance
+
     from tokenmgr.core.stores import SecretStore
     from tokenmgr.gui.first_run import StoreSetupPage
     from tokenmgr.gui.tasks import Tasks
@@ -71,14 +73,18 @@ class StoreSetup(QObject):
 
         return self._home / VAULT_NAME
 
-    def start(self) -> None:
-        """Pick the store and open it: check the keyring in a worker, or ask for the
-        vault file's passphrase (unless one was given at start)."""
+    def start(self, *, after: SignalInstance | None = None) -> None:
+        """Pick the store and open it: check the keyring in a worker (once `after` fires,
+        when given), or ask for the vault file's passphrase (unless one was given at
+        start)."""
         from tokenmgr.gui import first_run
 
         choice = self._env.get("TOKENMGR_STORE") or self.chosen or "keyring"
         if choice != "file":
-            self.probe_keyring()
+            if after is None:
+                self.probe_keyring()
+            else:
+                after.connect(self.probe_keyring)
         elif not self.vault_path().exists():
             self.show_screen(first_run.MODE_CREATE)
         elif self._passphrase:

@@ -29,8 +29,10 @@ class SecretStore(Protocol):
     def check(self) -> None:
         """Raise StorageUnavailable if the store cannot be used (cheap; no secret read)."""
 
-    def probe(self) -> None:
-        """Prove the store answers and is unlocked, before anything is written anywhere."""
+    def probe(self, *, protect: bool = True) -> None:
+        """Prove the store answers and is unlocked, before anything is written anywhere;
+        with `protect`, also that secrets can travel to it protected (the Secret Service's
+        encrypted session)."""
 
     def get(self, name: str, field: str) -> str | None: ...
 

@@ -84,8 +84,8 @@ class ChunkedStore:
     def check(self) -> None:
         self.inner.check()
 
-    def probe(self) -> None:
-        self.inner.probe()
+    def probe(self, *, protect: bool = True) -> None:
+        self.inner.probe(protect=protect)
 
     def get(self, name: str, field: str) -> str | None:
         value = self.inner.get(name, field)

@@ -191,14 +191,15 @@ class KeyringStore:
                 f"(it would keep tokens in plaintext or nowhere). {FIX_KEYRING}"
             )
 
-    def probe(self) -> None:
-        """Answers, is unlocked, and (on the Secret Service) offers an encrypted session."""
+    def probe(self, *, protect: bool = True) -> None:
+        """Answers, is unlocked, and (on the Secret Service, with `protect`) offers an
+        encrypted session."""
         self.check()
         if not self._answered:  # a store that answered in this process needs no extra call
             self.raw_get(self.service, PROBE_KEY)
         from tokenmgr.core.stores.secret_service import SecretServiceKeyring
 
-        if isinstance(self.backend, SecretServiceKeyring):
+        if protect and isinstance(self.backend, SecretServiceKeyring):
             with self._calls("protect"):
                 self.backend.open_session()
         self._ready()

@@ -19,7 +19,7 @@ class MemoryStore:
     def check(self) -> None:
         pass
 
-    def probe(self) -> None:
+    def probe(self, *, protect: bool = True) -> None:
         pass
 
     def get(self, name: str, field: str) -> str | None:

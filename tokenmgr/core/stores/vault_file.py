@@ -69,7 +69,7 @@ class EncryptedFileStore:
                 "the vault file needs the 'cryptography' package; install it"
             ) from None
 
-    def probe(self) -> None:
+    def probe(self, *, protect: bool = True) -> None:
         self.check()
         if not self._keys:  # unlocked already in this process (a key was derived and worked)
             self._load()
