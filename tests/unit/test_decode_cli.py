@@ -347,9 +347,23 @@ def test_pinning_another_issuer_refuses_the_token_without_fetching(
     assert evil.requests == [] and server.requests == []
 
 
-def oauth_entry(vault: Vault, name: str, issuer: str) -> None:
+def oauth_entry(vault: Vault, name: str, issuer: str, *, bound: bool = True) -> None:
+    """An OAuth entry for `issuer` as a sign-in stores it: with its binding beside the
+    secrets (`bound=False`: as if only the index had been written, e.g. by hand)."""
+    from tokenmgr.core.oauth import binding
+
     cfg = OAuthConfig(issuer=issuer, client_id="tokenmgr-test", scopes=["openid"])
-    vault.save_tokens(Entry(name=name, kind="oauth2", oauth=cfg), TokenSet(access="opaque-at"))
+    entry = Entry(name=name, kind="oauth2", oauth=cfg)
+    vault.save_tokens(
+        entry, TokenSet(access="opaque-at", binding=binding.digest(entry) if bound else None)
+    )
+
+
+def _edit_index(vault: Vault, edit: Any) -> None:
+    """Change entries.json directly, as any process of the user can."""
+    data = json.loads(vault.index.path.read_text())
+    edit(data["entries"])
+    vault.index.path.write_text(json.dumps(data))
 
 
 def test_an_oauth_entry_in_the_vault_pins_its_issuer(
@@ -379,22 +393,123 @@ def test_an_oauth_entry_for_another_issuer_pins_nothing(
     assert json.loads(r.out)["pinned"] is False
 
 
-class _NoSecretsVault(Vault):
-    """A vault whose secret store must never be opened (pins come from the index only)."""
+def test_a_fake_oauth_entry_in_the_index_pins_nothing(
+    cli: CliRunner, vault: Vault, attacker: tuple[Keys, KeyServer]
+) -> None:
+    """Adding an OAuth entry to entries.json must not make an attacker's token pinned."""
+    _, evil = attacker
+    assert cli("add", "static", stdin="a-static-token").status == 0
 
-    @property
-    def store(self) -> Any:
-        raise AssertionError("decode opened the secret store")
+    def add_fake(entries: list[dict[str, Any]]) -> None:
+        cfg = OAuthConfig(issuer=evil.issuer, client_id="x")
+        fake = Entry(name="corp", kind="oauth2", secrets=["access", "binding"], oauth=cfg)
+        entries.append(fake.to_dict())
+
+    _edit_index(vault, add_fake)
+    r = decode(cli, "--json", "--verify", token=forged_by(attacker))
+    assert r.status == 6, r
+    doc = json.loads(r.out)
+    assert doc["signature"] == "verified" and doc["pinned"] is False
+    assert doc["verification"]["key_source"] == "token_iss"
+    assert "'corp' pins no issuer: no binding is stored" in r.err
 
 
-def test_vault_pins_are_read_from_the_index_only(
-    vault: Vault, attacker: tuple[Keys, KeyServer]
+def test_an_entry_whose_issuer_was_edited_pins_nothing(
+    cli: CliRunner, vault: Vault, server: KeyServer, attacker: tuple[Keys, KeyServer]
+) -> None:
+    _, evil = attacker
+    oauth_entry(vault, "corp", server.issuer)
+
+    def point_at_evil(entries: list[dict[str, Any]]) -> None:
+        entries[0]["oauth"]["issuer"] = evil.issuer
+
+    _edit_index(vault, point_at_evil)
+    r = decode(cli, "--json", "--verify", token=forged_by(attacker))
+    assert r.status == 6, r
+    assert json.loads(r.out)["pinned"] is False
+    assert "'corp' pins no issuer: its settings do not match" in r.err
+
+
+def test_an_entry_bound_by_an_older_release_still_pins(
+    cli: CliRunner, vault: Vault, attacker: tuple[Keys, KeyServer]
+) -> None:
+    """The older binding covered the issuer: it still pins (but sends nothing)."""
+    from tokenmgr.core.oauth import binding
+
+    _, evil = attacker
+    oauth_entry(vault, "corp", evil.issuer)
+    cfg = vault.entry("corp").oauth
+    assert cfg is not None
+    vault.store.set("corp", binding.FIELD, binding._digest_v1(cfg))
+    r = decode(cli, "--json", "--verify", token=forged_by(attacker))
+    assert r.status == 0, r
+    assert json.loads(r.out)["verification"]["pinned_by"] == "corp"
+
+
+class _CountingStore:
+    """The vault's store, counting reads (and failing them all with `fail`)."""
+
+    def __init__(self, inner: Any, fail: BaseException | None = None) -> None:
+        self.inner, self.fail, self.reads = inner, fail, []
+
+    def get(self, name: str, field: str) -> Any:
+        self.reads.append((name, field))
+        if self.fail is not None:
+            raise self.fail
+        return self.inner.get(name, field)
+
+    def __getattr__(self, attr: str) -> Any:
+        return getattr(self.inner, attr)
+
+
+def test_pins_read_only_the_bindings_of_the_tokens_issuer(
+    vault: Vault, server: KeyServer, attacker: tuple[Keys, KeyServer]
 ) -> None:
     oauth_entry(vault, "corp", attacker[1].issuer)
-    runner = CliRunner(_NoSecretsVault(home=vault.home))
+    oauth_entry(vault, "other", server.issuer)
+    store = _CountingStore(vault.store)
+    runner = CliRunner(Vault(home=vault.home, store=store))  # type: ignore[arg-type]
     r = decode(runner, "--json", "--verify", token=forged_by(attacker))
     assert r.status == 0, r
-    assert json.loads(r.out)["pinned"] is True
+    assert store.reads == [("corp", "binding")]
+    store.reads.clear()
+    no_iss = sign({"sub": "x", "exp": int(time.time()) + 60}, attacker[0].rsa, "RS256", "rsa")
+    runner("decode", "--json", "--verify", "-", stdin=no_iss)
+    assert store.reads == []
+
+
+def test_a_locked_store_pins_nothing_and_says_so(
+    vault: Vault, attacker: tuple[Keys, KeyServer]
+) -> None:
+    from tokenmgr.core.errors import StorageUnavailable
+
+    oauth_entry(vault, "corp", attacker[1].issuer)
+    store = _CountingStore(vault.store, fail=StorageUnavailable("the keyring is locked"))
+    runner = CliRunner(Vault(home=vault.home, store=store))  # type: ignore[arg-type]
+    r = decode(runner, "--json", "--verify", token=forged_by(attacker))
+    assert r.status == 6, r
+    assert json.loads(r.out)["pinned"] is False
+    assert "no issuer is pinned from the vault (the keyring is locked)" in r.err
+    assert "internal error" not in r.err
+
+
+def test_verify_pinned_notes_why_nothing_was_pinned(
+    vault: Vault, attacker: tuple[Keys, KeyServer]
+) -> None:
+    """The app's Verify (usecases.verify_pinned): same rule, the note in the report."""
+    from tokenmgr.core import jwt_inspect, usecases
+    from tokenmgr.core.errors import StorageUnavailable
+
+    oauth_entry(vault, "corp", attacker[1].issuer)
+    report = jwt_inspect.inspect(forged_by(attacker))
+    assert usecases.verify_pinned(vault, report).verification["pinned_by"] == "corp"  # type: ignore[index]
+    locked = Vault(
+        home=vault.home,
+        store=_CountingStore(vault.store, fail=StorageUnavailable("locked")),  # type: ignore[arg-type]
+    )
+    out = usecases.verify_pinned(locked, report)
+    assert out.verification is not None and out.verification["pinned"] is False
+    assert any("no issuer is pinned from the vault (locked)" in w for w in out.warnings)
 
 
 def test_an_unreadable_index_pins_nothing_and_says_so(

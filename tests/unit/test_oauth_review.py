@@ -1,6 +1,6 @@
 """Unit tests for the OAuth fixes of the security review (issue 7): prompt=consent with
-offline_access, preset quirks, the device interval floor, the loopback Host check, the
-endpoint binding, refusing token-shaped names."""
+offline_access, preset quirks, the device interval floor, the loopback Host check,
+refusing token-shaped names (the binding: test_oauth_binding.py)."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 from tokenmgr.core.entries import Entry, OAuthConfig, looks_like_token, validate_name
-from tokenmgr.core.errors import IndexAltered, UsageError
-from tokenmgr.core.oauth import binding, presets
+from tokenmgr.core.errors import UsageError
+from tokenmgr.core.oauth import presets
 from tokenmgr.core.oauth.discovery import ServerMetadata
 from tokenmgr.core.oauth.flows import DEFAULT_INTERVAL, code_flow, start_device
 from tokenmgr.core.oauth.http import Http, Response
@@ -132,33 +132,6 @@ def test_loopback_answers_only_its_own_host() -> None:
     assert _raw_get(lst.port, path, f"127.0.0.1:{lst.port}") == 200
     t.join(10)
     assert out["cb"].code == "the-code"
-
-
-def _oauth_entry(**kw: Any) -> Entry:
-    return Entry(name="w", kind="oauth2", oauth=cfg(**{"revocation_url": "https://as/r", **kw}))
-
-
-def test_binding_covers_where_secrets_go() -> None:
-    e = _oauth_entry()
-    stored = binding.digest(e.oauth)  # type: ignore[arg-type]
-    binding.check(stored, e)
-    for field, value in (
-        ("token_url", "https://other/t"),
-        ("revocation_url", "https://other/r"),
-        ("device_url", "https://other/d"),
-        ("client_id", "another"),
-        ("token_endpoint_auth", "client_secret_post"),
-        ("revocation_style", "github"),
-        ("issuer", "https://other"),
-    ):
-        changed = _oauth_entry(**{field: value})
-        with pytest.raises(IndexAltered) as info:
-            binding.check(stored, changed)
-        assert info.value.exit_status == 1 and "index was altered" in str(info.value)
-    with pytest.raises(IndexAltered, match="no endpoint binding"):
-        binding.check(None, e)
-    # Settings that do not decide where secrets go may change (scopes, notes, ...).
-    binding.check(stored, _oauth_entry(scopes=["x"]))
 
 
 @pytest.mark.parametrize(

@@ -177,6 +177,17 @@ def build_parser() -> argparse.ArgumentParser:
     src.add_argument("--preset", metavar="NAME")
     s.add_argument("--authorize-url", metavar="U")
     s.add_argument("--token-url", metavar="U")
+    s.add_argument(
+        "--revocation-url", metavar="U", help="RFC 7009 endpoint, when discovery lists none"
+    )
+    s.add_argument(
+        "--device-authorization-url",
+        metavar="U",
+        help="RFC 8628 endpoint, when discovery lists none",
+    )
+    s.add_argument(
+        "--introspection-url", metavar="U", help="RFC 7662 endpoint, when discovery lists none"
+    )
     s.add_argument("--client-id", metavar="ID")
     s.add_argument("--client-secret-stdin", action="store_true")
     s.add_argument("--scope", metavar='"a b"')

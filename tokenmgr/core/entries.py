@@ -204,6 +204,8 @@ class OAuthConfig:
     token_url: str | None = None
     device_url: str | None = None
     revocation_url: str | None = None
+    # RFC 7662: where the provider answers whether a token is still active.
+    introspection_url: str | None = None
     client_id: str = ""
     scopes: list[str] = field(default_factory=list)
     audience: str | None = None
@@ -233,7 +235,14 @@ class OAuthConfig:
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
-    URL_FIELDS = ("issuer", "authorize_url", "token_url", "device_url", "revocation_url")
+    URL_FIELDS = (
+        "issuer",
+        "authorize_url",
+        "token_url",
+        "device_url",
+        "revocation_url",
+        "introspection_url",
+    )
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> OAuthConfig:

@@ -68,6 +68,11 @@ class SignInRequired(AuthError):
     """The refresh token was refused (`invalid_grant`): the user must sign in again."""
 
 
+class BindingOutdated(SignInRequired):
+    """The entry's binding predates what it must cover (or is missing): nothing is sent
+    for it until it is signed in to once more."""
+
+
 class TokenMalformed(TokenMgrError):
     """A token does not decode, or a requested verification failed."""
 

@@ -15,7 +15,7 @@ static `get` stay light.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -162,12 +162,16 @@ def refresh_now(vault: Vault, name: str) -> Entry:
 
 
 class RevokeFailed(AuthError):
-    """Revocation failed and the entry was kept (a live grant is never dropped)."""
+    """Revocation failed and the entry was kept (a live grant is never dropped).
+    `no_endpoint`: there is no way to revoke from here (retrying will not help)."""
 
     def __init__(self, name: str, cause: BaseException) -> None:
         super().__init__(str(cause))
         self.name = name
         self.cause = cause
+        from tokenmgr.core.oauth.revoke import NoRevocationEndpoint
+
+        self.no_endpoint = isinstance(cause, NoRevocationEndpoint)
 
 
 def remove(vault: Vault, name: str, *, revoke: bool = False) -> list[str]:
@@ -199,9 +203,18 @@ def remove(vault: Vault, name: str, *, revoke: bool = False) -> list[str]:
 # ------------------------------------------------------------- verification
 
 
+class Pins(dict[str, str]):
+    """Issuer → the name of the entry that pins it, with `notes` on what could not be
+    pinned (a sentence each, for stderr or the report)."""
+
+    def __init__(self, pins: Mapping[str, str] | None = None, notes: Sequence[str] = ()) -> None:
+        super().__init__(pins or {})
+        self.notes = list(notes)
+
+
 def pinned_issuers(entries: Sequence[Entry]) -> dict[str, str]:
-    """Issuer → entry name for these OAuth entries: the issuers whose keys a
-    verification may trust as pinned."""
+    """Issuer → entry name for these OAuth entries, as the index says (nothing checked:
+    `vault_pins` keeps only the entries whose binding matches)."""
     pins: dict[str, str] = {}
     for entry in entries:
         if entry.kind == "oauth2" and entry.oauth is not None and entry.oauth.issuer:
@@ -209,10 +222,54 @@ def pinned_issuers(entries: Sequence[Entry]) -> dict[str, str]:
     return pins
 
 
-def vault_pins(vault: Vault) -> dict[str, str]:
-    """The issuers the vault's OAuth entries pin (`decode --verify`, the app's Verify).
-    May read the store: call it where I/O is allowed (a worker, not the GUI thread)."""
-    return pinned_issuers(vault.list_entries())
+def vault_pins(vault: Vault, issuers: Collection[str] | None = None) -> Pins:
+    """The issuers the vault's OAuth entries pin (`decode --verify`, the app's Verify):
+    only entries whose binding in the store matches them, as the index is plain text
+    anyone of the user's processes can edit. `issuers` limits the look-up to the
+    issuers that matter (a token's `iss`), so no other entry's binding is read. A store
+    or index that cannot be read pins nothing, with a note. Reads the store: call it
+    where I/O is allowed (a worker, not the GUI thread)."""
+    from tokenmgr.core.errors import TokenMgrError
+    from tokenmgr.core.oauth import binding
+
+    try:
+        entries = vault.list_entries()
+    except TokenMgrError as e:
+        return Pins(notes=[f"no issuer is pinned from the vault ({e})"])
+    candidates = [
+        entry
+        for entry in entries
+        if entry.kind == "oauth2"
+        and entry.oauth is not None
+        and entry.oauth.issuer
+        and (issuers is None or entry.oauth.issuer in issuers)
+    ]
+    pins = Pins()
+    unpinned: list[tuple[Entry, str, binding.State]] = []
+    for entry in candidates:
+        issuer = entry.oauth.issuer if entry.oauth is not None else None
+        if issuer is None or issuer in pins:
+            continue
+        try:
+            verdict = binding.state(binding.read(vault.store, entry), entry)
+        except TokenMgrError as e:
+            return Pins(notes=[f"no issuer is pinned from the vault ({e})"])
+        # An older binding that still matches covered the issuer too.
+        if verdict in (binding.State.MATCHES, binding.State.OUTDATED):
+            pins[issuer] = entry.name
+        else:
+            unpinned.append((entry, issuer, verdict))
+    for entry, issuer, verdict in unpinned:
+        if issuer in pins:
+            continue
+        why = (
+            "no binding is stored with its secrets"
+            if verdict is binding.State.MISSING
+            else "its settings do not match the binding stored with its secrets (was the "
+            "index edited?)"
+        )
+        pins.notes.append(f"the OAuth entry {entry.name!r} pins no issuer: {why}")
+    return pins
 
 
 def verify(report: Report, pins: Mapping[str, str] | None = None, **kwargs: Any) -> Report:
@@ -222,9 +279,23 @@ def verify(report: Report, pins: Mapping[str, str] | None = None, **kwargs: Any)
     return jwt_inspect.verify(report, pinned_issuers=dict(pins or {}), **kwargs)
 
 
+def token_issuer(report: Report) -> str | None:
+    """The `iss` a token names (unverified), to look its pins up by."""
+    iss = (report.claims or {}).get("iss")
+    return iss if isinstance(iss, str) else None
+
+
 def verify_pinned(vault: Vault, report: Report) -> Report:
-    """Verify with the issuers the vault pins (the app's Verify and Paste & decode)."""
-    return verify(report, vault_pins(vault))
+    """Verify with the issuers the vault pins (the app's Verify and Paste & decode); why
+    an issuer could not be pinned goes into the report's warnings."""
+    import dataclasses
+
+    iss = token_issuer(report)
+    pins = vault_pins(vault, [iss] if iss else [])
+    verified = verify(report, pins)
+    if pins.notes:
+        verified = dataclasses.replace(verified, warnings=(*verified.warnings, *pins.notes))
+    return verified
 
 
 def inspect_stored(

@@ -171,9 +171,16 @@ class SignInController(QObject):
         vault = self.vault
 
         def job() -> Entry:
-            return sign_in(
-                vault, make_request(), open_url=open_url, announce=announce, cancel=cancel
-            )
+            req = make_request()
+            if (req.flow, req.browser) != (flow, browser):
+                # The windows were chosen from the list's copy of the entry; only the
+                # checked, bound settings may decide how the person signs in.
+                from tokenmgr.core.errors import IndexAltered
+
+                raise IndexAltered(
+                    f"the settings of {name!r} changed while its sign-in started; try again"
+                )
+            return sign_in(vault, req, open_url=open_url, announce=announce, cancel=cancel)
 
         self.tasks.run(f"Signing in to {name}", job, on_done=self._on_done, on_error=self._on_error)
 

@@ -8,8 +8,12 @@ an argument, where other local users could read it in the process list.
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
 from tokenmgr.cli.context import Environment, ExitStatus, err, read_input
+
+if TYPE_CHECKING:
+    from tokenmgr.core.jwt_inspect.model import TokenReport as Report
 
 ARGUMENT_REFUSED = (
     "tokens are never taken as arguments (other users can read them in the process "
@@ -44,7 +48,7 @@ def decode(args: argparse.Namespace, env: Environment) -> int:
     if verify:
         pins: dict[str, str] = {}
         if report.kind == jwt_inspect.KIND_JWS and not (args.issuer or args.jwks):
-            pins = _vault_issuers(env)
+            pins = _vault_issuers(env, report)
         from tokenmgr.core.usecases import verify as verify_report
 
         report = verify_report(
@@ -107,14 +111,16 @@ def _check_decode_key_source(args: argparse.Namespace) -> None:
         check_url(args.jwks, "--jwks")
 
 
-def _vault_issuers(env: Environment) -> dict[str, str]:
-    """Issuer → entry name, for the vault's OAuth entries (the index only: no secret is
-    read, no keyring opened). An unreadable index pins nothing, with a note."""
-    from tokenmgr.core.errors import TokenMgrError
-    from tokenmgr.core.usecases import vault_pins
+def _vault_issuers(env: Environment, report: Report) -> dict[str, str]:
+    """Issuer → entry name, for the vault's OAuth entries whose binding matches, looked up
+    for the token's own issuer only (no entry is read from the store for another one).
+    A store or index that cannot be read pins nothing, with a note."""
+    from tokenmgr.core.usecases import token_issuer, vault_pins
 
-    try:
-        return vault_pins(env.vault())
-    except TokenMgrError as e:
-        err(env, f"note: no issuer is pinned from the vault ({e})")
+    iss = token_issuer(report)
+    if iss is None:
         return {}
+    pins = vault_pins(env.vault(), [iss])
+    for note in pins.notes:
+        err(env, f"note: {note}")
+    return dict(pins)

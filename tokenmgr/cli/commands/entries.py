@@ -91,6 +91,14 @@ def rm(args: argparse.Namespace, env: Environment) -> int:
     try:
         notes = remove(env.vault(), args.name, revoke=args.revoke)
     except RevokeFailed as e:
+        if e.no_endpoint:
+            err(
+                env,
+                f"cannot revoke {e.name!r}: {str(e).rstrip('.')}. The entry was kept, so its "
+                "grant is not dropped silently; revoke it at the provider, or remove it here "
+                f"only (the grant stays valid there) with `tokenmgr rm {e.name}`",
+            )
+            return ExitStatus.AUTH
         err(
             env,
             f"revoking {e.name!r} at the provider failed: {str(e).rstrip('.')}. "

@@ -375,7 +375,10 @@ class DeviceAuthorization:
 
 def start_device(http: Http, cfg: OAuthConfig, client_secret: str | None) -> DeviceAuthorization:
     if not cfg.device_url:
-        raise UsageError("this provider offers no device authorization endpoint; use --flow code")
+        raise UsageError(
+            "no device authorization endpoint is known: name it with "
+            "--device-authorization-url URL, or use --flow code"
+        )
     data: dict[str, str] = {}
     if cfg.scopes:
         data["scope"] = " ".join(cfg.scopes)

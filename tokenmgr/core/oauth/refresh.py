@@ -115,7 +115,7 @@ def _refresh(vault: Vault, entry: Entry) -> str:
         raise UsageError(f"{entry.name!r} is a static token: there is nothing to refresh")
     store = vault.store
     # Before any secret is read: the index may have been edited to send them elsewhere.
-    binding.check(store.get(entry.name, binding.FIELD), entry)
+    binding.check_store(store, entry)
     http = Http()
     secret = store.get(entry.name, "client_secret") if "client_secret" in entry.secrets else None
     register_secret(secret)

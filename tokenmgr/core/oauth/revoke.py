@@ -5,9 +5,11 @@ follows; servers may refuse to revoke JWT access tokens with
 `unsupported_token_type` (RFC 7009 §2.2.1), which is reported, not an error.
 GitHub has its own endpoint (`DELETE /applications/{client_id}/token`, Basic
 client credentials, JSON body), selected by `OAuthConfig.revocation_style`.
-Network failures raise `NetworkError`; the caller then keeps the entry, so a live
-refresh token is never lost. Nothing is sent when the entry's endpoints no longer
-match the binding stored with its secrets (oauth/binding.py).
+Network failures raise `NetworkError`, and an entry with no revocation endpoint
+(neither discovery document lists one, and none was named at sign-in) raises
+`NoRevocationEndpoint`; the caller then keeps the entry, so a live refresh token is
+never dropped silently. Nothing is sent when the entry's settings no longer match the
+binding stored with its secrets (oauth/binding.py).
 """
 
 from __future__ import annotations
@@ -22,6 +24,17 @@ from tokenmgr.core.vault import Vault
 log = logging.getLogger("tokenmgr.oauth.revoke")
 
 
+class NoRevocationEndpoint(AuthError):
+    """No way to revoke the entry's grant from here is known."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(
+            f"no revocation endpoint is known for {name!r} (neither of the provider's "
+            "discovery documents lists one, and none was named with --revocation-url)"
+        )
+        self.name = name
+
+
 def revoke_entry(vault: Vault, entry: Entry) -> list[str]:
     """Revoke the entry's tokens at the provider. Returns notes for the person.
 
@@ -34,10 +47,10 @@ def revoke_entry(vault: Vault, entry: Entry) -> list[str]:
     cfg = entry.oauth
     if cfg is None:
         return ["not an OAuth2 entry: nothing to revoke"]
-    if not cfg.revocation_url:
-        return ["the provider offers no revocation endpoint: tokens stay valid until they expire"]
     store = vault.store
-    binding.check(store.get(entry.name, binding.FIELD), entry)  # nothing sent if edited
+    binding.check_store(store, entry)  # nothing sent if edited
+    if not cfg.revocation_url:
+        raise NoRevocationEndpoint(entry.name)
     values = {
         f: store.get(entry.name, f) if f in entry.secrets else None
         for f in ("refresh", "access", "client_secret")

@@ -8,6 +8,7 @@ under the entry's refresh lock so a concurrent refresh cannot interleave.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ from tokenmgr.core.errors import AlreadyExists, NotFound, UsageError
 from tokenmgr.core.oauth import binding, presets
 from tokenmgr.core.oauth.discovery import ServerMetadata, check_issuer, discover
 from tokenmgr.core.oauth.flows import (
+    DEVICE_GRANT,
     RESERVED_PARAMS,
     DeviceAuthorization,
     TokenResponse,
@@ -41,6 +43,10 @@ class SignInRequest:
     preset: str | None = None
     authorize_url: str | None = None
     token_url: str | None = None
+    # Endpoints named by the person; they win over the discovery documents and presets.
+    device_url: str | None = None
+    revocation_url: str | None = None
+    introspection_url: str | None = None
     client_secret: str | None = field(default=None, repr=False)
     scopes: list[str] | None = None  # None: the preset's or server's default
     audience: str | None = None
@@ -50,6 +56,9 @@ class SignInRequest:
     browser: str = "system"
     port: int = 0
     timeout: float = 300.0
+    # "Sign in again": the stored entry whose bound settings are repeated as they are
+    # (the fields above then only describe it); its binding is checked first.
+    again: Entry | None = field(default=None, repr=False)
 
 
 def parse_params(items: Sequence[str]) -> dict[str, str]:
@@ -69,6 +78,8 @@ def parse_params(items: Sequence[str]) -> dict[str, str]:
 def build_config(
     req: SignInRequest, http: Http
 ) -> tuple[OAuthConfig, ServerMetadata | None, presets.Preset | None]:
+    if req.again is not None:
+        return _bound_config(req.again, http)
     if req.flow not in FLOWS:
         raise UsageError(f"unknown flow {req.flow!r}; use one of {', '.join(FLOWS)}")
     if req.browser not in BROWSERS:
@@ -93,7 +104,13 @@ def build_config(
     issuer = req.issuer or (preset.issuer if preset else None)
     if req.issuer:
         check_issuer(req.issuer)
-    for url, what in ((req.authorize_url, "--authorize-url"), (req.token_url, "--token-url")):
+    for url, what in (
+        (req.authorize_url, "--authorize-url"),
+        (req.token_url, "--token-url"),
+        (req.device_url, "--device-authorization-url"),
+        (req.revocation_url, "--revocation-url"),
+        (req.introspection_url, "--introspection-url"),
+    ):
         if url:
             check_url(url, what)
     if not issuer and not req.token_url and not (preset and preset.token_url):
@@ -123,6 +140,7 @@ def build_config(
         cfg.token_url = meta.token_endpoint
         cfg.device_url = meta.device_authorization_endpoint
         cfg.revocation_url = meta.revocation_endpoint
+        cfg.introspection_url = meta.introspection_endpoint
     if preset is not None:
         cfg.authorize_url = cfg.authorize_url or preset.authorize_url
         cfg.token_url = cfg.token_url or preset.token_url
@@ -130,6 +148,9 @@ def build_config(
         cfg.revocation_url = cfg.revocation_url or preset.revocation_url
     cfg.authorize_url = req.authorize_url or cfg.authorize_url
     cfg.token_url = req.token_url or cfg.token_url
+    cfg.device_url = req.device_url or cfg.device_url
+    cfg.revocation_url = req.revocation_url or cfg.revocation_url
+    cfg.introspection_url = req.introspection_url or cfg.introspection_url
     if preset is not None and cfg.authorize_url == preset.authorize_url:
         # Only for the preset's own authorization endpoint (not, e.g., GitHub Enterprise).
         cfg.authorization_response_iss = preset.authorization_response_iss
@@ -138,7 +159,7 @@ def build_config(
     if req.flow == "code" and not cfg.authorize_url:
         raise UsageError("no authorization endpoint: give --authorize-url (or use --flow device)")
     if req.flow == "device" and not cfg.device_url:
-        raise UsageError("this provider offers no device authorization endpoint; use --flow code")
+        raise UsageError(no_device_endpoint(meta))
     if req.scopes is not None:
         cfg.scopes = list(req.scopes)
     elif preset is not None:
@@ -148,6 +169,52 @@ def build_config(
         if "offline_access" in meta.scopes_supported:
             # A refresh token where the provider offers one: an entry that renews itself.
             cfg.scopes.append("offline_access")
+    return cfg, meta, preset
+
+
+def no_device_endpoint(meta: ServerMetadata | None) -> str:
+    """Why a device sign-in cannot start, and how to name the endpoint."""
+    if meta is not None and meta.offers_grant(DEVICE_GRANT):
+        return (
+            "the provider's metadata lists the device grant but names no device "
+            "authorization endpoint (in neither discovery document): name it with "
+            "--device-authorization-url URL (see the provider's documentation)"
+        )
+    return (
+        "no device authorization endpoint is known for this provider: name it with "
+        "--device-authorization-url URL if it offers the device grant, or use --flow code"
+    )
+
+
+def _bound_config(
+    entry: Entry, http: Http
+) -> tuple[OAuthConfig, ServerMetadata | None, presets.Preset | None]:
+    """The configuration "Sign in again" repeats: the entry's bound settings as they are
+    (nothing re-derived from a preset or a discovery document), plus what the code, not
+    the index, knows of its preset; the issuer's metadata only to check it still names
+    that issuer and for its PKCE and RFC 9207 flags."""
+    if entry.kind != "oauth2" or entry.oauth is None:
+        raise UsageError(f"{entry.name!r} is a static token: there is no sign-in to repeat")
+    cfg = dataclasses.replace(
+        entry.oauth,
+        scopes=list(entry.oauth.scopes),
+        extra_params=dict(entry.oauth.extra_params),
+        preset_params=dict(entry.oauth.preset_params),
+        id_token_issuers=list(entry.oauth.id_token_issuers),
+    )
+    preset = None
+    if cfg.preset:
+        preset, _ = presets.resolve(cfg.preset, dict(cfg.preset_params), cfg.client_id)
+    meta = None
+    if cfg.issuer:
+        accepted = preset.accepted_issuers if preset else []
+        meta = discover(http, cfg.issuer, accepted_issuers=accepted)
+    if not cfg.token_url:
+        raise UsageError(f"{entry.name!r} has no token endpoint: sign in to it anew")
+    if cfg.flow == "code" and not cfg.authorize_url:
+        raise UsageError(f"{entry.name!r} has no authorization endpoint: sign in to it anew")
+    if cfg.flow == "device" and not cfg.device_url:
+        raise UsageError(no_device_endpoint(meta))
     return cfg, meta, preset
 
 
@@ -169,10 +236,20 @@ def sign_in(
     `flows.set_embedded_browser` so `browser="embedded"` is accepted.
     """
     validate_name(req.name)
+    if req.again is not None:
+        # Before anything is opened or sent: the settings repeated must be the bound ones.
+        binding.check_store(vault.store, req.again)
+        if req.again.name != req.name:
+            raise UsageError("a sign-in again keeps the entry's name")
     register_secret(req.client_secret)
-    if req.flow == "client-credentials" and not req.client_secret:
+    flow, browser = (
+        (req.again.oauth.flow, req.again.oauth.browser)
+        if req.again is not None and req.again.oauth is not None
+        else (req.flow, req.browser)
+    )
+    if flow == "client-credentials" and not req.client_secret:
         raise UsageError("--flow client-credentials needs the client secret: --client-secret-stdin")
-    if req.flow == "code" and req.browser == "embedded":
+    if flow == "code" and browser == "embedded":
         embedded_browser()  # fail before any network call when no GUI is plugged in
     try:
         existing: Entry | None = vault.entry(req.name)
@@ -187,19 +264,19 @@ def sign_in(
     http = http or Http()
     cfg, meta, preset = build_config(req, http)
     if preset is not None:
-        if req.browser == "embedded" and not preset.embedded_ok:
+        if cfg.browser == "embedded" and not preset.embedded_ok:
             raise UsageError(
                 f"{preset.service} refuses embedded browsers (disallowed_useragent): "
                 "use --browser system"
             )
-        if preset.client_secret_required and req.flow == "code" and not req.client_secret:
+        if preset.client_secret_required and cfg.flow == "code" and not req.client_secret:
             raise UsageError(
                 f"{preset.service} needs the client secret for this flow: --client-secret-stdin"
             )
     tokens: TokenResponse
-    if req.flow == "client-credentials":
+    if cfg.flow == "client-credentials":
         tokens = client_credentials(http, cfg, req.client_secret)
-    elif req.flow == "device":
+    elif cfg.flow == "device":
         tokens = device_flow(
             http,
             cfg,
@@ -241,26 +318,30 @@ def sign_in(
         refresh=tokens.refresh_token,
         id=tokens.id_token,
         client_secret=req.client_secret,
-        binding=binding.digest(cfg),
+        binding=binding.digest(entry),
     )
     with vault.entry_lock(req.name):
         return vault.save_tokens(entry, secrets, replace=True)
 
 
 def request_again(entry: Entry) -> SignInRequest:
-    """The sign-in that made `entry`, to run again ("Sign in again"). The client secret
-    is not in here: the caller reads it from the store (in a worker) if the entry has one."""
+    """The sign-in that made `entry`, to run again ("Sign in again"): its bound settings,
+    repeated as they are (`SignInRequest.again`); `sign_in` checks them against the
+    binding stored with its secrets before anything is opened or sent. The client secret
+    is not in here: `request_again_checked` reads it (in a worker) if the entry has one."""
     cfg = entry.oauth
     if entry.kind != "oauth2" or cfg is None:
         raise UsageError(f"{entry.name!r} is a static token: there is no sign-in to repeat")
-    explicit = cfg.issuer is None  # signed in with explicit endpoints (or a preset's own)
     return SignInRequest(
         name=entry.name,
         client_id=cfg.client_id,
         issuer=cfg.issuer,
         preset=cfg.preset,
-        authorize_url=cfg.authorize_url if explicit else None,
-        token_url=cfg.token_url if explicit else None,
+        authorize_url=cfg.authorize_url,
+        token_url=cfg.token_url,
+        device_url=cfg.device_url,
+        revocation_url=cfg.revocation_url,
+        introspection_url=cfg.introspection_url,
         scopes=list(cfg.scopes),
         audience=cfg.audience,
         resource=cfg.resource,
@@ -268,27 +349,31 @@ def request_again(entry: Entry) -> SignInRequest:
         flow=cfg.flow,
         browser=cfg.browser,
         port=cfg.redirect_port,
+        again=entry,
     )
 
 
 def request_again_checked(vault: Vault, name: str) -> SignInRequest:
-    """`request_again` for the stored entry `name`, but only when its settings still match
+    """`request_again` for the stored entry `name`, once its settings are known to match
     the binding stored with its secrets (oauth/binding.py), with its client secret read
-    from the store. Otherwise IndexAltered, and nothing is read or sent: an edited index
-    must not choose where the client secret, or the person, is sent."""
+    from the store. Otherwise IndexAltered (or BindingOutdated for an entry bound by an
+    older release), and nothing is read or sent: an edited index must not choose where
+    the client secret, or the person, is sent."""
     from tokenmgr.core.errors import IndexAltered
 
     entry = vault.entry(name)
-    req = request_again(entry)
+    if entry.kind != "oauth2" or entry.oauth is None:
+        raise UsageError(f"{name!r} is a static token: there is no sign-in to repeat")
     store = vault.store
     try:
-        binding.check(store.get(name, binding.FIELD), entry)
+        binding.check_store(store, entry)
     except IndexAltered:
         raise IndexAltered(
             f"the settings of {name!r} no longer match the ones it signed in with (was the "
             "index edited?), so they are not used to sign in again and nothing was sent. "
             "Delete the entry and sign in to the provider anew"
         ) from None
+    req = request_again(entry)
     if "client_secret" in entry.secrets:
         req.client_secret = store.get(name, "client_secret")
         register_secret(req.client_secret)
