@@ -140,6 +140,7 @@ def test_selection_change_before_the_read_returns_shows_nothing(make_window, qtb
 def test_verify_runs_in_a_worker_and_says_pinned_or_not(make_window, qtbot) -> None:
     from tests.unit.jwt_helpers import Keys, KeyServer, sign
     from tokenmgr.core.entries import OAuthConfig, TokenSet
+    from tokenmgr.core.oauth import binding
 
     keys = Keys.generate()
     exp = demo.ts(timedelta(hours=1))
@@ -151,7 +152,8 @@ def test_verify_runs_in_a_worker_and_says_pinned_or_not(make_window, qtbot) -> N
         entry = Entry("corp", kind="oauth2", service="Corp",
                       oauth=OAuthConfig(issuer=pinned_srv.issuer, client_id="app"))
         vault.save_tokens(entry, TokenSet(access=sign(
-            {"iss": pinned_srv.issuer, "sub": "me", "exp": exp}, keys.rsa, "RS256", "rsa")))
+            {"iss": pinned_srv.issuer, "sub": "me", "exp": exp}, keys.rsa, "RS256", "rsa"),
+            binding=binding.digest(entry)))  # it pins only with its binding, as signed in
         vault.add("elsewhere", sign({"iss": other_srv.issuer, "sub": "me", "exp": exp},
                                     keys.rsa, "RS256", "rsa"))
         w = f.window

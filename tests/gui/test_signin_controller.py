@@ -173,3 +173,52 @@ def test_sign_in_again_refuses_settings_the_index_changed(
         assert "nothing was sent" in failed.args[0]
     finally:
         trap.close()
+
+
+def test_sign_in_again_with_an_edited_authorize_url_opens_nothing(
+    qtbot: Any,
+    vault: Vault,
+    oidc_server: OIDCServer,  # noqa: F811
+) -> None:
+    """An entry made with explicit endpoints, its authorize_url edited in entries.json:
+    "Sign in again" opens no browser and no window, and nothing reaches the edited URL."""
+    from tests.integration.test_oauth_review import _Trap
+
+    opened: list[str] = []
+
+    def person_in_their_browser(url: str) -> None:
+        opened.append(url)
+
+        def go() -> None:
+            redirect = oidc_server.browse(url)
+            assert redirect is not None
+            requests.get(redirect, timeout=10)
+
+        threading.Thread(target=go, daemon=True).start()
+
+    c = controller(vault, open_system_browser=person_in_their_browser)
+    req = SignInRequest(
+        name="work",
+        client_id="tokenmgr-native",
+        authorize_url=oidc_server.authorization_endpoint,
+        token_url=oidc_server.token_endpoint,
+        scopes=["openid"],
+        browser="system",
+    )
+    with qtbot.waitSignal(c.signed_in, timeout=45000):
+        c.start(req)
+    assert len(opened) == 1
+    trap = _Trap()
+    try:
+        entry = vault.entry("work")
+        assert entry.oauth is not None
+        entry.oauth.authorize_url = trap.url  # what an edit of entries.json does
+        vault.update_entry(entry)
+        with qtbot.waitSignal(c.failed, timeout=30000) as failed:
+            c.start_again(vault.entry("work"))
+        assert "not used to sign in again" in failed.args[0]
+        assert "nothing was sent" in failed.args[0]
+        assert len(opened) == 1 and trap.requests == []
+        assert not c.running() and c._windows == []
+    finally:
+        trap.close()

@@ -38,11 +38,19 @@ API of the object the `oidc_server` fixture yields (an `OIDCServer`):
   runs ``tokenmgr login tv --flow device`` and approves the code it shows.
 - ``fresh_server``: a fixture that resets the server's counters, faults and config
   (``pytestmark = pytest.mark.usefixtures("fresh_server")``).
+- ``split_metadata_server``: a second server, for the session, in the named configuration
+  ``split-metadata`` (server.mjs): issuer ``http://127.0.0.1:PORT/realms/tokenmgr``; its
+  OpenID document leaves out the revocation, introspection and device authorization
+  endpoints, which only its RFC 8414 metadata (``rfc8414()``) lists;
+  ``configure(metadata="none")`` takes them out of both (they still work), ``"full"``
+  puts them in both. ``fresh_split_metadata_server`` resets it for one test.
 - Test knobs (see server.mjs): ``stats()``, ``reset()`` (counters, faults, config),
   ``fault(endpoint, mode, count=1, grant_type=None)`` with endpoint ``token`` /
   ``revocation`` / ``discovery`` and mode ``html`` / ``500`` / ``no_access_token`` /
   ``slow_down`` / ``drop`` / ``error`` (with ``error="access_denied"`` etc.),
-  ``configure(oidc_discovery=..., device_interval=..., access_token_ttl=..., short_ttl=...)``.
+  ``configure(oidc_discovery=..., device_interval=..., access_token_ttl=..., short_ttl=...,
+  metadata=...)``; ``stats()`` counts token requests, refreshes, revocations (with their
+  hints), device polls and introspections.
 
 Clients registered in server.mjs (``CLIENTS``): ``tokenmgr-native`` (public, code+PKCE,
 refresh, device; redirect ``http://127.0.0.1/callback`` on any port), ``tokenmgr-short`` (same,
@@ -139,11 +147,15 @@ class OIDCServer:
         self.issuer: str = info["issuer"]
         self.base: str = info["base"]
         self.port: int = int(info["port"])
+        self.profile: str = info.get("profile", "default")
         self.log = log
         self.cc_secret = CC_SECRET
         self.jwks_uri = self.issuer + "/jwks"
         self.token_endpoint = self.issuer + "/token"
         self.authorization_endpoint = self.issuer + "/auth"
+        self.revocation_endpoint = self.issuer + "/token/revocation"
+        self.introspection_endpoint = self.issuer + "/token/introspection"
+        self.device_authorization_endpoint = self.issuer + "/device/auth"
 
     # ------------------------------------------------------------ test knobs
 
@@ -179,7 +191,17 @@ class OIDCServer:
         return dict(self._post("/test/config", knobs))
 
     def discovery(self) -> dict[str, Any]:
+        """The OpenID discovery document."""
         r = requests.get(self.issuer + "/.well-known/openid-configuration", timeout=10)
+        r.raise_for_status()
+        return dict(r.json())
+
+    def rfc8414(self) -> dict[str, Any]:
+        """The RFC 8414 metadata (the issuer's path after the well-known suffix, §3.1)."""
+        path = self.issuer[len(self.base) :]
+        r = requests.get(
+            self.base + "/.well-known/oauth-authorization-server" + path, timeout=10
+        )
         r.raise_for_status()
         return dict(r.json())
 
@@ -406,6 +428,24 @@ def fresh_server(oidc_server: OIDCServer) -> OIDCServer:
     """The session's server with its counters, faults and config reset for this test."""
     oidc_server.reset()
     return oidc_server
+
+
+@pytest.fixture(scope="session")
+def split_metadata_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OIDCServer]:
+    """The server in its `split-metadata` configuration (see the module docstring)."""
+    log = tmp_path_factory.mktemp("oidc-split-metadata") / "server.log"
+    server = start_server(log, {"OIDC_PROFILE": "split-metadata"})
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def fresh_split_metadata_server(split_metadata_server: OIDCServer) -> OIDCServer:
+    """`split_metadata_server` with its counters, faults and config reset for this test."""
+    split_metadata_server.reset()
+    return split_metadata_server
 
 
 # --------------------------------------------------------------- CLI helpers

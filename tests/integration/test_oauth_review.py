@@ -15,7 +15,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.oidc_fixtures import SIGN_IN_PREFIX, CliProcess, OIDCServer, scripted_login
+from tests.integration.oidc_fixtures import (
+    SIGN_IN_PREFIX,
+    CliProcess,
+    OIDCServer,
+    browser_login,
+    scripted_login,
+)
 from tests.support.oauth import expire, secret, tm, vault_of
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("fresh_server")]
@@ -141,7 +147,7 @@ def has_refresh(env: dict[str, str], name: str) -> bool:
     return "refresh" in vault_of(env).entry(name).secrets and bool(secret(env, name, "refresh"))
 
 
-def _edit_index(env: dict[str, str], name: str, **oauth: str) -> None:
+def _edit_index(env: dict[str, str], name: str, **oauth: str | None) -> None:
     path = Path(env["TOKENMGR_HOME"]) / "entries.json"
     data = json.loads(path.read_text())
     for item in data["entries"]:
@@ -150,7 +156,7 @@ def _edit_index(env: dict[str, str], name: str, **oauth: str) -> None:
     path.write_text(json.dumps(data))
 
 
-@pytest.mark.parametrize("field", ["token_url", "revocation_url"])
+@pytest.mark.parametrize("field", ["token_url", "revocation_url", "authorize_url"])
 def test_an_edited_endpoint_gets_no_secret(
     oidc_server: OIDCServer, cli_env: dict[str, str], trap: _Trap, field: str
 ) -> None:
@@ -170,6 +176,49 @@ def test_an_edited_endpoint_gets_no_secret(
     assert secret(cli_env, "w", "refresh") == rt
     assert scripted_login(oidc_server, cli_env, "w").returncode == 0
     assert tm(cli_env, "refresh", "w").returncode == 0
+
+
+def test_sign_in_again_with_an_edited_authorize_url_opens_and_sends_nothing(
+    oidc_server: OIDCServer, cli_env: dict[str, str], trap: _Trap
+) -> None:
+    """An entry made with explicit endpoints; entries.json's authorize_url edited to point
+    elsewhere: "Sign in again" (the core calls the app makes) refuses before anything is
+    opened or sent, and the RFC 9207 check cannot be edited away either."""
+    from tokenmgr.core.errors import IndexAltered
+    from tokenmgr.core.oauth.signin import request_again, request_again_checked, sign_in
+
+    args = [
+        "login", "w",
+        "--authorize-url", oidc_server.authorization_endpoint,
+        "--token-url", oidc_server.token_endpoint,
+        "--client-id", "tokenmgr-native", "--scope", "openid offline_access",
+        "--browser", "none",
+    ]  # fmt: skip
+    assert browser_login(oidc_server, cli_env, args).returncode == 0
+    before = oidc_server.stats()
+    vault = vault_of(cli_env)
+    opened: list[str] = []
+    for edit in ({"authorize_url": trap.url}, {"authorization_response_iss": trap.url}):
+        _edit_index(cli_env, "w", **edit)
+        with pytest.raises(IndexAltered, match="not used to sign in again"):
+            request_again_checked(vault, "w")
+        with pytest.raises(IndexAltered, match="index was altered"):
+            sign_in(
+                vault,
+                request_again(vault.entry("w")),
+                open_url=lambda url, _redirect: opened.append(url),
+                announce=lambda _device: opened.append("device"),
+            )
+        assert opened == [] and trap.requests == []
+        _edit_index(
+            cli_env,
+            "w",
+            authorize_url=oidc_server.authorization_endpoint,
+            authorization_response_iss=None,
+        )
+    assert oidc_server.stats() == before
+    r = tm(cli_env, "refresh", "w")  # restored: bound again, it works
+    assert r.returncode == 0, r.stderr
 
 
 def test_client_credentials_refetch_is_bound_too(

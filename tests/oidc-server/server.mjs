@@ -1,8 +1,17 @@
 // oidc-provider configured for tokenmgr's integration tests.
 //
 // Started by tests/integration/oidc_fixtures.py. Listens on 127.0.0.1, port 0 (or $OIDC_PORT),
-// and prints ONE JSON line on stdout first: {"issuer": "...", "port": N, "base": "..."}.
-// The issuer has a path (/oidc) so "issuers with a path" are exercised.
+// and prints ONE JSON line on stdout first: {"issuer": "...", "port": N, "base": "...",
+// "profile": "..."}. The issuer has a path (/oidc) so "issuers with a path" are exercised.
+//
+// Named configurations ($OIDC_PROFILE, asked for by the tests that need them; the library's
+// defaults otherwise):
+//   default          issuer /oidc; both metadata documents list every endpoint.
+//   split-metadata   behaves like another widely deployed authorization server: issuer
+//                    /realms/tokenmgr; its OpenID discovery document leaves out the optional
+//                    revocation, introspection and device authorization endpoints, which
+//                    only its RFC 8414 metadata lists (`metadata` "rfc8414"); with
+//                    `metadata` "none" neither document lists them (they still work).
 //
 // Test-only endpoints (never part of a real provider), under /test/ on the same port:
 //   GET  /test/stats          counters: token requests per grant_type, refreshes per client,
@@ -15,7 +24,9 @@
 //                             "error": code and "status": N for mode "error"}
 //                             makes the next N matching requests fail that way.
 //   POST /test/config         JSON {"oidc_discovery": bool, "device_interval": N,
-//                             "access_token_ttl": N}; runtime knobs.
+//                             "access_token_ttl": N, "metadata": "full"|"rfc8414"|"none"};
+//                             runtime knobs (reset restores the profile's).
+//   GET  /test/stats also counts introspections.
 //
 // Environment: OIDC_AT_TTL (default 3600 s) access-token lifetime, OIDC_SHORT_TTL (default 4 s)
 // lifetime for the `tokenmgr-short` client, OIDC_DEVICE_INTERVAL (default 1 s).
@@ -26,11 +37,26 @@ import querystring from 'node:querystring';
 
 import Provider, { errors } from 'oidc-provider';
 
-const MOUNT = '/oidc';
+const PROFILES = {
+  default: { mount: '/oidc', metadata: 'full' },
+  'split-metadata': { mount: '/realms/tokenmgr', metadata: 'rfc8414' },
+};
+const PROFILE_NAME = process.env.OIDC_PROFILE || 'default';
+const PROFILE = PROFILES[PROFILE_NAME];
+if (!PROFILE) {
+  console.error(`unknown OIDC_PROFILE ${PROFILE_NAME}; one of ${Object.keys(PROFILES).join(', ')}`);
+  process.exit(2);
+}
+const MOUNT = PROFILE.mount;
 const LOOPBACK = 'http://127.0.0.1/callback';
 export const CC_SECRET = 'c0nf:dential%20+/=secret with space';
+// The optional endpoints a `metadata` setting may leave out of the documents.
+const OPTIONAL_ENDPOINTS = [
+  'revocation_endpoint', 'introspection_endpoint', 'device_authorization_endpoint',
+];
 
 const defaults = {
+  metadata: PROFILE.metadata,
   oidc_discovery: true,
   device_interval: Number(process.env.OIDC_DEVICE_INTERVAL ?? 1),
   access_token_ttl: Number(process.env.OIDC_AT_TTL ?? 3600),
@@ -45,6 +71,7 @@ function resetStats() {
     refresh_by_client: {},
     revocations: 0,
     revocation_hints: [],
+    introspections: 0,
     device_polls: 0,
     last_token_params: null,
     last_auth_params: null,
@@ -218,6 +245,20 @@ provider.use(async (ctx, next) => {
   }
 });
 
+// The `metadata` setting: which document lists the optional endpoints. The request
+// handler below marks the RFC 8414 request (both are answered by the same route).
+provider.use(async (ctx, next) => {
+  await next();
+  if (ctx.path !== '/.well-known/openid-configuration' || ctx.status !== 200
+      || !ctx.body || typeof ctx.body !== 'object') return;
+  const rfc8414 = ctx.req.tokenmgrDocument === 'rfc8414';
+  const listed = config.metadata === 'full' || (config.metadata === 'rfc8414' && rfc8414);
+  if (listed) return;
+  const body = { ...ctx.body };
+  for (const key of OPTIONAL_ENDPOINTS) delete body[key];
+  ctx.body = body;
+});
+
 const callback = provider.callback();
 
 function readBody(req) {
@@ -292,6 +333,7 @@ server.on('request', async (req, res) => {
       if (takeFault('discovery')) return send(res, 404, { error: 'not_found' });
       req.originalUrl = `${MOUNT}/.well-known/openid-configuration`;
       req.url = '/.well-known/openid-configuration';
+      req.tokenmgrDocument = 'rfc8414';
       return callback(req, res);
     }
     if (!(url.pathname === MOUNT || url.pathname.startsWith(`${MOUNT}/`))) {
@@ -325,6 +367,7 @@ server.on('request', async (req, res) => {
       // oidc-provider reads an already-consumed body from req.body.
       req.body = body;
     }
+    if (req.method === 'POST' && inner === '/token/introspection') stats.introspections += 1;
     if (req.method === 'GET' && inner === '/auth') {
       stats.last_auth_params = recordable(Object.fromEntries(url.searchParams));
     }
@@ -338,7 +381,7 @@ server.on('request', async (req, res) => {
   }
 });
 
-process.stdout.write(`${JSON.stringify({ issuer, port, base })}\n`);
+process.stdout.write(`${JSON.stringify({ issuer, port, base, profile: PROFILE_NAME })}\n`);
 
 for (const sig of ['SIGTERM', 'SIGINT']) {
   process.on(sig, () => server.close(() => process.exit(0)));
