@@ -198,6 +198,11 @@ def test_sign_in_again_with_an_edited_authorize_url_opens_and_sends_nothing(
     before = oidc_server.stats()
     vault = vault_of(cli_env)
     opened: list[str] = []
+
+    def open_url(url: str, _redirect: str) -> None:
+        opened.append(url)
+        raise AssertionError("the sign-in page was opened")
+
     for edit in ({"authorize_url": trap.url}, {"authorization_response_iss": trap.url}):
         _edit_index(cli_env, "w", **edit)
         with pytest.raises(IndexAltered, match="not used to sign in again"):
@@ -206,8 +211,8 @@ def test_sign_in_again_with_an_edited_authorize_url_opens_and_sends_nothing(
             sign_in(
                 vault,
                 request_again(vault.entry("w")),
-                open_url=lambda url, _redirect: opened.append(url),
-                announce=lambda _device: opened.append("device"),
+                open_url=open_url,
+                announce=lambda _device: open_url("device", ""),
             )
         assert opened == [] and trap.requests == []
         _edit_index(

@@ -360,13 +360,18 @@ def test_sign_in_again_after_an_index_edit_opens_and_sends_nothing(
         request_again_checked(vault, "x")
     # Even a request built from the unchecked index is refused by sign_in itself.
     opened: list[str] = []
+
+    def open_url(url: str, _redirect: str) -> None:
+        opened.append(url)
+        raise AssertionError("the sign-in page was opened")
+
     http = _NoNetwork()
     with pytest.raises(IndexAltered, match="index was altered"):
         sign_in(
             vault,
             request_again(vault.entry("x")),
-            open_url=lambda url, _r: opened.append(url),
-            announce=lambda _d: opened.append("device"),
+            open_url=open_url,
+            announce=lambda _d: open_url("device", ""),
             http=http,
         )
     assert opened == [] and http.sent == []
