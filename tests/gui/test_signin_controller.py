@@ -222,3 +222,37 @@ def test_sign_in_again_with_an_edited_authorize_url_opens_nothing(
         assert not c.running() and c._windows == []
     finally:
         trap.close()
+
+
+def test_sign_in_again_follows_the_checked_settings_not_the_lists_copy(
+    qtbot: Any,
+    vault: Vault,
+    oidc_server: OIDCServer,  # noqa: F811
+) -> None:
+    """The windows are prepared from the list's copy of the entry; when the stored, bound
+    settings say otherwise (the index changed meanwhile), nothing is opened or sent."""
+    import dataclasses
+
+    c = controller(vault)
+    req = SignInRequest(
+        name="svc",
+        client_id="tokenmgr-cc",
+        issuer=oidc_server.issuer,
+        flow="client-credentials",
+        client_secret=oidc_server.cc_secret,
+    )
+    with qtbot.waitSignal(c.signed_in, timeout=30000):
+        c.start(req)
+    before = oidc_server.stats()["token_requests"]
+    stale = vault.entry("svc")
+    assert stale.oauth is not None
+    stale.oauth = dataclasses.replace(stale.oauth, flow="code", browser="embedded")
+    dialogs: list[Any] = []
+    with qtbot.waitSignal(c.failed, timeout=30000) as failed:
+        c.start_again(stale)
+        from tokenmgr.gui.login_dialog import EmbeddedBrowser
+
+        bridge = next(w for w in c._windows if isinstance(w, EmbeddedBrowser))
+        bridge.dialog_opened.connect(dialogs.append)
+    assert "changed while its sign-in started" in failed.args[0]
+    assert dialogs == [] and oidc_server.stats()["token_requests"] == before
