@@ -366,6 +366,11 @@ def test_redirect_uri_is_stored_and_resent_on_refresh_when_the_provider_wants_it
     assert entry.oauth is not None
     entry.oauth.resend_redirect_uri = True
     vault.update_entry(entry)
+    # The flag is bound (it shapes a request that carries the refresh token): bind it, as
+    # a sign-in with the preset that sets it would have.
+    from tokenmgr.core.oauth import binding
+
+    vault.store.set("w", binding.FIELD, binding.digest(entry))
     r = tm(cli_env, "refresh", "w")
     assert r.returncode == 0, r.stderr
     assert oidc_server.stats()["last_token_params"]["redirect_uri"] == used
