@@ -199,7 +199,7 @@ def test_an_older_binding_sends_nothing_and_gives_the_login_line() -> None:
         binding.check(stored, entry)
     text = str(info.value)
     assert info.value.exit_status == 5
-    assert "older tokenmgr" in text and "sign in once more to re-bind" in text
+    assert "signed in with an older release" in text and "sign in once more to re-bind" in text
     assert (
         "`tokenmgr login work --issuer https://id.example.com --client-id my-cli "
         "--scope 'openid offline_access' --param login_hint=me@example.com --port 8400`"

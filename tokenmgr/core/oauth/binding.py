@@ -185,7 +185,7 @@ def check(stored: str | None, entry: Entry) -> None:
             f"re-bind it with `tokenmgr login {name} ...`"
         )
     raise BindingOutdated(
-        f"{name!r} was signed in with an older tokenmgr, whose binding does not cover all "
+        f"{name!r} was signed in with an older release, whose binding does not cover all "
         "of the settings that decide where its tokens and its sign-in go, so nothing was "
         f"sent: sign in once more to re-bind it with `{login_command(entry)}`"
     )
