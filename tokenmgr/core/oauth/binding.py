@@ -181,7 +181,7 @@ def check(stored: str | None, entry: Entry) -> None:
     if verdict is State.MISSING:
         raise BindingOutdated(
             f"{name!r} has no endpoint binding in the secret store (signed in with an older "
-            "tokenmgr, or the index was edited), so nothing was sent: sign in once more to "
+            "release, or the index was edited), so nothing was sent: sign in once more to "
             f"re-bind it with `tokenmgr login {name} ...`"
         )
     raise BindingOutdated(
