@@ -32,10 +32,11 @@ def oauth_entry(vault: Vault, name: str) -> TokenSet:
         client_id="c",
         scopes=["openid", "offline_access"],
     )
+    entry = Entry(name=name, kind="oauth2", service="IdP", oauth=cfg)
     tokens = TokenSet(
-        access="at-value-1", refresh="rt-value-1", id="id-value-1", binding=binding.digest(cfg)
+        access="at-value-1", refresh="rt-value-1", id="id-value-1", binding=binding.digest(entry)
     )
-    vault.save_tokens(Entry(name=name, kind="oauth2", service="IdP", oauth=cfg), tokens)
+    vault.save_tokens(entry, tokens)
     return tokens
 
 
