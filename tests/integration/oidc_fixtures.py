@@ -393,7 +393,7 @@ def start_server(log: Path, env: dict[str, str] | None = None) -> OIDCServer:
     line: list[bytes] = []
     reader = threading.Thread(target=lambda: line.append(proc.stdout.readline()), daemon=True)  # type: ignore[union-attr]
     reader.start()
-    reader.join(30)
+    reader.join(90)  # node compiles oidc-provider and makes RSA keys: slow on a busy machine
     if not line or not line[0].strip():
         proc.kill()
         raise RuntimeError(f"oidc-provider did not start; see {log}:\n{log.read_text()[-2000:]}")
