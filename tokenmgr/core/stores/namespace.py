@@ -31,12 +31,20 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from tokenmgr.core.stores.base import item_key
 
-if TYPE_CHECKING:
-    from tokenmgr.core.stores.keyring_store import KeyringStore
+
+class RawKeyring(Protocol):
+    """What moving items needs of a keyring store: items by (service, username)."""
+
+    def raw_get(self, service: str, username: str) -> str | None: ...
+
+    def raw_set(self, service: str, username: str, value: str) -> None: ...
+
+    def raw_delete(self, service: str, username: str) -> None: ...
+
 
 PREFIX = "tokenmgr:"
 LEGACY_SERVICE = "tokenmgr"
@@ -82,7 +90,7 @@ def listed_items(home: Path) -> list[tuple[str, str]]:
     return out
 
 
-def only_in_old_layout(store: KeyringStore, home: Path) -> list[str]:
+def only_in_old_layout(store: RawKeyring, home: Path) -> list[str]:
     """The usernames of values the home lists that are in the old layout only."""
     service = service_for(home)
     found = []
@@ -101,7 +109,7 @@ class Layout:
         self.service = service
         self.marked = False
 
-    def ready(self, store: KeyringStore) -> None:
+    def ready(self, store: RawKeyring) -> None:
         """Before the store's first call: in the default home, move the old items."""
         if read_marker(self.home) is not None:
             self.marked = True
@@ -140,7 +148,7 @@ class Layout:
 
 
 def migrate(
-    store: KeyringStore, service: str, values: list[tuple[str, str]]
+    store: RawKeyring, service: str, values: list[tuple[str, str]]
 ) -> tuple[int, list[str]]:
     """Move the old layout's items of these (name, field) values into `service`.
 
@@ -172,7 +180,7 @@ def migrate(
     return moved, left
 
 
-def _move(store: KeyringStore, service: str, username: str) -> None:
+def _move(store: RawKeyring, service: str, username: str) -> None:
     """Copy, then delete the original: an interruption leaves both, never neither."""
     old = store.raw_get(LEGACY_SERVICE, username)
     if old is None:
