@@ -32,6 +32,9 @@ COMMANDS = {
     "login": "oauth:login",
     "refresh": "oauth:refresh",
     "doctor": "doctor:doctor",
+    "edit": "entries:edit",
+    "log": "log:log",
+    "credential": "credential:credential",
 }
 
 EXEC_USAGE = "tokenmgr exec NAME [NAME ...] -- COMMAND [ARG ...]"
@@ -118,6 +121,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--scheme", default="Bearer", help="Authorization scheme (default Bearer)")
     s.add_argument("--expires-at", metavar="ISO8601", help="expiry of an opaque token")
     s.add_argument("--note", default="")
+    _host_options(s)
     s.add_argument("--force", action="store_true", help="replace an existing entry's token")
 
     s = command("list", help="list entries (no secrets)")
@@ -198,13 +202,130 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--browser", choices=("embedded", "system", "none"), default="system")
     s.add_argument("--port", type=int, default=0)
     s.add_argument("--timeout", type=float, default=300.0, metavar="SECONDS")
+    _host_options(s)
 
     s = command("refresh", help="refresh an OAuth2 entry's access token now")
     s.add_argument("name")
 
     s = command("doctor", help="check the keyring, the index and what is missing")
     s.add_argument("--json", action="store_true")
+
+    s = command(
+        "edit",
+        help="change an entry's metadata (never its token)",
+        description="Change what is said about an entry: its label, variable, note, tags, "
+        "expiry, and the hosts it serves to git, kubectl and docker. The token is not "
+        "touched (store a new one with `tokenmgr add NAME --force`).",
+    )
+    s.add_argument("name")
+    s.add_argument("--service", metavar="S")
+    s.add_argument("--env-var", metavar="VAR")
+    s.add_argument("--scheme", metavar="SCHEME")
+    s.add_argument("--note", metavar="TEXT")
+    s.add_argument("--tag", action="append", default=[], metavar="T", help="add a tag")
+    s.add_argument("--no-tag", action="append", default=[], metavar="T", help="drop a tag")
+    s.add_argument(
+        "--host",
+        action="append",
+        default=[],
+        metavar="HOST",
+        help="serve HOST (host[:port][/path-prefix]) to git, kubectl and docker",
+    )
+    s.add_argument(
+        "--no-host", action="append", default=[], metavar="HOST", help="stop serving HOST"
+    )
+    s.add_argument(
+        "--username",
+        metavar="NAME",
+        help="the user name helpers send with the token ('' for the provider's convention)",
+    )
+    s.add_argument(
+        "--expires-at",
+        metavar="ISO8601",
+        help="expiry of a static token ('none' when it does not expire or is unknown)",
+    )
+
+    s = command(
+        "log",
+        help="who got which token, when, how (the access record)",
+        description="Show the access record: every hand-out (get, export, exec, the "
+        "credential helpers, copies from the app, refreshes) with the program that "
+        "asked. WHEN is a time (ISO 8601, local time unless it says its zone) or an age "
+        "such as 30m, 12h, 7d, 2w.",
+    )
+    s.add_argument("name", nargs="?", metavar="NAME")
+    s.add_argument("--since", metavar="WHEN")
+    s.add_argument("--json", action="store_true")
+
+    s = command(
+        "credential",
+        help="credential helper for git, kubectl and docker",
+        description="Hand tokens to git, kubectl and docker through their credential "
+        "helper protocols, for the hosts entries serve (--host).",
+    )
+    tools = s.add_subparsers(dest="tool", metavar="TOOL", parser_class=_Parser, required=True)
+    t = tools.add_parser(
+        "git",
+        parents=[common],
+        help="git's credential helper (get, store, erase)",
+        usage="tokenmgr credential git (get | store | erase | --install | --uninstall)",
+    )
+    t.add_argument("action", nargs="?", help=argparse.SUPPRESS)
+    setup = t.add_mutually_exclusive_group()
+    setup.add_argument(
+        "--install", action="store_true", help="add tokenmgr to git's config for served hosts"
+    )
+    setup.add_argument(
+        "--uninstall", action="store_true", help="remove tokenmgr's lines from git's config"
+    )
+    t = tools.add_parser(
+        "kubectl",
+        parents=[common],
+        help="kubectl's exec credential plugin",
+        usage="tokenmgr credential kubectl NAME [--print-config [--api-version v1|v1beta1]]",
+    )
+    t.add_argument("name")
+    t.add_argument(
+        "--print-config", action="store_true", help="print the kubeconfig users[] item"
+    )
+    t.add_argument(
+        "--api-version",
+        choices=("v1", "v1beta1"),
+        help="the exec API version (default: what the local kubectl takes)",
+    )
+    t = tools.add_parser(
+        "docker",
+        parents=[common],
+        help="docker's credential helper (also docker-credential-tokenmgr)",
+        usage="tokenmgr credential docker (get | store | erase | list | --install | --uninstall)",
+    )
+    t.add_argument("action", nargs="?", help=argparse.SUPPRESS)
+    setup = t.add_mutually_exclusive_group()
+    setup.add_argument(
+        "--install", action="store_true", help="set credHelpers in the docker config"
+    )
+    setup.add_argument(
+        "--uninstall", action="store_true", help="remove tokenmgr from credHelpers"
+    )
     return p
+
+
+def _host_options(s: argparse.ArgumentParser) -> None:
+    """`--host` and `--username` of `add` and `login`: what the entry serves to helpers."""
+    s.add_argument(
+        "--host",
+        action="append",
+        dest="hosts",
+        default=None,
+        metavar="HOST",
+        help="serve HOST (host[:port][/path-prefix]) to git, kubectl and docker",
+    )
+    s.add_argument(
+        "--username",
+        default=None,
+        metavar="NAME",
+        help="the user name helpers send with the token (default: the provider's convention)",
+    )
 
 
 def _split_exec(argv: list[str]) -> tuple[list[str], list[str], list[str]] | None:

@@ -102,6 +102,25 @@ def validate_scheme(scheme: str) -> str:
     return scheme
 
 
+def validate_username(username: str) -> str:
+    """The user name credential helpers send with the token: printable, one line, no
+    colon (git and HTTP Basic would split it there)."""
+    if len(username) > 256 or not username.isprintable() or ":" in username:
+        raise UsageError(
+            "invalid user name: use up to 256 printable characters without a colon "
+            "(e.g. x-access-token, oauth2 or your account name)"
+        )
+    return username
+
+
+def _hosts_from_index(value: Any) -> list[str]:
+    if not isinstance(value, list):
+        raise ValueError("hosts is not a list")
+    from tokenmgr.core.hosts import normalize
+
+    return normalize(str(h) for h in value)
+
+
 def default_env_var(name: str) -> str:
     """NAME upper-cased, non-alphanumerics → `_`, plus `_TOKEN` unless it already ends so."""
     var = re.sub(r"[^A-Za-z0-9]", "_", name).upper()
@@ -284,6 +303,14 @@ class Entry:
     report: dict[str, Any] | None = None
     # e.g. "sign_in_needed" after a refused refresh.
     state: str | None = None
+    # What it serves to credential helpers (git, kubectl, docker): `host[:port][/prefix]`
+    # (core/hosts.py), and the user name those helpers send with it ("" for the provider's
+    # convention).
+    hosts: list[str] = field(default_factory=list)
+    username: str = ""
+    # A host that refused the token (git's `erase`), until a new token or an accepted use.
+    refused_by: str | None = None
+    refused_at: datetime | None = None
 
     def __post_init__(self) -> None:
         if not self.env_var:
@@ -312,6 +339,10 @@ class Entry:
             "oauth": self.oauth.to_dict() if self.oauth else None,
             "report": self.report,
             "state": self.state,
+            "hosts": list(self.hosts),
+            "username": self.username,
+            "refused_by": self.refused_by,
+            "refused_at": format_time(self.refused_at),
         }
 
     @classmethod
@@ -341,6 +372,10 @@ class Entry:
             oauth=OAuthConfig.from_dict(oauth) if isinstance(oauth, dict) else None,
             report=data.get("report"),
             state=data.get("state"),
+            hosts=_hosts_from_index(data.get("hosts", [])),
+            username=validate_username(str(data.get("username", ""))),
+            refused_by=str(data["refused_by"]) if data.get("refused_by") else None,
+            refused_at=parse_time(data.get("refused_at")),
         )
 
 

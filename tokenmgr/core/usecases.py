@@ -92,12 +92,19 @@ def with_refresh(vault: Vault) -> Vault:
     return vault
 
 
-def hand_out(vault: Vault, name: str, *, refresh: bool = True) -> tuple[Entry, str]:
-    """The entry and its access token (refreshed first unless `refresh` is off)."""
-    return with_refresh(vault).get_token(name, refresh=refresh)
+def hand_out(
+    vault: Vault, name: str, *, refresh: bool = True, how: str = "get"
+) -> tuple[Entry, str]:
+    """The entry and its access token (refreshed first unless `refresh` is off), put on
+    the access record as having left by `how` (a key of `record.HOW`)."""
+    entry, token = with_refresh(vault).get_token(name, refresh=refresh)
+    put_on_record(vault, entry.name, how)
+    return entry, token
 
 
-def hand_out_many(vault: Vault, names: Sequence[str]) -> list[tuple[Entry, str]]:
+def hand_out_many(
+    vault: Vault, names: Sequence[str], *, how: str = "export"
+) -> list[tuple[Entry, str]]:
     """Entries and their access tokens, in the order named (all entries, by name, when
     none is named); one index read, and nothing handed out when a name is missing."""
     with_refresh(vault)
@@ -105,7 +112,23 @@ def hand_out_many(vault: Vault, names: Sequence[str]) -> list[tuple[Entry, str]]
     missing = [n for n in names if n not in entries]
     if missing:
         raise NotFound(f"no entry named {missing[0]!r} (see `tokenmgr list`)")
-    return [vault.token_for(entries[n]) for n in names or sorted(entries)]
+    out = [vault.token_for(entries[n]) for n in names or sorted(entries)]
+    for entry, _ in out:
+        put_on_record(vault, entry.name, how)
+    return out
+
+
+def put_on_record(vault: Vault, name: str, how: str, host: str | None = None) -> None:
+    """Append the hand-out to the access record; a failed write is said (a warning on the
+    log, which the CLI prints on stderr) and never stops the hand-out."""
+    from tokenmgr.core import record
+
+    try:
+        record.write(vault.home, name, how, host=host)
+    except record.RecordFailed as e:
+        import logging
+
+        logging.getLogger("tokenmgr.record").warning("%s", e)
 
 
 def render_for(
@@ -136,9 +159,12 @@ def render_for(
     return text
 
 
-def copy_text(vault: Vault, name: str, fmt: str, shell: str) -> tuple[Entry, str]:
-    """What a copy puts on the clipboard: the token handed out, rendered."""
-    entry, token = hand_out(vault, name)
+def copy_text(
+    vault: Vault, name: str, fmt: str, shell: str, *, how: str = "copy"
+) -> tuple[Entry, str]:
+    """What a copy puts on the clipboard: the token handed out, rendered (`how` is "copy"
+    from the window, "tray" from the tray menu)."""
+    entry, token = hand_out(vault, name, how=how)
     return entry, render_for(entry, token, fmt, shell, clipboard=True)
 
 
@@ -151,10 +177,25 @@ def read_secret(vault: Vault, name: str, field: str = "access") -> str:
 
 
 def refresh_now(vault: Vault, name: str) -> Entry:
-    """A fresh access token now, whatever the old one's expiry."""
+    """A fresh access token now, whatever the old one's expiry (on the record)."""
     from tokenmgr.core.oauth.refresh import refresh_now as refresh
 
     entry, _ = refresh(vault, name)
+    put_on_record(vault, entry.name, "refresh")
+    return entry
+
+
+def refresh_if_due(vault: Vault, name: str) -> Entry:
+    """The app's background refresh: refresh unless another process just did (then
+    nothing is recorded: no new token came)."""
+    from tokenmgr.core.oauth.refresh import locked_refresh, needs_refresh
+
+    with vault.entry_lock(name):
+        entry = vault.entry(name)  # re-read under the lock
+        if not needs_refresh(entry):
+            return entry
+        entry, _ = locked_refresh(vault, name, force=True)  # the lock is re-entrant
+    put_on_record(vault, entry.name, "refresh")
     return entry
 
 
@@ -353,6 +394,8 @@ def list_rows(vault: Vault, now: datetime) -> list[dict[str, Any]]:
                 "scheme": item.get("scheme", "Bearer"),
                 "expires_at": item.get("expires_at"),
                 "status": status,
+                "hosts": list(item.get("hosts") or []),
+                "refused_by": item.get("refused_by"),
             }
         )
     return rows

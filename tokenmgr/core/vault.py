@@ -29,8 +29,17 @@ from tokenmgr.core.entries import (
     validate_name,
     validate_scheme,
     validate_secret,
+    validate_username,
 )
-from tokenmgr.core.errors import AlreadyExists, NotFound, TokenMgrError, UsageError
+from tokenmgr.core.errors import (
+    AlreadyExists,
+    IndexAltered,
+    NotFound,
+    TokenMgrError,
+    UsageError,
+)
+from tokenmgr.core.hosts import check_unique
+from tokenmgr.core.hosts import normalize as normalize_hosts
 from tokenmgr.core.index import Index, atomic_write, file_lock
 from tokenmgr.core.redact import register_secret
 
@@ -46,6 +55,15 @@ ENTRY_LOCK_TIMEOUT = 120.0
 
 # Called by get_token for oauth2 entries that need a fresh access token.
 Refresher = Callable[["Vault", Entry], str]
+
+
+def _edited(items: list[str], added: Any, dropped: Any) -> list[str]:
+    """`items` with `added` appended (once each) and `dropped` removed, order kept."""
+    out = [i for i in items if i not in set(dropped or [])]
+    for item in added or []:
+        if item not in out:
+            out.append(str(item))
+    return out
 
 
 class SecretMissing(TokenMgrError):
@@ -177,9 +195,19 @@ class Vault:
         note: str = "",
         tags: list[str] | None = None,
         force: bool = False,
+        hosts: list[str] | None = None,
+        username: str | None = None,
     ) -> Entry:
-        """Store a static token. Secret first, index second."""
+        """Store a static token. Secret first, index second.
+
+        `hosts` (what it serves to credential helpers) are bound to the token in the same
+        write. Replacing a token (`force`) keeps the hosts and user name it served when
+        none are given, if they are still the ones bound to the old token."""
         validate_name(name)
+        if hosts is not None:
+            hosts = normalize_hosts(hosts)
+        if username is not None:
+            validate_username(username)
         if env_var:
             validate_env_var(env_var)
         validate_scheme(scheme)
@@ -216,7 +244,16 @@ class Vault:
             )
             if old is not None:
                 entry.created_at = old.created_at
-            self._write(entry, {"access": token}, old, entries, restore=True)
+                if hosts is None and old.hosts and self.binding_holds(old):
+                    hosts = list(old.hosts)
+                if username is None:
+                    username = old.username
+            entry.hosts = list(hosts or [])
+            entry.username = username or ""
+            check_unique(name, entry.hosts, ((e.name, e.hosts) for e in entries.values()))
+            values = {"access": token, **self._binding_of(entry)}
+            entry.secrets = sorted(values)
+            self._write(entry, values, old, entries, restore=True)
             if old is not None:
                 for field in set(old.secrets) - set(entry.secrets):
                     with contextlib.suppress(TokenMgrError):
@@ -252,6 +289,8 @@ class Vault:
             entry.report = summary(report)
             if entry.expires_at is None:
                 entry.expires_at = report.expires_at
+            # A new token: whatever refused the old one has not seen this one.
+            entry.refused_by = entry.refused_at = None
         store = self.store
         store.probe()
         with self.entry_lock(entry.name), self.transaction():
@@ -264,6 +303,8 @@ class Vault:
                 )
             kept = set(old.secrets) if (old is not None and not replace) else set()
             entry.secrets = sorted(kept | set(values))
+            if entry.hosts:
+                check_unique(entry.name, entry.hosts, ((e.name, e.hosts) for e in entries.values()))
             entry.updated_at = now_utc()
             if old is not None:
                 entry.created_at = old.created_at
@@ -348,12 +389,20 @@ class Vault:
 
     # What a person may edit of an entry; the rest (expiry of an OAuth token, its state,
     # its endpoints, the cached report) belongs to sign-in and refresh.
-    EDITABLE = ("service", "env_var", "scheme", "note", "tags")
+    EDITABLE = ("service", "env_var", "scheme", "note", "tags", "username")
+    # Edits to a list: items added to or dropped from what is stored when the lock is held.
+    LIST_EDITS = ("add_tags", "drop_tags", "add_hosts", "drop_hosts")
 
     def edit_metadata(self, name: str, changes: Mapping[str, Any]) -> Entry:
-        """Apply `changes` (fields of EDITABLE, and `expires_at` for a static token) to the
-        stored entry inside the index lock, so a refresh that lands meanwhile is kept."""
-        allowed = set(self.EDITABLE) | {"expires_at"}
+        """Apply `changes` to the stored entry inside the index lock, so a refresh that
+        lands meanwhile is kept: fields of EDITABLE, `expires_at` (a static token's),
+        `hosts` (the whole list) and the LIST_EDITS.
+
+        A change to the hosts is bound to the entry's secrets in the same write, and only
+        when the entry's settings still match the binding stored with them: an entry
+        whose index was edited is not bound again by editing it (that would adopt the
+        edit). Two entries never serve the same host and prefix."""
+        allowed = set(self.EDITABLE) | {"expires_at", "hosts"} | set(self.LIST_EDITS)
         unknown = set(changes) - allowed
         if unknown:
             raise ValueError(f"not editable: {', '.join(sorted(unknown))}")
@@ -361,18 +410,92 @@ class Vault:
             validate_env_var(str(changes["env_var"]))
         if "scheme" in changes:
             validate_scheme(str(changes["scheme"]))
-        with self.transaction():
+        if "username" in changes:
+            validate_username(str(changes["username"]))
+        host_edit = any(k in changes for k in ("hosts", "add_hosts", "drop_hosts"))
+        if host_edit:
+            for key in ("hosts", "add_hosts", "drop_hosts"):
+                normalize_hosts([str(h) for h in changes.get(key) or []])
+            self.store.probe()  # a locked keyring fails before anything is locked
+        lock = self.entry_lock(name) if host_edit else contextlib.nullcontext()
+        with lock, self.transaction():
             entries = self.index.load()
             entry = entries.get(name)
             if entry is None:
                 raise NotFound(f"no entry named {name!r} (see `tokenmgr list`)")
+            before = dataclasses.replace(entry, hosts=list(entry.hosts))
             for field, value in changes.items():
                 if field == "expires_at" and entry.kind != "static":
                     continue  # an OAuth token's expiry comes from the provider
-                setattr(entry, field, list(value) if field == "tags" else value)
+                if field in ("service", "env_var", "scheme", "note", "username", "expires_at"):
+                    setattr(entry, field, value)
+                elif field == "tags":
+                    entry.tags = list(value)
+            entry.tags = _edited(entry.tags, changes.get("add_tags"), changes.get("drop_tags"))
+            if not host_edit:
+                entry.updated_at = now_utc()
+                self.index.save(entries)
+                return entry
+            entry.hosts = self._edited_hosts(entry, changes)
+            check_unique(name, entry.hosts, ((e.name, e.hosts) for e in entries.values()))
+            if entry.hosts == before.hosts:
+                entry.updated_at = now_utc()
+                self.index.save(entries)
+                return entry
+            self._check_rebind(before)
+            values = self._binding_of(entry, always=True)
+            entry.secrets = sorted(set(entry.secrets) | set(values))
             entry.updated_at = now_utc()
-            self.index.save(entries)
+            self._write(entry, values, before, entries, restore=True)
         return entry
+
+    def _edited_hosts(self, entry: Entry, changes: Mapping[str, Any]) -> list[str]:
+        from tokenmgr.core.hosts import parse_all
+
+        current = parse_all(changes["hosts"]) if "hosts" in changes else parse_all(entry.hosts)
+        dropped = parse_all([str(h) for h in changes.get("drop_hosts") or []])
+        keys = {h.key for h in current}
+        for host in dropped:
+            if host.key not in keys:
+                raise UsageError(
+                    f"{entry.name!r} does not serve {host} (it serves "
+                    f"{', '.join(entry.hosts) or 'no host'}): nothing was changed"
+                )
+        gone = {h.key for h in dropped}
+        kept = [h for h in current if h.key not in gone]
+        return normalize_hosts([*map(str, kept), *(changes.get("add_hosts") or [])])
+
+    # -------------------------------------------------------------- binding
+
+    def _binding_of(self, entry: Entry, *, always: bool = False) -> dict[str, str]:
+        """The binding secret to write with `entry` ({} when nothing of it is bound,
+        unless `always`)."""
+        from tokenmgr.core.oauth import binding
+
+        if not always and not binding.bound_values(entry):
+            return {}
+        return {binding.FIELD: binding.digest(entry)}
+
+    def binding_holds(self, entry: Entry) -> bool:
+        """Do the entry's settings match the binding stored with its secrets?"""
+        from tokenmgr.core.oauth import binding
+
+        state = binding.state(binding.read(self.store, entry), entry)
+        return state in (binding.State.MATCHES, binding.State.NOT_NEEDED)
+
+    def _check_rebind(self, entry: Entry) -> None:
+        """Refuse to bind `entry` (as stored) again unless its binding holds now."""
+        if self.binding_holds(entry):
+            return
+        if entry.kind == "oauth2":
+            from tokenmgr.core.oauth import binding
+
+            binding.check_store(self.store, entry)
+        raise IndexAltered(
+            f"the hosts of {entry.name!r} in the index are not the ones bound to its token "
+            "(was the index edited?), so they were not changed and nothing is served for "
+            f"them. Store the token again with `tokenmgr add {entry.name} --force --host ...`"
+        )
 
     # ------------------------------------------------------------- OAuth helpers
 
@@ -411,6 +534,22 @@ class Vault:
                 raise NotFound(f"no entry named {name!r} (see `tokenmgr list`)")
             entry.state = state
             entry.updated_at = now_utc()
+            self.index.save(entries)
+        return entry
+
+    def set_refused(self, name: str, host: str | None) -> Entry | None:
+        """Mark the entry as refused by `host` (a credential helper's client said the
+        server refused its token), or clear the mark (None). Only the index changes;
+        None when the entry is gone meanwhile."""
+        with self.transaction():
+            entries = self.index.load()
+            entry = entries.get(name)
+            if entry is None:
+                return None
+            if entry.refused_by == host:
+                return entry
+            entry.refused_by = host
+            entry.refused_at = now_utc() if host is not None else None
             self.index.save(entries)
         return entry
 

@@ -1,4 +1,4 @@
-"""The commands that keep the vault's entries: `add`, `list`, `mv`, `rm`.
+"""The commands that keep the vault's entries: `add`, `edit`, `list`, `mv`, `rm`.
 
 `list` reads the index only (no secret, no keyring, no JWT code); `add` reads the
 token from stdin or a no-echo prompt, never from an argument.
@@ -7,8 +7,12 @@ token from stdin or a no-echo prompt, never from an argument.
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
 from tokenmgr.cli.context import Environment, ExitStatus, err, read_secret
+
+if TYPE_CHECKING:
+    from tokenmgr.core.entries import Entry
 
 
 def add(args: argparse.Namespace, env: Environment) -> int:
@@ -26,6 +30,11 @@ def add(args: argparse.Namespace, env: Environment) -> int:
         validate_env_var(args.env_var)
     validate_scheme(args.scheme)
     expires = parse_time(args.expires_at) if args.expires_at else None
+    served = _hosts_given(args.hosts)
+    if args.username is not None:
+        from tokenmgr.core.entries import validate_username
+
+        validate_username(args.username)
     vault = env.vault()
     token, note = strip_pasted_scheme(read_secret(env, f"Token for {args.name}: "), args.scheme)
     entry = vault.add(
@@ -37,11 +46,79 @@ def add(args: argparse.Namespace, env: Environment) -> int:
         expires_at=expires,
         note=args.note,
         force=args.force,
+        hosts=served,
+        username=args.username,
     )
     if note:
         err(env, f"note: {note}")
     exp = format_time(entry.expires_at) or "unknown"
     err(env, f"stored {entry.name!r} (env var {entry.env_var}, expires {exp})")
+    say_hosts(env, entry)
+    return ExitStatus.OK
+
+
+def _hosts_given(given: list[str] | None) -> list[str] | None:
+    """`--host` values, checked and in canonical form (None when none was given)."""
+    if given is None:
+        return None
+    from tokenmgr.core.hosts import normalize
+
+    return normalize(given)
+
+
+def say_hosts(env: Environment, entry: Entry) -> None:
+    """Which hosts the entry serves now, and how to point the tools at them."""
+    if entry.hosts:
+        err(
+            env,
+            f"{entry.name!r} serves {', '.join(entry.hosts)} to credential helpers "
+            "(set git up with `tokenmgr credential git --install`, docker with "
+            "`tokenmgr credential docker --install`)",
+        )
+
+
+def edit(args: argparse.Namespace, env: Environment) -> int:
+    """Change an entry's metadata; the hosts it serves are re-bound to its secrets."""
+    from tokenmgr.core.entries import parse_time
+    from tokenmgr.core.errors import UsageError
+    from tokenmgr.core.hosts import parse_all
+
+    changes: dict[str, object] = {}
+    for option in ("service", "env_var", "scheme", "note", "username"):
+        value = getattr(args, option)
+        if value is not None:
+            changes[option] = value
+    if args.expires_at is not None:
+        text = args.expires_at.strip()
+        changes["expires_at"] = None if text.lower() in ("", "none") else parse_time(text)
+    added = parse_all(args.host)
+    dropped = parse_all(args.no_host)
+    if not changes and not (args.tag or args.no_tag or added or dropped):
+        raise UsageError(
+            f"nothing to change: give what to set, e.g. `tokenmgr edit {args.name} "
+            "--host github.com` (see `tokenmgr edit --help`)"
+        )
+    both = {h.key for h in added} & {h.key for h in dropped}
+    if both:
+        raise UsageError("a host is both given with --host and dropped with --no-host")
+    vault = env.vault()
+    if "expires_at" in changes and vault.entry(args.name).kind != "static":
+        raise UsageError(
+            f"{args.name!r} is an OAuth entry: its expiry comes from its provider "
+            "(nothing was changed)"
+        )
+    for key, values in (
+        ("add_tags", args.tag),
+        ("drop_tags", args.no_tag),
+        ("add_hosts", [str(h) for h in added]),
+        ("drop_hosts", [str(h) for h in dropped]),
+    ):
+        if values:
+            changes[key] = values
+    entry = vault.edit_metadata(args.name, changes)
+    err(env, f"updated {entry.name!r}")
+    if added:
+        say_hosts(env, entry)
     return ExitStatus.OK
 
 

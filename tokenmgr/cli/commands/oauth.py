@@ -7,8 +7,12 @@ the OAuth code is imported only when one of these runs.
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
 from tokenmgr.cli.context import Environment, ExitStatus, err, read_secret
+
+if TYPE_CHECKING:
+    from tokenmgr.core.entries import Entry
 
 
 def login(args: argparse.Namespace, env: Environment) -> int:
@@ -44,7 +48,13 @@ def login(args: argparse.Namespace, env: Environment) -> int:
         browser=args.browser,
         port=args.port,
         timeout=args.timeout,
+        hosts=args.hosts,
+        username=args.username,
     )
+    if args.username is not None:
+        from tokenmgr.core.entries import validate_username
+
+        validate_username(args.username)
     if not req.client_id:
         raise UsageError("give --client-id (the client registered at the provider)")
     if args.client_secret_stdin:
@@ -77,7 +87,24 @@ def login(args: argparse.Namespace, env: Environment) -> int:
     exp = format_time(entry.expires_at) or "unknown"
     kept = ", ".join(f for f in ("refresh", "id") if f in entry.secrets) or "no other"
     err(env, f"signed in: stored {entry.name!r} (access token expires {exp}; {kept} token kept)")
+    if entry.hosts:
+        from tokenmgr.cli.commands.entries import say_hosts
+
+        say_hosts(env, entry)
+    elif args.hosts is None:
+        _suggest_hosts(env, entry)
     return ExitStatus.OK
+
+
+def _suggest_hosts(env: Environment, entry: Entry) -> None:
+    """A preset knows where its tokens are used: say how to serve it to git and docker."""
+    from tokenmgr.core.oauth.presets import suggested_hosts
+
+    cfg = entry.oauth
+    hosts = suggested_hosts(cfg.preset, cfg.preset_params) if cfg and cfg.preset else []
+    if hosts:
+        given = " ".join(f"--host {h}" for h in hosts)
+        err(env, f"tip: to use it from git or docker, `tokenmgr edit {entry.name} {given}`")
 
 
 def refresh(args: argparse.Namespace, env: Environment) -> int:

@@ -19,6 +19,7 @@ tokens carry), `auth_params` (always added to the authorization request),
 no discovery document names the issuer, checked when present: RFC 9207),
 `offline_access_prompt` (default True: `prompt=consent` goes with `offline_access`,
 as OpenID Connect Core §11 requires; False where the provider needs none),
+`hosts` (where its tokens are used from git and docker, suggested for `--host`),
 `quirks` (notes shown by `--help` and the GUI).
 """
 
@@ -40,6 +41,7 @@ PRESETS: dict[str, dict[str, Any]] = {
         "revocation_style": "github",
         "token_endpoint_auth": "client_secret_post",
         "scopes": [],
+        "hosts": ["github.com"],
         "embedded_ok": True,
         "client_secret_required": True,
         # Sent without being advertised; checked when present (RFC 9207).
@@ -60,6 +62,7 @@ PRESETS: dict[str, dict[str, Any]] = {
         "token_endpoint_auth": "client_secret_basic",
         "resend_redirect_uri": True,
         "scopes": ["openid", "read_user"],
+        "hosts": ["{host}"],
         "embedded_ok": True,
         "quirks": [
             "device endpoint is not in discovery",
@@ -156,6 +159,7 @@ _TEMPLATED = (
     "revocation_url",
     "accepted_issuers",
     "authorization_response_iss",
+    "hosts",
 )
 
 
@@ -179,6 +183,8 @@ class Preset:
     resend_redirect_uri: bool = False
     authorization_response_iss: str | None = None
     offline_access_prompt: bool = True
+    # Where its tokens are used from git and docker: suggested for `--host`, never set.
+    hosts: list[str] = field(default_factory=list)
     quirks: list[str] = field(default_factory=list)
 
 
@@ -194,6 +200,21 @@ def placeholders(name: str) -> list[str]:
                     if m.group(1) not in found and m.group(1) != "client_id":
                         found.append(m.group(1))
     return found
+
+
+def suggested_hosts(name: str, values: dict[str, str]) -> list[str]:
+    """The hosts a preset suggests serving (`--host`), filled in; [] if none or unknown."""
+    if name.lower() not in PRESETS:
+        return []
+    data = PRESETS[name.lower()]
+    merged = {**data.get("defaults", {}), **values}
+    out = []
+    for text in data.get("hosts", []):
+        try:
+            out.append(str(text).format_map(merged))
+        except (KeyError, ValueError):
+            continue
+    return out
 
 
 def auth_params(name: str) -> dict[str, str]:

@@ -59,6 +59,9 @@ class SignInRequest:
     # "Sign in again": the stored entry whose bound settings are repeated as they are
     # (the fields above then only describe it); its binding is checked first.
     again: Entry | None = field(default=None, repr=False)
+    # What it serves to credential helpers (None: what the entry served before, if any).
+    hosts: list[str] | None = None
+    username: str | None = None
 
 
 def parse_params(items: Sequence[str]) -> dict[str, str]:
@@ -261,6 +264,11 @@ def sign_in(
             "or pick another name: nothing was changed"
         )
     vault.store.check()  # a locked or missing keyring fails now, not after the sign-in
+    if req.hosts is not None:
+        from tokenmgr.core.hosts import check_unique, normalize
+
+        req.hosts = normalize(req.hosts)
+        check_unique(req.name, req.hosts, ((e.name, e.hosts) for e in vault.list_entries()))
     http = http or Http()
     cfg, meta, preset = build_config(req, http)
     if preset is not None:
@@ -313,6 +321,10 @@ def sign_in(
         entry.note = existing.note
         entry.tags = list(existing.tags)
         entry.service = existing.service or entry.service
+        entry.username = existing.username
+    entry.hosts = list(req.hosts) if req.hosts is not None else _hosts_kept(vault, existing)
+    if req.username is not None:
+        entry.username = req.username
     secrets = TokenSet(
         access=tokens.access_token,
         refresh=tokens.refresh_token,
@@ -322,6 +334,14 @@ def sign_in(
     )
     with vault.entry_lock(req.name):
         return vault.save_tokens(entry, secrets, replace=True)
+
+
+def _hosts_kept(vault: Vault, existing: Entry | None) -> list[str]:
+    """The hosts a signed-in-again entry keeps: those it served, if they are still the ones
+    bound to its secrets (an edited index is not adopted by signing in)."""
+    if existing is None or not existing.hosts:
+        return []
+    return list(existing.hosts) if vault.binding_holds(existing) else []
 
 
 def request_again(entry: Entry) -> SignInRequest:
