@@ -84,7 +84,17 @@ def test_jwt_expiry_recorded_without_reading_secrets(
     assert rows[0]["status"] == "valid"
     assert rows[0]["expires_at"] is not None
     assert rows[1]["status"] == "expired"
-    assert set(rows[0]) == {"name", "kind", "service", "env_var", "scheme", "expires_at", "status"}
+    assert set(rows[0]) == {
+        "name",
+        "kind",
+        "service",
+        "env_var",
+        "scheme",
+        "expires_at",
+        "status",
+        "hosts",
+        "refused_by",
+    }
 
 
 def test_list_human(cli: CliRunner) -> None:

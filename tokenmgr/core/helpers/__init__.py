@@ -14,7 +14,7 @@ serves nothing (the hosts are bound, like an OAuth entry's endpoints).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from tokenmgr.core import hosts
@@ -29,12 +29,9 @@ class Served:
     """What a helper hands its client."""
 
     entry: Entry
-    token: str
-    host: hosts.Host  # which of the entry's hosts matched
-    username: str
-
-    def __repr__(self) -> str:  # the token never shows
-        return f"Served(entry={self.entry.name!r}, host={str(self.host)!r})"
+    token: str = field(repr=False)
+    host: hosts.Host | None = None  # which of the entry's hosts matched
+    username: str = ""
 
 
 # The user name each provider's git and registry endpoints expect with a token, by the

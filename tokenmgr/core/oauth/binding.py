@@ -72,6 +72,9 @@ def _oauth(attr: str) -> Setting:
 SETTINGS: tuple[Setting, ...] = (
     # Which requests exist at all: a static entry made into an OAuth one is not bound.
     Setting("kind", lambda e: e.kind, "static"),
+    # Where credential helpers hand the token out (any kind of entry): an index edited
+    # to add a host serves nothing there.
+    Setting("hosts", lambda e: sorted(e.hosts), []),
     # Where the person is sent, and what the authorization request says.
     _oauth("issuer"),
     _oauth("preset"),
