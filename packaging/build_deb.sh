@@ -79,6 +79,8 @@ mkdir -p "$ROOT/DEBIAN" "$ROOT/opt" "$ROOT/usr/bin" "$ROOT/usr/share/application
     "$ROOT/usr/share/icons/hicolor/scalable/apps"
 cp -a "$BUNDLE" "$ROOT/opt/tokenmgr"
 ln -s /opt/tokenmgr/tokenmgr "$ROOT/usr/bin/tokenmgr"
+# docker runs credential helpers by name; the launcher answers to this one as docker's.
+ln -s /opt/tokenmgr/tokenmgr "$ROOT/usr/bin/docker-credential-tokenmgr"
 install -m 0644 "resources/$APP_ID.desktop" "$ROOT/usr/share/applications/"
 install -m 0644 "resources/$APP_ID.metainfo.xml" "$ROOT/usr/share/metainfo/"
 install -m 0644 resources/tokenmgr.svg "$ROOT/usr/share/icons/hicolor/scalable/apps/$APP_ID.svg"

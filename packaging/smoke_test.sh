@@ -158,6 +158,13 @@ fi
 check gui 0 "tokenmgr: smoke test passed \(1 entries\)|This plugin does not support propagateSizeHints\(\)" \
     -- env QT_QPA_PLATFORM=offscreen QTWEBENGINE_DISABLE_SANDBOX=1 tokenmgr gui --smoke-test
 
+# The same program answers docker as docker-credential-tokenmgr (a link of the bundle).
+check docker-version 0 "$NOTHING" -- docker-credential-tokenmgr version
+grep -q "^docker-credential-tokenmgr " "$WORK/docker-version.out" || fail "docker helper: version"
+check docker-get 1 "$NOTHING" -- sh -c 'printf registry.smoke.test | docker-credential-tokenmgr get'
+[ "$(cat "$WORK/docker-get.out")" = "credentials not found in native keychain" ] \
+    || fail "docker helper: a registry no entry serves"
+
 check rm 0 "tokenmgr: (removed|deleted) .*" -- tokenmgr rm smoke
 check gone 3 "tokenmgr: .*(no such entry|not found|no entry).*" -- tokenmgr get smoke
 EOF
@@ -197,7 +204,7 @@ while read -r path; do
     # Shared folders (/usr/share/icons/hicolor/..., /opt) belong to others too.
     if [ -e "$path" ] && [ ! -d "$path" ] || [ -L "$path" ]; then left="$left $path"; fi
 done <"$WORK/files"
-for path in /opt/tokenmgr /usr/bin/tokenmgr "$DESKTOP" "$METAINFO" \
+for path in /opt/tokenmgr /usr/bin/tokenmgr /usr/bin/docker-credential-tokenmgr "$DESKTOP" "$METAINFO" \
             "/usr/share/icons/hicolor/scalable/apps/$APP_ID.svg" /usr/share/doc/tokenmgr; do
     if [ -e "$path" ] || [ -L "$path" ]; then left="$left $path"; fi
 done

@@ -60,7 +60,16 @@ def test_bundle_runs_the_console_script() -> None:
         for node in ast.walk(tree)
         if isinstance(node, ast.ImportFrom)
     ]
-    assert ("tokenmgr.cli", ["main"]) in imports
+    assert ("tokenmgr.cli", ["DOCKER_HELPER", "docker_credential", "main"]) in imports
+
+
+def test_the_docker_helper_is_a_console_script_and_a_link_of_the_bundle() -> None:
+    from tokenmgr.cli import DOCKER_HELPER
+
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    assert pyproject["project"]["scripts"][DOCKER_HELPER] == "tokenmgr.cli:docker_credential"
+    build = (PACKAGING / "build_deb.sh").read_text()
+    assert f'ln -s /opt/tokenmgr/tokenmgr "$ROOT/usr/bin/{DOCKER_HELPER}"' in build
 
 
 def test_the_sandbox_switch_is_no_part_of_what_ships() -> None:

@@ -19,7 +19,9 @@ from tokenmgr.cli.context import Environment, ExitStatus, err
 if TYPE_CHECKING:
     import argparse
 
-__all__ = ["Environment", "ExitStatus", "main"]
+__all__ = ["Environment", "ExitStatus", "docker_credential", "main"]
+
+DOCKER_HELPER = "docker-credential-tokenmgr"
 
 
 def main(argv: Sequence[str] | None = None, environment: Environment | None = None) -> int:
@@ -35,6 +37,12 @@ def main(argv: Sequence[str] | None = None, environment: Environment | None = No
         return ExitStatus.USAGE
     _setup_logging(args.debug, env)
     return _run(args, env)
+
+
+def docker_credential(argv: Sequence[str] | None = None) -> int:
+    """`docker-credential-tokenmgr ACTION`: what docker runs, the same as `tokenmgr
+    credential docker ACTION`."""
+    return main(["credential", "docker", *(sys.argv[1:] if argv is None else argv)])
 
 
 def _setup_logging(debug: bool, env: Environment) -> None:

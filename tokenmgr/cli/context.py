@@ -121,10 +121,13 @@ class Environment:
 
     def vault(self) -> Vault:
         if self.vault_factory is not None:
-            return self.vault_factory(self)
-        from tokenmgr.core.vault import Vault
+            vault = self.vault_factory(self)
+        else:
+            from tokenmgr.core.vault import Vault
 
-        return Vault(env=self.env, passphrase=self.passphrase_source())
+            vault = Vault(env=self.env, passphrase=self.passphrase_source())
+        vault.warn = lambda message: err(self, f"warning: {message}")
+        return vault
 
     def is_tty(self) -> bool:
         """Is stdin a terminal (a person typing) rather than a pipe or a file?"""

@@ -148,8 +148,9 @@ def parse(text: str) -> Host:
         port = int(port_text)
         if port == DEFAULT_PORT:
             port = None
-    segments = tuple(s for s in path_text.strip("/").split("/") if s) if path_text else ()
-    if path_text.strip("/") and len(segments) != len(path_text.strip("/").split("/")):
+    inner = path_text[:-1] if path_text.endswith("/") else path_text  # one trailing / is fine
+    segments = tuple(inner.split("/")) if inner else ()
+    if any(not s for s in segments):
         raise UsageError(f"host {_shown(given)}: the path prefix has an empty segment (//)")
     for segment in segments:
         if segment in (".", "..") or not _SEGMENT.fullmatch(segment):

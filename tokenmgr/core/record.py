@@ -15,8 +15,10 @@ never a gate.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
+import stat
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -212,13 +214,16 @@ def write(
 
 
 def _open(path: Path) -> int:
-    flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_CLOEXEC", 0)
+    """The record, opened to append: a regular file of ours, never through a link."""
+    flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT
+    flags |= getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOFOLLOW", 0)
     fd = os.open(path, flags, 0o600)
     try:
-        if os.name == "posix":
-            st = os.fstat(fd)
-            if st.st_mode & 0o077:
-                os.fchmod(fd, 0o600)
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise OSError(errno.EINVAL, "not a regular file")
+        if os.name == "posix" and st.st_mode & 0o077:
+            os.fchmod(fd, 0o600)
     except OSError:
         os.close(fd)
         raise
@@ -234,7 +239,7 @@ def _append(path: Path, data: bytes) -> None:
         if written != len(data):
             # A full disk takes part of a line: end it, so the next line stands alone.
             os.write(fd, b"\n")
-            raise OSError(28, "the disk is full")
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
     finally:
         os.close(fd)
 

@@ -119,16 +119,14 @@ def hand_out_many(
 
 
 def put_on_record(vault: Vault, name: str, how: str, host: str | None = None) -> None:
-    """Append the hand-out to the access record; a failed write is said (a warning on the
-    log, which the CLI prints on stderr) and never stops the hand-out."""
+    """Append the hand-out to the access record; a failed write is said (`vault.warn`:
+    stderr for the CLI) and never stops the hand-out."""
     from tokenmgr.core import record
 
     try:
         record.write(vault.home, name, how, host=host)
     except record.RecordFailed as e:
-        import logging
-
-        logging.getLogger("tokenmgr.record").warning("%s", e)
+        vault.warn(str(e))
 
 
 def render_for(

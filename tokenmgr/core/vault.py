@@ -57,6 +57,12 @@ ENTRY_LOCK_TIMEOUT = 120.0
 Refresher = Callable[["Vault", Entry], str]
 
 
+def _log_warning(message: str) -> None:
+    import logging
+
+    logging.getLogger("tokenmgr").warning("%s", message)
+
+
 def _edited(items: list[str], added: Any, dropped: Any) -> list[str]:
     """`items` with `added` appended (once each) and `dropped` removed, order kept."""
     out = [i for i in items if i not in set(dropped or [])]
@@ -87,6 +93,9 @@ class Vault:
         self._store = store
         self._passphrase = passphrase
         self.refresher: Refresher | None = None
+        # Where what went wrong but stopped nothing is said (an access record that could
+        # not be written): the CLI's stderr, the app's status bar; a log warning otherwise.
+        self.warn: Callable[[str], None] = _log_warning
         self.journal_path = self.home / JOURNAL_NAME
         self._held = threading.local()  # entry locks this thread holds
 
@@ -442,7 +451,7 @@ class Vault:
                 entry.updated_at = now_utc()
                 self.index.save(entries)
                 return entry
-            self._check_rebind(before)
+            self.require_binding(before, "the hosts were not changed")
             values = self._binding_of(entry, always=True)
             entry.secrets = sorted(set(entry.secrets) | set(values))
             entry.updated_at = now_utc()
@@ -483,8 +492,9 @@ class Vault:
         state = binding.state(binding.read(self.store, entry), entry)
         return state in (binding.State.MATCHES, binding.State.NOT_NEEDED)
 
-    def _check_rebind(self, entry: Entry) -> None:
-        """Refuse to bind `entry` (as stored) again unless its binding holds now."""
+    def require_binding(self, entry: Entry, outcome: str) -> None:
+        """Raise unless the entry's settings match the binding stored with its secrets;
+        `outcome` says what was therefore not done ("nothing was handed out")."""
         if self.binding_holds(entry):
             return
         if entry.kind == "oauth2":
@@ -493,8 +503,8 @@ class Vault:
             binding.check_store(self.store, entry)
         raise IndexAltered(
             f"the hosts of {entry.name!r} in the index are not the ones bound to its token "
-            "(was the index edited?), so they were not changed and nothing is served for "
-            f"them. Store the token again with `tokenmgr add {entry.name} --force --host ...`"
+            f"(was the index edited?), so {outcome}. Store the token again to serve them: "
+            f"`tokenmgr add {entry.name} --force --host HOST`"
         )
 
     # ------------------------------------------------------------- OAuth helpers

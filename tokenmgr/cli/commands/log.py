@@ -61,7 +61,7 @@ def log(args: argparse.Namespace, env: Environment) -> int:
     if args.name is not None:
         validate_name(args.name)
     since = parse_since(args.since) if args.since else None
-    home = paths.home(env.env)
+    home = env.vault().home  # the index's home; no store is opened
     paths.check_private_dir(home)
     items = record.read(home, args.name, since)
     if args.json:

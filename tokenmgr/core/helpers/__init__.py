@@ -111,9 +111,7 @@ def find(vault: Vault, hostport: str, path: tuple[str, ...]) -> tuple[Entry, hos
 def check_bound(vault: Vault, entry: Entry) -> None:
     """Raise unless the entry's hosts are the ones bound to its secrets (an index edit
     that adds a host hands nothing out)."""
-    from tokenmgr.core.oauth import binding
-
-    binding.check_store(vault.store, entry)
+    vault.require_binding(entry, "nothing was handed out")
 
 
 def serve(
