@@ -17,12 +17,15 @@ RUN_APT_PACKAGES := make python3 python3-venv python3-pip \
 	libxcb-image0 libxcb-render-util0 libxcb-randr0 libxcb-xkb1 libxkbcommon-x11-0 \
 	libegl1 libgl1 libnss3 libxcomposite1 libxdamage1 libxrandr2 libxtst6 libasound2 \
 	fonts-dejavu-core
+# kubectl for the credential-helper tests: the machine's own, else Debian's.
+KUBECTL_PACKAGE := $(if $(shell command -v kubectl 2>/dev/null),,kubernetes-client)
 # What the tests add: a private keyring, shells, a virtual display with a tray host and
-# a notification daemon, the clipboard and window tools, the packaging tools.
+# a notification daemon, the clipboard and window tools, the packaging tools, and the
+# clients of the credential helpers (git, kubectl).
 APT_PACKAGES := $(RUN_APT_PACKAGES) \
 	dbus gnome-keyring libsecret-tools fish zsh xvfb xauth trayer \
 	desktop-file-utils appstream xclip xdotool x11-utils dunst imagemagick \
-	binutils zstd patchelf
+	binutils zstd patchelf git $(KUBECTL_PACKAGE)
 # oidc-provider 9 uses URL.parse and crypto.hash: Node.js 20.18 or newer.
 NODE_MIN := 20.18
 NODE_CHECK := const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 20 || (a === 20 && b >= 18) ? 0 : 1)

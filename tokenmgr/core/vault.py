@@ -497,9 +497,14 @@ class Vault:
         `outcome` says what was therefore not done ("nothing was handed out")."""
         if self.binding_holds(entry):
             return
-        if entry.kind == "oauth2":
-            from tokenmgr.core.oauth import binding
+        from tokenmgr.core.oauth import binding
 
+        if binding.FIELD in entry.secrets and binding.read(self.store, entry) is None:
+            raise SecretMissing(
+                f"the binding of {entry.name!r} is not in the {self.store.info().kind} store "
+                f"(removed outside tokenmgr, or another store?), so {outcome}"
+            )
+        if entry.kind == "oauth2":
             binding.check_store(self.store, entry)
         raise IndexAltered(
             f"the hosts of {entry.name!r} in the index are not the ones bound to its token "
