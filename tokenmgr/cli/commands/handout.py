@@ -62,7 +62,7 @@ def exec_command(args: argparse.Namespace, env: Environment) -> int:
     # The child gets the environment the user started us with and the tokens it was
     # given, never the key to all the others.
     child_env = {k: v for k, v in for_children(env.env).items() if k != PASSPHRASE_VAR}
-    for entry, token in hand_out_many(env.vault(), names):
+    for entry, token in hand_out_many(env.vault(), names, how="exec"):
         child_env[entry.env_var] = token
     program = command[0]
     path = shutil.which(program, path=child_env.get("PATH"))
