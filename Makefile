@@ -59,7 +59,7 @@ deps-run:
 test: deps venv npm lint
 	QTWEBENGINE_DISABLE_SANDBOX=1 QT_QPA_PLATFORM=offscreen \
 		$(PY) -m pytest -q -p no:cacheprovider tests
-	$(PY) tests/bench/cli_latency.py --quick
+	$(PY) tests/bench/cli_latency.py --quick --strict
 	$(PY) tests/bench/gui_startup.py --quick --strict
 
 deps:

@@ -96,16 +96,22 @@ def scheme_allowed(scheme: str, host_name: str) -> bool:
 
 
 def find(vault: Vault, hostport: str, path: tuple[str, ...]) -> tuple[Entry, hosts.Host] | None:
-    """The entry that serves `hostport` for `path`, from the index alone (only the entries
-    that serve hosts are built). Raises hosts.Ambiguous on a tie."""
-    items = [item for item in vault.index.load_raw() if item.get("hosts")]
+    """The entry that serves `hostport` for `path`, from one read of the index (only the
+    entry that serves it is built). Raises hosts.Ambiguous on a tie."""
+    from tokenmgr.core.entries import Entry
+
+    items = {str(i["name"]): i for i in vault.index.load_raw() if i.get("hosts")}
     match = hosts.best_match(
-        hostport, path, [(str(i["name"]), [str(h) for h in i["hosts"]]) for i in items]
+        hostport, path, [(name, [str(h) for h in i["hosts"]]) for name, i in items.items()]
     )
     if match is None:
         return None
     name, host = match
-    return vault.entry(name), host
+    try:
+        entry = Entry.from_dict(items[name])
+    except Exception as e:  # a malformed field is a corrupted index, as everywhere
+        raise vault.index.corrupt(f"entry {name!r} is malformed ({e})") from None
+    return entry, host
 
 
 def check_bound(vault: Vault, entry: Entry) -> None:

@@ -19,8 +19,6 @@ it would add. Other helpers are never touched.
 
 from __future__ import annotations
 
-import hmac
-import shlex
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -96,6 +94,8 @@ def answer(served: Served, request: Mapping[str, str]) -> str:
 
 
 def _same_token(vault: Vault, name: str, password: str) -> bool:
+    import hmac  # here, not at the top: `get` (every fetch) never compares
+
     try:
         current = vault.store.get(name, "access")
     except TokenMgrError:
@@ -172,12 +172,16 @@ class ConfigLine:
 def helper_value(command: Sequence[str]) -> str:
     """The `credential.*.helper` value: the absolute command, which git runs through the
     shell with the action appended."""
+    import shlex
+
     return shlex.join([*command, "credential", "git"])
 
 
 def is_ours(value: str) -> bool:
     """A helper value that runs `tokenmgr credential git` (written by `install`, or by
     hand in the same shape)."""
+    import shlex
+
     text = value.lstrip("!").strip()
     try:
         words = shlex.split(text)
