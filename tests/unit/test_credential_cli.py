@@ -412,3 +412,64 @@ def test_a_record_that_cannot_be_written_still_hands_out(
     assert "access record" in r.err and "was not written" in r.err
     status, out, err = git(served, "get", protocol="https", host="github.com")
     assert status == 0 and f"password={TOKEN}" in out and "was not written" in err
+
+
+# ------------------------------------------------------------ the fast path
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["credential", "git", "get"],
+        ["credential", "git", "erase"],
+        ["credential", "git", "capabilities"],
+        ["credential", "docker", "list"],
+        ["credential", "kubectl", "corp"],
+    ],
+)
+def test_the_helpers_command_lines_parse_as_the_parser_parses_them(argv: list[str]) -> None:
+    from tokenmgr.cli import _helper_args
+    from tokenmgr.cli.parser import parse
+
+    fast = _helper_args(argv)
+    full = {k: v for k, v in vars(parse(argv)).items() if k not in ("minimized", "smoke_test")}
+    assert fast is not None and vars(fast) == full  # (those two are the app's defaults)
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["credential", "git", "--install"],
+        ["credential", "git", "get", "--debug"],
+        ["credential", "kubectl", "corp", "--print-config"],
+        ["credential", "podman", "get"],
+        ["get", "git", "x"],
+    ],
+)
+def test_anything_else_goes_through_the_parser(argv: list[str]) -> None:
+    from tokenmgr.cli import _helper_args
+
+    assert _helper_args(argv) is None
+
+
+def test_git_get_builds_no_parser() -> None:
+    """git runs the helper on every fetch: no argparse, no OAuth, JWT or network code."""
+    import subprocess
+    import sys
+
+    code = (
+        "import io, sys\n"
+        "from tokenmgr.cli import main\n"
+        "from tokenmgr.cli.context import Environment\n"
+        "env = Environment(stdin=io.BytesIO(b'protocol=https\\nhost=x.example\\n\\n'),"
+        " env={'TOKENMGR_HOME': sys.argv[1]})\n"
+        "assert main(['credential', 'git', 'get'], env) == 0\n"
+        "heavy = {'argparse', 'requests', 'tokenmgr.core.oauth.flows', 'tokenmgr.core.jwt_inspect',"
+        " 'tokenmgr.cli.parser', 'PySide6', 'keyring'}\n"
+        "print(sorted(heavy & set(sys.modules)))\n"
+    )
+    r = subprocess.run(
+        [sys.executable, "-c", code, "/nonexistent-home"], capture_output=True, text=True
+    )
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == "[]\n"

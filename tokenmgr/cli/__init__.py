@@ -28,15 +28,38 @@ def main(argv: Sequence[str] | None = None, environment: Environment | None = No
     """Run one command line; the exit status."""
     env = environment or Environment()
     env.take_passphrase()  # before anything can start a child process
-    from tokenmgr.cli.parser import CliUsageError, parse
+    given = list(sys.argv[1:] if argv is None else argv)
+    args = _helper_args(given)
+    if args is None:
+        from tokenmgr.cli.parser import CliUsageError, parse
 
-    try:
-        args = parse(sys.argv[1:] if argv is None else argv)
-    except CliUsageError as e:
-        env.stderr.write(f"{e}\n")
-        return ExitStatus.USAGE
+        try:
+            args = parse(given)
+        except CliUsageError as e:
+            env.stderr.write(f"{e}\n")
+            return ExitStatus.USAGE
     _setup_logging(args.debug, env)
     return _run(args, env)
+
+
+def _helper_args(argv: list[str]) -> argparse.Namespace | None:
+    """The command lines git, kubectl and docker run on every fetch, pull and call
+    (`credential git ACTION`, `credential docker ACTION`, `credential kubectl NAME`,
+    nothing more), as the parser would give them, without building it: argparse and the
+    whole command line cost more than the answer. None for anything else."""
+    if len(argv) != 3 or argv[0] != "credential" or argv[2].startswith("-"):
+        return None
+    from types import SimpleNamespace
+
+    tool, word = argv[1], argv[2]
+    if tool in ("git", "docker"):
+        args = SimpleNamespace(tool=tool, action=word, install=False, uninstall=False)
+    elif tool == "kubectl":
+        args = SimpleNamespace(tool=tool, name=word, print_config=False, api_version=None)
+    else:
+        return None
+    args.command, args.debug = "credential", False
+    return args  # type: ignore[return-value]  # the same attributes, without argparse
 
 
 def docker_credential(argv: Sequence[str] | None = None) -> int:
@@ -58,7 +81,7 @@ def _run(args: argparse.Namespace, env: Environment) -> int:
     """Run the parsed command; errors become one stderr line and their exit status."""
     import importlib
 
-    from tokenmgr.cli.parser import COMMANDS
+    from tokenmgr.cli.commands import COMMANDS
     from tokenmgr.core.errors import TokenMgrError
 
     module, _, function = COMMANDS[args.command].partition(":")

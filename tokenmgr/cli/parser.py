@@ -14,28 +14,11 @@ from collections.abc import Sequence
 from typing import Any, NoReturn
 
 from tokenmgr import __version__
+from tokenmgr.cli.commands import COMMANDS as COMMANDS  # where each command runs
 
 SHELLS = ("bash", "zsh", "fish", "powershell", "cmd")
 FORMATS = ("raw", "header", "env", "dotenv", "json")
 
-# command -> "module:function" (under tokenmgr.cli.commands), imported when it runs.
-COMMANDS = {
-    "gui": "gui:gui",
-    "add": "entries:add",
-    "list": "entries:list_entries",
-    "mv": "entries:mv",
-    "rm": "entries:rm",
-    "get": "handout:get",
-    "export": "handout:export",
-    "exec": "handout:exec_command",
-    "decode": "decode:decode",
-    "login": "oauth:login",
-    "refresh": "oauth:refresh",
-    "doctor": "doctor:doctor",
-    "edit": "entries:edit",
-    "log": "log:log",
-    "credential": "credential:credential",
-}
 
 EXEC_USAGE = "tokenmgr exec NAME [NAME ...] -- COMMAND [ARG ...]"
 

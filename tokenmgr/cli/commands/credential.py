@@ -9,12 +9,13 @@ else (no OAuth code unless the entry must be refreshed).
 
 from __future__ import annotations
 
-import argparse
 from typing import TYPE_CHECKING
 
 from tokenmgr.cli.context import Environment, ExitStatus, err
 
 if TYPE_CHECKING:
+    import argparse  # only named: the helpers' command lines are parsed without it
+
     from tokenmgr.core.hosts import Host
 
 MAX_REQUEST = 64 * 1024  # what a client sends is a few lines
