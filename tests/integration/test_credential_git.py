@@ -308,8 +308,8 @@ def test_a_refused_oauth_token_is_refreshed_at_the_next_get(
     tmp_path: Path,
 ) -> None:
     """The server stops taking the access token the entry holds (say, a policy revoked it
-    there): git's `erase` marks the entry, and the next clone gets a new token, refreshed
-    once at the provider."""
+    there): git's `erase` marks the entry, and the next clones, four at once, get a new
+    token, refreshed once at the provider."""
     r = scripted_login(oidc_server, env, "corp", "--scope", "openid offline_access")
     assert r.returncode == 0, r.stderr
     userinfo = oidc_server.discovery()["userinfo_endpoint"]
@@ -331,8 +331,19 @@ def test_a_refused_oauth_token_is_refreshed_at_the_next_get(
         assert "refreshed at the next use" in r.stderr
         assert vault_of(env).entry("corp").refused_by == server.hostport
         before = oidc_server.stats()["refresh_by_client"].get("tokenmgr-native", 0)
-        r = git(env, "clone", server.url("app.git"), str(tmp_path / "c2"))
-        assert r.returncode == 0, r.stderr
+        procs = [
+            subprocess.Popen(
+                ["git", "clone", "-q", server.url("app.git"), str(tmp_path / f"c{i}")],
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for i in range(2, 6)
+        ]
+        results = [(p.wait(120), p.communicate()[1]) for p in procs]
+        assert all(code == 0 for code, _ in results), results
+    # Four clones asked at once: one refresh; the three that waited found the mark gone.
     assert oidc_server.stats()["refresh_by_client"]["tokenmgr-native"] == before + 1
     entry = vault_of(env).entry("corp")
     assert entry.refused_by is None and secret(env, "corp", "access") != old

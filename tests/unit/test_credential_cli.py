@@ -473,3 +473,26 @@ def test_git_get_builds_no_parser() -> None:
     )
     assert r.returncode == 0, r.stderr
     assert r.stdout == "[]\n"
+
+
+@pytest.mark.parametrize(
+    ("minor", "version"), [("20", "v1beta1"), ("21+", "v1beta1"), ("22", "v1"), ("29+", "v1")]
+)
+def test_the_local_kubectl_chooses_the_exec_api_version(
+    tmp_path: Path, minor: str, version: str
+) -> None:
+    """What `kubectl version --client -o json` says (GKE's kubectl adds a `+`)."""
+    from tokenmgr.core.helpers.kubectl import local_api_version
+
+    fake = tmp_path / "kubectl"
+    doc = {"clientVersion": {"major": "1", "minor": minor, "gitVersion": f"v1.{minor}"}}
+    fake.write_text(f"#!/bin/sh\necho '{json.dumps(doc)}'\n")
+    fake.chmod(0o755)
+    assert local_api_version(str(fake)) == version
+
+
+def test_print_config_without_a_kubectl_says_what_it_chose(cli: CliRunner) -> None:
+    cli("add", "corp", "--host", "k8s.example", stdin="kt")
+    r = cli("credential", "kubectl", "corp", "--print-config", env={"PATH": "/nonexistent"})
+    assert r.status == 0 and "client.authentication.k8s.io/v1\n" in r.out
+    assert "no kubectl answered" in r.err and "--api-version v1beta1" in r.err
