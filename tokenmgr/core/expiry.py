@@ -8,6 +8,7 @@ and which to warn about before they expire.
   refresh token, one that needs a new sign-in) is warned about once when it comes
   within the lead time (a setting, default 10 min), once per expiry time: a new token
   with a new expiry is warned about again.
+- A host that refused an entry's token (git's `erase`) is said once per refusal.
 - What was warned about is remembered in `$TOKENMGR_HOME/notified.json` (atomic,
   0600), so a restart does not repeat it. No secret is read to decide any of this.
 """
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -58,6 +60,33 @@ class ExpiryWarning:
     @property
     def key(self) -> str:
         return f"{self.name}@{format_time(self.expires_at)}"
+
+
+@dataclass(frozen=True)
+class RefusedNotice:
+    """A host refused an entry's token (a credential helper's client said so): said once
+    per refusal."""
+
+    name: str
+    host: str
+    expires_at: datetime  # when it was refused (kept, and pruned, as an expiry is)
+    sign_in: bool  # an OAuth entry (refreshed at its next use) rather than a static one
+
+    @property
+    def key(self) -> str:
+        return f"{self.name}!refused:{self.host}@{format_time(self.expires_at)}"
+
+
+def due_refusals(entries: list[Entry], seen: set[str]) -> list[RefusedNotice]:
+    """Refusals not told before (`seen` holds the keys of what was)."""
+    out = []
+    for e in entries:
+        if e.refused_by is None or e.refused_at is None:
+            continue
+        notice = RefusedNotice(e.name, e.refused_by, e.refused_at, e.kind == "oauth2")
+        if notice.key not in seen:
+            out.append(notice)
+    return out
 
 
 def due_warnings(
@@ -103,7 +132,9 @@ class NotifiedLog:
                 log.warning("ignoring an unreadable %s", self.path.name)
         return self._keys
 
-    def add(self, warnings: list[ExpiryWarning], at: datetime | None = None) -> None:
+    def add(
+        self, warnings: Sequence[ExpiryWarning | RefusedNotice], at: datetime | None = None
+    ) -> None:
         if not warnings:
             return
         keys = self._load()

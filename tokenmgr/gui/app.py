@@ -74,6 +74,9 @@ def run(
     except earlyinit.NoDisplay as e:
         sys.stderr.write(f"tokenmgr: {e}\n")
         return 1
+    from tokenmgr.core import record
+
+    record.asked_by_this_process()  # the person asks, through this app: it heads the chain
     try:
         running = start(minimized=minimized, smoke_test=smoke_test, env=env,
                         passphrase=passphrase)
@@ -221,7 +224,8 @@ def _start_tray(
     from tokenmgr.gui.tray import Tray
 
     tray = Tray(app)
-    tray.copy_requested.connect(window.copy)
+    tray.copy_requested.connect(window.copy_from_tray)
+    window.usage_loaded.connect(tray.set_last_used)
     tray.open_requested.connect(window.raise_window)
     tray.toggle_requested.connect(window.toggle_visible)
     tray.paste_decode_requested.connect(window.paste_decode)

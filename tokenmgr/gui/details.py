@@ -6,12 +6,18 @@ on Reveal, Verify or "Show ID token", in a worker: the pane asks with a signal
 (`reveal_requested`, `verify_requested`, `id_token_requested`) and is given the
 result (`show_token`, `set_access_report`, `set_id_report`). The words come from
 gui/report_text.py, the report widgets from gui/report_view.py.
+
+Below, "Used by": the hosts the entry serves to git, kubectl and docker, a host's
+refusal, buttons that copy each tool's set-up (`setup_copy_requested`), and what the
+access record says (`set_usage`): when it was last used, and by whom.
 """
 
 from __future__ import annotations
 
+import functools
+import os
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (
@@ -26,6 +32,7 @@ from PySide6.QtWidgets import (
 
 from tokenmgr.core.entries import Entry
 from tokenmgr.core.redact import printable
+from tokenmgr.gui import style
 from tokenmgr.gui.report_text import (
     ACCESS_SUBTITLE,
     ACCESS_TITLE,
@@ -35,13 +42,22 @@ from tokenmgr.gui.report_text import (
     sign_in_line,
 )
 from tokenmgr.gui.report_view import ReportView
-from tokenmgr.gui.timewords import local_utc
+from tokenmgr.gui.timewords import local_utc, relative
 from tokenmgr.gui.token_reveal import TokenReveal
 
 if TYPE_CHECKING:
     from tokenmgr.core.jwt_inspect import TokenReport
 
 PLACEHOLDER = "Select a token to see what it says."
+HELPERS_TITLE = "Used by"
+HELPERS_SUBTITLE = "git, kubectl and docker, for the hosts it serves"
+NO_HOSTS = "Serves no host: git, kubectl and docker do not get it. Edit it to add one."
+# (tool, button text, what it copies)
+SETUP_BUTTONS = (
+    ("git", "Copy git set-up", "Copy the command that sets git up to ask Token Manager"),
+    ("kubectl", "Copy kubeconfig", "Copy the kubeconfig user entry that runs Token Manager"),
+    ("docker", "Copy docker set-up", "Copy the command that sets docker up to ask Token Manager"),
+)
 SHOW_ID = "Show ID token ▸"
 FIELDS = (
     ("env_var", "Env var"),
@@ -61,12 +77,15 @@ class DetailsPane(QWidget):
     verify_requested = Signal(str)  # entry name: check the access token's signature
     id_token_requested = Signal(str)  # entry name: read and explain the ID token
     sign_in_requested = Signal(str)  # entry name: "Sign in again"
+    # (entry name, tool): copy the set-up line or snippet for "git", "kubectl" or "docker".
+    setup_copy_requested = Signal(str, str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._entry: Entry | None = None
         self._now = datetime.now(UTC)
         self._full: dict[tuple[str, str], ReportData] = {}  # (name, updated_at) → report
+        self._usage: dict[str, list[dict[str, Any]]] = {}  # name → its latest records
 
         outer = QVBoxLayout(self)
         self.placeholder = QLabel(PLACEHOLDER)
@@ -146,8 +165,37 @@ class DetailsPane(QWidget):
             self.fields[key] = value
             form.addRow(label, value)
         lay.addLayout(form)
+        self._build_helpers(lay)
         lay.addStretch(1)
         self.set_entry(None)
+
+    def _build_helpers(self, lay: QVBoxLayout) -> None:
+        """"Used by git, kubectl and docker": the hosts, a refusal, the set-up buttons, and
+        what the access record says of the entry."""
+        lay.addWidget(_line())
+        lay.addWidget(_section_label(HELPERS_TITLE, HELPERS_SUBTITLE))
+        self.hosts_label = _plain_label("Hosts it serves")
+        self.refused_label = _plain_label("Refused")
+        pal = self.refused_label.palette()
+        pal.setColor(self.refused_label.foregroundRole(), style.error_color())
+        self.refused_label.setPalette(pal)
+        lay.addWidget(self.hosts_label)
+        lay.addWidget(self.refused_label)
+        row = QHBoxLayout()
+        self.setup_buttons: dict[str, QPushButton] = {}
+        for tool, text, what in SETUP_BUTTONS:
+            button = QPushButton(text)
+            button.setAccessibleName(what)
+            button.setToolTip(what)
+            button.clicked.connect(functools.partial(self._on_setup_button_clicked, tool))
+            self.setup_buttons[tool] = button
+            row.addWidget(button)
+        row.addStretch(1)
+        lay.addLayout(row)
+        self.last_used_label = _plain_label("Last used")
+        self.history_label = _plain_label("Recent hand-outs")
+        lay.addWidget(self.last_used_label)
+        lay.addWidget(self.history_label)
 
     # ------------------------------------------------------------------ what it shows
 
@@ -202,10 +250,22 @@ class DetailsPane(QWidget):
         self.fields["tags"].setText(", ".join(entry.tags) or "—")
         self.fields["created"].setText(local_utc(entry.created_at))
         self.fields["updated"].setText(local_utc(entry.updated_at))
+        self._draw_helpers()
+
+    def set_usage(self, usage: dict[str, list[dict[str, Any]]]) -> None:
+        """What the access record says, per entry (its latest records, newest last)."""
+        self._usage = usage
+        if self._entry is not None:
+            self._draw_usage()
 
     def tick(self, now: datetime) -> None:
         """A second passed: the countdowns move on."""
+        moved_minute = now.replace(second=0, microsecond=0) != self._now.replace(
+            second=0, microsecond=0
+        )
         self._now = now
+        if self._entry is not None and moved_minute:
+            self._draw_usage()  # "3 min ago" moves on too
         if self._entry is not None:
             if self._access_view is not None:
                 self._access_view.tick(now)
@@ -290,6 +350,52 @@ class DetailsPane(QWidget):
         self._access_view.setVisible(True)
         self._access_view.set_report(data, self._now, expires_at=entry.expires_at)
 
+    def _draw_helpers(self) -> None:
+        entry = self._entry
+        if entry is None:
+            return
+        if entry.hosts:
+            self.hosts_label.setText(
+                "Serves " + ", ".join(printable(h, 200) for h in entry.hosts)
+            )
+        else:
+            self.hosts_label.setText(NO_HOSTS)
+        if entry.refused_by:
+            when = relative(entry.refused_at, self._now) if entry.refused_at else ""
+            then = (
+                "it is refreshed at its next use"
+                if entry.kind == "oauth2"
+                else "store a new token for it (Edit)"
+            )
+            self.refused_label.setText(
+                f"⚠ Refused by {printable(entry.refused_by, 200)} {when}: nothing was "
+                f"deleted; {then}."
+            )
+        self.refused_label.setVisible(bool(entry.refused_by))
+        prefixless = any("/" not in h for h in entry.hosts)
+        for tool, button in self.setup_buttons.items():
+            button.setEnabled(bool(entry.hosts) and (tool != "docker" or prefixless))
+        self._draw_usage()
+
+    def _draw_usage(self) -> None:
+        entry = self._entry
+        if entry is None:
+            return
+        items = self._usage.get(entry.name, [])
+        if not items:
+            self.last_used_label.setText("Not handed out yet.")
+            self.history_label.setVisible(False)
+            return
+        last = items[-1]
+        self.last_used_label.setText(f"Last used {usage_line(last, self._now)}")
+        older = [usage_line(i, self._now) for i in reversed(items[:-1])]
+        self.history_label.setText("\n".join(f"· {line}" for line in older))
+        self.history_label.setVisible(bool(older))
+
+    def _on_setup_button_clicked(self, tool: str) -> None:
+        if self._entry is not None:
+            self.setup_copy_requested.emit(self._entry.name, tool)
+
     @Slot()
     def _on_sign_in_button_clicked(self) -> None:
         if self._entry is not None:
@@ -311,6 +417,32 @@ class DetailsPane(QWidget):
             self.id_button.setEnabled(False)
             self.id_button.setText("Reading…")
             self.id_token_requested.emit(self._entry.name)
+
+
+def usage_line(item: dict[str, Any], now: datetime) -> str:
+    """'3 min ago · git credential · github.com/acme/app.git · git (pid 4121) ← bash, ~/src'"""
+    from tokenmgr.core import record
+    from tokenmgr.core.entries import parse_time
+
+    try:
+        at = parse_time(str(item.get("time")))
+    except Exception:
+        at = None
+    how = record.HOW.get(str(item.get("how")), str(item.get("how")))
+    parts = [relative(at, now) if at else "?", how]
+    if item.get("host"):
+        parts.append(str(item["host"]))
+    parts.append(record.describe(item, os.path.expanduser("~")))
+    return printable(" · ".join(parts), 400)
+
+
+def _plain_label(name: str) -> QLabel:
+    label = QLabel()
+    label.setTextFormat(Qt.TextFormat.PlainText)  # record text is never rich text
+    label.setWordWrap(True)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    label.setAccessibleName(name)
+    return label
 
 
 def _section_label(title: str, subtitle: str) -> QWidget:

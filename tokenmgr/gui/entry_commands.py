@@ -49,6 +49,7 @@ class EntryCommands(QObject):
     token_copied = Signal(str, str)  # entry name, format ("header", ...)
     signed_in = Signal(str)  # entry name
     dialog_opened = Signal(QDialog)  # one at a time; closing it deletes it
+    setup_copied = Signal(str, str)  # tool ("git", "kubectl", "docker"), what was copied
 
     def __init__(
         self,
@@ -107,8 +108,9 @@ class EntryCommands(QObject):
         """Copy the selected token in the format chosen last (Ctrl+C)."""
         self.copy_selected(self._settings.copy_format)
 
-    def copy(self, name: str, fmt: str) -> None:
-        """Read the token in a worker, render it, put it on the clipboard."""
+    def copy(self, name: str, fmt: str, how: str = "copy") -> None:
+        """Read the token in a worker, render it, put it on the clipboard (on the access
+        record as `how`: "copy" from the window, "tray" from the tray menu)."""
         vault = self._need_store()
         if vault is None:
             return
@@ -130,8 +132,52 @@ class EntryCommands(QObject):
             self.status_reported.emit(f"Copied {what} of {entry.name}")
             self.token_copied.emit(entry.name, fmt)
 
-        self._tasks.run(f"Reading {name}…", lambda: usecases.copy_text(vault, name, fmt, shell),
-                        done, self._error)
+        self._tasks.run(
+            f"Reading {name}…",
+            lambda: usecases.copy_text(vault, name, fmt, shell, how=how),
+            done,
+            self._error,
+        )
+
+    def copy_setup(self, name: str, tool: str) -> None:
+        """Copy what sets `tool` up to ask Token Manager for this entry's hosts: the
+        install command for git and docker, the kubeconfig `users[]` item for kubectl
+        (in the exec API version the local kubectl takes: asking it runs it, in a
+        worker). Nothing secret: plain text, not concealed, not cleared."""
+        import shlex
+
+        from tokenmgr.core.helpers import own_command
+
+        command = own_command()
+        words = {"git": "the git set-up command", "docker": "the docker set-up command",
+                 "kubectl": "the kubeconfig entry"}
+
+        def put(text: str) -> None:
+            board = QGuiApplication.clipboard()
+            if board is not None:
+                board.setText(text)
+            self.status_reported.emit(
+                f"Copied {words[tool]} for {name}"
+                + (": paste it into a terminal" if tool != "kubectl" else
+                   ": paste it under users: in your kubeconfig")
+            )
+            self.setup_copied.emit(tool, text)
+
+        if tool in ("git", "docker"):
+            put(shlex.join([*command, "credential", tool, "--install"]))
+            return
+
+        def snippet() -> str:
+            from tokenmgr.core.errors import TokenMgrError
+            from tokenmgr.core.helpers import kubectl
+
+            try:
+                version = kubectl.local_api_version(env=self.env)
+            except TokenMgrError:
+                version = "v1"  # kubectl 1.22 and later; an older one is told by its error
+            return kubectl.config_snippet(name, command, version)
+
+        self._tasks.run("Asking kubectl for its version…", snippet, put, self._error)
 
     # ------------------------------------------------------ add, edit, delete
 

@@ -25,6 +25,8 @@ class EntryRequest:
     expires_at: datetime | None = None
     note: str = ""
     tags: list[str] = field(default_factory=list)
+    # What it serves to git, kubectl and docker (`host[:port][/path-prefix]`).
+    hosts: list[str] = field(default_factory=list)
     editing: bool = False
 
     def __repr__(self) -> str:  # the token never reaches a log or traceback
@@ -46,6 +48,7 @@ def save_entry(vault: Vault, req: EntryRequest) -> Entry:
             note=req.note,
             tags=req.tags,
             force=old is not None,
+            hosts=req.hosts,
         )
     # Read-modify-write under the index lock: a refresh meanwhile is kept.
     changes: dict[str, Any] = {
@@ -58,4 +61,9 @@ def save_entry(vault: Vault, req: EntryRequest) -> Entry:
         changes["env_var"] = req.env_var
     if req.expires_at is not None:
         changes["expires_at"] = req.expires_at
+    from tokenmgr.core.hosts import normalize
+
+    if normalize(req.hosts) != vault.entry(req.name).hosts:
+        # Only then: the hosts are bound to the token, so changing them needs the store.
+        changes["hosts"] = req.hosts
     return vault.edit_metadata(req.name, changes)

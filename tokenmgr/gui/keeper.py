@@ -2,14 +2,16 @@
 
 Every few seconds, from the entries the window already holds (no index read, no
 secret read to decide):
-- OAuth entries that renew themselves and are due (DESIGN §4 margin) are refreshed
-  in a worker through `oauth.refresh.locked_refresh`, the same cross-process entry
-  lock as the CLI's `get`: whoever takes the lock first refreshes, the others find
-  the fresh token when they re-read. A failure is notified once per streak and
-  retried with a growing pause; a refused refresh token asks for a new sign-in.
+- OAuth entries that renew themselves and are due are refreshed in a worker
+  through `usecases.refresh_if_due` (the same cross-process entry lock as the CLI's
+  `get`: whoever takes the lock first refreshes, the others find the fresh token
+  when they re-read; a refresh is put on the access record). A failure is notified
+  once per streak and retried with a growing pause; a refused refresh token asks
+  for a new sign-in.
 - Other entries get one notification when they come within the lead time (a
-  setting) and, remembered in `notified.json`, never the same one again after a
-  restart (core/expiry.py).
+  setting), and an entry a host refused (git's `erase`) one when it was refused;
+  remembered in `notified.json`, never the same one again after a restart
+  (core/expiry.py).
 Notifications name the entry and say what to do; they never hold token text.
 """
 
@@ -117,17 +119,30 @@ class Keeper(QObject):
                 continue
             self._refresh(name)
         lead = timedelta(minutes=max(0, self._lead()))
-        due = expiry.due_warnings(entries, self.log.keys(), lead)
-        if not due:
+        seen = self.log.keys()
+        due = expiry.due_warnings(entries, seen, lead)
+        refused = expiry.due_refusals(entries, seen)
+        if not due and not refused:
             return
         try:
-            self.log.add(due)  # first: a crash must not repeat them at every start
+            self.log.add([*due, *refused])  # first: a crash must not repeat them at every start
         except OSError as e:
             log.warning("cannot record the expiry notifications (%s)", e.strerror)
         for w in due:
             if w.sign_in and self._sign_in.get(w.name):
                 continue  # "Couldn't refresh …, sign in again" already said it
             self._warn(w)
+        for r in refused:
+            self._tell_refused(r)
+
+    def _tell_refused(self, r: expiry.RefusedNotice) -> None:
+        if r.sign_in:
+            body = "Nothing was deleted; it is refreshed at its next use."
+        else:
+            body = "Nothing was deleted; store a new token for it in Token Manager."
+        self.notifier.notify(
+            r.name, f"{r.host} refused {r.name}", body, action=(ACTION_OPEN, "Open")
+        )
 
     def _warn(self, w: expiry.ExpiryWarning) -> None:
         from tokenmgr.core.entries import now_utc
@@ -148,14 +163,14 @@ class Keeper(QObject):
     # --------------------------------------------------------------- refresh
 
     def _refresh(self, name: str) -> None:
-        from tokenmgr.core.oauth.refresh import locked_refresh
+        from tokenmgr.core.usecases import refresh_if_due
 
         vault = self.vault
         self._inflight.add(name)
 
         def job() -> Entry:
             try:
-                entry, _token = locked_refresh(vault, name, force=False)
+                entry = refresh_if_due(vault, name)  # on the access record when it refreshed
             except Exception as e:
                 # The expiry of the token that could not be renewed: a new token (a
                 # sign-in from the CLI) restarts the care.

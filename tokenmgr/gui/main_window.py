@@ -44,6 +44,7 @@ from tokenmgr.gui.status_bar import Banner, StatusBar
 from tokenmgr.gui.store_setup import StoreSetup
 from tokenmgr.gui.tasks import Tasks
 from tokenmgr.gui.token_list import TokenList
+from tokenmgr.gui.usage import UsageWatcher
 
 if TYPE_CHECKING:
     from PySide6.QtCore import SignalInstance
@@ -60,6 +61,10 @@ TRAY_NOTE = (
 )
 
 
+# How long a worker's warning waits for the report of what it went with.
+WARNING_WITH_REPORT_MS = 2000
+
+
 class MainWindow(QMainWindow):
     token_copied = Signal(str, str)  # entry name, what was copied ("header", ...)
     entries_loaded = Signal(list)  # list[Entry], after every index read
@@ -67,6 +72,9 @@ class MainWindow(QMainWindow):
     tray_note_requested = Signal(str)  # the first close into the tray: say so
     notice_requested = Signal(str)  # something to say while the window is hidden (tray)
     signed_in = Signal(str)  # entry name, after a sign-in from the window
+    usage_loaded = Signal(dict)  # entry name → its latest access records (gui/usage.py)
+    # What went wrong but stopped nothing (an access record not written), from any thread.
+    warned = Signal(str)
 
     def __init__(
         self,
@@ -83,6 +91,7 @@ class MainWindow(QMainWindow):
     ) -> None:
         super().__init__()
         self.vault = vault
+        vault.warn = self.warned.emit  # a worker may say it: the signal crosses threads
         self.env = os.environ if env is None else env
         self.settings = settings
         self.settings_file = settings_file
@@ -95,6 +104,7 @@ class MainWindow(QMainWindow):
         self._quitting = False
         self._index_error: str | None = None
         self._context_menu: QMenu | None = None
+        self._warning = ""  # said by a worker, shown with the next report
         self.setWindowTitle("Token Manager")
         # The icon (an SVG: Qt's SVG plugin loads with it) once the event loop runs.
         QTimer.singleShot(0, self, self._on_icon_timer_timeout)
@@ -119,6 +129,9 @@ class MainWindow(QMainWindow):
 
         self.watcher = IndexWatcher(vault.index.path, self)
         self.watcher.index_changed.connect(self.reload)
+        self.usage = UsageWatcher(vault.home, self)
+        self.usage.loaded.connect(self.details.set_usage)
+        self.usage.loaded.connect(self.usage_loaded)
         self.ticker = QTimer(self)
         self.ticker.setInterval(1000)
         self.ticker.timeout.connect(self._on_ticker_timeout)
@@ -178,7 +191,8 @@ class MainWindow(QMainWindow):
         details.verify_requested.connect(c.verify)
         details.id_token_requested.connect(c.read_id_token)
         details.sign_in_requested.connect(self.sign_in_again)
-        c.status_reported.connect(self.status_bar.show_status)
+        details.setup_copy_requested.connect(c.copy_setup)
+        c.status_reported.connect(self._on_commands_status_reported)
         c.error_reported.connect(self._on_commands_error_reported)
         c.store_needed.connect(self._on_commands_store_needed)
         c.window_needed.connect(self.raise_window)
@@ -191,6 +205,7 @@ class MainWindow(QMainWindow):
         setup.failed.connect(self.banner.show_problem)
         setup.status_reported.connect(self.status_bar.show_status)
         self.tasks.busy_changed.connect(self.status_bar.set_busy)
+        self.warned.connect(self._on_warned)
         if self.clipboard is not None:
             self.clipboard.countdown_changed.connect(self.status_bar.set_countdown)
             self.clipboard.cleared.connect(self.status_bar.show_cleared)
@@ -244,6 +259,10 @@ class MainWindow(QMainWindow):
     def copy(self, name: str, fmt: str) -> None:
         self.commands.copy(name, fmt)
 
+    def copy_from_tray(self, name: str, fmt: str) -> None:
+        """A copy from the tray menu (the access record says so)."""
+        self.commands.copy(name, fmt, how="tray")
+
     def copy_selected(self, fmt: str) -> None:
         self.commands.copy_selected(fmt)
 
@@ -277,6 +296,7 @@ class MainWindow(QMainWindow):
     def use_vault(self, vault: Vault, kind: str) -> None:
         """The store answered: act on `vault` ("keyring" or "file") from now on."""
         usecases.with_refresh(vault)
+        vault.warn = self.warned.emit
         self.vault = vault
         self.store_kind = kind
         self.commands.set_vault(vault, ready=True, kind=kind)
@@ -377,6 +397,28 @@ class MainWindow(QMainWindow):
         if self._context_menu is None:  # one menu, made on first use
             self._context_menu = self.action_table.menu(actions.CONTEXT_MENU, self)
         self._context_menu.popup(pos)
+
+    @Slot(str)
+    def _on_warned(self, text: str) -> None:
+        from tokenmgr.gui.errors import sentence
+
+        # Said in a worker, before the result it goes with ("Copied …") is reported:
+        # that report carries it, so the one does not hide the other.
+        self._warning = f"⚠ {sentence(text)}"
+        self.status_bar.show_status(self._warning)
+        if not self.isVisible():
+            self.notice_requested.emit(sentence(text))
+        QTimer.singleShot(WARNING_WITH_REPORT_MS, self._on_warning_timeout)
+
+    @Slot()
+    def _on_warning_timeout(self) -> None:
+        self._warning = ""
+
+    @Slot(str)
+    def _on_commands_status_reported(self, text: str) -> None:
+        if self._warning:
+            text, self._warning = f"{text}. {self._warning}", ""
+        self.status_bar.show_status(text)
 
     @Slot(str, bool)
     def _on_commands_error_reported(self, text: str, store_failed: bool) -> None:

@@ -150,6 +150,12 @@ class OAuthProfilePage(QWidget):
         for key, label in BROWSERS:
             self.browser.addItem(label, key)
         form.addRow("&Browser", self.browser)
+        from tokenmgr.gui.token_page import hosts_field
+
+        self.hosts, self.hosts_error = hosts_field()
+        self.hosts.textEdited.connect(self._on_hosts_text_edited)
+        self._hosts_edited = False
+        form.addRow(_buddy("&Hosts", self.hosts), _column(self.hosts, self.hosts_error))
         self.error = _error_label(self)
         form.addRow(self.error)
         self._on_preset_current_index_changed()
@@ -194,8 +200,22 @@ class OAuthProfilePage(QWidget):
             embedded.setEnabled(bool(data.get("embedded_ok", True)))
         if not self._name_edited:
             self.name.setText(name if name != GENERIC else "")
+        self._suggest_hosts()
         self.check_result.clear()
         self.revalidate()
+
+    def _suggest_hosts(self) -> None:
+        """A preset knows where its tokens are used from git and docker (GitHub:
+        github.com): filled in until the person types their own."""
+        if self._hosts_edited:
+            return
+        name = self.preset_name()
+        try:
+            values = self._preset_values()
+        except TokenMgrError:
+            values = {}
+        suggested = presets.suggested_hosts(name, values) if name != GENERIC else []
+        self.hosts.setText(", ".join(suggested))
 
     @staticmethod
     def _scope_hint(name: str) -> str:
@@ -273,6 +293,7 @@ class OAuthProfilePage(QWidget):
         """The sign-in to run; raises a TokenMgrError (UsageError) saying what is missing."""
         from tokenmgr.core.errors import UsageError
         from tokenmgr.core.oauth.signin import SignInRequest, parse_params
+        from tokenmgr.gui.token_page import hosts_given
 
         name = self.name.text().strip()
         validate_name(name)
@@ -304,6 +325,7 @@ class OAuthProfilePage(QWidget):
             params=params,
             flow=flow,
             browser=str(self.browser.currentData()),
+            hosts=hosts_given(self.hosts.text()),
         )
 
     def clear_secret(self) -> None:
@@ -320,6 +342,12 @@ class OAuthProfilePage(QWidget):
             derived = self.issuer_url()
             if self.issuer.text() != derived:
                 self.issuer.setText(derived)  # what the provider values make of it
+            self._suggest_hosts()  # GitLab's host follows its provider value
+        self.revalidate()
+
+    @Slot(str)
+    def _on_hosts_text_edited(self, text: str) -> None:
+        self._hosts_edited = bool(text)
         self.revalidate()
 
     def revalidate(self) -> bool:
@@ -330,6 +358,9 @@ class OAuthProfilePage(QWidget):
         except TokenMgrError as e:
             name_error = sentence(str(e))
         _set_error(self.name_error, name_error)
+        from tokenmgr.gui.token_page import check_hosts
+
+        check_hosts(self.hosts, self.hosts_error)
         try:
             self.request()
             ok, error = True, ""

@@ -107,6 +107,7 @@ class StaticTokenPage(QWidget):
             self.scheme.setCurrentText(entry.scheme)
             self.note.setText(entry.note)
             self.tags.setText(", ".join(entry.tags))
+            self.hosts.setText(", ".join(entry.hosts))
             if entry.expires_at is not None:
                 self.expires_check.setChecked(True)
                 self.expires.setDateTime(_qdt(entry.expires_at))
@@ -188,6 +189,10 @@ class StaticTokenPage(QWidget):
         self.tags.setAccessibleName("Tags")
         self.tags.setPlaceholderText("comma-separated, e.g. ci, prod")
         form.addRow(_buddy("T&ags", self.tags), self.tags)
+        self.hosts, self.hosts_error = hosts_field()
+        self.hosts.textEdited.connect(self._on_field_changed)
+        form.addRow(_buddy("&Hosts", self.hosts), self.hosts)
+        form.addRow("", self.hosts_error)
 
     # ------------------------------------------------------------------ API
 
@@ -205,6 +210,7 @@ class StaticTokenPage(QWidget):
             expires_at=expires,
             note=self.note.text().strip(),
             tags=[t.strip() for t in self.tags.text().split(",") if t.strip()],
+            hosts=hosts_given(self.hosts.text()),
             editing=self._editing,
         )
 
@@ -219,6 +225,7 @@ class StaticTokenPage(QWidget):
         var, scheme = self.env_var.text().strip(), self.scheme.currentText().strip()
         ok = _check(self.env_error, validate_env_var, var, required=False) and ok
         ok = _check(self.scheme_error, validate_scheme, scheme, required=True) and ok
+        ok = check_hosts(self.hosts, self.hosts_error) and ok
         # Expiry: from the JWT when it has one, else typed by the user.
         from_token = self._expiry_from_token()
         self.expires_check.setEnabled(from_token is None)
@@ -313,6 +320,36 @@ class StaticTokenPage(QWidget):
     @Slot()
     def _on_field_changed(self, *_args: object) -> None:
         self.revalidate()
+
+
+def hosts_field() -> tuple[QLineEdit, QLabel]:
+    """The hosts an entry serves to git, kubectl and docker, and the error under it."""
+    edit = QLineEdit()
+    edit.setAccessibleName("Hosts it serves to git, kubectl and docker")
+    edit.setPlaceholderText("for git, kubectl, docker: e.g. github.com, github.com/acme")
+    edit.setToolTip(
+        "host[:port][/path-prefix], comma-separated, no https://. git, kubectl and docker "
+        "get this token for these hosts only (the longest path prefix wins)."
+    )
+    return edit, error_label()
+
+
+def hosts_given(text: str) -> list[str]:
+    """The hosts typed (commas or spaces between them), in their canonical spelling."""
+    from tokenmgr.core.hosts import normalize
+
+    return normalize(h for h in re.split(r"[,\s]+", text) if h)
+
+
+def check_hosts(edit: QLineEdit, label: QLabel) -> bool:
+    """Check the hosts field with the CLI's rule; the error goes under it."""
+    try:
+        hosts_given(edit.text())
+    except TokenMgrError as e:
+        set_error(label, sentence(str(e)))
+        return False
+    set_error(label, "")
+    return True
 
 
 def error_label() -> QLabel:

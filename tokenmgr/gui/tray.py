@@ -7,7 +7,9 @@ with the way out ("Sign in again"). Then "Paste & decode", "Open Token
 Manager" and "Quit". A left click shows or hides the window.
 
 The tray only ever sees names and times: no token text goes into a menu, a
-tooltip or a message. It emits what the user asked for and lets the app do it.
+tooltip or a message. Each token's tooltip says when it was last used and how
+(`set_last_used`, from the access record). It emits what the user asked for and
+lets the app do it.
 
 `set_entries` is cheap to call every second: the menu is only touched when a
 title or state would change, it is never rebuilt while open (the change waits
@@ -17,16 +19,17 @@ same.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
+from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
-from tokenmgr.core.entries import STATUS_EXPIRED, STATUS_EXPIRING, Entry
+from tokenmgr.core.entries import STATUS_EXPIRED, STATUS_EXPIRING, Entry, now_utc
 from tokenmgr.core.expiry import renews_itself
 from tokenmgr.gui import icons
 
@@ -86,6 +89,25 @@ def _row(entry: Entry, now: datetime) -> _Row:
     return _Row(entry.name, entry.name, True, "")
 
 
+def used_words(item: Mapping[str, Any] | None, now: datetime) -> str:
+    """An entry's tooltip: when it was last handed out, and how (no token, no command
+    line: the record holds none)."""
+    if item is None:
+        return "Not used yet"
+    from tokenmgr.core import record
+    from tokenmgr.core.entries import parse_time
+    from tokenmgr.gui.timewords import relative
+
+    try:
+        at = parse_time(str(item.get("time")))
+    except Exception:
+        return "Last used: unknown"
+    how = record.HOW.get(str(item.get("how")), "")
+    who = str(item.get("program") or "")
+    by = f" by {who}" if who and item.get("how") not in ("copy", "tray", "refresh") else ""
+    return f"Last used {relative(at, now) if at else '?'} ({how}{by})"
+
+
 class Tray(QObject):
     """QSystemTrayIcon + menu. Signals carry names and formats only, never tokens."""
 
@@ -106,8 +128,10 @@ class Tray(QObject):
         self._countdown = 0
         self._attention = False
         self._submenus: dict[str, QMenu] = {}
+        self._last_used: dict[str, Mapping[str, Any]] = {}  # name → its latest record
 
         self.menu = QMenu()
+        self.menu.setToolTipsVisible(True)  # each token says when it was last used
         self.menu.setObjectName("tray-menu")
         self.menu.aboutToHide.connect(self._on_menu_about_to_hide)
         self._empty = QAction("No tokens yet", self.menu)
@@ -166,6 +190,14 @@ class Tray(QObject):
             self._apply(rows)
         self._update_tooltip()
 
+    def set_last_used(self, usage: Mapping[str, Sequence[Mapping[str, Any]]]) -> None:
+        """What the access record says (gui/usage.py): each entry's tooltip says when it
+        was last handed out."""
+        self._last_used = {name: items[-1] for name, items in usage.items() if items}
+        now = now_utc()
+        for name, sub in self._submenus.items():
+            sub.menuAction().setToolTip(used_words(self._last_used.get(name), now))
+
     def set_countdown(self, seconds: int) -> None:
         """Seconds until the clipboard is cleared (0: nothing on the clock)."""
         seconds = max(0, int(seconds))
@@ -201,6 +233,7 @@ class Tray(QObject):
                     action = sub.addAction(text)
                     action.triggered.connect(partial(self._on_copy_triggered, row.name, fmt))
             self._style(sub, row)
+            sub.menuAction().setToolTip(used_words(self._last_used.get(row.name), now_utc()))
             self.menu.insertAction(self._empty, sub.menuAction())
             self._submenus[row.name] = sub
         self._empty.setVisible(not rows)
