@@ -169,13 +169,25 @@ def test_the_hosts_field_is_checked_and_saved(qtbot: Any) -> None:
 
 
 def test_editing_shows_the_hosts_and_saving_binds_them(tmp_path: Path, qtbot: Any) -> None:
+    from tests.support.gui_window import RecordingStore
     from tokenmgr.core.helpers import serve
     from tokenmgr.gui.entry_dialog import EntryDialog
     from tokenmgr.gui.entry_request import save_entry
 
-    keyring = MemoryKeyring()
-    vault = Vault(home=tmp_path / "home", store=KeyringStore(backend=keyring))
-    entry = vault.add("gh", TOKEN, hosts=["github.com"])
+    store = RecordingStore(KeyringStore(backend=MemoryKeyring()))
+    vault = Vault(home=tmp_path / "home", store=store)  # type: ignore[arg-type]
+    # Added with its hosts: bound with the token.
+    adding = EntryDialog(existing_names=set())
+    qtbot.addWidget(adding)
+    adding.static_page.token.setText(TOKEN)
+    adding.static_page.name.setText("gh")
+    adding.static_page.hosts.setText("github.com")
+    entry = save_entry(vault, adding.static_page.request())
+    assert entry.hosts == ["github.com"]
+    got = serve(vault, "git", "https", "github.com")
+    assert got is not None and got.token == TOKEN
+    adding.reject()
+    # Edited: the dialog shows them; a change is bound again.
     dialog = EntryDialog(existing_names={"gh"}, entry=entry)
     qtbot.addWidget(dialog)
     assert dialog.static_page.hosts.text() == "github.com"
@@ -184,11 +196,12 @@ def test_editing_shows_the_hosts_and_saving_binds_them(tmp_path: Path, qtbot: An
     assert saved.hosts == ["github.com", "ghcr.io"]
     got = serve(vault, "docker", "https", "ghcr.io")
     assert got is not None and got.token == TOKEN
-    # An edit that leaves the hosts alone needs no store (the binding is not touched).
-    keyring.locked = True
+    # An edit that leaves the hosts alone touches no secret (the binding stays).
+    store.calls.clear()
     req = dialog.static_page.request()
     req.note = "no store needed"
     assert save_entry(vault, req).note == "no store needed"
+    assert store.calls == []
     dialog.reject()
 
 
