@@ -45,7 +45,9 @@ def full_entry(**kw: Any) -> Entry:
         resend_redirect_uri=True,
         authorization_response_iss="https://as.example/realms/dev",
     )
-    return Entry(name="w", kind="oauth2", oauth=dataclasses.replace(cfg, **kw))
+    return Entry(
+        name="w", kind="oauth2", oauth=dataclasses.replace(cfg, **kw), hosts=["git.example"]
+    )
 
 
 def other_value(value: Any) -> Any:
@@ -64,8 +66,8 @@ def other_value(value: Any) -> Any:
 
 def with_setting(entry: Entry, name: str, value: Any) -> Entry:
     changed = dataclasses.replace(entry, oauth=dataclasses.replace(entry.oauth))  # type: ignore[arg-type]
-    if name == "kind":
-        changed.kind = value
+    if name in ("kind", "hosts"):  # the entry's own; the rest is its OAuthConfig's
+        setattr(changed, name, value)
     else:
         setattr(changed.oauth, name, value)
     return changed
