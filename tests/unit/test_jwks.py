@@ -306,7 +306,8 @@ def test_an_hmac_key_in_the_jwks_is_never_used(server: KeyServer) -> None:
     si = f"{b64u_json({'alg': 'HS256', 'kid': 'h'})}.{b64u_json({'iss': server.issuer})}"
     mac = hmac.new(secret, si.encode(), hashlib.sha256).digest()
     r = verify(f"{si}.{b64u(mac)}", jwks_url=server.jwks_uri, cache=JWKSCache())
-    assert r.signature == "invalid"
+    assert r.signature == "unverifiable" and r.verification["needs_secret"]
+    assert server.count("/jwks") == 0
 
 
 def test_importing_the_cli_does_not_import_requests_or_pyjwt() -> None:

@@ -17,9 +17,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING, Any
 
-from tokenmgr.cli.terminal import MAX_ANSWER, ask_terminal, has_terminal
-
-MAX_SECRET = MAX_ANSWER  # what `add` takes, on stdin or at the prompt
+from tokenmgr.cli.terminal import ask_terminal, has_terminal
 
 if TYPE_CHECKING:
     from tokenmgr.core.vault import Vault
@@ -173,14 +171,15 @@ def read_input(env: Environment, prompt: str, limit: int) -> str | bytes:
 
 def read_secret(env: Environment, prompt: str) -> str:
     """A secret from stdin (not a terminal) or a no-echo prompt, validated: all of stdin
-    less one trailing newline (`\\n` or `\\r\\n`)."""
-    from tokenmgr.core.entries import validate_secret
+    less one trailing newline (`\\n` or `\\r\\n`), at most MAX_TOKEN_BYTES."""
+    from tokenmgr.core.entries import MAX_TOKEN_BYTES, TOO_LONG, validate_token
     from tokenmgr.core.errors import InvalidSecret
 
-    raw = read_input(env, prompt, MAX_SECRET)
+    # Room for the trailing CR LF, and one byte more to tell an over-long input.
+    raw = read_input(env, prompt, MAX_TOKEN_BYTES + 2)
     if isinstance(raw, bytes):
-        if len(raw) > MAX_SECRET:
-            raise InvalidSecret("the token on stdin is over 1 MiB: nothing was stored")
+        if len(raw) > MAX_TOKEN_BYTES + 2:
+            raise InvalidSecret(f"{TOO_LONG}: nothing was stored")
         try:
             value = raw.decode("utf-8")
         except UnicodeDecodeError:
@@ -192,7 +191,7 @@ def read_secret(env: Environment, prompt: str) -> str:
         elif value.endswith("\n"):
             value = value[:-1]
     else:
-        if len(raw.encode("utf-8", "surrogatepass")) > MAX_SECRET:
-            raise InvalidSecret("the token typed is over 1 MiB: nothing was stored")
+        if len(raw.encode("utf-8", "surrogatepass")) > MAX_TOKEN_BYTES:
+            raise InvalidSecret(f"{TOO_LONG}: nothing was stored")
         value = raw
-    return validate_secret(value)
+    return validate_token(value)

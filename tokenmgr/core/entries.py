@@ -131,14 +131,24 @@ def default_env_var(name: str) -> str:
     return var
 
 
+# What any face says about a token with a line break: `add`, `decode`, the add dialog
+# and Paste & decode all use these words.
+LINE_BREAK = "the token holds a line break (CR or LF); a token is a single line"
+
+# The most a token given by the user may be, in UTF-8 bytes: `add` (stdin or prompt), the
+# app's add dialog and `decode` all stop here. Web servers refuse headers far shorter
+# (8-16 KiB is usual), so nothing usable is turned away.
+MAX_TOKEN_BYTES = 64 * 1024
+MAX_TOKEN_WORDS = "64 KiB"
+TOO_LONG = f"the token is over {MAX_TOKEN_WORDS}, the most tokenmgr takes"
+
+
 def validate_secret(value: str) -> str:
     """Refuse values no backend or rendering can carry safely."""
     if value == "":
         raise InvalidSecret("the token is empty: nothing was stored")
     if "\r" in value or "\n" in value:
-        raise InvalidSecret(
-            "the token holds a line break (CR or LF); a token is a single line: nothing was stored"
-        )
+        raise InvalidSecret(f"{LINE_BREAK}: nothing was stored")
     if "\x00" in value:
         raise InvalidSecret("the token holds a NUL character: nothing was stored")
     try:
@@ -147,6 +157,15 @@ def validate_secret(value: str) -> str:
         raise InvalidSecret(
             "the token is not valid text (lone surrogate): nothing was stored"
         ) from None
+    return value
+
+
+def validate_token(value: str) -> str:
+    """A token the user gives (`add`, the add dialog): `validate_secret`, and at most
+    MAX_TOKEN_BYTES of UTF-8."""
+    validate_secret(value)
+    if len(value) > MAX_TOKEN_BYTES or len(value.encode("utf-8")) > MAX_TOKEN_BYTES:
+        raise InvalidSecret(f"{TOO_LONG}: nothing was stored")
     return value
 
 

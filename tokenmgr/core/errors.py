@@ -61,7 +61,18 @@ class AuthError(TokenMgrError):
 
 
 class NetworkError(AuthError):
-    """The server could not be reached or answered garbage."""
+    """The server could not be reached or answered garbage.
+
+    `cause` says why a connection failed, when it did: "dns" (no such host), "refused"
+    (nothing listens there), "certificate" (TLS certificate not trusted), "tls" (another
+    TLS failure), "timeout", "no_route" (offline?), "reset", or "connection" (anything
+    else); None when the server answered. `host` is the host it was about.
+    """
+
+    def __init__(self, message: str, *, cause: str | None = None, host: str | None = None) -> None:
+        super().__init__(message)
+        self.cause = cause
+        self.host = host
 
 
 class SignInRequired(AuthError):

@@ -159,7 +159,7 @@ def http_fetch_json(
     except JWKSError:
         raise
     except NetworkError as e:
-        raise JWKSError(str(e)) from None
+        raise JWKSError(str(e), cause=e.cause, host=e.host) from None
     finally:
         http.close()
     if resp.status != 200:
@@ -238,12 +238,12 @@ class JWKSCache:
                 raise
 
     def _discover(self, issuer: str, now: float, allow_http: bool) -> dict[str, Any]:
-        errors: list[str] = []
+        errors: list[JWKSError] = []
         for url, _ in well_known_urls(issuer):
             try:
                 result = self._fetch(url)
             except JWKSError as e:  # 404, unreachable, not JSON: try the next location
-                errors.append(str(e))
+                errors.append(e)
                 continue
             doc = result.document
             if not isinstance(doc, dict):
@@ -264,9 +264,15 @@ class JWKSCache:
             check_url(jwks_uri, "jwks_uri", allow_http=allow_http or issuer_http)
             self._discovery[issuer] = (now + self._ttl_for(result.max_age), doc)
             return doc
+        first = errors[0] if errors else None
+        if first is not None and first.cause and all(
+            (e.cause, e.host) == (first.cause, first.host) for e in errors
+        ):
+            # Both locations failed alike (the host is unknown, refuses, ...): say it once.
+            raise DiscoveryError(str(first), cause=first.cause, host=first.host)
+        said = list(dict.fromkeys(str(e) for e in errors))
         raise DiscoveryError(
-            f"no discovery document for {printable(issuer, 200)} "
-            f"({'; '.join(errors) or 'no answer'})"
+            f"no discovery document for {printable(issuer, 200)} ({'; '.join(said) or 'no answer'})"
         )
 
     def jwks_uri(self, issuer: str, *, allow_http: bool = False) -> str:

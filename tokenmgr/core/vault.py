@@ -29,6 +29,7 @@ from tokenmgr.core.entries import (
     validate_name,
     validate_scheme,
     validate_secret,
+    validate_token,
     validate_username,
 )
 from tokenmgr.core.errors import (
@@ -220,7 +221,7 @@ class Vault:
         if env_var:
             validate_env_var(env_var)
         validate_scheme(scheme)
-        validate_secret(token)
+        validate_token(token)
         register_secret(token)
         # Decoded without verification: for expiry, status and the cached report only.
         from tokenmgr.core.jwt_inspect import inspect as inspect_token

@@ -58,7 +58,7 @@ ID_SUBTITLE = "tells this app who signed in; not for APIs"
 COUNTDOWN_WITHIN = 86400  # a live countdown when the token expires within a day
 # The key sources the user chose (core.jwt_inspect.PINNED_SOURCES; a test keeps them equal
 # without importing the inspector here).
-PINNED_SOURCES = frozenset({"jwks_url", "issuer", "vault_issuer"})
+PINNED_SOURCES = frozenset({"jwks_url", "issuer", "vault_issuer", "secret", "public_key"})
 
 Row = tuple[str, str, str]  # what, its value, what it means
 

@@ -51,8 +51,9 @@ from tokenmgr.core.jwt_inspect.model import (
 )
 from tokenmgr.core.jwt_inspect.parsing import IGNORED_KEY_HEADERS, inspect
 from tokenmgr.core.jwt_inspect.render import (
-    SUMMARY_CLAIMS,
-    SUMMARY_HEADER,
+    SUMMARY_MAX_TOTAL,
+    SUMMARY_MAX_VALUE,
+    SUMMARY_VERSION,
     render_text,
     summary,
 )
@@ -106,8 +107,9 @@ __all__ = [
     "STATUS_NOT_YET_VALID",
     "STATUS_NO_EXPIRY",
     "STATUS_VALID",
-    "SUMMARY_CLAIMS",
-    "SUMMARY_HEADER",
+    "SUMMARY_MAX_TOTAL",
+    "SUMMARY_MAX_VALUE",
+    "SUMMARY_VERSION",
     "Failure",
     "KeySource",
     "TokenReport",

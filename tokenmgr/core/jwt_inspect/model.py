@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from tokenmgr.core.entries import format_time
+from tokenmgr.core.entries import MAX_TOKEN_BYTES, format_time
 
-MAX_INPUT = 64 * 1024
+MAX_INPUT = MAX_TOKEN_BYTES  # the one limit on a token given by the user (core.entries)
 MAX_DEPTH = 32
 DEFAULT_LEEWAY = 60
 

@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from tokenmgr.core.entries import LINE_BREAK, TOO_LONG
 from tokenmgr.core.jwt_inspect import times
 from tokenmgr.core.jwt_inspect.model import (
     DEFAULT_LEEWAY,
@@ -146,13 +147,13 @@ def _normalise(text: str | bytes) -> tuple[str, list[str]]:
     if isinstance(text, bytes | bytearray | memoryview):
         raw = bytes(text)
         if len(raw) > MAX_INPUT:
-            raise Malformed(f"the input is over {MAX_INPUT // 1024} KiB: not a token")
+            raise Malformed(TOO_LONG)
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError:
             raise Malformed("the input is binary data, not text: not a token") from None
     if len(text) > MAX_INPUT or len(text.encode("utf-8", "surrogatepass")) > MAX_INPUT:
-        raise Malformed(f"the input is over {MAX_INPUT // 1024} KiB: not a token")
+        raise Malformed(TOO_LONG)
     s = _PREFIX_RE.sub("", text.strip(), count=1).strip()
     if not s:
         raise Malformed("the input is empty")
@@ -163,6 +164,8 @@ def _normalise(text: str | bytes) -> tuple[str, list[str]]:
         if _JWT_CHARS_RE.fullmatch(joined):
             s = joined
             notes.append("line breaks or spaces inside the token were removed")
+    if "\r" in s or "\n" in s:
+        raise Malformed(LINE_BREAK)
     for i, c in enumerate(s):
         if not ("!" <= c <= "~"):
             what = (

@@ -7,9 +7,11 @@ bidi overrides and look-alike values ('42' as a string) are JSON-quoted.
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Mapping
 from typing import Any
 
-from tokenmgr.core.entries import format_time
+from tokenmgr.core.entries import format_time, looks_like_token
 from tokenmgr.core.jwt_inspect.model import (
     KIND_JWE,
     KIND_JWS,
@@ -23,9 +25,19 @@ from tokenmgr.core.jwt_inspect.model import (
 )
 from tokenmgr.core.jwt_inspect.times import when
 
-# Claims kept in the index's cached report (non-secret, useful to show and sort).
-SUMMARY_CLAIMS = ("iss", "sub", "aud", "exp", "iat", "nbf", "scope", "scp", "azp", "client_id")
-SUMMARY_HEADER = ("alg", "kid", "typ", "cty", "enc")
+# The index's cached report keeps every header and claim member, in token order, except:
+# a value holding something token-shaped (a JWT or a known provider prefix: an upstream
+# provider's token nested in this one), a member whose name says it is a secret or a
+# one-time sign-in value, and values too long to be worth a line in the index (certificate
+# chains, long group lists). What was left out is named under "left_out"; the token itself
+# (in the keyring) still has it all.
+SUMMARY_VERSION = 2
+SUMMARY_MAX_VALUE = 2048  # characters of JSON per member
+SUMMARY_MAX_TOTAL = 16 * 1024  # characters of JSON for the header and claims together
+_SECRET_NAME = re.compile(
+    r"(?i)(?:^|[_-])(?:token|secret|password|passwd|api[_-]?key|private[_-]?key|credential"
+    r"|nonce)s?$"
+)
 
 _KINDS = {
     KIND_JWS: "JWS (signed JWT)",
@@ -43,6 +55,8 @@ _SOURCES = {
     "issuer": "the given issuer's discovery document",
     "vault_issuer": "the discovery document of the issuer of vault entry",
     "token_iss": "the discovery document of the token's iss",
+    "secret": "the shared secret given",
+    "public_key": "the public key given",
 }
 _VERDICTS = {
     SIG_UNVERIFIED: "unverified (decoded only; --verify checks it against the issuer's keys)",
@@ -121,7 +135,11 @@ def _status_line(report: TokenReport) -> str:
 def _signature_line(report: TokenReport) -> str:
     verdict = _VERDICTS.get(report.signature, report.signature)
     v = report.verification or {}
-    if report.signature == SIG_VERIFIED:
+    if report.signature == SIG_VERIFIED and v.get("key_source") in ("secret", "public_key"):
+        verdict += f" ({v.get('alg')}; with {_SOURCES[str(v['key_source'])]}, pinned)"
+        if v.get("weak_secret"):
+            verdict += f" — a WEAK secret: {str(v.get('reason')).split('; ', 1)[-1]}"
+    elif report.signature == SIG_VERIFIED:
         source = _SOURCES.get(str(v.get("key_source")), str(v.get("key_source")))
         if v.get("pinned_by"):
             source += f" {show(v['pinned_by'])}"
@@ -138,13 +156,17 @@ def _signature_line(report: TokenReport) -> str:
 
 
 def summary(report: TokenReport) -> dict[str, Any]:
-    """Non-secret parts for the index: no signature, no raw token, selected claims only."""
-    header = report.header or {}
-    claims = report.claims or {}
-    return {
+    """Non-secret parts for the index: no signature, no raw token; the header and claims
+    in token order less what `_kept` leaves out (named under "left_out")."""
+    left_out: dict[str, list[str]] = {}
+    budget = [SUMMARY_MAX_TOTAL]
+    header = _kept(report.header or {}, "header", left_out, budget)
+    claims = _kept(report.claims or {}, "claims", left_out, budget)
+    out: dict[str, Any] = {
+        "v": SUMMARY_VERSION,
         "kind": report.kind,
-        "header": {k: header[k] for k in SUMMARY_HEADER if k in header},
-        "claims": {k: claims[k] for k in SUMMARY_CLAIMS if k in claims},
+        "header": header,
+        "claims": claims,
         "expires_at": format_time(report.expires_at),
         "issued_at": format_time(report.issued_at),
         "not_before": format_time(report.not_before),
@@ -152,3 +174,43 @@ def summary(report: TokenReport) -> dict[str, Any]:
         "reason": report.reason,
         "checked_at": format_time(report.checked_at),
     }
+    if left_out:
+        out["left_out"] = left_out
+    return out
+
+
+def _kept(
+    members: Mapping[str, Any], part: str, left_out: dict[str, list[str]], budget: list[int]
+) -> dict[str, Any]:
+    """`members` in order, less secret-looking, token-holding or over-long ones (their
+    names go to `left_out[part]`); `budget` is what the index may still take."""
+    kept: dict[str, Any] = {}
+    for name, value in members.items():
+        size = len(json.dumps(value, ensure_ascii=False)) + len(name)
+        if (
+            _SECRET_NAME.search(name)
+            or _holds_token(value)
+            or size > SUMMARY_MAX_VALUE
+            or size > budget[0]
+        ):
+            left_out.setdefault(part, []).append(name)
+            continue
+        budget[0] -= size
+        kept[name] = value
+    return kept
+
+
+def _holds_token(value: Any) -> bool:
+    """Whether a string anywhere in `value` (keys included) looks like a token."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if any(looks_like_token(word) for word in item.split()):
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False

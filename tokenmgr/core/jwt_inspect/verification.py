@@ -1,12 +1,17 @@
 """Signature verification under the rules of RFC 8725.
 
-- keys only from the configured issuer's discovery `jwks_uri` or an explicit
-  JWKS URL (the token's `jku`, `x5u`, `jwk` and `x5c` headers are ignored);
-- algorithms from an allow-list per key type (see `keys`), never `none`, never HMAC;
+- keys only from the configured issuer's discovery `jwks_uri`, an explicit
+  JWKS URL, or a key the user gives for this one check (`keys.GivenKey`: a
+  shared secret for HMAC, or a public key); the token's `jku`, `x5u`, `jwk` and
+  `x5c` headers are ignored;
+- algorithms from an allow-list per key type (see `keys`), never `none`, HMAC
+  only with a given shared secret (an HS256 token checked against public keys
+  is "unverifiable": only the secret's holder can check it);
 - `iss` must equal the configured issuer, `aud` must hold the audience asked for.
 
 A key source is *pinned* when the user chose it: an explicit JWKS URL, an
-explicit issuer, or the issuer of an OAuth entry in the vault (`pinned_issuers`).
+explicit issuer, the issuer of an OAuth entry in the vault (`pinned_issuers`),
+or a key the user gave.
 Keys found only because the token names its own `iss` still give a verdict,
 labelled `pinned: false`: anyone can mint a token whose `iss` is their own
 server, so such a verdict says the token is self-consistent, not trustworthy.
@@ -29,7 +34,12 @@ from typing import TYPE_CHECKING, Any
 from tokenmgr.core.entries import format_time
 from tokenmgr.core.jwt_inspect.keys import (
     ALLOWED_ALGS,
+    GIVEN_PUBLIC_KEY,
+    GIVEN_SECRET,
+    HMAC_ALGS,
     MAX_CANDIDATES,
+    GivenKey,
+    hmac_matches,
     key_mismatch,
     signature_matches,
 )
@@ -68,7 +78,11 @@ SOURCE_JWKS_URL = "jwks_url"  # given explicitly
 SOURCE_ISSUER = "issuer"  # the discovery document of an explicitly given issuer
 SOURCE_VAULT = "vault_issuer"  # the discovery document of a vault OAuth entry's issuer
 SOURCE_TOKEN_ISS = "token_iss"  # the discovery document of the issuer the token names
-PINNED_SOURCES = frozenset({SOURCE_JWKS_URL, SOURCE_ISSUER, SOURCE_VAULT})
+SOURCE_SECRET = GIVEN_SECRET  # a shared secret the user gave for this check
+SOURCE_PUBLIC_KEY = GIVEN_PUBLIC_KEY  # a public key the user gave for this check
+PINNED_SOURCES = frozenset(
+    {SOURCE_JWKS_URL, SOURCE_ISSUER, SOURCE_VAULT, SOURCE_SECRET, SOURCE_PUBLIC_KEY}
+)
 
 # What `failures` reports.
 FAIL_SIGNATURE = "signature"
@@ -113,10 +127,12 @@ def verify(
     cache: JWKSCache | None = None,
     now: datetime | None = None,
     leeway: int = DEFAULT_LEEWAY,
+    key: GivenKey | None = None,
 ) -> TokenReport:
     """Check the signature against the issuer's published keys; never raises on bad tokens.
 
-    Key source, in order: `jwks_url` (explicit), else `issuer`'s discovery document,
+    Key source, in order: `key` (given by the user for this check: nothing is fetched),
+    else `jwks_url` (explicit), else `issuer`'s discovery document,
     else the discovery document of the issuer the token names in `iss` (https, or
     http on loopback only). With `issuer` given, the token's `iss` must equal it.
     `pinned_issuers` maps issuers the user trusts (a vault OAuth entry's issuer) to
@@ -131,19 +147,24 @@ def verify(
         else inspect(report_or_text, now=now, leeway=leeway)
     )
     details: dict[str, Any] = {}
+    keyset: KeySet | None = None
     try:
         _check_kind(report)
         header = report.header or {}
         claims = report.claims or {}
-        alg = _check_header(header, details)
+        alg = _check_header(header, details, key)
         kid = header.get("kid") if isinstance(header.get("kid"), str) else None
         details["kid"] = kid
-        keyset = _keys(claims, kid, issuer, jwks_url, pinned_issuers or {}, cache, details)
-        _check_signature(report.token, alg, kid, keyset, details)
+        if key is not None:
+            _check_issuer(claims, issuer, details)
+            _check_given_key(report.token, alg, kid, key, details)
+        else:
+            keyset = _keys(claims, kid, issuer, jwks_url, pinned_issuers or {}, cache, details)
+            _check_signature(report.token, alg, kid, keyset, details)
         _check_audience(claims, audience, details)
     except _Stop as stop:
         return _result(report, stop.signature, stop.reason, **details, **stop.extra)
-    return _result(report, SIG_VERIFIED, _verified_reason(report, keyset), **details)
+    return _result(report, SIG_VERIFIED, _verified_reason(report, keyset, details), **details)
 
 
 # ------------------------------------------------------------------ steps
@@ -173,21 +194,34 @@ def _check_kind(report: TokenReport) -> None:
         )
 
 
-def _check_header(header: Mapping[str, Any], details: dict[str, Any]) -> str:
-    """The token's algorithm, if it is on the allow-list and nothing critical is unknown."""
+def _check_header(
+    header: Mapping[str, Any], details: dict[str, Any], key: GivenKey | None
+) -> str:
+    """The token's algorithm, if it is on the allow-list for the key source and nothing
+    critical is unknown."""
     alg = header.get("alg")
     details["alg"] = alg
     if alg == "none":
         raise _Stop(SIG_INVALID, "alg none is never accepted")
-    if isinstance(alg, str) and alg.startswith("HS"):
+    hmac = isinstance(alg, str) and alg in HMAC_ALGS
+    if hmac and key is None:
+        raise _Stop(
+            SIG_UNVERIFIABLE,
+            f"{alg} is signed with a shared secret (HMAC): only that secret can check it, "
+            "not an issuer's public keys",
+            needs_secret=True,
+        )
+    if not isinstance(alg, str) or not (hmac or alg in ALLOWED_ALGS):
+        allowed = ", ".join(sorted(ALLOWED_ALGS))
         raise _Stop(
             SIG_INVALID,
-            f"{alg} (HMAC) is refused: tokenmgr verifies only with an issuer's public keys, "
-            "and HMAC keyed with a public key is a known forgery (RFC 8725 §2.1, §3.1)",
+            f"algorithm {alg!r} is not allowed (allowed: {allowed}; HS256, HS384 and HS512 "
+            "only with the shared secret)",
         )
-    if not isinstance(alg, str) or alg not in ALLOWED_ALGS:
-        allowed = ", ".join(sorted(ALLOWED_ALGS))
-        raise _Stop(SIG_INVALID, f"algorithm {alg!r} is not allowed (allowed: {allowed})")
+    if key is not None:  # a public key is never used as an HMAC secret, nor a secret for RS256
+        why = key.usable_for(alg)
+        if why is not None:
+            raise _Stop(SIG_UNVERIFIABLE, why)
     crit = header.get("crit")
     if crit is not None:
         raise _Stop(
@@ -196,6 +230,36 @@ def _check_header(header: Mapping[str, Any], details: dict[str, Any]) -> str:
             "tokenmgr does not understand (RFC 7515 §4.1.11)",
         )
     return alg
+
+
+def _check_issuer(claims: Mapping[str, Any], issuer: str | None, details: dict[str, Any]) -> None:
+    if issuer is not None and claims.get("iss") != issuer:
+        details["issuer"] = issuer
+        raise _Stop(
+            SIG_INVALID,
+            f"the token's issuer {claims.get('iss')!r} is not the expected issuer {issuer!r}",
+        )
+
+
+def _check_given_key(
+    token: str, alg: str, kid: str | None, key: GivenKey, details: dict[str, Any]
+) -> None:
+    """The signature checks out with the key the user gave (nothing is fetched)."""
+    details.update(key_source=key.kind, pinned=True)
+    if key.kind == GIVEN_SECRET:
+        if not hmac_matches(token, alg, key.secret):
+            raise _Stop(SIG_INVALID, "the signature does not match the secret given")
+        if len(key.secret) < HMAC_ALGS[alg][1]:
+            details["weak_secret"] = True
+        return
+    candidates = [k for k in key.keys if key_mismatch(k, alg) is None]
+    named = [k for k in candidates if kid is not None and k.get("kid") == kid]
+    for k in (named or candidates)[:MAX_CANDIDATES]:
+        if signature_matches(token, alg, k):
+            if k.get("kid") is not None:
+                details["kid"] = k["kid"]
+            return
+    raise _Stop(SIG_INVALID, "the signature does not match the key given")
 
 
 def _keys(
@@ -210,12 +274,7 @@ def _keys(
     """The key set to check against: never chosen by the token's own headers."""
     from tokenmgr.core import jwks
 
-    if issuer is not None and claims.get("iss") != issuer:  # refused before any fetch
-        details["issuer"] = issuer
-        raise _Stop(
-            SIG_INVALID,
-            f"the token's issuer {claims.get('iss')!r} is not the expected issuer {issuer!r}",
-        )
+    _check_issuer(claims, issuer, details)  # refused before any fetch
     cache = cache or jwks.default_cache()
     try:
         source = _key_source(claims, issuer, jwks_url, pinned_issuers, cache, details)
@@ -315,14 +374,21 @@ def _check_audience(
         )
 
 
-def _verified_reason(report: TokenReport, keyset: KeySet) -> str:
+def _verified_reason(report: TokenReport, keyset: KeySet | None, details: Mapping[str, Any]) -> str:
     reason = "signature verified"
     if report.status == STATUS_EXPIRED:
         reason += " (but the token has expired)"
     elif report.status == STATUS_NOT_YET_VALID:
         reason += " (but the token is not yet valid)"
-    if keyset.stale:
+    if keyset is not None and keyset.stale:
         reason += " with stale keys (the last refresh failed)"
+    if details.get("weak_secret"):
+        alg = str(details.get("alg"))
+        size = HMAC_ALGS[alg][1] if alg in HMAC_ALGS else 32
+        reason += (
+            f"; the secret is shorter than {size} bytes, less than {alg} needs "
+            "(RFC 7518 §3.2): anyone may guess it"
+        )
     return reason
 
 

@@ -129,6 +129,93 @@ def check_url(url: str, what: str, *, allow_http: bool = False) -> str:
     return url
 
 
+def _where(what: str, at: str) -> str:
+    """`what` and the URL it is at, the URL once (some callers name a server by its URL)."""
+    return at if what == at else f"{what} ({at})"
+
+
+def _causes(exc: BaseException) -> Iterator[BaseException]:
+    """`exc` and what it wraps: `requests` and `urllib3` keep the socket's error as an
+    argument, a `reason`, or the cause."""
+    seen: set[int] = set()
+    stack: list[object] = [exc]
+    while stack:
+        item = stack.pop()
+        if not isinstance(item, BaseException) or id(item) in seen:
+            continue
+        seen.add(id(item))
+        yield item
+        stack += [item.__context__, item.__cause__, getattr(item, "reason", None), *item.args]
+
+
+def _why(exc: BaseException) -> tuple[str, str]:
+    """(cause, detail) of a failed connection; the causes NetworkError documents."""
+    import errno
+    import socket
+    import ssl
+
+    causes = list(_causes(exc))
+    names = {type(c).__name__ for c in causes}
+    if any(isinstance(c, socket.gaierror) for c in causes) or "NameResolutionError" in names:
+        return "dns", ""
+    for c in causes:
+        if isinstance(c, ssl.SSLCertVerificationError):
+            return "certificate", str(c.verify_message or c.reason or "")
+    if any(isinstance(c, ConnectionRefusedError) for c in causes):
+        return "refused", ""
+    for c in causes:
+        if isinstance(c, ssl.SSLError):
+            return "tls", str(c.reason or "").replace("_", " ").lower()
+    if any(isinstance(c, TimeoutError) for c in causes) or {"ConnectTimeout", "ReadTimeout",
+                                                             "TimeoutError"} & names:
+        return "timeout", ""
+    if any(isinstance(c, OSError) and c.errno in (errno.ENETUNREACH, errno.EHOSTUNREACH)
+           for c in causes):
+        return "no_route", ""
+    if any(isinstance(c, ConnectionResetError | ConnectionAbortedError | BrokenPipeError)
+           for c in causes) or "RemoteDisconnected" in names:
+        return "reset", ""
+    return "connection", ""
+
+
+def connection_failure(
+    exc: BaseException, url: str, what: str, *, answering: bool = False
+) -> NetworkError:
+    """A NetworkError saying in words why a request to `url` failed: the host name not
+    found (DNS) told apart from a refused connection, an untrusted certificate, a
+    timeout, no route; `answering` when it failed while the answer came in."""
+    at = printable(url, 200)
+    try:
+        parts = urllib.parse.urlsplit(url)
+        host = parts.hostname or at
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        host, port = at, 0
+    host = printable(host, 100)
+    cause, detail = _why(exc)
+    detail = printable(detail, 120)
+    where = _where(what, at)
+    if cause == "timeout":
+        text = f"{where} did not answer in time"
+    elif cause == "reset" and answering:
+        text = f"the connection to {where} broke before the answer was complete"
+    else:
+        reason = {
+            "dns": f"the host name {host} was not found (DNS); check the address and your "
+            "network",
+            "refused": f"{host} refused the connection on port {port}; nothing is listening "
+            "there (is the server running?)",
+            "certificate": f"the TLS certificate of {host} is not trusted"
+            + (f" ({detail})" if detail else ""),
+            "tls": f"the TLS handshake with {host} failed" + (f" ({detail})" if detail else ""),
+            "no_route": f"there is no network route to {host} (are you offline?)",
+            "reset": f"{host} closed the connection without answering",
+            "connection": f"the connection to {host} failed",
+        }[cause]
+        text = f"could not reach {where}: {reason}"
+    return NetworkError(text, cause=cause, host=host)
+
+
 class BodyLimitExceeded(Exception):
     """A streamed body grew past its size cap (`kind` "size") or its deadline ("time")."""
 
@@ -287,10 +374,8 @@ class Http:
             raise NetworkError(
                 f"{what} took over {self.total_timeout:g} s to send its answer ({at}); gave up"
             ) from None
-        except (requests.exceptions.Timeout, urllib3.exceptions.TimeoutError):
-            raise NetworkError(f"{what} did not answer in time ({at})") from None
         except (requests.exceptions.RequestException, urllib3.exceptions.HTTPError, OSError) as e:
-            raise NetworkError(f"the connection to {what} broke ({type(e).__name__})") from None
+            raise connection_failure(e, current, what, answering=True) from None
         finally:
             r.close()
         ctype = r.headers.get("Content-Type", "").split(";")[0].strip().lower()
@@ -323,7 +408,6 @@ class Http:
         import urllib3
 
         at = printable(url, 200)  # for messages
-
         try:
             return self.session.request(
                 method,
@@ -336,15 +420,13 @@ class Http:
                 allow_redirects=False,
                 stream=True,
             )
-        except requests.exceptions.Timeout:
-            raise NetworkError(f"{what} did not answer in time ({at})") from None
         except (
             requests.exceptions.InvalidURL,
             urllib3.exceptions.LocationValueError,
             UnicodeError,
         ):
             raise NetworkError(
-                f"could not reach {what}: {at} is not a valid address (invalid host name)"
+                f"could not reach {_where(what, at)}: it is not a valid address (invalid host name)"
             ) from None
         except (
             requests.exceptions.RequestException,
@@ -352,7 +434,7 @@ class Http:
             ValueError,
             OSError,
         ) as e:
-            raise NetworkError(f"could not reach {what} at {at} ({type(e).__name__})") from None
+            raise connection_failure(e, url, what) from None
 
     def get_json(self, url: str, *, what: str) -> tuple[int, dict[str, Any] | None]:
         resp = self.request("GET", url, what=what)
