@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QMessageBox
 
 from tests.support import demo
 from tests.support.gui_window import all_text, clipboard_text, table_rows
+from tokenmgr.gui.errors import brief
 
 pytestmark = pytest.mark.gui
 
@@ -217,7 +218,11 @@ def test_store_errors_become_sentences_and_a_banner(make_window, qtbot) -> None:
     text, store_failed = sig.args
     assert "locked" in text and "Traceback" not in text and "KeyringLocked" not in text
     assert store_failed
-    assert w.status_bar.status_text() == f"⚠ {text}"
+    # One line in the status bar (its first sentence), the whole of it in the tooltip and,
+    # wrapped, in the banner (it says how to fix it).
+    assert w.status_bar.status_text() == brief(f"⚠ {text}") != f"⚠ {text}"
+    assert w.status_bar.status_text().endswith(".")
+    assert w.status_bar.status_tooltip() == f"⚠ {text}"
     assert w.banner.isVisible() and text in w.banner.text()
 
 

@@ -337,6 +337,44 @@ def verify_pinned(vault: Vault, report: Report) -> Report:
     return verified
 
 
+# What a token may be checked with besides the vault's pins (the app's Paste & decode).
+VERIFY_SOURCES = ("issuer", "secret", "public_key", "jwks_url")
+
+
+def verify_given(
+    report: Report,
+    source: str,
+    given: str = "",
+    *,
+    base64url: bool = False,
+    vault: Vault | None = None,
+) -> Report:
+    """Verify a pasted token with what the user chose: "issuer" (the issuer's published
+    keys, pinned when the vault names it), "secret" (a shared secret for HMAC),
+    "public_key" (PEM, certificate, JWK or JWK Set) or "jwks_url" (https, or http on
+    loopback). What is given is used for this check only, never stored; a secret is
+    registered with the redaction filter first. Raises UsageError for bad input."""
+    from tokenmgr.core import jwt_inspect
+    from tokenmgr.core.jwt_inspect.keys import GivenKey
+
+    if source == "issuer":
+        return verify(report, vault_pins(vault) if vault is not None else {})
+    if source == "jwks_url":
+        url = given.strip()
+        if not url:
+            from tokenmgr.core.errors import UsageError
+
+            raise UsageError("give the JWKS URL, e.g. https://id.example.com/jwks.json")
+        return jwt_inspect.verify(report, jwks_url=url)
+    if source == "secret":
+        key = GivenKey.shared_secret(given, base64url=base64url)
+    elif source == "public_key":
+        key = GivenKey.public_key(given)
+    else:
+        raise ValueError(f"unknown key source {source!r}")
+    return jwt_inspect.verify(report, key=key)
+
+
 def inspect_stored(
     vault: Vault,
     name: str,

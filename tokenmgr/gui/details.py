@@ -49,6 +49,7 @@ if TYPE_CHECKING:
     from tokenmgr.core.jwt_inspect import TokenReport
 
 PLACEHOLDER = "Select a token to see what it says."
+SECRET_HINT = "Paste & decode (Ctrl+Shift+V) can check it with the shared secret."
 HELPERS_TITLE = "Used by"
 HELPERS_SUBTITLE = "git, kubectl and docker, for the hosts it serves"
 NO_HOSTS = "Serves no host: git, kubectl and docker do not get it. Edit it to add one."
@@ -344,7 +345,7 @@ class DetailsPane(QWidget):
                 self._access_view.setVisible(False)
             return
         if self._access_view is None:
-            self._access_view = ReportView()
+            self._access_view = ReportView(secret_hint=SECRET_HINT)
             self._access_view.verify_requested.connect(self._on_access_view_verify_requested)
             self._access_slot.addWidget(self._access_view)
         self._access_view.setVisible(True)

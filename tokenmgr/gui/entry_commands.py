@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from tokenmgr.core.oauth.signin import SignInRequest
     from tokenmgr.core.vault import Vault
     from tokenmgr.gui.clipboard import Clipboard
+    from tokenmgr.gui.decode_dialog import VerifyRequest
     from tokenmgr.gui.details import DetailsPane
     from tokenmgr.gui.entry_dialog import EntryDialog
     from tokenmgr.gui.settings import Settings
@@ -311,6 +312,7 @@ class EntryCommands(QObject):
         text = board.text() if board is not None else ""
         dialog = DecodeDialog(text, self._window, verify=self._verify_pasted)
         del text  # no copy of what was on the clipboard is kept here
+        dialog.add_requested.connect(self._on_decode_dialog_add_requested)
         self.open_dialog(dialog)  # on its own when the window is hidden (from the tray)
 
     def reveal(self, name: str) -> None:
@@ -389,11 +391,15 @@ class EntryCommands(QObject):
             self._dialog = None
         dialog.deleteLater()
 
-    def _add_dialog(self, kind: str) -> None:
+    def _add_dialog(self, kind: str, token: str | None = None) -> None:
         from tokenmgr.gui.entry_dialog import EntryDialog
 
         dialog = EntryDialog(
-            self._window, existing_names=self._tokens.names(), tasks=self._tasks, kind=kind
+            self._window,
+            existing_names=self._tokens.names(),
+            tasks=self._tasks,
+            kind=kind,
+            token=token,
         )
         dialog.save_requested.connect(lambda req: self._save(dialog, req))
         dialog.sign_in_requested.connect(lambda req: self._sign_in(dialog, req))
@@ -444,10 +450,22 @@ class EntryCommands(QObject):
                         done, failed)
 
     def _verify_pasted(
-        self, report: TokenReport, done: Callable[[Any], None], failed: Failed
+        self, report: TokenReport, req: VerifyRequest, done: Callable[[Any], None], failed: Failed
     ) -> None:
+        """Check a pasted token with what the user chose (the vault's pins come from the
+        index only); a given secret or key is used in the worker and dropped with it."""
         vault = self._vault
-        self._tasks.run("Verifying…", lambda: usecases.verify_pinned(vault, report), done, failed)
+
+        def check() -> TokenReport:
+            return usecases.verify_given(
+                report, req.source, req.given, base64url=req.base64url, vault=vault
+            )
+
+        self._tasks.run("Verifying…", check, done, failed)
+
+    def _on_decode_dialog_add_requested(self, token: str) -> None:
+        """Paste & decode's "Add this token": the add dialog, with the token filled in."""
+        self._add_dialog("static", token)
 
 
 def _alive(obj: _Q | None) -> TypeGuard[_Q]:

@@ -49,6 +49,7 @@ class EntryDialog(QDialog):
         entry: Entry | None = None,
         tasks: Tasks | None = None,
         kind: str = "static",
+        token: str | None = None,
     ) -> None:
         super().__init__(parent)
         self._editing = entry is not None
@@ -89,6 +90,8 @@ class EntryDialog(QDialog):
         outer.addWidget(self.buttons)
         self._set_primary(self._idle_text())
 
+        if token is not None:  # Paste & decode's "Add this token"
+            self.static_page.set_token(token)
         self.static_page.revalidate()
         self.static_page.token.setFocus()
         if kind == "oauth2" and not self._editing:

@@ -1,9 +1,15 @@
-"""The one place that turns errors into the sentences the app shows (UI.md "Words").
+"""The one place that turns errors into the sentences the app shows.
 
 Core errors already say what happened and what to do; here they become
 sentences (capitalised, ending in a full stop, CLI-only hints reworded).
 Anything else is an internal error: a plain sentence for the user, the
 details in the (redacted) log, never a traceback or a class name on screen.
+
+Where a message is shown in a line of its own (the status bar, a badge, an
+inline error) it is shown `brief`: URLs in parentheses dropped, cut at a clause
+end; the whole sentence goes in the widget's tooltip. A failed connection is
+named by its cause (`unreachable`): a host name that does not exist (DNS) reads
+differently from a server that refused the connection.
 """
 
 from __future__ import annotations
@@ -56,6 +62,67 @@ def sentence(text: str) -> str:
     if text[-1] not in ".!?)" or text[-1] == ")" and not text.endswith(".)"):
         text += "."
     return text
+
+
+BRIEF = 150  # characters a one-line message may take before it is cut
+
+# Why a connection failed (core.errors.NetworkError.cause), in a few words.
+_CAUSES = {
+    "dns": "the host name {host} was not found (DNS)",
+    "refused": "{host} refused the connection",
+    "certificate": "the TLS certificate of {host} is not trusted",
+    "tls": "the TLS connection to {host} failed",
+    "timeout": "{host} did not answer in time",
+    "no_route": "{host} cannot be reached (offline?)",
+    "reset": "{host} closed the connection",
+    "connection": "the connection to {host} failed",
+}
+_URL_ASIDE = re.compile(r" ?\((?:https?|wss?)://[^()\s]*\)")
+
+
+def unreachable(cause: str, host: str | None) -> str:
+    """Why a connection failed, in a few words: 'the host name x was not found (DNS)'."""
+    words = _CAUSES.get(cause, _CAUSES["connection"])
+    return words.format(host=printable(host or "the server", 100))
+
+
+def brief(text: str, limit: int = BRIEF) -> str:
+    """`text` for one line: URLs in parentheses left out (they stay in the full text, the
+    tooltip), and cut at the last clause end (". ", "; ") within `limit`, or at a word
+    with "…"; never inside parentheses it opened."""
+    short = _URL_ASIDE.sub("", text)
+    if len(short) <= limit:
+        return short
+    head = short[:limit]
+    cut = max(head.rfind(". "), head.rfind("; "))
+    if cut > limit // 3:
+        head = head[:cut]
+        end = "."
+    else:
+        space = head.rfind(" ", 0, limit - 1)
+        head = head[: space if space > limit // 3 else limit - 1]
+        end = "…"
+    # An aside opened and not closed in what is kept: left out when it came late, else
+    # closed after the cut.
+    depth, opened = 0, -1
+    for i, c in enumerate(head):
+        if c == "(":
+            if depth == 0:
+                opened = i
+            depth += 1
+        elif c == ")" and depth:
+            depth -= 1
+    if depth and opened > limit // 2:
+        head, depth = head[:opened], 0
+    if depth:
+        return head.rstrip(" ,;:.") + "…" + ")" * depth
+    return head.rstrip(" ,;:.") + end
+
+
+def inline(exc: TokenMgrError) -> str:
+    """An error shown under the field it is about, before anything is saved: the CLI's
+    words, less its ': nothing was stored'."""
+    return sentence(str(exc).removesuffix(": nothing was stored"))
 
 
 def describe(exc: BaseException) -> str:

@@ -21,6 +21,7 @@ from tokenmgr.gui.timewords import countdown, local_utc, relative
 if TYPE_CHECKING:
     from tokenmgr.core.jwt_inspect import TokenReport
 
+# Registered claims (RFC 7519, OpenID Connect Core, RFC 8693, RFC 9068, RFC 7800) in words.
 GLOSSES = {
     "exp": "expires",
     "iat": "issued",
@@ -35,9 +36,27 @@ GLOSSES = {
     "client_id": "the app it was issued to",
     "auth_time": "when the user signed in",
     "nonce": "ties it to one sign-in",
+    "acr": "how strongly the user signed in",
+    "amr": "how the user signed in",
+    "sid": "the sign-in session",
+    "at_hash": "ties it to its access token",
+    "c_hash": "ties it to its authorization code",
     "email": "the user's e-mail address",
+    "email_verified": "the provider checked the e-mail address",
     "name": "the user's name",
+    "given_name": "first name",
+    "family_name": "last name",
+    "preferred_username": "the user's login name",
+    "updated_at": "when the user's profile changed",
+    "roles": "roles it grants",
+    "groups": "groups the user is in",
+    "entitlements": "what it is entitled to",
+    "act": "who acts for the subject",
+    "may_act": "who may act for the subject",
+    "cnf": "the key it is bound to",
 }
+# NumericDate claims besides exp, iat and nbf (shown as times).
+TIME_CLAIMS = ("auth_time", "updated_at")
 HEADER_GLOSSES = {
     "alg": "signing algorithm",
     "kid": "which of the issuer's keys",
@@ -78,6 +97,10 @@ class ReportData:
     reason: str | None = None
     warnings: tuple[str, ...] = ()
     full: bool = False
+    # From the index's summary: members it left out ("header"/"claims" → names), and
+    # whether it is an older summary that kept only a few claims.
+    left_out: dict[str, list[str]] = field(default_factory=dict)
+    partial: bool = False
 
     @classmethod
     def from_report(cls, report: TokenReport) -> ReportData:
@@ -107,6 +130,7 @@ class ReportData:
             except Exception:
                 return None
 
+        left_out = data.get("left_out")
         return cls(
             kind=str(data.get("kind")),
             header=dict(data.get("header") or {}),
@@ -116,7 +140,50 @@ class ReportData:
             not_before=when("not_before"),
             signature=str(data.get("signature") or "unverified"),
             reason=data.get("reason"),
+            left_out={
+                str(k): [str(n) for n in v]
+                for k, v in (left_out.items() if isinstance(left_out, dict) else ())
+                if isinstance(v, list)
+            },
+            # Summaries before every claim was kept: more claims may exist.
+            partial=not isinstance(data.get("v"), int) and data.get("kind") == "jws",
         )
+
+
+def json_text(value: Any) -> str:
+    """`value` as indented JSON (jwt.io's view), every character printable: what a
+    terminal or a label would mangle (controls, bidi overrides) is written as a \\u
+    escape, so the text is still the same JSON."""
+    text = json.dumps(value, indent=2, ensure_ascii=False)
+    if text.isprintable():
+        return text
+    out = []
+    for c in text:
+        if c == "\n" or c.isprintable():
+            out.append(c)
+        elif ord(c) > 0xFFFF:  # a surrogate pair in JSON
+            v = ord(c) - 0x10000
+            out.append(f"\\u{0xD800 + (v >> 10):04x}\\u{0xDC00 + (v & 0x3FF):04x}")
+        else:
+            out.append(f"\\u{ord(c):04x}")
+    return "".join(out)
+
+
+def left_out_line(data: ReportData) -> str:
+    """What the token list's report does not show, and how to see it ("" for nothing)."""
+    if data.full:
+        return ""
+    if data.partial:
+        return "The token list keeps only some claims of this token; Reveal shows them all."
+    names = [*data.left_out.get("header", []), *data.left_out.get("claims", [])]
+    if not names:
+        return ""
+    shown = ", ".join(show_value(n, 40) for n in names[:6]) + (", …" if len(names) > 6 else "")
+    what = "member is" if len(names) == 1 else "members are"
+    return (
+        f"{len(names)} {what} not kept in the token list ({shown}: secret-looking, "
+        "token-holding or long values); Reveal shows them."
+    )
 
 
 def show_value(value: Any, limit: int = 400) -> str:
@@ -153,6 +220,13 @@ def badge(data: ReportData) -> tuple[str, str]:
         return "?", f"Can't verify ({why})"
     if data.signature == "verified":
         stale = " — with stale keys" if v.get("stale") else ""
+        if v.get("key_source") == "secret":
+            weak = " — a weak secret, anyone may guess it" if v.get("weak_secret") else ""
+            return "✔", f"Signature verified with the secret you gave{weak}"
+        if v.get("key_source") == "public_key":
+            return "✔", "Signature verified with the public key you gave"
+        if v.get("key_source") == "jwks_url":
+            return "✔", f"Signature verified with the keys at the JWKS URL you gave{stale}"
         if pinned(data):
             return "✔", f"Signature verified (pinned issuer){stale}"
         return "⚠", f"Verified, issuer not pinned (keys found through the token's own iss){stale}"
@@ -206,7 +280,7 @@ def claim_rows(data: ReportData, now: datetime) -> list[Row]:
     rows: list[Row] = []
     for key, value in data.claims.items():
         at = times.get(key)
-        if at is None and key == "auth_time" and isinstance(value, int | float):
+        if at is None and key in TIME_CLAIMS and type(value) in (int, float):
             try:
                 at = datetime.fromtimestamp(value, UTC)
             except (OverflowError, OSError, ValueError):

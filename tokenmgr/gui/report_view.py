@@ -1,6 +1,7 @@
 """The widgets a token report is drawn with: `ReportView` (kind, expiry countdown,
-signature badge, claims and header tables) and `TokenText` (the revealed token in
-jwt.io's three colours).
+signature badge, claims and header tables, or the header and payload as JSON with
+copy buttons, as jwt.io shows them) and `TokenText` (the revealed token in jwt.io's
+three colours).
 
 The details pane, "Paste & decode" and the add dialog use them; the words they
 show come from gui/report_text.py.
@@ -11,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from PySide6.QtCore import Qt, Signal, Slot
-from PySide6.QtGui import QFontDatabase, QTextOption
+from PySide6.QtCore import Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QFontDatabase, QGuiApplication, QTextOption
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QAbstractScrollArea,
@@ -21,6 +22,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QSizePolicy,
+    QTabBar,
     QTableWidget,
     QTableWidgetItem,
     QTextEdit,
@@ -29,6 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from tokenmgr.gui import style
+from tokenmgr.gui.errors import brief, unreachable
 from tokenmgr.gui.report_text import (
     ReportData,
     Row,
@@ -36,9 +39,14 @@ from tokenmgr.gui.report_text import (
     claim_rows,
     expiry_line,
     header_rows,
+    json_text,
     kind_line,
+    left_out_line,
     show_value,
 )
+
+CLAIMS_TAB, JSON_TAB = 0, 1
+COPIED_FOR_MS = 2000  # how long a copy button says "Copied"
 
 
 class _FitTable(QTableWidget):
@@ -64,7 +72,9 @@ class _FitTable(QTableWidget):
         h.setSectionResizeMode(len(columns) - 1, QHeaderView.ResizeMode.ResizeToContents)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
 
-    def set_rows(self, rows: Sequence[Row]) -> None:
+    def set_rows(self, rows: Sequence[Row], full: Sequence[str] = ()) -> None:
+        """One row per `rows` item; `full[r]`, when longer than the value shown, is the
+        value's tooltip (a long or nested value is cut in the table)."""
         self.setRowCount(len(rows))
         for r, row in enumerate(rows):
             for c, text in enumerate(row):
@@ -74,6 +84,9 @@ class _FitTable(QTableWidget):
                     self.setItem(r, c, item)
                 if item.text() != text:
                     item.setText(text)
+                tip = full[r] if c == 1 and r < len(full) and full[r] != text else ""
+                if item.toolTip() != tip:
+                    item.setToolTip(tip)
         self.resizeRowsToContents()
         self._fit()
 
@@ -83,15 +96,47 @@ class _FitTable(QTableWidget):
         self.setFixedHeight(height)
 
 
+class JsonText(QTextEdit):
+    """Read-only JSON in a fixed font, as tall as its text up to a limit, then scrolling."""
+
+    MAX_LINES = 30
+
+    def __init__(self, name: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setReadOnly(True)
+        self.setAcceptRichText(False)
+        self.setAccessibleName(name)
+        self.setLineWrapMode(QTextEdit.LineWrapMode.WidgetWidth)
+        self.setWordWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
+        self.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.document().documentLayout().documentSizeChanged.connect(self._on_document_resized)
+
+    def set_json(self, text: str) -> None:
+        if self.toPlainText() != text:
+            self.setPlainText(text)  # plain text: nothing in a token is read as markup
+
+    @Slot()
+    def _on_document_resized(self) -> None:
+        most = self.MAX_LINES * self.fontMetrics().lineSpacing()
+        height = min(int(self.document().size().height()), most)
+        self.setFixedHeight(height + 2 * self.frameWidth() + 4)
+
+
 class ReportView(QWidget):
-    """One token's report: kind, expiry countdown, signature badge, claims, header."""
+    """One token's report: kind, expiry countdown, signature badge, then the claims and
+    header as tables (each registered claim with its gloss) or as JSON with copy buttons."""
 
     verify_requested = Signal()
+    json_copied = Signal(str)  # "header" or "payload"
 
-    def __init__(self, parent: QWidget | None = None, *, verifiable: bool = True) -> None:
+    def __init__(
+        self, parent: QWidget | None = None, *, verifiable: bool = True, secret_hint: str = ""
+    ) -> None:
         super().__init__(parent)
         self._data: ReportData | None = None
         self._expires_at: datetime | None = None
+        self._secret_hint = secret_hint
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         self.kind_label = QLabel()
@@ -112,16 +157,56 @@ class ReportView(QWidget):
         badge_row.addWidget(self.verify_button)
         self.reason_label = QLabel()
         self.reason_label.setWordWrap(True)
+        self.left_out_label = QLabel()
+        self.left_out_label.setWordWrap(True)
+        self.left_out_label.setAccessibleName("Claims not shown")
+        self.tabs = QTabBar()
+        self.tabs.setAccessibleName("Show the claims as")
+        self.tabs.addTab("Claims")
+        self.tabs.addTab("JSON")
+        self.tabs.setTabToolTip(CLAIMS_TAB, "Each claim with what it means")
+        self.tabs.setTabToolTip(JSON_TAB, "The header and payload as JSON, to copy")
+        self.tabs.setDrawBase(False)
+        self.tabs.currentChanged.connect(self._on_tabs_current_changed)
         self.claims = _FitTable(["Claim", "Value", "Meaning"], "Claims")
         self.header = _FitTable(["Header", "Value", "Meaning"], "Header")
+        self.json_page = QWidget()
+        json_lay = QVBoxLayout(self.json_page)
+        json_lay.setContentsMargins(0, 0, 0, 0)
+        self.header_json = JsonText("Header (JSON)")
+        self.payload_json = JsonText("Payload (JSON)")
+        self.copy_header_button = QPushButton("Copy")
+        self.copy_header_button.setAccessibleName("Copy the header JSON")
+        self.copy_header_button.clicked.connect(self._on_copy_header_button_clicked)
+        self.copy_payload_button = QPushButton("Copy")
+        self.copy_payload_button.setAccessibleName("Copy the payload JSON")
+        self.copy_payload_button.clicked.connect(self._on_copy_payload_button_clicked)
+        self.payload_title = QLabel("Payload")
+        for title, button, text in (
+            (QLabel("Header"), self.copy_header_button, self.header_json),
+            (self.payload_title, self.copy_payload_button, self.payload_json),
+        ):
+            row = QHBoxLayout()
+            row.addWidget(title, 1)
+            row.addWidget(button)
+            json_lay.addLayout(row)
+            json_lay.addWidget(text)
+        self._copied = QTimer(self)
+        self._copied.setSingleShot(True)
+        self._copied.setInterval(COPIED_FOR_MS)
+        self._copied.timeout.connect(self._on_copied_timeout)
+        self.json_page.setVisible(False)
         self.warnings_label = QLabel()
         self.warnings_label.setWordWrap(True)
         lay.addWidget(self.kind_label)
         lay.addWidget(self.expiry_label)
         lay.addLayout(badge_row)
         lay.addWidget(self.reason_label)
+        lay.addWidget(self.left_out_label)
+        lay.addWidget(self.tabs)
         lay.addWidget(self.claims)
         lay.addWidget(self.header)
+        lay.addWidget(self.json_page)
         lay.addWidget(self.warnings_label)
 
     @property
@@ -139,13 +224,30 @@ class ReportView(QWidget):
         self._expires_at = expires_at if expires_at is not None else data.expires_at
         self.kind_label.setText(kind_line(data))
         mark, words = badge(data)
-        self.badge_label.setText(f"{mark} {words}")
+        v = data.verification or {}
+        short = words
+        if v.get("keys_unavailable") and v.get("cause"):
+            short = f"Can't verify: {unreachable(str(v['cause']), v.get('host'))}"
+        self.badge_label.setText(f"{mark} {brief(short)}")
+        self.badge_label.setToolTip(words if brief(short) != words else "")
         self.badge_label.setAccessibleName(words)
         self.verify_button.setEnabled(data.kind == "jws")
         note = data.reason if data.kind in ("malformed", "opaque") else None
+        if v.get("needs_secret") and self._secret_hint:
+            note = self._secret_hint
         self.reason_label.setText(show_value(note, 300) if note else "")
         self.reason_label.setVisible(bool(note))
-        self.header.setVisible(bool(data.header))
+        left_out = left_out_line(data)
+        self.left_out_label.setText(left_out)
+        self.left_out_label.setVisible(bool(left_out))
+        has_parts = data.header or data.claims
+        self.tabs.setVisible(bool(has_parts))
+        self.header_json.set_json(json_text(data.header) if data.header else "")
+        self.payload_json.set_json(json_text(data.claims) if data.claims else "")
+        # A JWE's payload is for its recipient only: there is none to show.
+        for w in (self.payload_title, self.copy_payload_button, self.payload_json):
+            w.setVisible(bool(data.claims))
+        self._show_tab(self.tabs.currentIndex() if has_parts else CLAIMS_TAB)
         self.warnings_label.setText(
             "\n".join(f"⚠ {show_value(w, 300)}" for w in data.warnings) if data.warnings else ""
         )
@@ -160,13 +262,57 @@ class ReportView(QWidget):
         self.expiry_label.setVisible(is_jwt or self._expires_at is not None)
         self.expiry_label.setText(expiry_line(self._expires_at, now))
         rows = claim_rows(data, now)
-        self.claims.setVisible(bool(rows))
-        self.claims.set_rows(rows)
-        self.header.set_rows(header_rows(data))
+        on_claims = self.tabs.currentIndex() == CLAIMS_TAB
+        self.claims.setVisible(bool(rows) and on_claims)
+        self.claims.set_rows(rows, [_full_value(v) for v in data.claims.values()])
+        self.header.set_rows(header_rows(data), [_full_value(v) for v in data.header.values()])
+
+    def show_json(self, shown: bool = True) -> None:
+        """Show the header and payload as JSON (or the tables again)."""
+        self.tabs.setCurrentIndex(JSON_TAB if shown else CLAIMS_TAB)
+
+    def _show_tab(self, index: int) -> None:
+        data = self._data
+        on_claims = index == CLAIMS_TAB or data is None
+        self.claims.setVisible(on_claims and bool(data and data.claims))
+        self.header.setVisible(on_claims and bool(data and data.header))
+        self.json_page.setVisible(not on_claims)
+
+    def _copy(self, button: QPushButton, text: str, what: str) -> None:
+        board = QGuiApplication.clipboard()
+        if board is None or not text:
+            return
+        board.setText(text)  # claims, not the token: no clearing or concealment needed
+        self._on_copied_timeout()
+        button.setText("Copied")
+        self._copied.start()
+        self.json_copied.emit(what)
+
+    @Slot(int)
+    def _on_tabs_current_changed(self, index: int) -> None:
+        self._show_tab(index)
+
+    @Slot()
+    def _on_copy_header_button_clicked(self) -> None:
+        self._copy(self.copy_header_button, self.header_json.toPlainText(), "header")
+
+    @Slot()
+    def _on_copy_payload_button_clicked(self) -> None:
+        self._copy(self.copy_payload_button, self.payload_json.toPlainText(), "payload")
+
+    @Slot()
+    def _on_copied_timeout(self) -> None:
+        self.copy_header_button.setText("Copy")
+        self.copy_payload_button.setText("Copy")
 
     @Slot()
     def _on_verify_button_clicked(self) -> None:
         self.verify_requested.emit()
+
+
+def _full_value(value: object) -> str:
+    """A value as its tooltip shows it when the table cuts it (longer, still bounded)."""
+    return show_value(value, 4000)
 
 
 class TokenText(QTextEdit):

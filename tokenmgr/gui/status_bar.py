@@ -4,7 +4,8 @@ that needs the user (the keyring did not answer, the index cannot be read) above
 the list, with a button to try again.
 
 The message is a label, not QStatusBar's own message: an action's status tip
-shown while the pointer is over it must not wipe out what just happened.
+shown while the pointer is over it must not wipe out what just happened. A long
+message is shown brief (gui/errors.py), the whole of it in the tooltip.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from PySide6.QtWidgets import (
     QStatusBar,
     QWidget,
 )
+
+from tokenmgr.gui.errors import brief
 
 
 class StatusBar(QStatusBar):
@@ -44,10 +47,14 @@ class StatusBar(QStatusBar):
 
     @Slot(str)
     def show_status(self, text: str) -> None:
-        self._message.setText(text)
+        _set_brief(self._message, text)
 
     def status_text(self) -> str:
         return self._message.text()
+
+    def status_tooltip(self) -> str:
+        """The whole message when the bar shows it brief ("" when it shows it all)."""
+        return self._message.toolTip()
 
     @Slot(bool, str)
     def set_busy(self, busy: bool, what: str) -> None:
@@ -92,7 +99,7 @@ class Banner(QFrame):
         self.setVisible(False)
 
     def show_problem(self, text: str) -> None:
-        self._label.setText(f"⚠ {text}")
+        self._label.setText(f"⚠ {text}")  # wrapped, whole: it says how to fix it
         self.setVisible(True)
 
     def text(self) -> str:
@@ -102,3 +109,10 @@ class Banner(QFrame):
     def _on_button_clicked(self) -> None:
         self.setVisible(False)
         self.retry_requested.emit()
+
+
+def _set_brief(label: QLabel, text: str) -> None:
+    """`text` brief on the label, the whole of it in the tooltip when that differs."""
+    short = brief(text)
+    label.setText(short)
+    label.setToolTip(text if short != text else "")

@@ -3,6 +3,12 @@ decodes under it as you type, name, service and env var suggested from the token
 and each field checked with the CLI's rules (`core.entries.validate_*`), the
 error under its field.
 
+A header value pasted whole (`Bearer eyJ…`, `Authorization: Bearer eyJ…`, or the
+entry's own scheme) loses its prefix as `tokenmgr add` does it
+(`core.entries.strip_pasted_scheme`), and a line under the field says so. The
+field holds at most one character more than the limit a token may have
+(`MAX_TOKEN_BYTES`): a longer paste is refused, never stored cut short.
+
 The page never shows the token itself, in any widget's text, tooltip or
 accessible name. It stores nothing: `request()` says what to save.
 """
@@ -27,18 +33,21 @@ from PySide6.QtWidgets import (
 )
 
 from tokenmgr.core.entries import (
+    MAX_TOKEN_BYTES,
+    TOO_LONG,
     Entry,
     default_env_var,
     now_utc,
+    strip_pasted_scheme,
     validate_env_var,
     validate_name,
     validate_scheme,
-    validate_secret,
+    validate_token,
 )
 from tokenmgr.core.errors import TokenMgrError
 from tokenmgr.gui import style
 from tokenmgr.gui.entry_request import EntryRequest
-from tokenmgr.gui.errors import sentence
+from tokenmgr.gui.errors import inline, sentence
 from tokenmgr.gui.report_text import ReportData, one_line
 from tokenmgr.gui.timewords import local_utc
 
@@ -98,6 +107,11 @@ class StaticTokenPage(QWidget):
         # A field the user typed in is theirs: suggestions stop filling it.
         self._name_edited = self._service_edited = self._env_edited = self._editing
         self._report = ReportData.from_summary(entry.report) if entry else None
+        # The token as it will be stored (a pasted scheme removed), what was removed, and
+        # why it cannot be stored, as the field stands.
+        self._token = ""
+        self._token_note = ""
+        self._token_error = ""
         self._build()
         if entry is not None:
             self.name.setText(entry.name)
@@ -120,6 +134,9 @@ class StaticTokenPage(QWidget):
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self.token = QLineEdit()
         self.token.setEchoMode(QLineEdit.EchoMode.Password)
+        # QLineEdit cuts a paste at 32,767 characters without a word; one past the limit
+        # tells a token that is too long from one that fits.
+        self.token.setMaxLength(MAX_TOKEN_BYTES + 1)
         self.token.setAccessibleName("Token")
         self.token.setPlaceholderText(
             "Leave empty to keep the stored token" if self._editing else "Paste the token here"
@@ -131,9 +148,14 @@ class StaticTokenPage(QWidget):
         # Room for two lines from the start, so the dialog does not jump as you paste.
         self.decoded.setMinimumHeight(2 * self.decoded.fontMetrics().lineSpacing() + 2)
         self.token_error = error_label()
+        self.token_note = QLabel()
+        self.token_note.setWordWrap(True)
+        self.token_note.setAccessibleName("What was changed in the pasted token")
+        self.token_note.setVisible(False)
         form.addRow(_buddy("&Token", self.token), self.token)
         # Rows of their own: a wrapped label inside a nested layout gets no height.
         form.addRow("", self.decoded)
+        form.addRow("", self.token_note)
         form.addRow("", self.token_error)
 
         self.name = QLineEdit()
@@ -161,7 +183,7 @@ class StaticTokenPage(QWidget):
         self.scheme.setEditable(True)
         self.scheme.addItems(SCHEMES)
         self.scheme.setAccessibleName("Authorization scheme")
-        self.scheme.currentTextChanged.connect(self._on_field_changed)
+        self.scheme.currentTextChanged.connect(self._on_scheme_current_text_changed)
         self.scheme_error = error_label()
         form.addRow(_buddy("S&cheme", self.scheme), self.scheme)
         form.addRow("", self.scheme_error)
@@ -217,10 +239,17 @@ class StaticTokenPage(QWidget):
     def clear_secret(self) -> None:
         self.token.clear()
 
+    def set_token(self, token: str) -> None:
+        """Fill the paste field (Paste & decode's "Add this token")."""
+        self.token.setText(token)
+
     def revalidate(self) -> bool:
         """Check every field, show what is wrong under it, and say whether it can be saved."""
         token = self._token_text()
-        ok = self._check_token(token) and (bool(token) or self._editing)
+        set_error(self.token_error, self._token_error)
+        self.token_note.setText(self._token_note)
+        self.token_note.setVisible(bool(self._token_note) and not self._token_error)
+        ok = not self._token_error and (bool(token) or self._editing)
         ok = self._check_name(token) and ok
         var, scheme = self.env_var.text().strip(), self.scheme.currentText().strip()
         ok = _check(self.env_error, validate_env_var, var, required=False) and ok
@@ -239,22 +268,29 @@ class StaticTokenPage(QWidget):
     # -------------------------------------------------------------- checks
 
     def _token_text(self) -> str:
-        return self.token.text().strip()
+        return self._token
 
     def _expiry_from_token(self) -> datetime | None:
         return self._report.expires_at if self._report is not None else None
 
-    def _check_token(self, token: str) -> bool:
-        if not token:
-            set_error(self.token_error, "")
-            return True
+    def _read_token(self) -> None:
+        """The field's text as it would be stored: surrounding space and a pasted scheme
+        removed, then checked with `add`'s rules (the same words as the CLI)."""
+        raw = self.token.text()
+        self._token, self._token_note, self._token_error = "", "", ""
+        if len(raw) > MAX_TOKEN_BYTES:  # at the field's limit: the paste may have been cut
+            self._token_error = sentence(TOO_LONG)
+            return
+        text = raw.strip()
+        if not text:
+            return
         try:
-            validate_secret(token)
+            token, note = strip_pasted_scheme(text, self.scheme.currentText().strip() or "Bearer")
+            validate_token(token)
         except TokenMgrError as e:
-            set_error(self.token_error, sentence(str(e)).replace(": nothing was stored", ""))
-            return False
-        set_error(self.token_error, "")
-        return True
+            self._token_error = inline(e)
+            return
+        self._token, self._token_note = token, sentence(note) if note else ""
 
     def _check_name(self, token: str) -> bool:
         if self._editing:
@@ -279,6 +315,7 @@ class StaticTokenPage(QWidget):
 
     @Slot(str)
     def _on_token_text_changed(self, _text: str) -> None:
+        self._read_token()
         token = self._token_text()
         if not token:
             self._report = ReportData.from_summary(self._entry.report) if self._entry else None
@@ -320,6 +357,14 @@ class StaticTokenPage(QWidget):
     @Slot()
     def _on_field_changed(self, *_args: object) -> None:
         self.revalidate()
+
+    @Slot(str)
+    def _on_scheme_current_text_changed(self, _text: str) -> None:
+        # The entry's scheme decides which pasted prefix is removed (`token ghp_…`).
+        if self.token.text():
+            self._on_token_text_changed(self.token.text())
+        else:
+            self.revalidate()
 
 
 def hosts_field() -> tuple[QLineEdit, QLabel]:

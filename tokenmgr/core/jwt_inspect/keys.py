@@ -172,17 +172,19 @@ class GivenKey:
 
 def _jwk_from_pem(text: str) -> dict[str, Any]:
     from cryptography import x509
+    from cryptography.exceptions import UnsupportedAlgorithm
     from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
     from cryptography.hazmat.primitives.serialization import load_pem_public_key
     from jwt.algorithms import ECAlgorithm, OKPAlgorithm, RSAAlgorithm
 
     data = text.encode("utf-8", "replace")
+    public: object
     try:
         if "BEGIN CERTIFICATE" in text:
             public = x509.load_pem_x509_certificate(data).public_key()
         else:
             public = load_pem_public_key(data)
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, UnsupportedAlgorithm):
         raise UsageError(
             "that is not a PEM public key: paste it whole, from -----BEGIN PUBLIC KEY----- "
             "to -----END PUBLIC KEY----- (a certificate, a JWK or a JWK Set also work)"

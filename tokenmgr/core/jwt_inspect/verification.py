@@ -281,8 +281,9 @@ def _keys(
         url = source.jwks_uri
         keyset = cache.get_for_kid(url, kid) if kid else cache.get(url)
     except jwks.JWKSError as e:
+        why = {"cause": e.cause, "host": e.host} if e.cause else {}
         raise _Stop(
-            SIG_UNVERIFIABLE, f"keys could not be fetched: {e}", keys_unavailable=True
+            SIG_UNVERIFIABLE, f"keys could not be fetched: {e}", keys_unavailable=True, **why
         ) from None
     details["stale"] = keyset.stale
     details["keys_fetched_at"] = format_time(keyset.fetched_at_utc)
