@@ -6,9 +6,10 @@ with their meanings, or the header and payload as JSON to copy. "Verify"
 runs in a worker, with the key source chosen above the report: the issuer's
 published keys (pinned when a signed-in entry names the issuer), a shared
 secret (HMAC), a public key (PEM, certificate, JWK or JWK Set) or a JWKS URL.
-What is given for a check is used for it only: never stored, never logged,
-cleared with the dialog. "Add this token" hands the token to the add dialog.
-Nothing is written anywhere; closing the dialog forgets it.
+Enter in the secret field checks it. What is given for a check is used for it
+only: never stored, never logged, cleared with the dialog. "Add this token"
+hands the token to the add dialog. Nothing is written anywhere; closing the
+dialog forgets it.
 """
 
 from __future__ import annotations
@@ -30,7 +31,6 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
-    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -90,8 +90,8 @@ class DecodeDialog(QDialog):
         self.key_box = self._build_key_box()
         self.key_box.setVisible(verify is not None)
         lay.addWidget(self.key_box)
-        self.view = ReportView(verifiable=verify is not None, secret_hint=SECRET_HINT)
-        self.view.verify_requested.connect(self._on_view_verify_requested)
+        # Verify is the key row's button here (Enter in the secret field presses it).
+        self.view = ReportView(verifiable=False, secret_hint=SECRET_HINT)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         inner = QWidget()
@@ -103,11 +103,13 @@ class DecodeDialog(QDialog):
         lay.addWidget(scroll, 1)
         buttons = QDialogButtonBox()
         self.add_button = QPushButton("Add this token…")
+        self.add_button.setAutoDefault(False)
         self.add_button.setAccessibleName("Add this token")
         self.add_button.setToolTip("Store it: the add dialog opens with it")
         self.add_button.clicked.connect(self._on_add_button_clicked)
         buttons.addButton(self.add_button, QDialogButtonBox.ButtonRole.ActionRole)
         close = buttons.addButton(QDialogButtonBox.StandardButton.Close)
+        close.setAutoDefault(False)
         close.setAccessibleName("Close")
         buttons.rejected.connect(self.reject)
         lay.addWidget(buttons)
@@ -126,12 +128,15 @@ class DecodeDialog(QDialog):
         data = ReportData.from_report(self._report)
         self.view.set_report(data, datetime.now(UTC))
         self.key_box.setVisible(verify is not None and data.kind == "jws")
+        self.verify_button.setDefault(self.key_box.isVisibleTo(self))
         self.add_button.setEnabled(data.kind != "malformed")
         alg = data.header.get("alg")
         if isinstance(alg, str) and alg.startswith("HS"):  # only its secret can check it
             self.source.setCurrentIndex(self.source.findData("secret"))
 
     def _build_key_box(self) -> QWidget:
+        """"Check the signature with [what] [Verify]", and under it the one input the
+        choice needs (a secret, a key, a URL; nothing for the issuer's keys)."""
         box = QWidget()
         lay = QVBoxLayout(box)
         lay.setContentsMargins(0, 0, 0, 0)
@@ -142,20 +147,21 @@ class DecodeDialog(QDialog):
         for source, words in SOURCES:
             self.source.addItem(words, source)
         label.setBuddy(self.source)
+        self.verify_button = QPushButton("Verify")
+        self.verify_button.setAccessibleName("Verify the signature")
+        self.verify_button.clicked.connect(self._on_verify_button_clicked)
         row.addWidget(label)
         row.addWidget(self.source, 1)
+        row.addWidget(self.verify_button)
         lay.addLayout(row)
 
-        self.key_pages = QStackedWidget()
-        issuer = QLabel(
+        self.issuer_note = QLabel(
             "The keys the token's issuer publishes: pinned when a signed-in entry names "
             "that issuer."
         )
-        issuer.setWordWrap(True)
-        self.key_pages.addWidget(issuer)
-
-        secret_page = QWidget()
-        secret_lay = QHBoxLayout(secret_page)
+        self.issuer_note.setWordWrap(True)
+        self.secret_row = QWidget()
+        secret_lay = QHBoxLayout(self.secret_row)
         secret_lay.setContentsMargins(0, 0, 0, 0)
         self.secret = QLineEdit()
         self.secret.setEchoMode(QLineEdit.EchoMode.Password)
@@ -165,22 +171,22 @@ class DecodeDialog(QDialog):
         self.secret_base64.setAccessibleName("The secret is base64-encoded")
         secret_lay.addWidget(self.secret, 1)
         secret_lay.addWidget(self.secret_base64)
-        self.key_pages.addWidget(secret_page)
-
         self.public_key = QPlainTextEdit()
         self.public_key.setAccessibleName("Public key")
         self.public_key.setPlaceholderText(
             "-----BEGIN PUBLIC KEY-----\n…\n-----END PUBLIC KEY-----\n"
-            "(or a certificate, a JWK or a JWK Set)"
+            "(or a certificate, a JWK or a JWK Set; never stored)"
         )
         self.public_key.setFixedHeight(5 * self.public_key.fontMetrics().lineSpacing() + 12)
-        self.key_pages.addWidget(self.public_key)
-
         self.jwks_url = QLineEdit()
         self.jwks_url.setAccessibleName("JWKS URL")
         self.jwks_url.setPlaceholderText("https://id.example.com/.well-known/jwks.json")
-        self.key_pages.addWidget(self.jwks_url)
-        lay.addWidget(self.key_pages)
+        # One input per choice, in SOURCES order; only the chosen one is shown.
+        self._inputs: list[QWidget] = [
+            self.issuer_note, self.secret_row, self.public_key, self.jwks_url
+        ]
+        for w in self._inputs:
+            lay.addWidget(w)
         self.source.currentIndexChanged.connect(self._on_source_current_index_changed)
         self._on_source_current_index_changed(self.source.currentIndex())
         return box
@@ -203,20 +209,24 @@ class DecodeDialog(QDialog):
 
     @Slot(int)
     def _on_source_current_index_changed(self, index: int) -> None:
-        self.key_pages.setCurrentIndex(index)
-        self.key_pages.setVisible(True)
+        for i, w in enumerate(self._inputs):
+            w.setVisible(i == index)
         self._set_error("")
         field = {1: self.secret, 2: self.public_key, 3: self.jwks_url}.get(index)
         if field is not None and self.isVisible():
             field.setFocus()
 
     @Slot()
-    def _on_view_verify_requested(self) -> None:
+    def _on_verify_button_clicked(self) -> None:
         if self._verify is None or self._report is None:
             return
-        self.view.set_busy(True)
+        self._set_busy(True)
         self._set_error("")
         self._verify(self._report, self.request(), self._on_verified, self._on_verify_failed)
+
+    def _set_busy(self, busy: bool) -> None:
+        self.verify_button.setEnabled(not busy)
+        self.verify_button.setText("Verifying…" if busy else "Verify")
 
     @Slot()
     def _on_add_button_clicked(self) -> None:
@@ -232,7 +242,7 @@ class DecodeDialog(QDialog):
 
         if not isValid(self.view):  # closed meanwhile
             return
-        self.view.set_busy(False)
+        self._set_busy(False)
         self.view.set_report(ReportData.from_report(report), datetime.now(UTC))
 
     def _on_verify_failed(self, exc: BaseException) -> None:
@@ -240,7 +250,7 @@ class DecodeDialog(QDialog):
 
         if not isValid(self.view):
             return
-        self.view.set_busy(False)
+        self._set_busy(False)
         self._set_error(describe(exc))
 
     def _set_error(self, text: str) -> None:

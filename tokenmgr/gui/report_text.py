@@ -179,10 +179,11 @@ def left_out_line(data: ReportData) -> str:
     if not names:
         return ""
     shown = ", ".join(show_value(n, 40) for n in names[:6]) + (", …" if len(names) > 6 else "")
-    what = "member is" if len(names) == 1 else "members are"
+    what = "claim" if not data.left_out.get("header") else "field"
+    what += "" if len(names) == 1 else "s"
     return (
-        f"{len(names)} {what} not kept in the token list ({shown}: secret-looking, "
-        "token-holding or long values); Reveal shows them."
+        f"Reveal shows {len(names)} more {what}: {shown}. The token list leaves out values "
+        "that look secret, hold a token or are long."
     )
 
 
