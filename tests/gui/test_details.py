@@ -219,3 +219,139 @@ def test_the_id_token_countdown_ticks_without_an_access_report(qtbot) -> None:
     assert pane.id_view.expiry_label.text() == "Expires in 3 h 00 min 00 s"
     pane.tick(NOW + timedelta(minutes=5))
     assert pane.id_view.expiry_label.text() == "Expires in 2 h 55 min 00 s"
+
+
+# ------------------------------------------------ every claim, in token order, as JSON
+
+RICH = {
+    "sub": "auth0|6541f0c2a1b9",
+    "email": "ada@acme.example",
+    "roles": ["admin", "billing:read"],
+    "org": {"id": "org_42", "plan": {"tier": "enterprise", "seats": 250}},
+    "nonce": "n-0S6_WzA2Mj",
+    "iss": "https://login.acme.example/",
+    "exp": demo.ts(timedelta(hours=3), NOW),
+    "x-tenant": "eu-1",
+}
+RICH_TOKEN = demo.jwt_token(RICH)
+
+
+def _rich_pane(qtbot) -> DetailsPane:
+    pane = DetailsPane()
+    qtbot.addWidget(pane)
+    pane.resize(640, 1000)
+    pane.show()
+    entry = Entry("acme", report=jwt_inspect.summary(jwt_inspect.inspect(RICH_TOKEN)))
+    pane.set_entry(entry, NOW)
+    return pane
+
+
+def test_every_claim_of_the_cached_report_shows_in_token_order(qtbot) -> None:
+    """Drawn from the index only (no secret read): every claim the index keeps, in the
+    token's order, each registered one with its meaning; what it leaves out is named."""
+    pane = _rich_pane(qtbot)
+    view = pane.access_view
+    rows = table_rows(view.claims)
+    assert [r[0] for r in rows] == ["sub", "email", "roles", "org", "iss", "exp", "x-tenant"]
+    meaning = {r[0]: r[2] for r in rows}
+    assert meaning["email"] == "the user's e-mail address"
+    assert meaning["roles"] == "roles it grants" and meaning["x-tenant"] == ""
+    values = {r[0]: r[1] for r in rows}
+    assert values["roles"] == '["admin", "billing:read"]'
+    assert values["org"] == '{"id": "org_42", "plan": {"tier": "enterprise", "seats": 250}}'
+    assert view.left_out_label.isVisible()
+    assert view.left_out_label.text().startswith("Reveal shows 1 more claim: nonce.")
+    # Verify (or Reveal) gives the full report: the same order, the left-out one in place.
+    pane.set_access_report("acme", jwt_inspect.inspect(RICH_TOKEN))
+    assert [r[0] for r in table_rows(view.claims)] == list(RICH)
+    assert not view.left_out_label.isVisible()
+
+
+def test_an_older_cached_report_says_more_claims_may_exist(qtbot) -> None:
+    pane = DetailsPane()
+    qtbot.addWidget(pane)
+    old = {"kind": "jws", "header": {"alg": "RS256"}, "claims": {"sub": "x"},
+           "signature": "unverified"}  # as the index kept it before every claim was kept
+    pane.set_entry(Entry("acme", report=old), NOW)
+    assert "keeps only some claims" in pane.access_view.left_out_label.text()
+
+
+def test_the_json_view_shows_and_copies_header_and_payload(qtbot) -> None:
+    import json
+
+    from tests.support.gui_window import clipboard_text
+
+    pane = _rich_pane(qtbot)
+    view = pane.access_view
+    assert view.claims.isVisible() and not view.json_page.isVisible()
+    view.tabs.setCurrentIndex(1)  # "JSON"
+    assert view.json_page.isVisible() and not view.claims.isVisible()
+    kept = jwt_inspect.summary(jwt_inspect.inspect(RICH_TOKEN))["claims"]
+    payload = view.payload_json.toPlainText()
+    assert json.loads(payload) == kept and list(json.loads(payload)) == list(kept)
+    assert payload.startswith('{\n  "sub": "auth0|6541f0c2a1b9",\n')  # indented, jwt.io-like
+    with qtbot.waitSignal(view.json_copied) as copied:
+        view.copy_payload_button.click()
+    assert copied.args == ["payload"] and clipboard_text() == payload
+    assert view.copy_payload_button.text() == "Copied"
+    view.copy_header_button.click()
+    assert json.loads(clipboard_text()) == {"alg": "RS256", "typ": "JWT", "kid": "k1"}
+    # The choice stays when another token is shown.
+    pane.set_entry(Entry("other", report=jwt_inspect.summary(jwt_inspect.inspect(TOKEN))), NOW)
+    other = view.payload_json.toPlainText()
+    assert view.json_page.isVisible() and '"jti": "abc-1"' in other and "auth0" not in other
+
+
+def test_json_text_is_printable_and_still_the_same_json() -> None:
+    import json
+
+    from tokenmgr.gui.report_text import json_text
+
+    value = {"name": "evil\u202egnp.exe", "ctl": "a\x1b[31mb", "astral": "\U000e0001", "ok": "é"}
+    text = json_text(value)
+    assert all(c == "\n" or c.isprintable() for c in text)
+    assert json.loads(text) == value and "é" in text
+
+
+def test_verify_of_an_hmac_token_says_it_needs_the_secret(make_window, qtbot) -> None:
+    f = make_window(entries=False)
+    token = demo.jwt_token({"iss": "https://login.acme.example", "sub": "svc"}, alg="HS256")
+    f.vault.add("shared", token)
+    w = f.window
+    w.reload()
+    assert w.select("shared")
+    view = w.details.access_view
+    view.verify_button.click()
+    qtbot.waitUntil(lambda: "Can't verify" in view.badge_label.text(), timeout=10_000)
+    assert view.badge_label.text().startswith("? Can't verify (HS256 is signed with a shared")
+    assert "Invalid" not in view.badge_label.text()
+    assert view.reason_label.isVisible()
+    assert view.reason_label.text() == (
+        "Paste & decode (Ctrl+Shift+V) can check it with the shared secret."
+    )
+
+
+@pytest.mark.parametrize("where", ["dns", "refused"])
+def test_an_unreachable_issuer_is_named_by_why(make_window, qtbot, where: str) -> None:
+    import socket
+
+    if where == "dns":
+        iss = "https://no-such-host.invalid"  # RFC 6761: never resolves
+        words = "the host name no-such-host.invalid was not found (DNS)"
+    else:
+        s = socket.create_server(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+        s.close()
+        iss, words = f"http://127.0.0.1:{port}", "127.0.0.1 refused the connection"
+    f = make_window(entries=False)
+    f.vault.add("far", demo.jwt_token({"iss": iss, "sub": "x"}))
+    w = f.window
+    w.reload()
+    assert w.select("far")
+    view = w.details.access_view
+    view.verify_button.click()
+    qtbot.waitUntil(lambda: "Can't verify" in view.badge_label.text(), timeout=10_000)
+    assert view.badge_label.text() == f"? Can't verify: {words}"
+    tip = view.badge_label.toolTip()
+    assert tip.startswith("Can't verify (keys could not be fetched: could not reach ")
+    assert tip.count(iss) == 1

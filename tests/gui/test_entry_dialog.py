@@ -189,3 +189,101 @@ def test_the_kind_switches_the_page_and_the_primary_button(dialog: EntryDialog) 
     dialog.kind.setCurrentIndex(dialog.kind.findData("static"))
     assert dialog.pages.currentWidget() is dialog.static_page
     assert dialog.save_button.text() == "Add token" and dialog.save_button.isEnabled()
+
+
+# ------------------------------------------------- what a paste brings with it
+
+
+def _paste(page, text: str) -> None:
+    """Paste as the user does: the text on the clipboard, then Ctrl+V in the field."""
+    from PySide6.QtGui import QGuiApplication
+
+    page.token.clear()
+    QGuiApplication.clipboard().setText(text)
+    page.token.setFocus()
+    page.token.paste()
+
+
+@pytest.mark.parametrize("prefix", ["Bearer ", "bearer ", "Authorization: Bearer ", "BEARER\t"])
+def test_a_pasted_scheme_is_removed_and_said_as_the_cli_says_it(
+    dialog: EntryDialog, cli, prefix: str
+) -> None:
+    page = dialog.static_page
+    _paste(page, prefix + JWT)
+    assert page.request().token == JWT
+    assert page.decoded.text().startswith("Signed JWT")
+    # The same words as `tokenmgr add` (which prints "note: …" on stderr).
+    r = cli("add", "same", stdin=prefix + JWT)
+    cli_note = r.err.splitlines()[0].removeprefix("tokenmgr: note: ")
+    assert page.token_note.isVisible()
+    assert page.token_note.text() == cli_note[0].upper() + cli_note[1:] + "."
+    assert f"Removed '{' '.join(prefix.split())}' pasted in front" in page.token_note.text()
+    assert dialog.save_button.isEnabled()
+    assert JWT not in all_text(dialog)
+
+
+def test_the_entrys_own_scheme_is_removed_once_it_is_chosen(dialog: EntryDialog) -> None:
+    page = dialog.static_page
+    _paste(page, f"token {demo.GITHUB}")
+    assert page.request().token == f"token {demo.GITHUB}"  # not this entry's scheme (Bearer)
+    assert not page.token_note.isVisible()
+    page.scheme.setCurrentText("token")
+    assert page.request().token == demo.GITHUB
+    assert "Removed 'token' pasted in front" in page.token_note.text()
+    assert page.name.text() == "github-2"  # suggested from the token as stored
+
+
+def test_a_scheme_with_no_token_after_it_is_refused(dialog: EntryDialog) -> None:
+    page = dialog.static_page
+    _paste(page, "Authorization: Bearer   ")
+    assert page.token_error.isVisible()
+    assert page.token_error.text() == (
+        "Only 'Authorization: Bearer' was given, with no token after it."
+    )
+    assert not dialog.save_button.isEnabled()
+
+
+def test_a_token_longer_than_a_line_edit_takes_is_kept_whole(dialog: EntryDialog) -> None:
+    page = dialog.static_page
+    token = "opaque-" + "x" * 40_000  # QLineEdit cuts at 32,767 unless told otherwise
+    page.name.setText("long-one")
+    _paste(page, token)
+    assert page.request().token == token
+    assert not page.token_error.isVisible() and dialog.save_button.isEnabled()
+
+
+def test_a_token_over_the_limit_is_refused_never_cut(dialog: EntryDialog) -> None:
+    from tokenmgr.core.entries import MAX_TOKEN_BYTES, TOO_LONG
+
+    page = dialog.static_page
+    page.name.setText("long-one")
+    _paste(page, "t" * MAX_TOKEN_BYTES)
+    assert page.request().token == "t" * MAX_TOKEN_BYTES and dialog.save_button.isEnabled()
+    _paste(page, "t" * (MAX_TOKEN_BYTES + 5000))
+    assert page.token_error.isVisible()
+    assert page.token_error.text() == TOO_LONG[0].upper() + TOO_LONG[1:] + "."
+    assert not dialog.save_button.isEnabled()
+    assert page.request().token is None  # nothing, rather than the first 64 KiB
+
+
+def test_a_line_break_is_refused_in_the_clis_words(dialog: EntryDialog, cli) -> None:
+    page = dialog.static_page
+    wrapped = JWT[:40] + "\n" + JWT[40:]
+    _paste(page, wrapped)
+    r = cli("add", "x", stdin=wrapped + "\n")
+    cli_words = r.err.removeprefix("tokenmgr: ").removesuffix(": nothing was stored\n")
+    assert page.token_error.text() == cli_words[0].upper() + cli_words[1:] + "."
+    assert page.decoded.text() == ""  # one message, not a decoded JWT beside a refusal
+    assert not dialog.save_button.isEnabled()
+
+
+def test_a_pasted_header_value_is_stored_without_its_scheme(make_window, qtbot) -> None:
+    f = make_window(entries=False)
+    w = f.window
+    with qtbot.waitSignal(w.commands.dialog_opened) as opened:
+        w.action_table["add"].trigger()
+    d = opened.args[0]
+    _paste(d.static_page, f"Authorization: Bearer {JWT}")
+    d.save_button.click()
+    qtbot.waitUntil(lambda: "acme" in w.model.names(), timeout=5000)
+    assert f.vault.get_secret(f.vault.entry("acme")) == JWT

@@ -87,6 +87,33 @@ def test_signature_badge_words() -> None:
     assert rt.badge(rt.ReportData(kind="jwe"))[1].startswith("Can't verify (an encrypted")
 
 
+def test_badge_words_for_a_key_the_user_gave() -> None:
+    base = {"kind": "jws", "header": {"alg": "HS256"}, "signature": "verified"}
+    secret = rt.ReportData(**base, verification={"key_source": "secret"})
+    assert rt.badge(secret) == ("✔", "Signature verified with the secret you gave")
+    weak = rt.ReportData(**base, verification={"key_source": "secret", "weak_secret": True})
+    assert rt.badge(weak)[1].endswith("— a weak secret, anyone may guess it")
+    key = rt.ReportData(**base, verification={"key_source": "public_key"})
+    assert rt.badge(key) == ("✔", "Signature verified with the public key you gave")
+    url = rt.ReportData(**base, verification={"key_source": "jwks_url"})
+    assert rt.badge(url) == ("✔", "Signature verified with the keys at the JWKS URL you gave")
+
+
+def test_what_the_token_list_left_out_is_said() -> None:
+    assert rt.left_out_line(rt.ReportData(kind="jws")) == ""
+    one = rt.ReportData(kind="jws", left_out={"claims": ["nonce"]})
+    assert rt.left_out_line(one).startswith("Reveal shows 1 more claim: nonce.")
+    both = rt.ReportData(kind="jws", left_out={"header": ["x5c"], "claims": list("abcdefg")})
+    assert rt.left_out_line(both).startswith("Reveal shows 8 more fields: x5c, a, b, c, d, e, …")
+    full = rt.ReportData(kind="jws", left_out={"claims": ["nonce"]}, full=True)
+    assert rt.left_out_line(full) == ""
+    old = rt.ReportData.from_summary({"kind": "jws", "claims": {"sub": "x"}})
+    assert old is not None and old.partial and "only some claims" in rt.left_out_line(old)
+    new = rt.ReportData.from_summary({"v": 2, "kind": "jws", "claims": {"sub": "x"},
+                                      "left_out": {"claims": ["nonce"]}})
+    assert new is not None and not new.partial and new.left_out == {"claims": ["nonce"]}
+
+
 def test_expiry_lines_count_down_within_a_day() -> None:
     assert rt.expiry_line(None, NOW) == "No expiry known"
     assert rt.expiry_line(NOW + timedelta(hours=3, seconds=5), NOW) == "Expires in 3 h 00 min 05 s"
@@ -111,6 +138,14 @@ def test_claim_rows_gloss_and_time_every_registered_claim() -> None:
     assert rows["iat"][1].endswith("· 60 min ago")
     assert rows["auth_time"][1].endswith("· 2 h ago")
     assert rows["custom"] == ("custom", '{"a": 1}', "")
+
+
+def test_the_registered_claims_of_the_jwt_and_openid_registries_have_a_meaning() -> None:
+    for claim in ("exp", "iat", "nbf", "iss", "sub", "aud", "azp", "scope", "jti", "email",
+                  "roles", "groups", "acr", "amr", "sid", "at_hash", "act", "cnf"):
+        assert rt.GLOSSES[claim], claim
+    rows = rt.claim_rows(rt.ReportData(kind="jws", claims={"updated_at": 0, "flag": True}), NOW)
+    assert rows[0][1].startswith("1970-01-01") and rows[1][1] == "true"
 
 
 def test_one_line_says_kind_subject_issuer_expiry() -> None:
