@@ -281,11 +281,13 @@ class StaticTokenPage(QWidget):
         if len(raw) > MAX_TOKEN_BYTES:  # at the field's limit: the paste may have been cut
             self._token_error = sentence(TOO_LONG)
             return
-        text = raw.strip()
-        if not text:
+        if not raw.strip():
             return
         try:
-            token, note = strip_pasted_scheme(text, self.scheme.currentText().strip() or "Bearer")
+            # As `add` reads it: the prefix first (a scheme alone is refused), then the
+            # surrounding space a paste brings.
+            token, note = strip_pasted_scheme(raw, self.scheme.currentText().strip() or "Bearer")
+            token = token.strip()
             validate_token(token)
         except TokenMgrError as e:
             self._token_error = inline(e)
