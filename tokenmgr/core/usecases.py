@@ -358,7 +358,7 @@ def verify_given(
     from tokenmgr.core.jwt_inspect.keys import GivenKey
 
     if source == "issuer":
-        return verify(report, vault_pins(vault) if vault is not None else {})
+        return verify_pinned(vault, report) if vault is not None else verify(report)
     if source == "jwks_url":
         url = given.strip()
         if not url:
