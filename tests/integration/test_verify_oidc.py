@@ -172,9 +172,15 @@ def _provider_rsa_pem(oidc_server: OIDCServer, kid: str) -> bytes:
     )
 
 
-def test_hs256_signed_with_the_providers_public_key_is_invalid(
+def test_hs256_signed_with_the_providers_public_key_is_never_verified(
     oidc_server: OIDCServer, tokens: dict[str, str]
 ) -> None:
+    """The alg-confusion forgery: an issuer's keys cannot check HMAC, so the verdict is
+    "unverifiable" (only a shared secret could check it), never "verified"; and the
+    provider's public key given as the key is never used as an HMAC secret."""
+    from tokenmgr.core import jwt_inspect
+    from tokenmgr.core.jwt_inspect.keys import GivenKey
+
     real = tokens["id_rs256"]
     kid = jwt_header(real)["kid"]
     pem = _provider_rsa_pem(oidc_server, kid)
@@ -185,7 +191,11 @@ def test_hs256_signed_with_the_providers_public_key_is_invalid(
     for args in (("--verify", "--issuer", oidc_server.issuer), ("--verify",)):
         status, doc, err = decode(*args, stdin=forged)
         assert status == 6, err
-        assert doc["signature"] == "invalid"
+        assert doc["signature"] == "unverifiable"
+        assert "shared secret (HMAC)" in doc["verification"]["reason"]
+    given = jwt_inspect.verify(forged, key=GivenKey.public_key(pem.decode()))
+    assert given.signature == "unverifiable" and "cannot check HS256" in given.verification[
+        "reason"]
 
 
 def test_alg_none_with_real_claims_is_invalid(
