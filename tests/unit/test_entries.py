@@ -53,22 +53,23 @@ def test_invalid_secrets(bad: str) -> None:
 
 def test_status_windows() -> None:
     now = datetime(2026, 1, 1, tzinfo=UTC)
-    e = Entry(name="a")
+    e = Entry(name="a", created_at=now - timedelta(days=30))
     assert e.status(now) == "unknown"
     e.expires_at = now - timedelta(seconds=1)
     assert e.status(now) == "expired"
-    # A one-hour token is "expiring" in its last 6 minutes (a tenth of its life).
-    e.issued_at = now - timedelta(minutes=50)
-    e.expires_at = now + timedelta(minutes=10)
+    # A one-hour token is "expiring" within the lead time (10 minutes by default).
+    e.issued_at = now - timedelta(minutes=49)
+    e.expires_at = now + timedelta(minutes=11)
     assert e.status(now) == "valid"
-    e.expires_at = now + timedelta(minutes=5)
+    assert e.status(now, lead=timedelta(minutes=12)) == "expiring"
+    e.expires_at = now + timedelta(minutes=10)
     assert e.status(now) == "expiring"
-    # Unknown lifetime: warn a week ahead.
+    # No issue time: the lifetime runs from when the entry was added.
     e.issued_at = None
     e.expires_at = now + timedelta(days=6)
-    assert e.status(now) == "expiring"
-    e.expires_at = now + timedelta(days=8)
     assert e.status(now) == "valid"
+    e.expires_at = now + timedelta(days=3)
+    assert e.status(now) == "expiring"  # a 33-day token: its 3-day tier
 
 
 def test_roundtrip_dict() -> None:

@@ -19,7 +19,10 @@ LEAD = timedelta(minutes=10)
 
 
 def static(name: str, left: timedelta | None) -> Entry:
-    return Entry(name=name, expires_at=None if left is None else NOW + left, secrets=["access"])
+    """A static token stored a day ago (as `Vault.add` records it)."""
+    day = NOW - timedelta(days=1)
+    return Entry(name=name, expires_at=None if left is None else NOW + left, secrets=["access"],
+                 issued_at=day, created_at=day, updated_at=day)
 
 
 def oauth(name: str, left: timedelta, secrets: list[str], flow: str = "code") -> Entry:

@@ -139,13 +139,17 @@ def token_with(**claims: Any) -> str:
     ("claims", "status"),
     [
         ({"iat": T - 3600, "exp": T + 3600}, "valid"),
-        ({"iat": T - 3600, "exp": T + 100}, "expiring"),  # window: a tenth of 1 h = 6 min
+        ({"iat": T - 3600, "exp": T + 599}, "expiring"),  # window: the 10-minute lead time
+        ({"iat": T - 3600, "exp": T + 660}, "valid"),
+        ({"iat": T - 224, "exp": T + 76}, "valid"),  # 5-minute token: its last quarter
+        ({"iat": T - 226, "exp": T + 74}, "expiring"),
         ({"iat": T - 3600, "exp": T - 30}, "expiring"),  # expired, but within the leeway
         ({"iat": T - 3600, "exp": T - 61}, "expired"),
         ({"nbf": T + 600, "exp": T + 3600}, "not_yet_valid"),
         ({"nbf": T + 30, "exp": T + 30 * 86400}, "valid"),  # nbf within the leeway
         ({"sub": "x"}, "no_expiry"),
-        ({"exp": T + 6 * 86400}, "expiring"),  # lifetime unknown: 7-day window
+        ({"exp": T + 6 * 86400}, "valid"),  # lifetime unknown: the lead time
+        ({"exp": T + 500}, "expiring"),
     ],
 )
 def test_status(claims: dict[str, Any], status: str) -> None:

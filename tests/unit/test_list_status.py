@@ -36,9 +36,14 @@ items = st.fixed_dictionaries(
         "created_at": times,
         "updated_at": times,
         "tags": st.sampled_from([[], ["a"], None, 3, "ab"]),
-        "secrets": st.sampled_from([[], ["access"], None, 3]),
-        "oauth": st.sampled_from([None, {}, {"issuer": "https://x"}, "junk"]),
+        "secrets": st.sampled_from(
+            [[], ["access"], None, 3, ["access", "refresh"], ["access", "client_secret"]]
+        ),
+        "oauth": st.sampled_from(
+            [None, {}, {"issuer": "https://x"}, "junk", {"flow": "client-credentials"}]
+        ),
         "note": st.sampled_from(["", "n", None]),
+        "state": st.sampled_from([None, "sign_in_needed"]),
     },
 )
 
@@ -65,13 +70,27 @@ def test_status_boundaries() -> None:
         ({}, "unknown"),
         ({"expires_at": _time(-day)}, "expired"),
         ({"expires_at": _time(timedelta(0))}, "expired"),
-        ({"expires_at": _time(6 * day)}, "expiring"),  # unknown lifetime: 7-day window
-        ({"expires_at": _time(8 * day)}, "valid"),
-        # one-hour token: the window is 6 minutes (a tenth)
-        ({"issued_at": _time(timedelta(minutes=-50)), "expires_at": _time(timedelta(minutes=10))},
+        # Issued now, 7 days to go: the 1-day tier fits in its last quarter.
+        ({"issued_at": _time(timedelta(0)), "expires_at": _time(6 * day)}, "valid"),
+        ({"issued_at": _time(-6 * day), "expires_at": _time(day)}, "expiring"),
+        # one-hour token: the lead time (10 min, shorter than its last quarter)
+        ({"issued_at": _time(timedelta(minutes=-49)), "expires_at": _time(timedelta(minutes=11))},
          "valid"),
-        ({"issued_at": _time(timedelta(minutes=-55)), "expires_at": _time(timedelta(minutes=5))},
+        ({"issued_at": _time(timedelta(minutes=-50)), "expires_at": _time(timedelta(minutes=10))},
          "expiring"),
+        # a 5-minute token: its last quarter (75 s), not the lead time
+        ({"issued_at": _time(timedelta(minutes=-3)), "expires_at": _time(timedelta(minutes=2))},
+         "valid"),
+        ({"issued_at": _time(timedelta(seconds=-240)), "expires_at": _time(timedelta(seconds=60))},
+         "expiring"),
+        # an OAuth entry that renews itself is never "expiring", only expired
+        ({"kind": "oauth2", "oauth": {}, "secrets": ["access", "refresh"],
+          "issued_at": _time(-day), "expires_at": _time(timedelta(minutes=1))}, "valid"),
+        ({"kind": "oauth2", "oauth": {}, "secrets": ["access", "refresh"],
+          "state": "sign_in_needed",
+          "issued_at": _time(-day), "expires_at": _time(timedelta(minutes=1))}, "expiring"),
+        ({"kind": "oauth2", "oauth": {}, "secrets": ["access"],
+          "issued_at": _time(-day), "expires_at": _time(timedelta(minutes=1))}, "expiring"),
     ]  # fmt: skip
     for extra, want in cases:
         item = {"name": "t", **extra}

@@ -7,6 +7,7 @@ holds the secret strings and exists only in memory.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -29,30 +30,91 @@ STATUS_EXPIRING = "expiring"
 STATUS_EXPIRED = "expired"
 STATUS_UNKNOWN = "unknown"
 
-# Tokens whose lifetime is unknown or long are "expiring" this long before the end.
-MAX_WARNING_WINDOW = timedelta(days=7)
-MIN_WARNING_WINDOW = timedelta(seconds=60)
+# "Expiring soon", one rule for the list, the tray and its tooltip, the notifications
+# and `list --json`. A token is expiring from the lead time before its end (the app's
+# "Warn before a token expires" setting; the command line, which has no settings, uses
+# the default), but never for more than the last quarter of its lifetime: a 5-minute
+# token is not "expiring" from birth. A long-lived token is told about earlier, in tiers
+# (14, 3 and 1 day ahead), each one that fits in that last quarter, so a 90-day token
+# turns "expiring" two weeks ahead and a 1-day token only at the lead time.
+DEFAULT_LEAD = timedelta(minutes=10)
+EXPIRING_SHARE = 4  # at most the last 1/4 of the lifetime is "expiring"
+TIERS: tuple[tuple[str, timedelta], ...] = (
+    ("14d", timedelta(days=14)),
+    ("3d", timedelta(days=3)),
+    ("1d", timedelta(days=1)),
+)
+LEAD_TIER = ""  # the name of the last warning point: the lead time (or the quarter)
 
 
 def now_utc() -> datetime:
     return datetime.now(UTC)
 
 
-def warning_window(expires_at: datetime | None, issued_at: datetime | None) -> timedelta:
-    """A tenth of the lifetime, between 60 s and 7 days; 7 days if it is unknown."""
-    if expires_at is None or issued_at is None:
-        return MAX_WARNING_WINDOW
-    lifetime = expires_at - issued_at
-    return max(MIN_WARNING_WINDOW, min(MAX_WARNING_WINDOW, lifetime / 10))
+def warning_points(
+    expires_at: datetime | None, since: datetime | None, lead: timedelta = DEFAULT_LEAD
+) -> tuple[tuple[str, timedelta], ...]:
+    """When, before `expires_at`, a token is told about, widest first, as (tier name, how
+    long ahead): the tiers that fit in the last quarter of its lifetime (from `since`, when
+    it was issued or stored) and are longer than the lead time, then (LEAD_TIER, the lead
+    time or the last quarter when that is shorter). The first is where "expiring" starts.
+    An unknown lifetime (no `since`) gets the lead time alone."""
+    lead = max(lead, timedelta(0))
+    if expires_at is None or since is None or since >= expires_at:
+        return ((LEAD_TIER, lead),)
+    share = (expires_at - since) / EXPIRING_SHARE
+    base = min(lead, share)
+    early = tuple((name, ahead) for name, ahead in TIERS if base < ahead <= share)
+    return (*early, (LEAD_TIER, base))
 
 
-def status_at(expires_at: datetime | None, issued_at: datetime | None, now: datetime) -> str:
-    """The status rule, the one place it lives: `list`, the window, the tray."""
+def warning_window(
+    expires_at: datetime | None, since: datetime | None, lead: timedelta = DEFAULT_LEAD
+) -> timedelta:
+    """How long before its end a token counts as expiring (see `warning_points`)."""
+    return warning_points(expires_at, since, lead)[0][1]
+
+
+def due_point(
+    expires_at: datetime | None, since: datetime | None, now: datetime,
+    lead: timedelta = DEFAULT_LEAD,
+) -> str | None:
+    """The nearest warning point reached at `now` (a tier name, or LEAD_TIER within the
+    lead time and after the end); None before the first."""
+    if expires_at is None:
+        return None
+    remaining = expires_at - now
+    for name, ahead in reversed(warning_points(expires_at, since, lead)):
+        if remaining <= ahead:
+            return name
+    return None
+
+
+def renews(kind: str, flow: str | None, secrets: Iterable[str], state: str | None) -> bool:
+    """Can the app get a new access token without the person (no sign-in page)? An entry
+    that can is never "expiring": it is renewed before it ends."""
+    if kind != "oauth2" or flow is None or state == "sign_in_needed":
+        return False
+    needed = "client_secret" if flow == "client-credentials" else "refresh"
+    return needed in secrets
+
+
+def status_at(
+    expires_at: datetime | None,
+    since: datetime | None,
+    now: datetime,
+    lead: timedelta = DEFAULT_LEAD,
+    *,
+    renewable: bool = False,
+) -> str:
+    """The status rule, the one place it lives: `list`, the window, the tray, and the
+    notifications' first warning (`warning_points`). `since` is when the token was issued
+    (or, unknown that, stored); `renewable`: the app renews it before it ends."""
     if expires_at is None:
         return STATUS_UNKNOWN
     if expires_at <= now:
         return STATUS_EXPIRED
-    if expires_at - now <= warning_window(expires_at, issued_at):
+    if not renewable and expires_at - now <= warning_window(expires_at, since, lead):
         return STATUS_EXPIRING
     return STATUS_VALID
 
@@ -335,11 +397,24 @@ class Entry:
         if not self.env_var:
             self.env_var = default_env_var(self.name)
 
-    def status(self, at: datetime | None = None) -> str:
-        return status_at(self.expires_at, self.issued_at, at or now_utc())
+    @property
+    def since(self) -> datetime:
+        """When its token was issued (or, unknown that, when the entry was added): where
+        its lifetime starts for `warning_points`."""
+        return self.issued_at or self.created_at
 
-    def warning_window(self) -> timedelta:
-        return warning_window(self.expires_at, self.issued_at)
+    def renews_itself(self) -> bool:
+        """Can the app get a new access token without the person (no sign-in page)?"""
+        flow = self.oauth.flow if self.oauth is not None else None
+        return renews(self.kind, flow, self.secrets, self.state)
+
+    def status(self, at: datetime | None = None, lead: timedelta = DEFAULT_LEAD) -> str:
+        return status_at(
+            self.expires_at, self.since, at or now_utc(), lead, renewable=self.renews_itself()
+        )
+
+    def warning_window(self, lead: timedelta = DEFAULT_LEAD) -> timedelta:
+        return warning_window(self.expires_at, self.since, lead)
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -5,9 +5,13 @@ and which to warn about before they expire.
   the secret) is refreshed in the background when `oauth.refresh.needs_refresh` says so;
   it is warned about only when that fails.
 - Any other entry with a known expiry (a static token, an OAuth entry without a
-  refresh token, one that needs a new sign-in) is warned about once when it comes
-  within the lead time (a setting, default 10 min), once per expiry time: a new token
-  with a new expiry is warned about again.
+  refresh token, one that needs a new sign-in) is warned about at each of its warning
+  points (`entries.warning_points`, the rule the list's "expiring" follows): 14, 3 and
+  1 day ahead for the tiers its lifetime fits, then within the lead time (a setting,
+  default 10 min; for a short-lived token the last quarter of its lifetime). Each point
+  once per expiry time, only the nearest one due (after time away, one notice, not a
+  burst), and never for a token stored in the last minute (the person just saw it): a
+  new token with a new expiry is warned about again.
 - A host that refused an entry's token (git's `erase`) is said once per refusal.
 - What was warned about is remembered in `$TOKENMGR_HOME/notified.json` (atomic,
   0600), so a restart does not repeat it. No secret is read to decide any of this.
@@ -22,22 +26,20 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from tokenmgr.core.entries import Entry, format_time, now_utc
+from tokenmgr.core.entries import LEAD_TIER, Entry, due_point, format_time, now_utc
 from tokenmgr.core.index import atomic_write
 
 log = logging.getLogger("tokenmgr.expiry")
 
 NOTIFIED_NAME = "notified.json"
 KEEP_FOR = timedelta(days=30)  # forget records of expiries this long past
+# A token stored this recently is not warned about yet: whoever stored it saw its expiry.
+JUST_STORED = timedelta(minutes=1)
 
 
 def renews_itself(entry: Entry) -> bool:
     """Can the app get a new access token without the person (no sign-in page)?"""
-    if entry.kind != "oauth2" or entry.oauth is None or entry.state == "sign_in_needed":
-        return False
-    if entry.oauth.flow == "client-credentials":
-        return "client_secret" in entry.secrets
-    return "refresh" in entry.secrets
+    return entry.renews_itself()
 
 
 def due_for_refresh(entries: list[Entry], at: datetime | None = None) -> list[Entry]:
@@ -56,10 +58,18 @@ class ExpiryWarning:
     expires_at: datetime
     expired: bool
     sign_in: bool  # the way out is a new sign-in (else: store a new token)
+    tier: str = LEAD_TIER  # "14d", "3d", "1d"; LEAD_TIER for the lead time
 
     @property
     def key(self) -> str:
-        return f"{self.name}@{format_time(self.expires_at)}"
+        base = f"{self.name}@{format_time(self.expires_at)}"
+        return f"{base}#{self.tier}" if self.tier else base
+
+
+def tier_due(entry: Entry, now: datetime, lead: timedelta) -> str | None:
+    """The nearest warning point due for the entry's expiry now: LEAD_TIER within the lead
+    time (or past the end), a tier name ("1d") within a tier, None when none is due."""
+    return due_point(entry.expires_at, entry.since, now, lead)
 
 
 @dataclass(frozen=True)
@@ -96,13 +106,19 @@ def due_warnings(
     now = at or now_utc()
     out: list[ExpiryWarning] = []
     for e in entries:
-        if e.expires_at is None or renews_itself(e) or e.expires_at - now > lead:
+        if e.expires_at is None or e.renews_itself():
+            continue
+        if timedelta(0) <= now - e.updated_at < JUST_STORED:
+            continue  # stored a moment ago: told when its warning is still due after that
+        tier = tier_due(e, now, lead)
+        if tier is None:
             continue
         w = ExpiryWarning(
             name=e.name,
             expires_at=e.expires_at,
             expired=e.expires_at <= now,
             sign_in=e.kind == "oauth2",
+            tier=tier,
         )
         if w.key not in seen:
             out.append(w)

@@ -23,7 +23,9 @@ from tokenmgr.core.entries import (
     KINDS,
     Entry,
     format_time,
+    now_utc,
     parse_time,
+    renews,
     status_at,
     validate_env_var,
     validate_name,
@@ -127,6 +129,26 @@ def put_on_record(vault: Vault, name: str, how: str, host: str | None = None) ->
         record.write(vault.home, name, how, host=host)
     except record.RecordFailed as e:
         vault.warn(str(e))
+
+
+def expired_note(entry: Entry, now: datetime | None = None) -> str | None:
+    """What to say when the token just handed out has expired (it is handed out all the
+    same: the person may know better, e.g. a server that ignores `exp`), with the way to
+    a new one; None while it is still valid or its expiry is unknown."""
+    from tokenmgr.core.durations import magnitude
+
+    now = now or now_utc()
+    if entry.expires_at is None or entry.expires_at > now:
+        return None
+    ago = magnitude((now - entry.expires_at).total_seconds())
+    if entry.kind == "oauth2":
+        way = f"refresh it (`tokenmgr refresh {entry.name}`) or sign in again"
+    else:
+        way = f"store a new one (`tokenmgr add {entry.name} --force`)"
+    return (
+        f"{entry.name} expired {ago} ago ({format_time(entry.expires_at)}) and was handed out "
+        f"anyway; {way}"
+    )
 
 
 def render_for(
@@ -407,10 +429,16 @@ def _checked_status(item: Mapping[str, Any], now: datetime) -> str:
     expires = parse_time(item.get("expires_at"))
     issued = parse_time(item.get("issued_at"))
     iter(item.get("tags", []))
-    parse_time(item.get("created_at"))
+    created = parse_time(item.get("created_at"))
     parse_time(item.get("updated_at"))
-    iter(item.get("secrets", []))
-    return status_at(expires, issued, now)
+    secrets = item.get("secrets", [])
+    iter(secrets)
+    oauth = item.get("oauth")
+    flow = str(oauth.get("flow", "code")) if isinstance(oauth, dict) else None
+    renewable = renews(str(item.get("kind", "static")), flow, secrets, item.get("state"))
+    # The command line has no settings: the default lead time (`entries.DEFAULT_LEAD`).
+    since = issued or created or now_utc()  # as Entry.from_dict fills a missing created_at
+    return status_at(expires, since, now, renewable=renewable)
 
 
 def list_rows(vault: Vault, now: datetime) -> list[dict[str, Any]]:

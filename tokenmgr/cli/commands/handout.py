@@ -9,8 +9,12 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from typing import TYPE_CHECKING
 
 from tokenmgr.cli.context import PASSPHRASE_VAR, Environment, ExitStatus, err
+
+if TYPE_CHECKING:
+    from tokenmgr.core.entries import Entry
 
 
 def _shell(args: argparse.Namespace, env: Environment) -> str:
@@ -21,11 +25,22 @@ def _shell(args: argparse.Namespace, env: Environment) -> str:
     return default_shell(env.env, sys.platform)
 
 
+def _warn_expired(env: Environment, entries: list[Entry]) -> None:
+    """An expired token is handed out all the same, with a warning on stderr."""
+    from tokenmgr.core.usecases import expired_note
+
+    for entry in entries:
+        note = expired_note(entry)
+        if note is not None:
+            err(env, f"warning: {note}")
+
+
 def get(args: argparse.Namespace, env: Environment) -> int:
     from tokenmgr.core.usecases import hand_out, render_for
 
     entry, token = hand_out(env.vault(), args.name, refresh=not args.no_refresh)
     env.stdout.write(render_for(entry, token, args.format, _shell(args, env)))
+    _warn_expired(env, [entry])
     return ExitStatus.OK
 
 
@@ -35,13 +50,12 @@ def export(args: argparse.Namespace, env: Environment) -> int:
 
     shell = _shell(args, env)
     # Render everything before printing anything: a failure prints no partial output.
-    lines = [
-        render_env(entry.env_var, token, shell)
-        for entry, token in hand_out_many(env.vault(), args.names)
-    ]
+    handed = hand_out_many(env.vault(), args.names)
+    lines = [render_env(entry.env_var, token, shell) for entry, token in handed]
     if not lines:
         err(env, "no entries to export")
     env.stdout.write("".join(lines))
+    _warn_expired(env, [entry for entry, _token in handed])
     return ExitStatus.OK
 
 
@@ -62,8 +76,10 @@ def exec_command(args: argparse.Namespace, env: Environment) -> int:
     # The child gets the environment the user started us with and the tokens it was
     # given, never the key to all the others.
     child_env = {k: v for k, v in for_children(env.env).items() if k != PASSPHRASE_VAR}
-    for entry, token in hand_out_many(env.vault(), names, how="exec"):
+    handed = hand_out_many(env.vault(), names, how="exec")
+    for entry, token in handed:
         child_env[entry.env_var] = token
+    _warn_expired(env, [entry for entry, _token in handed])
     program = command[0]
     path = shutil.which(program, path=child_env.get("PATH"))
     if path is None:

@@ -13,7 +13,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from tokenmgr.core.durations import magnitude
-from tokenmgr.core.entries import MAX_WARNING_WINDOW, MIN_WARNING_WINDOW
+from tokenmgr.core.entries import DEFAULT_LEAD
+from tokenmgr.core.entries import warning_window as entry_warning_window
 from tokenmgr.core.jwt_inspect.model import (
     STATUS_EXPIRED,
     STATUS_EXPIRING,
@@ -48,10 +49,9 @@ def numeric_date(claims: Mapping[str, Any], name: str) -> datetime | None:
 
 
 def warning_window(exp: datetime, iat: datetime | None) -> timedelta:
-    """A tenth of the lifetime between 60 s and 7 days (as `Entry.warning_window`)."""
-    if iat is None or iat >= exp:
-        return MAX_WARNING_WINDOW
-    return max(MIN_WARNING_WINDOW, min(MAX_WARNING_WINDOW, (exp - iat) / 10))
+    """When a token counts as expiring: the entries' rule (`entries.warning_points`) with
+    the default lead time, its lifetime from `iat`."""
+    return entry_warning_window(exp, iat, DEFAULT_LEAD)
 
 
 def status(
