@@ -99,6 +99,13 @@ def test_expiring_static_token_is_notified_once_even_after_a_restart(
     token = "s3cr3t-" + "k" * 30
     r = tm(cli_env, "add", "ci", "--expires-at", soon, stdin=token)
     assert r.returncode == 0, r.stderr
+    # Stored an hour ago: a token stored in the last minute is not notified yet, and one
+    # that lives 4 minutes is warned about in its last quarter only.
+    vault = vault_of(cli_env)
+    entries = vault.index.load()
+    hour_ago = now_utc() - timedelta(hours=1)
+    entries["ci"].issued_at = entries["ci"].created_at = entries["ci"].updated_at = hour_ago
+    vault.index.save(entries)
     # The keeper's notifier talks to dunst's bus; the vault to gnome-keyring's.
     notifier = Notifier()
     keeper = keeper_for(cli_env, notifier)

@@ -231,7 +231,9 @@ def _start_tray(
     tray.paste_decode_requested.connect(window.paste_decode)
     tray.quit_requested.connect(window.quit_app)
     tray.sign_in_requested.connect(window.sign_in_again)
-    window.entries_loaded.connect(lambda entries: tray.set_entries(entries, now_utc()))
+    window.entries_loaded.connect(
+        lambda entries: tray.set_entries(entries, now_utc(), window.model.lead)
+    )
     clipboard.countdown_changed.connect(tray.set_countdown)
     window.tray_note_requested.connect(lambda text: tray.icon.showMessage("Token Manager", text))
     window.notice_requested.connect(
@@ -242,11 +244,13 @@ def _start_tray(
     # Statuses move on without index changes ("expires in 4 min" → expired).
     tick = QTimer(tray)
     tick.setInterval(TRAY_TICK_MS)
-    tick.timeout.connect(lambda: tray.set_entries(window.model.entries, now_utc()))
+    tick.timeout.connect(
+        lambda: tray.set_entries(window.model.entries, now_utc(), window.model.lead)
+    )
     tick.start()
 
     def fill() -> None:
-        tray.set_entries(window.model.entries, now_utc())
+        tray.set_entries(window.model.entries, now_utc(), window.model.lead)
 
     # Also when the menu opens before the window was ever painted (a window mapped but
     # covered gets no paint): never an empty menu.

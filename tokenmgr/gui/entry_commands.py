@@ -10,6 +10,7 @@ window shows it. It acts on the list's current entry, or on the entry named.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeGuard, TypeVar
 
 from PySide6.QtCore import QObject, Signal
@@ -18,7 +19,7 @@ from PySide6.QtWidgets import QDialog, QWidget
 from shiboken6 import isValid
 
 from tokenmgr.core import usecases
-from tokenmgr.core.entries import Entry
+from tokenmgr.core.entries import Entry, now_utc
 from tokenmgr.core.errors import StorageUnavailable, TokenMgrError
 from tokenmgr.gui.actions import FORMAT_WORDS
 from tokenmgr.gui.delete_dialog import DeleteDialog
@@ -130,7 +131,12 @@ class EntryCommands(QObject):
             what = FORMAT_WORDS[fmt]
             if self._clipboard is not None:
                 self._clipboard.copy(text, what)
-            self.status_reported.emit(f"Copied {what} of {entry.name}")
+            expired = expired_words(entry, now_utc())
+            if expired:
+                # Handed out all the same (the person may know better), but never quietly.
+                self.error_reported.emit(f"Copied {what} of {entry.name}, but {expired}", False)
+            else:
+                self.status_reported.emit(f"Copied {what} of {entry.name}")
             self.token_copied.emit(entry.name, fmt)
 
         self._tasks.run(
@@ -466,6 +472,20 @@ class EntryCommands(QObject):
     def _on_decode_dialog_add_requested(self, token: str) -> None:
         """Paste & decode's "Add this token": the add dialog, with the token filled in."""
         self._add_dialog("static", token)
+
+
+def expired_words(entry: Entry, now: datetime) -> str:
+    """"it expired 3 days ago: …" with the way to a new token, for a copy of an expired
+    token ("" when it has not expired)."""
+    from tokenmgr.gui.timewords import relative
+
+    if entry.expires_at is None or entry.expires_at > now:
+        return ""
+    if entry.kind == "oauth2":
+        way = "sign in again to get a new one"
+    else:
+        way = "store a new one with Edit (F2)"
+    return f"it expired {relative(entry.expires_at, now)}: {way}."
 
 
 def _alive(obj: _Q | None) -> TypeGuard[_Q]:

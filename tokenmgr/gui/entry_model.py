@@ -9,7 +9,7 @@ and keeps rows that did not change.
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from PySide6.QtCore import (
@@ -21,7 +21,7 @@ from PySide6.QtCore import (
     Qt,
 )
 
-from tokenmgr.core.entries import Entry, now_utc
+from tokenmgr.core.entries import DEFAULT_LEAD, Entry, now_utc
 from tokenmgr.gui import style
 from tokenmgr.gui.timewords import local_utc
 
@@ -73,6 +73,7 @@ class EntryModel(QAbstractTableModel):
         super().__init__(parent)
         self._entries: list[Entry] = []
         self._now = now_utc()
+        self._lead = DEFAULT_LEAD  # "Warn before a token expires": where "expiring" starts
         self._cache: dict[int, tuple[str, str]] = {}  # row → (status, Expires text)
 
     # ---------------------------------------------------------------- data in
@@ -134,6 +135,16 @@ class EntryModel(QAbstractTableModel):
             self._cache.clear()
             self.endInsertRows()
 
+    @property
+    def lead(self) -> timedelta:
+        return self._lead
+
+    def set_lead(self, lead: timedelta) -> None:
+        """The lead time of the expiring rule (`core.entries.warning_points`) changed."""
+        if lead != self._lead:
+            self._lead = lead
+            self.set_now(self._now)
+
     def set_now(self, now: datetime) -> None:
         """Tick: statuses and relative times move on; the index is not re-read."""
         self._now = now
@@ -174,7 +185,7 @@ class EntryModel(QAbstractTableModel):
         cached = self._cache.get(row)
         if cached is None:
             entry = self._entries[row]
-            status = entry.status(self._now)
+            status = entry.status(self._now, self._lead)
             cached = (status, style.expires_text(status, entry.expires_at, self._now))
             self._cache[row] = cached
         return cached

@@ -113,6 +113,7 @@ class MainWindow(QMainWindow):
         self.action_table = Actions(self)
         self.token_list = TokenList()
         self.model = self.token_list.model
+        self.model.set_lead(settings.lead())
         self.details = DetailsPane()
         self.status_bar = StatusBar()
         self.setStatusBar(self.status_bar)
@@ -456,6 +457,8 @@ class MainWindow(QMainWindow):
     def _on_preferences_applied(self, problem: str) -> None:
         if self.clipboard is not None:
             self.clipboard.set_timeout(self.settings.clear_timeout_s)
+        self.model.set_lead(self.settings.lead())
+        self.entries_loaded.emit(self.token_list.entries)  # the tray follows the new lead time
         self.save_settings()
         if problem:
             self.status_bar.show_status(f"⚠ {problem}")

@@ -53,6 +53,11 @@ class PreferencesDialog(QDialog):
         self.lead.setSuffix(" min")
         self.lead.setValue(settings.notify_lead_min)
         self.lead.setAccessibleName("Warn before a token expires")
+        self.lead.setToolTip(
+            "From then on a token shows as expiring in the list and the tray, and you get a "
+            "notification. A short-lived token is warned about in the last quarter of its "
+            "lifetime when that is shorter; a long-lived one also 14, 3 and 1 day ahead."
+        )
         form.addRow("Warn before a token expires", self.lead)
         self.minimized = QCheckBox("Start in the tray")
         self.minimized.setChecked(settings.start_minimized)

@@ -16,6 +16,7 @@ import os
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -70,6 +71,11 @@ class Settings:
         if s.copy_format not in COPY_FORMATS:
             s.copy_format = "header"
         return s
+
+    def lead(self) -> timedelta:
+        """"Warn before a token expires": where the expiring rule starts (the list, the
+        tray, the notifications; `core.entries.warning_points`)."""
+        return timedelta(minutes=self.notify_lead_min)
 
     def shell(self, env: Mapping[str, str]) -> str:
         """The shell env lines are written for: the chosen one, else the user's ($SHELL,

@@ -29,8 +29,13 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
-from tokenmgr.core.entries import STATUS_EXPIRED, STATUS_EXPIRING, Entry, now_utc
-from tokenmgr.core.expiry import renews_itself
+from tokenmgr.core.entries import (
+    DEFAULT_LEAD,
+    STATUS_EXPIRED,
+    STATUS_EXPIRING,
+    Entry,
+    now_utc,
+)
 from tokenmgr.gui import icons
 
 APP_TITLE = "Token Manager"
@@ -70,15 +75,15 @@ class _Row:
     sign_in: bool = False  # the submenu offers "Sign in again" instead of the copies
 
 
-def _row(entry: Entry, now: datetime) -> _Row:
-    status = entry.status(now)
+def _row(entry: Entry, now: datetime, lead: timedelta) -> _Row:
+    status = entry.status(now, lead)
     sign_in = entry.kind == "oauth2"
     if entry.state == "sign_in_needed":
         return _Row(
             entry.name, f"{entry.name} (sign in again)", False, "needs signing in again", True
         )
     if status == STATUS_EXPIRED:
-        if sign_in and renews_itself(entry):
+        if sign_in and entry.renews_itself():
             # A copy refreshes it first (as `tokenmgr get` does): still usable.
             return _Row(entry.name, f"{entry.name} (expired, renews on copy)", True, "expired")
         hint = " — sign in again" if sign_in else ""
@@ -174,8 +179,11 @@ class Tray(QObject):
     def hide(self) -> None:
         self.icon.hide()
 
-    def set_entries(self, entries: Sequence[Entry], now: datetime) -> None:
-        rows = tuple(_row(e, now) for e in sorted(entries, key=lambda e: e.name))
+    def set_entries(
+        self, entries: Sequence[Entry], now: datetime, lead: timedelta = DEFAULT_LEAD
+    ) -> None:
+        """`lead`: the lead time of the expiring rule, as the window's list uses it."""
+        rows = tuple(_row(e, now, lead) for e in sorted(entries, key=lambda e: e.name))
         if rows == self._latest:
             return
         self._latest = rows
