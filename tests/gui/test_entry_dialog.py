@@ -127,8 +127,7 @@ def test_edit_keeps_the_name_and_the_token_optional(qtbot) -> None:
 def test_add_through_the_window_stores_in_a_worker(make_window, qtbot) -> None:
     f = make_window(entries=False)
     w = f.window
-    assert w.empty_label.isVisible()
-    assert w.empty_label.text() == "No tokens yet. Add one (Ctrl+N) or sign in to a provider."
+    assert w.welcome.isVisible()
     with qtbot.waitSignal(w.commands.dialog_opened) as opened:
         qtbot.keyClick(w, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
     d = opened.args[0]

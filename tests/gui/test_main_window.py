@@ -44,19 +44,47 @@ def test_the_details_follow_the_selection(make_window, qtbot) -> None:
     assert w.details.entry is None
 
 
-def test_the_empty_window_says_what_to_do(make_window, qtbot) -> None:
-    w = make_window(entries=False).window
-    assert w.empty_label.isVisible()
-    assert w.empty_label.text() == "No tokens yet. Add one (Ctrl+N) or sign in to a provider."
-    assert w.details.placeholder.text() == ""  # one message, not two
+def test_the_empty_window_shows_the_ways_in_with_their_keys(make_window, qtbot) -> None:
+    f = make_window(entries=False)
+    w = f.window
+    # Not an empty table beside an empty pane: the ways in, in their place.
+    assert w.welcome.isVisible() and not w.splitter.isVisible()
+    assert w.welcome.title.text() == "No tokens yet"
+    assert w.welcome.paste_button.text() == "Paste a token    Ctrl+N"
+    assert w.welcome.sign_in_button.text() == "Sign in to a provider    Ctrl+Shift+N"
+    assert w.welcome.import_button.text() == "Import a .env file…    Ctrl+I"
+    assert "Ctrl+Shift+V" in w.welcome.decode_hint.text()
+    for button, title in ((w.welcome.paste_button, "Add a token"),
+                          (w.welcome.sign_in_button, "Sign in to a provider")):
+        with qtbot.waitSignal(w.commands.dialog_opened) as opened:
+            button.click()
+        assert opened.args[0].windowTitle() == title
+        opened.args[0].reject()
+    # The keyboard starts on the first way in: Enter pastes a token; the keys work too.
+    qtbot.waitUntil(lambda: w.focusWidget() is w.welcome.paste_button)
+    with qtbot.waitSignal(w.commands.dialog_opened) as opened:
+        qtbot.keyClick(w.focusWidget(), Qt.Key.Key_Return)
+    assert opened.args[0].windowTitle() == "Add a token"
+    opened.args[0].reject()
+    w.activateWindow()  # offscreen, a closed dialog leaves no window active
+    qtbot.waitUntil(w.isActiveWindow)
     with qtbot.waitSignal(w.commands.dialog_opened) as opened:
         qtbot.keyClick(w, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
     assert opened.args[0].windowTitle() == "Add a token"
     opened.args[0].reject()
+    # The first token brings the list (with the keyboard on it); the last one gone, the
+    # ways in come back.
+    f.vault.add("first", "tok-0123456789")
+    w.reload()
+    assert w.splitter.isVisible() and not w.welcome.isVisible()
+    assert w.focusWidget() is w.token_list.view
+    f.vault.remove("first")
+    w.reload()
+    assert w.welcome.isVisible() and w.focusWidget() is w.welcome.paste_button
 
 
 def test_geometry_and_splitter_are_remembered(make_window, qtbot) -> None:
-    f = make_window(entries=False)
+    f = make_window()
     w = f.window
     w.resize(700, 500)
     w.splitter.setSizes([250, 450])
@@ -64,7 +92,7 @@ def test_geometry_and_splitter_are_remembered(make_window, qtbot) -> None:
     w.save_settings()
     saved = SettingsFile(f.home).load()
     assert saved.window_geometry and saved.splitter_state
-    w2 = make_window(entries=False, settings=saved).window
+    w2 = make_window(entries=False, settings=saved).window  # the same home, its entries
     assert w2.size().width() == 700
     assert abs(w2.splitter.sizes()[0] - 250) <= 10
 
@@ -145,5 +173,6 @@ def test_unreadable_saved_geometry_leaves_the_defaults(make_window) -> None:
 
     w = make_window(entries=False, settings=Settings(window_geometry="not base64 at all!",
                                                      splitter_state="AAAA")).window
-    assert w.size().width() == 1100  # the default size
+    room = w.screen().availableGeometry()  # offscreen: 800 × 800
+    assert w.size().width() == min(1100, room.width() * 19 // 20)  # the default size
     assert w.splitter.sizes()[0] > 0

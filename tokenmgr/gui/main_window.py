@@ -16,7 +16,7 @@ import os
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QByteArray, QPoint, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QByteArray, QPoint, QSize, Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import (
     QFrame,
     QLabel,
@@ -45,6 +45,7 @@ from tokenmgr.gui.store_setup import StoreSetup
 from tokenmgr.gui.tasks import Tasks
 from tokenmgr.gui.token_list import TokenList
 from tokenmgr.gui.usage import UsageWatcher
+from tokenmgr.gui.welcome import Welcome
 
 if TYPE_CHECKING:
     from PySide6.QtCore import SignalInstance
@@ -55,6 +56,11 @@ if TYPE_CHECKING:
     from tokenmgr.gui.clipboard import Clipboard
     from tokenmgr.gui.signin import SignInController
 
+
+# The first start's size (`_default_geometry`): the list's four columns, and beside them the
+# details of a JWT with its claims and header tables and their buttons.
+DEFAULT_SIZE = QSize(1100, 680)
+DEFAULT_LIST_WIDTH = 480
 
 TRAY_NOTE = (
     "Token Manager keeps running in the tray; choose Quit (Ctrl+Q) from its menu to end it."
@@ -108,7 +114,6 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("Token Manager")
         # The icon (an SVG: Qt's SVG plugin loads with it) once the event loop runs.
         QTimer.singleShot(0, self, self._on_icon_timer_timeout)
-        self.resize(1100, 680)
 
         self.action_table = Actions(self)
         self.token_list = TokenList()
@@ -155,16 +160,21 @@ class MainWindow(QMainWindow):
         self.splitter.setStretchFactor(0, 5)
         self.splitter.setStretchFactor(1, 6)
         self.splitter.setChildrenCollapsible(False)
-        self.splitter.setSizes([480, 620])
 
         self.banner = Banner("Try again")  # a store or index problem, above the list
         self.banner.retry_requested.connect(self.start_store)
 
+        acts = self.action_table
+        self.welcome = Welcome(acts["add"], acts["sign_in_new"], acts["import_env"],
+                               acts["paste_decode"])
+        self.body = QStackedWidget()  # the list and the details, or the ways in when empty
+        self.body.addWidget(self.splitter)
+        self.body.addWidget(self.welcome)
         self.main_page = QWidget()
         main_lay = QVBoxLayout(self.main_page)
         main_lay.setContentsMargins(0, 0, 0, 0)
         main_lay.addWidget(self.banner)
-        main_lay.addWidget(self.splitter, 1)
+        main_lay.addWidget(self.body, 1)
         self.pages = QStackedWidget()  # the list, or the store screen in its place
         self.pages.addWidget(self.main_page)
         self.setCentralWidget(self.pages)
@@ -249,6 +259,7 @@ class MainWindow(QMainWindow):
         now = now_utc()
         self.token_list.set_entries(entries, now)
         self.details.set_list_empty(not entries)
+        self._show_body(bool(entries))
         current = self.token_list.current_entry()
         self.details.set_entry(current, now)
         self.action_table.update_for(current, now)
@@ -307,7 +318,7 @@ class MainWindow(QMainWindow):
         if kind == "file" and self.settings.store != "file":
             self.settings.store = self.store_setup.chosen = "file"
             self.save_settings()
-        self.token_list.view.setFocus()
+        self._focus_body()
 
     def _set_store_ready(self, ready: bool) -> None:
         self.store_ready = ready
@@ -359,11 +370,50 @@ class MainWindow(QMainWindow):
         self.settings.splitter_state = bytes(self.splitter.saveState().toBase64().data()).decode()
 
     def _restore_geometry(self) -> None:
-        # Unreadable saved bytes are refused by Qt, which leaves the defaults.
-        if self.settings.window_geometry:
-            self.restoreGeometry(QByteArray.fromBase64(self.settings.window_geometry.encode()))
-        if self.settings.splitter_state:
-            self.splitter.restoreState(QByteArray.fromBase64(self.settings.splitter_state.encode()))
+        # Unreadable saved bytes are refused by Qt: the defaults then.
+        saved = self.settings.window_geometry
+        if not saved or not self.restoreGeometry(QByteArray.fromBase64(saved.encode())):
+            self._default_geometry()
+        state = self.settings.splitter_state
+        if not state or not self.splitter.restoreState(QByteArray.fromBase64(state.encode())):
+            width = self.width()
+            list_width = min(DEFAULT_LIST_WIDTH, width * 2 // 5)
+            self.splitter.setSizes([list_width, width - list_width])
+
+    def _default_geometry(self) -> None:
+        """The first start's size: the list's columns beside the details of a JWT (its
+        claims and header tables, the buttons at their right) without a scroll bar, as
+        far as the screen allows, centred. What the screen cannot give comes out of the
+        list first (`_restore_geometry`: the list gets at most two fifths)."""
+        size = DEFAULT_SIZE
+        screen = self.screen()
+        if screen is not None:
+            room = screen.availableGeometry()
+            # Room for the window manager's frame (title bar, borders) too.
+            size = size.boundedTo(QSize(room.width() * 19 // 20, room.height() * 9 // 10))
+            self.resize(size)
+            self.move(room.center() - self.rect().center())
+        else:
+            self.resize(size)
+
+    def _show_body(self, has_entries: bool) -> None:
+        """The list and the details, or the ways in when there is no token at all."""
+        page = self.splitter if has_entries else self.welcome
+        shown = self.body.currentWidget()
+        if shown is page:
+            return
+        focus = self.focusWidget()
+        refocus = focus is None or shown is None or shown.isAncestorOf(focus)
+        self.body.setCurrentWidget(page)
+        if refocus:
+            self._focus_body()
+
+    def _focus_body(self) -> None:
+        """The keyboard goes to the list, or to the first way in when there is none."""
+        if self.body.currentWidget() is self.welcome:
+            self.welcome.setFocus()
+        else:
+            self.token_list.view.setFocus()
 
     # ================================================================= slots
 
