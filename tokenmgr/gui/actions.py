@@ -81,6 +81,8 @@ ACTIONS: tuple[ActionSpec, ...] = (
                tip="Explain the token on the clipboard; nothing is stored (Ctrl+Shift+V)"),
     ActionSpec("import_env", "Import a .env file…", shortcut="Ctrl+I",
                tip="Store tokens from a .env file; you see what it creates first (Ctrl+I)"),
+    ActionSpec("export_env", "Export as a .env file…",
+               tip="Write tokens to a .env file only you can read"),
     ActionSpec("filter", "Filter", shortcut=QKeySequence.StandardKey.Find),
     ActionSpec("preferences", "Preferences…"),
     ActionSpec("quit", "Quit", shortcut="Ctrl+Q", tip="Quit Token Manager (Ctrl+Q)"),
@@ -91,7 +93,9 @@ Layout = Sequence[str | None]
 ADD_MENU: Layout = ("add", "sign_in_new")
 COPY_MENU: Layout = tuple(f"copy_{fmt}" for fmt in COPY_FORMATS)
 CONTEXT_MENU: Layout = (*COPY_MENU, None, "edit", "refresh", "sign_in_again", "delete")
-APP_MENU: Layout = ("paste_decode", None, "import_env", None, "preferences", None, "quit")
+APP_MENU: Layout = (
+    "paste_decode", None, "import_env", "export_env", None, "preferences", None, "quit",
+)
 TOOLBAR_AFTER_COPY: Layout = (None, "refresh", "sign_in_again", "delete")
 
 

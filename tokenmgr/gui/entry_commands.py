@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeGuard, TypeVar
 
 from PySide6.QtCore import QObject, Signal
@@ -27,6 +28,7 @@ from tokenmgr.gui.entry_request import EntryRequest, save_entry
 from tokenmgr.gui.errors import describe, sentence
 
 if TYPE_CHECKING:
+    from tokenmgr.core.envfile import EnvFile
     from tokenmgr.core.jwt_inspect import TokenReport
     from tokenmgr.core.oauth.signin import SignInRequest
     from tokenmgr.core.vault import Vault
@@ -34,6 +36,8 @@ if TYPE_CHECKING:
     from tokenmgr.gui.decode_dialog import VerifyRequest
     from tokenmgr.gui.details import DetailsPane
     from tokenmgr.gui.entry_dialog import EntryDialog
+    from tokenmgr.gui.export_dialog import ExportDialog
+    from tokenmgr.gui.import_dialog import ImportDialog
     from tokenmgr.gui.settings import Settings
     from tokenmgr.gui.signin import SignInController
     from tokenmgr.gui.tasks import Failed, Tasks
@@ -234,6 +238,102 @@ class EntryCommands(QObject):
 
         self._tasks.run(f"Refreshing {name}…", lambda: usecases.refresh_now(vault, name), done,
                         self._error)
+
+    # ---------------------------------------------------------- .env files
+
+    def import_env(self) -> None:
+        """Choose a .env file; what it would create is shown before anything is stored."""
+        from PySide6.QtCore import QDir
+        from PySide6.QtWidgets import QFileDialog
+
+        from tokenmgr.gui.export_dialog import ENV_FILTER
+
+        dialog = QFileDialog(self._window, "Import a .env file", self._env_dir(), ENV_FILTER)
+        dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
+        dialog.setFilter(dialog.filter() | QDir.Filter.Hidden)  # `.env` is a hidden file
+        dialog.fileSelected.connect(self._on_import_file_selected)
+        self.open_dialog(dialog)
+
+    def _on_import_file_selected(self, text: str) -> None:
+        from tokenmgr.core import envfile
+
+        path = Path(text)
+        self._settings.env_dir = str(path.parent)
+        self._tasks.run(f"Reading {path.name}…", lambda: envfile.read(path),
+                        lambda parsed: self._preview_import(path, parsed), self._error)
+
+    def _preview_import(self, path: Path, parsed: EnvFile) -> None:
+        from tokenmgr.gui.import_dialog import ImportDialog
+
+        dialog = ImportDialog(path, parsed, self._tokens.names(), self._window)
+        dialog.import_requested.connect(lambda items: self._import(dialog, items))
+        self.open_dialog(dialog)
+
+    def _import(self, dialog: ImportDialog, items: list[usecases.EnvImport]) -> None:
+        vault = self._need_store()
+        if vault is None:
+            dialog.failed("The secret store is not ready; set it up first, then import.")
+            return
+
+        def done(result: usecases.ImportResult) -> None:
+            if _alive(dialog):
+                dialog.saved()
+            self.entries_changed.emit(result.added[0] if result.added else "")
+            n = len(result.added)
+            said = f"Imported {n} token{'s' if n != 1 else ''}"
+            if n:
+                said += f": {', '.join(result.added)}"
+            if not result.failed:
+                self.status_reported.emit(said + ".")
+                return
+            why = " ".join(f"{name}: {describe(exc)}" for name, exc in result.failed)
+            rest = f" Not tried: {', '.join(result.not_tried)}." if result.not_tried else ""
+            self.error_reported.emit(f"{said}. Not imported: {why}{rest}", False)
+
+        self._tasks.run(f"Importing {len(items)} tokens…",
+                        lambda: usecases.import_env(vault, items), done,
+                        lambda exc: dialog.failed(describe(exc)) if _alive(dialog)
+                        else self._error(exc))
+
+    def export_env(self) -> None:
+        """Choose tokens and a file; they are written as a .env file only its owner reads."""
+        from tokenmgr.gui.export_dialog import ExportDialog
+
+        entries = self._tokens.entries
+        if not entries:
+            self.status_reported.emit("There are no tokens to export yet.")
+            return
+        path = Path(self._env_dir()) / ".env"
+        dialog = ExportDialog(entries, self._tokens.current_name(), path, self._window)
+        dialog.export_requested.connect(lambda names, p: self._export(dialog, names, Path(p)))
+        self.open_dialog(dialog)
+
+    def _export(self, dialog: ExportDialog, names: list[str], path: Path) -> None:
+        vault = self._need_store()
+        if vault is None:
+            dialog.failed("The secret store is not ready; set it up first, then export.")
+            return
+        self._settings.env_dir = str(path.parent)
+
+        def done(n: int) -> None:
+            if _alive(dialog):
+                dialog.saved()
+            self.status_reported.emit(
+                f"Exported {n} token{'s' if n != 1 else ''} to {path} (readable only by you)."
+            )
+
+        def failed(exc: BaseException) -> None:
+            if _alive(dialog):
+                dialog.failed(describe(exc))
+            else:
+                self._error(exc)
+
+        self._tasks.run(f"Exporting to {path.name}…",
+                        lambda: usecases.export_env(vault, names, path), done, failed)
+
+    def _env_dir(self) -> str:
+        remembered = Path(self._settings.env_dir) if self._settings.env_dir else None
+        return str(remembered if remembered is not None else Path.home())
 
     # ------------------------------------------------------------- sign-in
 

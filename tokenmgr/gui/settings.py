@@ -44,6 +44,7 @@ class Settings:
     window_geometry: str = ""  # base64 of QWidget.saveGeometry()
     splitter_state: str = ""  # base64 of QSplitter.saveState()
     tray_note_shown: bool = False
+    env_dir: str = ""  # the folder of the last .env file imported or exported
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
