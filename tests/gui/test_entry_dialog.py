@@ -114,14 +114,29 @@ def test_save_emits_the_request_and_the_dialog_waits(dialog: EntryDialog, qtbot)
     assert dialog.save_error.text() == "The keyring is locked." and dialog.save_button.isEnabled()
 
 
-def test_edit_keeps_the_name_and_the_token_optional(qtbot) -> None:
+def test_edit_offers_the_name_and_the_token_optional(qtbot) -> None:
     entry = Entry("github-ci", service="GitHub", note="n", tags=["ci"])
-    d = EntryDialog(existing_names={"github-ci"}, entry=entry)
+    d = EntryDialog(existing_names={"github-ci", "gitlab"}, entry=entry)
     qtbot.addWidget(d)
     page = d.static_page
-    assert page.name.isReadOnly() and page.name.text() == "github-ci"
+    # The name is editable: a new one renames the entry, and the dialog says what it does.
+    assert not page.name.isReadOnly() and page.name.text() == "github-ci"
     assert d.save_button.isEnabled()  # no new token needed
     assert page.tags.text() == "ci"
+    assert page.rename_hint.isHidden()
+    page.name.setText("gh-ci")
+    page.revalidate()
+    assert page.rename_hint.text() == (
+        "Saving renames github-ci to gh-ci; its token moves with it and its env var stays "
+        "GITHUB_CI_TOKEN.")
+    assert d.save_button.isEnabled() and page.request().renames
+    page.name.setText("gitlab")
+    page.revalidate()
+    assert page.name_error.text() == "A token named gitlab exists already; choose another name."
+    assert not d.save_button.isEnabled()
+    page.name.setText("")
+    page.revalidate()
+    assert page.name_error.text() == "Give the token a name." and not d.save_button.isEnabled()
 
 
 def test_add_through_the_window_stores_in_a_worker(make_window, qtbot) -> None:

@@ -71,6 +71,8 @@ ACTIONS: tuple[ActionSpec, ...] = (
     # Ctrl+C: taken by the list itself (in the filter field it copies the field's text).
     ActionSpec("copy_chosen", "Copy in the chosen format", Needs.ENTRY),
     ActionSpec("edit", "Edit…", Needs.ENTRY, shortcut="F2", tip="Edit the selected token (F2)"),
+    ActionSpec("rename", "Rename…", Needs.ENTRY,
+               tip="Give the selected token another name; its token moves with it"),
     # Del: taken by the list itself (in the filter field it deletes a character).
     ActionSpec("delete", "Delete…", Needs.ENTRY, tip="Delete the selected token (Del)"),
     ActionSpec("refresh", "Refresh", Needs.OAUTH, shortcut="F5",
@@ -92,7 +94,9 @@ ACTIONS: tuple[ActionSpec, ...] = (
 Layout = Sequence[str | None]
 ADD_MENU: Layout = ("add", "sign_in_new")
 COPY_MENU: Layout = tuple(f"copy_{fmt}" for fmt in COPY_FORMATS)
-CONTEXT_MENU: Layout = (*COPY_MENU, None, "edit", "refresh", "sign_in_again", "delete")
+CONTEXT_MENU: Layout = (
+    *COPY_MENU, None, "edit", "rename", "refresh", "sign_in_again", "delete",
+)
 APP_MENU: Layout = (
     "paste_decode", None, "import_env", "export_env", None, "preferences", None, "quit",
 )

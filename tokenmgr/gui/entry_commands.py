@@ -198,16 +198,24 @@ class EntryCommands(QObject):
     def sign_in_new(self) -> None:
         self._add_dialog("oauth2")
 
-    def edit_selected(self) -> None:
+    def edit_selected(self, *, rename: bool = False) -> None:
+        """The Edit dialog for the selected entry; with `rename`, its name field focused
+        (a new name there renames the entry)."""
         from tokenmgr.gui.entry_dialog import EntryDialog
 
         entry = self._tokens.current_entry()
         if entry is None:
-            self.status_reported.emit("Select a token to edit.")
+            self.status_reported.emit(f"Select a token to {'rename' if rename else 'edit'}.")
             return
         dialog = EntryDialog(self._window, existing_names=self._tokens.names(), entry=entry)
         dialog.save_requested.connect(lambda req: self._save(dialog, req))
+        if rename:
+            dialog.static_page.name.setFocus()
+            dialog.static_page.name.selectAll()
         self.open_dialog(dialog)
+
+    def rename_selected(self) -> None:
+        self.edit_selected(rename=True)
 
     def delete_selected(self) -> None:
         """Ask first ("Delete github-ci?"), offering to revoke an OAuth entry's grant."""
@@ -513,18 +521,22 @@ class EntryCommands(QObject):
 
     def _save(self, dialog: EntryDialog, req: EntryRequest) -> None:
         vault = self._vault
-        if req.token is not None and not self._store_ready:
-            # (An edit without a new token changes the index only: no store needed.)
-            dialog.failed("The secret store is not ready; set it up first, then add the token.")
+        if (req.token is not None or req.renames) and not self._store_ready:
+            # (An edit without a new token or name changes the index only: no store needed.)
+            what = "rename it" if req.renames and req.token is None else "add the token"
+            dialog.failed(f"The secret store is not ready; set it up first, then {what}.")
             return
 
         def done(entry: Entry) -> None:
             if _alive(dialog):  # the user may have closed it meanwhile
                 dialog.saved()
             self.entries_changed.emit(entry.name)
-            self.status_reported.emit(
-                f"Saved {entry.name}" if req.editing else f"Added {entry.name}"
-            )
+            if req.renames:
+                self.status_reported.emit(f"Renamed {req.old_name} to {entry.name}")
+            else:
+                self.status_reported.emit(
+                    f"Saved {entry.name}" if req.editing else f"Added {entry.name}"
+                )
 
         def failed(exc: BaseException) -> None:
             if _alive(dialog):

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from tokenmgr.core.errors import TokenMgrError
+
 if TYPE_CHECKING:
     from tokenmgr.core.entries import Entry
     from tokenmgr.core.vault import Vault
@@ -28,6 +30,11 @@ class EntryRequest:
     # What it serves to git, kubectl and docker (`host[:port][/path-prefix]`).
     hosts: list[str] = field(default_factory=list)
     editing: bool = False
+    old_name: str | None = None  # editing: the entry's name before (another: a rename)
+
+    @property
+    def renames(self) -> bool:
+        return self.old_name is not None and self.old_name != self.name
 
     def __repr__(self) -> str:  # the token never reaches a log or traceback
         return f"EntryRequest(name={self.name!r}, token={'<set>' if self.token else None})"
@@ -35,7 +42,29 @@ class EntryRequest:
 
 def save_entry(vault: Vault, req: EntryRequest) -> Entry:
     """What the add/edit dialog asked for (runs in a worker): a new token is stored with
-    its metadata; an edit without a token changes the metadata only."""
+    its metadata; an edit without a token changes the metadata only; an edit with a new
+    name renames the entry first (`Vault.rename`: secrets moved, binding kept), then
+    saves the rest under the new name."""
+    if req.renames:
+        assert req.old_name is not None
+        vault.rename(req.old_name, req.name)
+        try:
+            return _save(vault, req)
+        except TokenMgrError as e:
+            raise RenamedOnly(req.old_name, req.name, e) from None
+    return _save(vault, req)
+
+
+class RenamedOnly(TokenMgrError):
+    """The rename was done; what else the edit asked for was not."""
+
+    def __init__(self, old: str, new: str, cause: TokenMgrError) -> None:
+        super().__init__(f"{old!r} was renamed to {new!r}, but the other changes were not saved: "
+                         f"{cause}")
+        self.exit_status = cause.exit_status
+
+
+def _save(vault: Vault, req: EntryRequest) -> Entry:
     if req.token is not None:
         old = vault.entry(req.name) if req.editing else None
         return vault.add(

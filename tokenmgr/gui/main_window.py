@@ -183,7 +183,8 @@ class MainWindow(QMainWindow):
         c, acts, tokens, details = self.commands, self.action_table, self.token_list, self.details
         slots: dict[str, Callable[[], object]] = {
             "add": c.add_entry, "sign_in_new": c.sign_in_new, "copy_chosen": c.copy_chosen,
-            "edit": c.edit_selected, "delete": c.delete_selected, "refresh": c.refresh_selected,
+            "edit": c.edit_selected, "rename": c.rename_selected,
+            "delete": c.delete_selected, "refresh": c.refresh_selected,
             "sign_in_again": self.sign_in_again, "paste_decode": c.paste_decode,
             "import_env": c.import_env, "export_env": c.export_env,
             "filter": tokens.focus_filter, "preferences": self.show_preferences,

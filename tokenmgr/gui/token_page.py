@@ -114,8 +114,8 @@ class StaticTokenPage(QWidget):
         self._token_error = ""
         self._build()
         if entry is not None:
+            # Editable: a new name renames the entry (its secrets move with it).
             self.name.setText(entry.name)
-            self.name.setReadOnly(True)
             self.service.setText(entry.service)
             self.env_var.setText(entry.env_var)
             self.scheme.setCurrentText(entry.scheme)
@@ -165,6 +165,10 @@ class StaticTokenPage(QWidget):
         self.name_error = error_label()
         form.addRow(_buddy("&Name", self.name), self.name)
         form.addRow("", self.name_error)
+        self.rename_hint = QLabel()  # editing: what a new name does, and does not do
+        self.rename_hint.setWordWrap(True)
+        self.rename_hint.setVisible(False)
+        form.addRow("", self.rename_hint)
 
         self.service = QLineEdit()
         self.service.setAccessibleName("Service")
@@ -234,6 +238,7 @@ class StaticTokenPage(QWidget):
             tags=[t.strip() for t in self.tags.text().split(",") if t.strip()],
             hosts=hosts_given(self.hosts.text()),
             editing=self._editing,
+            old_name=self._entry.name if self._entry is not None else None,
         )
 
     def clear_secret(self) -> None:
@@ -295,13 +300,18 @@ class StaticTokenPage(QWidget):
         self._token, self._token_note = token, sentence(note) if note else ""
 
     def _check_name(self, token: str) -> bool:
-        if self._editing:
-            set_error(self.name_error, "")
-            return True
         name = self.name.text().strip()
+        if self._entry is not None:
+            renamed = bool(name) and name != self._entry.name
+            self.rename_hint.setText(
+                f"Saving renames {self._entry.name} to {name}; its token moves with it and "
+                f"its env var stays {self.env_var.text().strip() or self._entry.env_var}."
+                if renamed else ""
+            )
+            self.rename_hint.setVisible(renamed)
         err = ""
         if not name:
-            err = "Give the token a name." if token else ""
+            err = "Give the token a name." if token or self._editing else ""
         else:
             try:
                 validate_name(name)
