@@ -86,6 +86,9 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("export_env", "Export as a .env file…",
                tip="Write tokens to a .env file only you can read"),
     ActionSpec("filter", "Filter", shortcut=QKeySequence.StandardKey.Find),
+    ActionSpec("attention", "Only what needs attention", shortcut="Ctrl+E",
+               tip="Show only the tokens that are expiring, expired or need a new sign-in, "
+                   "or all again (Ctrl+E)"),
     ActionSpec("preferences", "Preferences…"),
     ActionSpec("quit", "Quit", shortcut="Ctrl+Q", tip="Quit Token Manager (Ctrl+Q)"),
 )
@@ -147,8 +150,11 @@ class Actions(QObject):
                 act.setEnabled(shown)
                 act.setVisible(shown)
 
-    def toolbar(self, filter_edit: QWidget, add: Callable[[], object]) -> QToolBar:
-        """[+ Add ▾] [Copy header] [Copy ▾] | [Refresh] [Sign in again] [Delete] … filter ☰"""
+    def toolbar(
+        self, filter_edit: QWidget, add: Callable[[], object], status_filter: QWidget | None = None
+    ) -> QToolBar:
+        """[+ Add ▾] [Copy header] [Copy ▾] | [Refresh] [Sign in again] [Delete] …
+        [status filter ▾] filter ☰"""
         bar = QToolBar("Actions")
         bar.setObjectName("actions")
         bar.setMovable(False)
@@ -170,6 +176,8 @@ class Actions(QObject):
         spacer = QWidget()
         spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         bar.addWidget(spacer)
+        if status_filter is not None:
+            bar.addWidget(status_filter)
         bar.addWidget(filter_edit)
         bar.addWidget(self._menu_button("☰", "Menu", "Menu", APP_MENU))
         return bar

@@ -21,8 +21,15 @@ from PySide6.QtCore import (
     Qt,
 )
 
-from tokenmgr.core.entries import DEFAULT_LEAD, Entry, now_utc
+from tokenmgr.core.entries import (
+    DEFAULT_LEAD,
+    STATUS_EXPIRED,
+    STATUS_EXPIRING,
+    Entry,
+    now_utc,
+)
 from tokenmgr.gui import style
+from tokenmgr.gui.report_text import needs_sign_in
 from tokenmgr.gui.timewords import local_utc
 
 Index = QModelIndex | QPersistentModelIndex
@@ -50,6 +57,7 @@ class Role(enum.IntEnum):
     SORT = Qt.ItemDataRole.UserRole + 2  # what the proxy sorts a column by
     FILTER = Qt.ItemDataRole.UserRole + 3  # what the filter field searches
     STATUS = Qt.ItemDataRole.UserRole + 4  # valid, expiring, expired or unknown
+    SIGN_IN = Qt.ItemDataRole.UserRole + 5  # True: only a new sign-in renews it
 
 
 # Everything the clock changes in a row (set_now).
@@ -60,6 +68,7 @@ TICKING_ROLES = [
     Qt.ItemDataRole.ToolTipRole,
     Qt.ItemDataRole.AccessibleTextRole,
     Role.STATUS,
+    Role.SIGN_IN,
 ]
 
 
@@ -220,6 +229,8 @@ class EntryModel(QAbstractTableModel):
             return filter_text(entry)
         if role == Role.STATUS:
             return self._row(row)[0]
+        if role == Role.SIGN_IN:
+            return needs_sign_in(entry, self._now)
         if role in (Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.AccessibleTextRole):
             status, expires = self._row(row)
             if column in (Column.NAME, Column.EXPIRES):
@@ -231,15 +242,41 @@ class EntryModel(QAbstractTableModel):
         return None
 
 
+# The status filters: key → the statuses (Role.STATUS) it shows; SIGN_IN also shows the
+# entries only a new sign-in can renew. ATTENTION is the one key's: all of them.
+SIGN_IN = "sign_in"
+ATTENTION = "attention"
+STATUS_FILTERS: dict[str, frozenset[str]] = {
+    ATTENTION: frozenset({STATUS_EXPIRING, STATUS_EXPIRED, SIGN_IN}),
+    STATUS_EXPIRING: frozenset({STATUS_EXPIRING}),
+    STATUS_EXPIRED: frozenset({STATUS_EXPIRED}),
+    SIGN_IN: frozenset({SIGN_IN}),
+}
+
+
 class EntryFilterProxy(QSortFilterProxyModel):
     """Filters on every word of the filter text (all must match) over name, service,
-    env var and tags; sorts by Role.SORT."""
+    env var and tags, and on a status filter (STATUS_FILTERS; "" for none); sorts by
+    Role.SORT. As statuses move on with the clock, rows come and go (dynamic filter)."""
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._words: list[str] = []
+        self._status = ""
         self.setSortRole(Role.SORT)
         self.setDynamicSortFilter(True)
+
+    @property
+    def status_filter(self) -> str:
+        return self._status
+
+    def set_status_filter(self, key: str) -> None:
+        if key and key not in STATUS_FILTERS:
+            raise ValueError(f"no status filter {key!r}")
+        if key != self._status:
+            self.beginFilterChange()
+            self._status = key
+            self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
 
     def set_filter(self, text: str) -> None:
         words = text.casefold().split()
@@ -249,9 +286,15 @@ class EntryFilterProxy(QSortFilterProxyModel):
             self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
 
     def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:  # noqa: N802
+        model = self.sourceModel()
+        index = model.index(source_row, 0, source_parent)
+        if self._status:
+            shown = STATUS_FILTERS[self._status]
+            status = str(model.data(index, Role.STATUS))
+            if status not in shown and not (SIGN_IN in shown and model.data(index, Role.SIGN_IN)):
+                return False
         if not self._words:
             return True
-        model = self.sourceModel()
-        hay = str(model.data(model.index(source_row, 0, source_parent), Role.FILTER) or "")
+        hay = str(model.data(index, Role.FILTER) or "")
         return all(w in hay for w in self._words)
 

@@ -129,7 +129,8 @@ class MainWindow(QMainWindow):
             chosen=settings.store, passphrase=passphrase, parent=self,
         )
         self.addToolBar(self.action_table.toolbar(self.token_list.filter_edit,
-                                                  self.commands.add_entry))
+                                                  self.commands.add_entry,
+                                                  self.token_list.status_button))
         self._build_pages()
         self._connect()
 
@@ -155,7 +156,13 @@ class MainWindow(QMainWindow):
         scroll.setWidget(self.details)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setObjectName("main_splitter")
-        self.splitter.addWidget(self.token_list)
+        left = QWidget()  # the list, and above it the status filter in force
+        left_lay = QVBoxLayout(left)
+        left_lay.setContentsMargins(0, 0, 0, 0)
+        left_lay.setSpacing(0)
+        left_lay.addWidget(self.token_list.filter_bar)
+        left_lay.addWidget(self.token_list, 1)
+        self.splitter.addWidget(left)
         self.splitter.addWidget(scroll)
         self.splitter.setStretchFactor(0, 5)
         self.splitter.setStretchFactor(1, 6)
@@ -187,7 +194,8 @@ class MainWindow(QMainWindow):
             "delete": c.delete_selected, "refresh": c.refresh_selected,
             "sign_in_again": self.sign_in_again, "paste_decode": c.paste_decode,
             "import_env": c.import_env, "export_env": c.export_env,
-            "filter": tokens.focus_filter, "preferences": self.show_preferences,
+            "filter": tokens.focus_filter, "attention": tokens.toggle_attention,
+            "preferences": self.show_preferences,
             "quit": self.quit_app,
             **{f"copy_{fmt}": functools.partial(c.copy_selected, fmt)
                for fmt in actions.COPY_FORMATS},

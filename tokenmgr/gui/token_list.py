@@ -11,14 +11,21 @@ expects them (models: KeePassXC's entry view, 1Password's Quick Access):
   copy of a cell's text; with nothing selected they do nothing.
 - Typing a character jumps to the filter field with it; `/` goes there too; Up
   and Down in the filter field go back to the list.
-- Esc clears the filter, and with the filter empty emits `dismissed` (the window
-  hides to the tray).
+- Esc clears the filter, then the status filter, and with neither emits `dismissed`
+  (the window hides to the tray).
 
-The filter field is placed by the window (in its toolbar); it is this list's.
+The status filter shows only the tokens that need attention (expiring, expired, or
+needing a new sign-in; one key, `toggle_attention`, Ctrl+E in the window) or one of
+those kinds (its button's menu). While one is on, its button says which and how many
+it shows, pressed down, and the empty state says how to show all again.
+
+The filter field and the status button are placed by the window (in its toolbar);
+they are this list's.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from datetime import datetime
 
@@ -30,22 +37,43 @@ from PySide6.QtCore import (
     Signal,
     Slot,
 )
-from PySide6.QtGui import QKeyEvent, QKeySequence
+from PySide6.QtGui import QAction, QActionGroup, QKeyEvent, QKeySequence, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QFrame,
+    QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
+    QMenu,
+    QPushButton,
     QStackedWidget,
     QTableView,
+    QToolButton,
     QWidget,
 )
 
-from tokenmgr.core.entries import Entry
-from tokenmgr.gui.entry_model import Column, EntryFilterProxy, EntryModel, Role
+from tokenmgr.core.entries import STATUS_EXPIRED, STATUS_EXPIRING, Entry
+from tokenmgr.gui.entry_model import (
+    ATTENTION,
+    SIGN_IN,
+    Column,
+    EntryFilterProxy,
+    EntryModel,
+    Role,
+)
 
 EMPTY_TEXT = "No tokens yet. Add one (Ctrl+N) or sign in to a provider."
 NO_MATCH_TEXT = "No token matches “{}”. Esc clears the filter."
+# Status filter key → (menu words, the empty state's words when it shows nothing).
+STATUS_WORDS: dict[str, tuple[str, str]] = {
+    "": ("All tokens", ""),
+    ATTENTION: ("Needs attention", "No token needs attention"),
+    STATUS_EXPIRING: ("Expiring soon", "No token expires soon"),
+    STATUS_EXPIRED: ("Expired", "No token has expired"),
+    SIGN_IN: ("Needs sign-in", "No token needs a new sign-in"),
+}
+SHOW_ALL = "Esc shows all tokens."
 
 
 class TokenList(QStackedWidget):
@@ -55,6 +83,7 @@ class TokenList(QStackedWidget):
     delete_requested = Signal()  # Del in the list, an entry selected
     dismissed = Signal()  # Esc with nothing left to clear
     context_menu_requested = Signal(QPoint)  # at this global position, an entry selected
+    status_filter_changed = Signal(str)  # a STATUS_FILTERS key, "" for none
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -104,6 +133,28 @@ class TokenList(QStackedWidget):
         self.filter_edit.setMaximumWidth(260)
         self.filter_edit.textChanged.connect(self._on_filter_edit_text_changed)
         self.filter_edit.returnPressed.connect(self._on_filter_edit_return_pressed)
+
+        self.status_button = QToolButton()
+        self.status_button.setObjectName("status_filter")
+        self.status_button.setCheckable(True)
+        self.status_button.setPopupMode(QToolButton.ToolButtonPopupMode.MenuButtonPopup)
+        self.status_button.setToolTip(
+            "Show only the tokens that are expiring, expired or need a new sign-in")
+        self.status_button.clicked.connect(self._on_status_button_clicked)
+        menu = QMenu(self.status_button)
+        group = QActionGroup(menu)
+        self._status_actions: dict[str, QAction] = {}
+        for key, (words, _empty) in STATUS_WORDS.items():
+            act = menu.addAction(words)
+            act.setCheckable(True)
+            act.setActionGroup(group)
+            act.triggered.connect(functools.partial(self.set_status_filter, key))
+            self._status_actions[key] = act
+            if not key:
+                menu.addSeparator()
+        self.status_button.setMenu(menu)
+        self.filter_bar = StatusFilterBar()
+        self.filter_bar.show_all_requested.connect(lambda: self.set_status_filter(""))
 
         for changed in (self.proxy.modelReset, self.proxy.rowsInserted,
                         self.proxy.rowsRemoved, self.proxy.layoutChanged):
@@ -175,12 +226,37 @@ class TokenList(QStackedWidget):
         self.filter_edit.selectAll()
 
     def escape(self) -> None:
-        """Esc: clear the filter (and go back to the list), else `dismissed`."""
+        """Esc: clear the filter (and go back to the list), else the status filter, else
+        `dismissed`."""
         if self.filter_edit.text():
             self.filter_edit.clear()
             self.view.setFocus()
+        elif self.proxy.status_filter:
+            self.set_status_filter("")
+            self.view.setFocus()
         else:
             self.dismissed.emit()
+
+    # ------------------------------------------------------------ status filter
+
+    @property
+    def status_filter(self) -> str:
+        return self.proxy.status_filter
+
+    def set_status_filter(self, key: str) -> None:
+        """Show only the tokens of a status filter (STATUS_FILTERS), or all ("")."""
+        if key == self.proxy.status_filter:
+            self._update_empty_state()
+            return
+        self.proxy.set_status_filter(key)
+        self._update_empty_state()
+        if self.current_entry() is None and self.proxy.rowCount() > 0:
+            self.view.selectRow(0)
+        self.status_filter_changed.emit(key)
+
+    def toggle_attention(self) -> None:
+        """The one key: only what needs attention, or all again."""
+        self.set_status_filter("" if self.proxy.status_filter else ATTENTION)
 
     # -------------------------------------------------------------------- inside
 
@@ -230,14 +306,41 @@ class TokenList(QStackedWidget):
 
     @Slot()
     def _update_empty_state(self) -> None:
+        self._update_status_button()
+        text = self.filter_edit.text().strip()
         if self.model.rowCount() == 0:
             self.empty_label.setText(EMPTY_TEXT)
             self.setCurrentWidget(self.empty_label)
         elif self.proxy.rowCount() == 0:
-            self.empty_label.setText(NO_MATCH_TEXT.format(self.filter_edit.text().strip()))
+            if text:
+                self.empty_label.setText(NO_MATCH_TEXT.format(text))
+            else:
+                words = STATUS_WORDS[self.proxy.status_filter][1]
+                self.empty_label.setText(f"{words}. {SHOW_ALL}")
             self.setCurrentWidget(self.empty_label)
         else:
             self.setCurrentWidget(self.view)
+
+    def _update_status_button(self) -> None:
+        """The indicator: which status filter is on and how many tokens it shows."""
+        key = self.proxy.status_filter
+        words = STATUS_WORDS[key][0]
+        self._status_actions[key].setChecked(True)
+        self.status_button.setChecked(bool(key))
+        if key:
+            n = self.proxy.rowCount()
+            self.status_button.setText(f"{words}: {n}")
+            self.status_button.setAccessibleName(
+                f"Showing only: {words.lower()}, {n} token{'s' if n != 1 else ''}")
+            self.filter_bar.show_filter(words, n, self.model.rowCount())
+        else:
+            self.status_button.setText("All tokens")
+            self.status_button.setAccessibleName("Showing all tokens")
+            self.filter_bar.setVisible(False)
+
+    @Slot()
+    def _on_status_button_clicked(self) -> None:
+        self.toggle_attention()
 
     @Slot(str)
     def _on_filter_edit_text_changed(self, text: str) -> None:
@@ -270,6 +373,46 @@ class TokenList(QStackedWidget):
             self.view.selectRow(index.row())
         if self.current_entry() is not None:
             self.context_menu_requested.emit(self.view.viewport().mapToGlobal(pos))
+
+
+class StatusFilterBar(QFrame):
+    """Above the list while a status filter is on: "Showing only: needs attention — 2 of
+    5 tokens" and [Show all], so the filter in force cannot be missed."""
+
+    show_all_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.setAutoFillBackground(True)
+        self.setBackgroundRole(QPalette.ColorRole.AlternateBase)
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(8, 2, 2, 2)
+        self.label = QLabel()
+        font = self.label.font()
+        font.setBold(True)
+        self.label.setFont(font)
+        self.button = QPushButton("Show all")
+        self.button.setAccessibleName("Show all tokens")
+        self.button.setToolTip("Show all tokens again (Esc)")
+        self.button.clicked.connect(self._on_button_clicked)
+        lay.addWidget(self.label, 1)
+        lay.addWidget(self.button)
+        self.setVisible(False)
+
+    def show_filter(self, words: str, shown: int, total: int) -> None:
+        self.label.setText(
+            f"Showing only: {words.lower()} — {shown} of {total} token{'s' if total != 1 else ''}"
+        )
+        self.setVisible(True)
+
+    def text(self) -> str:
+        """What it says; "" while no status filter is on (it is hidden)."""
+        return "" if self.isHidden() else self.label.text()
+
+    @Slot()
+    def _on_button_clicked(self) -> None:
+        self.show_all_requested.emit()
 
 
 KeyHandler = Callable[[QKeyEvent], bool]  # True: the key was taken
