@@ -74,7 +74,7 @@ def usable(key: str, value: str | None) -> bool:
 def test_reads_what_python_dotenv_reads(text: str) -> None:
     theirs = dotenv_values(stream=io.StringIO(text), interpolate=False)
     ours = envfile.parse(text)
-    assert {a.var: a.value for a in ours.assignments} == {
+    assert {a.var: a.secret for a in ours.assignments} == {
         k: v for k, v in theirs.items() if usable(k, v)
     }
     lines_of = [a.line for a in ours.assignments]
@@ -94,7 +94,7 @@ def test_what_gives_no_token_is_said_by_line_never_by_value() -> None:
         "API_KEY='sk_live_51Hq2Rq' # the key\n"
     )
     parsed = envfile.parse(text)
-    assert [(a.line, a.var, a.value) for a in parsed.assignments] == [
+    assert [(a.line, a.var, a.secret) for a in parsed.assignments] == [
         (2, "GITHUB_TOKEN", "ghp_16C7e42F292c6912E7710c838347Ae178B4a"),
         (11, "API_KEY", "sk_live_51Hq2Rq"),
     ]
@@ -150,7 +150,7 @@ def test_python_dotenv_reads_the_export_back_exactly(tmp_path_factory, toks: lis
     envfile.write_private(path, envfile.render(pairs, AT))
     assert dotenv_values(path) == dict(pairs)  # with python-dotenv's default interpolation
     # and the import reads its own export back too
-    assert [(a.var, a.value) for a in envfile.read(path).assignments] == pairs
+    assert [(a.var, a.secret) for a in envfile.read(path).assignments] == pairs
 
 
 def test_the_export_is_private_atomic_and_leaves_the_directory(tmp_path: Path) -> None:

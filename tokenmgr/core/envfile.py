@@ -22,7 +22,7 @@ import contextlib
 import os
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -58,16 +58,11 @@ _SECRET_NAME = re.compile(
 
 @dataclass(frozen=True)
 class Assignment:
-    """`var=value` on line `line` of a .env file; the value is a secret (never shown)."""
+    """`var=secret` on line `line` of a .env file; the value is a secret (never shown)."""
 
     line: int
     var: str
-    value: str
-
-    def __repr__(self) -> str:
-        return f"Assignment(line={self.line}, var={self.var!r}, value=<{len(self.value)} chars>)"
-
-    __str__ = __repr__
+    secret: str = field(repr=False)
 
 
 @dataclass(frozen=True)
@@ -207,7 +202,7 @@ def read(path: Path) -> EnvFile:
 def looks_secret(a: Assignment) -> bool:
     """Is it likely a token (ticked for import at first)? Its variable's name says so
     (`…_TOKEN`, `…_KEY`, `…_SECRET`…), or its value has a token's shape."""
-    return bool(_SECRET_NAME.search(a.var.upper())) or looks_like_token(a.value)
+    return bool(_SECRET_NAME.search(a.var.upper())) or looks_like_token(a.secret)
 
 
 def suggested_name(var: str) -> str:

@@ -203,14 +203,9 @@ class EnvImport:
 
     name: str
     env_var: str
-    token: str
+    token: str = field(repr=False)  # never in a log or a traceback
     service: str = ""
     note: str = ""
-
-    def __repr__(self) -> str:  # the token never reaches a log or traceback
-        return f"EnvImport(name={self.name!r}, env_var={self.env_var!r}, token=<hidden>)"
-
-    __str__ = __repr__
 
 
 @dataclass

@@ -102,7 +102,7 @@ class ImportDialog(QDialog):
         header.setSectionResizeMode(STATE, QHeaderView.ResizeMode.ResizeToContents)
         names: set[str] = set()
         for row, a in enumerate(self._assignments):
-            what, service = what_it_is(a.value)
+            what, service = what_it_is(a.secret)
             self._services.append(service)
             name = envfile.suggested_name(a.var)
             name_item = QTableWidgetItem(name)
@@ -160,7 +160,7 @@ class ImportDialog(QDialog):
     def chosen(self) -> list[EnvImport]:
         """What to store: the ticked rows (call when the Import button is enabled)."""
         return [
-            EnvImport(name, var, self._assignments[row].value, self._services[row], self._note)
+            EnvImport(name, var, self._assignments[row].secret, self._services[row], self._note)
             for row, (ticked, name, var, _state) in enumerate(self.rows()) if ticked
         ]
 
