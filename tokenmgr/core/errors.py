@@ -36,6 +36,10 @@ class StorageUnavailable(TokenMgrError):
     exit_status = 4
 
 
+class VaultLocked(StorageUnavailable):
+    """The vault file was locked in this process (its key dropped): unlock it again."""
+
+
 class IndexCorrupted(TokenMgrError):
     """The metadata index is unreadable, corrupted or from a newer version."""
 

@@ -61,6 +61,20 @@ def register_secret(value: str | None) -> None:
         _ordered = None
 
 
+def forget_secret(value: str | None) -> None:
+    """Stop masking a value registered before (and its encoded forms), dropping the
+    references this module holds: for a secret the process lets go of (the vault file's
+    passphrase once it is locked), which nothing will log again."""
+    global _ordered
+    if not value:
+        return
+    with _lock:
+        forgotten = _variants(value) | {value}
+        if forgotten & _registered:
+            _registered.difference_update(forgotten)
+            _ordered = None
+
+
 def redact(text: str) -> str:
     global _ordered
     with _lock:

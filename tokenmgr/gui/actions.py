@@ -89,6 +89,9 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("attention", "Only what needs attention", shortcut="Ctrl+E",
                tip="Show only the tokens that are expiring, expired or need a new sign-in, "
                    "or all again (Ctrl+E)"),
+    ActionSpec("lock", "Lock the vault file", shortcut="Ctrl+L",
+               tip="Drop the vault file's key now; the list stays, the passphrase is asked at "
+                   "the next token (Ctrl+L)"),
     ActionSpec("preferences", "Preferences…"),
     ActionSpec("quit", "Quit", shortcut="Ctrl+Q", tip="Quit Token Manager (Ctrl+Q)"),
 )
@@ -101,7 +104,8 @@ CONTEXT_MENU: Layout = (
     *COPY_MENU, None, "edit", "rename", "refresh", "sign_in_again", "delete",
 )
 APP_MENU: Layout = (
-    "paste_decode", None, "import_env", "export_env", None, "preferences", None, "quit",
+    "paste_decode", None, "import_env", "export_env", None, "lock", "preferences", None,
+    "quit",
 )
 TOOLBAR_AFTER_COPY: Layout = (None, "refresh", "sign_in_again", "delete")
 

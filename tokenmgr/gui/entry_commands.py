@@ -45,11 +45,14 @@ if TYPE_CHECKING:
 
 _Q = TypeVar("_Q", bound=QObject)
 
+STILL_LOCKED = "The vault file is still locked: nothing was saved."
+
 
 class EntryCommands(QObject):
     status_reported = Signal(str)  # what just happened, for the status bar
     error_reported = Signal(str, bool)  # a sentence; True when the secret store failed
     store_needed = Signal()  # asked for the store before it was ready
+    unlock_needed = Signal()  # asked for a secret while the vault file is locked
     window_needed = Signal()  # a sign-in again (from the tray, say) needs the window
     entries_changed = Signal(str)  # the index changed; the entry to select ("" for none)
     token_copied = Signal(str, str)  # entry name, format ("header", ...)
@@ -78,6 +81,9 @@ class EntryCommands(QObject):
         self._clipboard = clipboard
         self._vault = vault  # drawn from its index until its store answers
         self._store_ready = False
+        self._locked = False
+        # What was asked while locked: (run it once unlocked, what to do if not unlocked).
+        self._waiting: list[tuple[Callable[[], object], Callable[[], object] | None]] = []
         self._store_kind = ""
         self._dialog: QDialog | None = None
         self._signin: SignInController | None = None
@@ -90,6 +96,26 @@ class EntryCommands(QObject):
         """The vault to act on; `ready` once its store ("keyring" or "file") answered.
         Until then the commands that need the store say so instead."""
         self._vault, self._store_ready, self._store_kind = vault, ready, kind
+
+    @property
+    def locked(self) -> bool:
+        return self._locked
+
+    def set_locked(self, locked: bool) -> None:
+        """Locked: whatever needs a secret asks for the passphrase first (`unlock_needed`)
+        and goes on once unlocked. Unlocked: what waited runs now."""
+        self._locked = locked
+        if not locked:
+            waiting, self._waiting = self._waiting, []
+            for retry, _gave_up in waiting:
+                retry()
+
+    def unlock_refused(self) -> None:
+        """The person closed the passphrase dialog: what waited for it is given up."""
+        waiting, self._waiting = self._waiting, []
+        for _retry, gave_up in waiting:
+            if gave_up is not None:
+                gave_up()
 
     @property
     def dialog(self) -> QDialog | None:
@@ -117,7 +143,7 @@ class EntryCommands(QObject):
     def copy(self, name: str, fmt: str, how: str = "copy") -> None:
         """Read the token in a worker, render it, put it on the clipboard (on the access
         record as `how`: "copy" from the window, "tray" from the tray menu)."""
-        vault = self._need_store()
+        vault = self._need_store(lambda: self.copy(name, fmt, how))
         if vault is None:
             return
         if fmt not in FORMAT_WORDS:
@@ -223,7 +249,7 @@ class EntryCommands(QObject):
         if entry is None:
             self.status_reported.emit("Select a token to delete.")
             return
-        if self._need_store() is None:
+        if self._need_store(self.delete_selected) is None:
             return
         where = "the vault file" if self._store_kind == "file" else "the keyring"
         box = DeleteDialog(entry, where, self._window)
@@ -235,7 +261,7 @@ class EntryCommands(QObject):
         entry = self._tokens.current_entry()
         if entry is None or entry.kind != "oauth2":
             return
-        vault = self._need_store()
+        vault = self._need_store(self.refresh_selected)
         if vault is None:
             return
         name = entry.name
@@ -278,9 +304,11 @@ class EntryCommands(QObject):
         self.open_dialog(dialog)
 
     def _import(self, dialog: ImportDialog, items: list[usecases.EnvImport]) -> None:
-        vault = self._need_store()
+        vault = self._need_store(lambda: self._import(dialog, items) if _alive(dialog) else None,
+                                 lambda: dialog.failed(STILL_LOCKED) if _alive(dialog) else None)
         if vault is None:
-            dialog.failed("The secret store is not ready; set it up first, then import.")
+            if not self._locked:
+                dialog.failed("The secret store is not ready; set it up first, then import.")
             return
 
         def done(result: usecases.ImportResult) -> None:
@@ -317,9 +345,13 @@ class EntryCommands(QObject):
         self.open_dialog(dialog)
 
     def _export(self, dialog: ExportDialog, names: list[str], path: Path) -> None:
-        vault = self._need_store()
+        vault = self._need_store(
+            lambda: self._export(dialog, names, path) if _alive(dialog) else None,
+            lambda: dialog.failed(STILL_LOCKED) if _alive(dialog) else None,
+        )
         if vault is None:
-            dialog.failed("The secret store is not ready; set it up first, then export.")
+            if not self._locked:
+                dialog.failed("The secret store is not ready; set it up first, then export.")
             return
         self._settings.env_dir = str(path.parent)
 
@@ -379,9 +411,12 @@ class EntryCommands(QObject):
         if self._signin is not None:
             tell("Another sign-in is still open: finish or cancel it first.")
             return
-        vault = self._need_store()
+        vault = self._need_store(
+            lambda: self._sign_in(dialog, req, again) if again or _alive(dialog) else None,
+            lambda: tell("The vault file is still locked: nothing was started.", error=True),
+        )
         if vault is None:
-            if _alive(dialog):
+            if _alive(dialog) and not self._locked:
                 tell("The secret store is not ready; set it up first.")
             return
         # Owned here, not by the dialog: closing the dialog cancels it, and it ends cleanly.
@@ -431,9 +466,10 @@ class EntryCommands(QObject):
 
     def reveal(self, name: str) -> None:
         """Read the access token for the details pane's Reveal."""
-        vault = self._need_store()
+        vault = self._need_store(lambda: self.reveal(name), self._details.reveal_failed)
         if vault is None:
-            self._details.reveal_failed()
+            if not self._locked:
+                self._details.reveal_failed()
             return
 
         def failed(exc: BaseException) -> None:
@@ -445,7 +481,7 @@ class EntryCommands(QObject):
 
     def verify(self, name: str) -> None:
         """Check the access token's signature against its issuer's keys (pinned or not)."""
-        vault = self._need_store()
+        vault = self._need_store(lambda: self.verify(name))
         if vault is None:
             return
         self._details.set_verifying(True)
@@ -467,9 +503,10 @@ class EntryCommands(QObject):
 
     def read_id_token(self, name: str) -> None:
         """Read and explain the ID token (who signed in) for the details pane."""
-        vault = self._need_store()
+        vault = self._need_store(lambda: self.read_id_token(name), self._details.id_failed)
         if vault is None:
-            self._details.id_failed()
+            if not self._locked:
+                self._details.id_failed()
             return
 
         def failed(exc: BaseException) -> None:
@@ -482,8 +519,19 @@ class EntryCommands(QObject):
 
     # ---------------------------------------------------------------- inside
 
-    def _need_store(self) -> Vault | None:
-        """The vault when its store is ready; else None, and whoever shows it is told."""
+    def _need_store(
+        self,
+        retry: Callable[[], object] | None = None,
+        gave_up: Callable[[], object] | None = None,
+    ) -> Vault | None:
+        """The vault when its store is ready; else None, and whoever shows it is told.
+        While the vault file is locked, the passphrase is asked (`unlock_needed`) and
+        `retry` runs once it is unlocked (`gave_up` if the person does not unlock)."""
+        if self._locked:
+            if retry is not None:
+                self._waiting.append((retry, gave_up))
+            self.unlock_needed.emit()
+            return None
         if self._store_ready:
             return self._vault
         self.store_needed.emit()
@@ -521,6 +569,10 @@ class EntryCommands(QObject):
 
     def _save(self, dialog: EntryDialog, req: EntryRequest) -> None:
         vault = self._vault
+        if (req.token is not None or req.renames) and self._locked:
+            self._need_store(lambda: self._save(dialog, req) if _alive(dialog) else None,
+                             lambda: dialog.failed(STILL_LOCKED) if _alive(dialog) else None)
+            return
         if (req.token is not None or req.renames) and not self._store_ready:
             # (An edit without a new token or name changes the index only: no store needed.)
             what = "rename it" if req.renames and req.token is None else "add the token"
@@ -549,10 +601,12 @@ class EntryCommands(QObject):
     def _on_delete_box_finished(self, box: DeleteDialog) -> None:
         if not box.confirmed():
             return
-        vault = self._need_store()
+        self._delete(box.name, box.revoke())
+
+    def _delete(self, name: str, revoke: bool) -> None:
+        vault = self._need_store(lambda: self._delete(name, revoke))
         if vault is None:
             return
-        name, revoke = box.name, box.revoke()
 
         def done(notes: list[str]) -> None:
             self.entries_changed.emit("")

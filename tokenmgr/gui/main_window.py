@@ -16,7 +16,17 @@ import os
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QByteArray, QPoint, QSize, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import (
+    QByteArray,
+    QEvent,
+    QObject,
+    QPoint,
+    QSize,
+    Qt,
+    QTimer,
+    Signal,
+    Slot,
+)
 from PySide6.QtWidgets import (
     QFrame,
     QLabel,
@@ -55,12 +65,16 @@ if TYPE_CHECKING:
     from tokenmgr.core.vault import Vault
     from tokenmgr.gui.clipboard import Clipboard
     from tokenmgr.gui.signin import SignInController
+    from tokenmgr.gui.unlock_dialog import UnlockDialog
 
 
 # The first start's size (`_default_geometry`): the list's four columns, and beside them the
 # details of a JWT with its claims and header tables and their buttons.
 DEFAULT_SIZE = QSize(1100, 680)
 DEFAULT_LIST_WIDTH = 480
+
+# The idle lock's unit: "Lock the vault file after N min idle".
+IDLE_UNIT_MS = 60_000
 
 TRAY_NOTE = (
     "Token Manager keeps running in the tray; choose Quit (Ctrl+Q) from its menu to end it."
@@ -81,6 +95,7 @@ class MainWindow(QMainWindow):
     usage_loaded = Signal(dict)  # entry name → its latest access records (gui/usage.py)
     # What went wrong but stopped nothing (an access record not written), from any thread.
     warned = Signal(str)
+    locked_changed = Signal(bool)  # the vault file was locked (True) or unlocked again
 
     def __init__(
         self,
@@ -107,6 +122,8 @@ class MainWindow(QMainWindow):
         self.smoke_test = smoke_test
         self.store_ready = False
         self.store_kind = ""
+        self.locked = False
+        self._unlock_dialog: UnlockDialog | None = None
         self._quitting = False
         self._index_error: str | None = None
         self._context_menu: QMenu | None = None
@@ -133,6 +150,15 @@ class MainWindow(QMainWindow):
                                                   self.token_list.status_button))
         self._build_pages()
         self._connect()
+        self.action_table["lock"].setVisible(False)  # until the vault file is in use
+        # The idle lock: restarted by every key press, click or wheel turn in the app
+        # (an event filter on the application, installed only while it can lock).
+        self.idle_timer = QTimer(self)
+        self.idle_timer.setSingleShot(True)
+        # Precise: a coarse timer's slack (5 %) would be three minutes on an hour.
+        self.idle_timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self.idle_timer.timeout.connect(self._on_idle_timer_timeout)
+        self._activity = _ActivityFilter(self.idle_timer, self)
 
         self.watcher = IndexWatcher(vault.index.path, self)
         self.watcher.index_changed.connect(self.reload)
@@ -193,7 +219,7 @@ class MainWindow(QMainWindow):
             "edit": c.edit_selected, "rename": c.rename_selected,
             "delete": c.delete_selected, "refresh": c.refresh_selected,
             "sign_in_again": self.sign_in_again, "paste_decode": c.paste_decode,
-            "import_env": c.import_env, "export_env": c.export_env,
+            "import_env": c.import_env, "export_env": c.export_env, "lock": self.lock,
             "filter": tokens.focus_filter, "attention": tokens.toggle_attention,
             "preferences": self.show_preferences,
             "quit": self.quit_app,
@@ -216,6 +242,7 @@ class MainWindow(QMainWindow):
         c.status_reported.connect(self._on_commands_status_reported)
         c.error_reported.connect(self._on_commands_error_reported)
         c.store_needed.connect(self._on_commands_store_needed)
+        c.unlock_needed.connect(self._on_commands_unlock_needed)
         c.window_needed.connect(self.raise_window)
         c.entries_changed.connect(self._on_commands_entries_changed)
         c.token_copied.connect(self.token_copied)
@@ -225,6 +252,7 @@ class MainWindow(QMainWindow):
         setup.screen_shown.connect(self._on_store_setup_screen_shown)
         setup.failed.connect(self.banner.show_problem)
         setup.status_reported.connect(self.status_bar.show_status)
+        setup.unlock_failed.connect(self._on_store_setup_unlock_failed)
         self.tasks.busy_changed.connect(self.status_bar.set_busy)
         self.warned.connect(self._on_warned)
         if self.clipboard is not None:
@@ -328,7 +356,71 @@ class MainWindow(QMainWindow):
         if kind == "file" and self.settings.store != "file":
             self.settings.store = self.store_setup.chosen = "file"
             self.save_settings()
-        self._focus_body()
+        self.action_table["lock"].setVisible(kind == "file")
+        if self.locked:
+            self._set_locked(False)  # what waited for the passphrase runs now
+        else:
+            self._focus_body()
+        self._arm_idle_lock()
+
+    # ================================================================== lock
+
+    def lock(self) -> None:
+        """Lock the vault file (Ctrl+L, or after the idle time): its key is dropped
+        (`EncryptedFileStore.lock`), the list stays (it is the index), and the first
+        thing that needs a secret asks for the passphrase, then goes on. A copied token
+        leaves the clipboard; a reveal lapses; an open dialog that may hold a secret (a
+        pasted token, an import's values) is closed."""
+        if self.store_kind != "file" or not self.store_ready:
+            if not self.locked:
+                self.status_bar.show_status(
+                    "Only the vault file can be locked; the keyring locks with your desktop "
+                    "session.")
+            return
+        from tokenmgr.gui.tasks import SerializedStore
+
+        store = self.vault.store
+        self._set_locked(True)
+        self._set_store_ready(False)  # the keeper pauses: a refresh would need the key
+        dialog = self.commands.dialog
+        if dialog is not None:
+            dialog.reject()
+        self.details.conceal()
+        if self.clipboard is not None and self.clipboard.holds_ours():
+            self.clipboard.clear_now()
+        # In a worker, behind any store call in flight (the store serialises its calls).
+        if isinstance(store, SerializedStore):
+            self.tasks.run("Locking the vault file…", store.lock)
+        self.status_bar.show_status(
+            "Locked: the vault file's key was dropped. Its passphrase is asked at the next "
+            "token you use.")
+
+    def _set_locked(self, locked: bool) -> None:
+        self.locked = locked
+        self.status_bar.set_locked(locked)
+        # Qt adds the application's name: "Locked — Token Manager".
+        self.setWindowTitle("Locked" if locked else "Token Manager")
+        if locked:
+            self.idle_timer.stop()
+        elif self._unlock_dialog is not None:
+            self._unlock_dialog.accept()
+        self.commands.set_locked(locked)
+        self.locked_changed.emit(locked)
+
+    def _arm_idle_lock(self) -> None:
+        """(Re)start the idle lock as the settings say: only for an unlocked vault file."""
+        from PySide6.QtWidgets import QApplication
+
+        app = QApplication.instance()
+        minutes = self.settings.lock_idle_min
+        if self.store_kind == "file" and self.store_ready and minutes > 0 and app is not None:
+            self.idle_timer.setInterval(minutes * IDLE_UNIT_MS)
+            self.idle_timer.start()
+            app.installEventFilter(self._activity)  # once: Qt ignores a second install
+        else:
+            self.idle_timer.stop()
+            if app is not None:
+                app.removeEventFilter(self._activity)
 
     def _set_store_ready(self, ready: bool) -> None:
         self.store_ready = ready
@@ -505,6 +597,46 @@ class MainWindow(QMainWindow):
             self.select(select)
 
     @Slot()
+    def _on_commands_unlock_needed(self) -> None:
+        from PySide6.QtWidgets import QApplication
+
+        from tokenmgr.gui.unlock_dialog import UnlockDialog
+
+        if not self.isVisible() or self.isMinimized():
+            self.raise_window()  # e.g. a copy from the tray
+        if self._unlock_dialog is not None:
+            self._unlock_dialog.raise_()
+            self._unlock_dialog.activateWindow()
+            return
+        # On top of whatever dialog asked (Save in the add dialog, say), else the window.
+        parent = QApplication.activeModalWidget() or self
+        dialog = UnlockDialog(str(self.store_setup.vault_path()), parent)
+        dialog.setModal(True)
+        dialog.unlock_requested.connect(self.store_setup.unlock_again)
+        dialog.finished.connect(lambda result: self._on_unlock_dialog_finished(dialog, result))
+        self._unlock_dialog = dialog
+        dialog.open()
+
+    def _on_unlock_dialog_finished(self, dialog: QDialog, result: int) -> None:
+        from PySide6.QtWidgets import QDialog as Dialog
+
+        if self._unlock_dialog is dialog:
+            self._unlock_dialog = None
+        dialog.deleteLater()
+        if result != Dialog.DialogCode.Accepted and self.locked:
+            self.commands.unlock_refused()
+            self.status_bar.show_status("Still locked.")
+
+    @Slot(str)
+    def _on_store_setup_unlock_failed(self, text: str) -> None:
+        if self._unlock_dialog is not None:
+            self._unlock_dialog.failed(text)
+
+    @Slot()
+    def _on_idle_timer_timeout(self) -> None:
+        self.lock()
+
+    @Slot()
     def _on_store_setup_screen_shown(self) -> None:
         page = self.store_setup.page
         if page is not None:
@@ -519,6 +651,24 @@ class MainWindow(QMainWindow):
             self.clipboard.set_timeout(self.settings.clear_timeout_s)
         self.model.set_lead(self.settings.lead())
         self.entries_loaded.emit(self.token_list.entries)  # the tray follows the new lead time
+        self._arm_idle_lock()
         self.save_settings()
         if problem:
             self.status_bar.show_status(f"⚠ {problem}")
+
+
+class _ActivityFilter(QObject):
+    """Sees the application's events: a key press, a click or a wheel turn anywhere in
+    it (the tray menu too) restarts the idle lock's timer."""
+
+    ACTIVITY = frozenset({QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress,
+                          QEvent.Type.Wheel})
+
+    def __init__(self, timer: QTimer, parent: QObject) -> None:
+        super().__init__(parent)
+        self._timer = timer
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+        if event.type() in self.ACTIVITY and self._timer.isActive():
+            self._timer.start()
+        return False

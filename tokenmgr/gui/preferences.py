@@ -1,4 +1,4 @@
-"""Preferences: clear timeout, default shell, notification lead, start options.
+"""Preferences: clear timeout, default shell, notification lead, idle lock, start options.
 
 Saving applies them to the settings and writes or removes the autostart entry
 for "Start at login"; `applied` then tells the window, which saves the
@@ -59,6 +59,18 @@ class PreferencesDialog(QDialog):
             "lifetime when that is shorter; a long-lived one also 14, 3 and 1 day ahead."
         )
         form.addRow("Warn before a token expires", self.lead)
+        self.lock_idle = QSpinBox()
+        self.lock_idle.setRange(0, 24 * 60)
+        self.lock_idle.setSuffix(" min idle")
+        self.lock_idle.setSpecialValueText("Never")
+        self.lock_idle.setValue(settings.lock_idle_min)
+        self.lock_idle.setAccessibleName("Lock the vault file after")
+        self.lock_idle.setToolTip(
+            "With the encrypted vault file: drop its key after this long without using Token "
+            "Manager; the list stays, the passphrase is asked at the next token. (The system "
+            "keyring locks with your desktop session.)"
+        )
+        form.addRow("Lock the vault file after", self.lock_idle)
         self.minimized = QCheckBox("Start in the tray")
         self.minimized.setChecked(settings.start_minimized)
         form.addRow("", self.minimized)
@@ -92,5 +104,6 @@ class PreferencesDialog(QDialog):
         settings.clear_timeout_s = self.clear_timeout.value()
         settings.default_shell = str(self.shell.currentData() or "")
         settings.notify_lead_min = self.lead.value()
+        settings.lock_idle_min = self.lock_idle.value()
         settings.start_minimized = self.minimized.isChecked()
         settings.start_at_login = self.at_login.isChecked()

@@ -36,6 +36,7 @@ class Settings:
     # "" means: from $SHELL, like the CLI (core.formats.default_shell).
     default_shell: str = ""
     notify_lead_min: int = 10
+    lock_idle_min: int = 0  # lock the vault file after this long without input; 0: never
     start_minimized: bool = False
     start_at_login: bool = False
     # "" until the user (or the first-run screen) chose; then "keyring" or "file".
@@ -67,6 +68,7 @@ class Settings:
                 s.extra[key] = value
         s.clear_timeout_s = max(5, min(s.clear_timeout_s, 3600))
         s.notify_lead_min = max(0, min(s.notify_lead_min, 24 * 60))
+        s.lock_idle_min = max(0, min(s.lock_idle_min, 24 * 60))
         if s.store not in STORES:
             s.store = ""
         if s.copy_format not in COPY_FORMATS:

@@ -41,6 +41,14 @@ class StatusBar(QStatusBar):
         self._busy_bar.setVisible(False)
         self._countdown = QLabel()
         self._countdown.setAccessibleName("Clipboard countdown")
+        self._locked = QLabel("Vault file locked")
+        font = self._locked.font()
+        font.setBold(True)
+        self._locked.setFont(font)
+        self._locked.setAccessibleName("The vault file is locked")
+        self._locked.setToolTip("The passphrase is asked at the next token you use (Ctrl+L locks)")
+        self._locked.setVisible(False)
+        self.addPermanentWidget(self._locked)
         self.addPermanentWidget(self._busy_label)
         self.addPermanentWidget(self._busy_bar)
         self.addPermanentWidget(self._countdown)
@@ -66,6 +74,12 @@ class StatusBar(QStatusBar):
     def busy_text(self) -> str:
         """What the newest worker does, "" when none runs."""
         return self._busy_label.text()
+
+    def set_locked(self, locked: bool) -> None:
+        self._locked.setVisible(locked)
+
+    def locked_shown(self) -> bool:
+        return not self._locked.isHidden()
 
     @Slot(int)
     def set_countdown(self, seconds: int) -> None:

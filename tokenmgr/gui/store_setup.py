@@ -42,6 +42,7 @@ class StoreSetup(QObject):
     screen_shown = Signal()  # the store screen (`page`) replaces the list until opened
     failed = Signal(str)  # the keyring did not answer (a sentence): keep the list, say so
     status_reported = Signal(str)
+    unlock_failed = Signal(str)  # `unlock_again`: a sentence (a wrong passphrase, say)
 
     def __init__(
         self,
@@ -163,6 +164,17 @@ class StoreSetup(QObject):
             lambda: usecases.unlock_vault_file(home, passphrase),
             lambda store: self._open_file(store, "The vault file is unlocked."),
             failed,
+        )
+
+    def unlock_again(self, passphrase: str) -> None:
+        """Open the locked vault file again with its passphrase (a new store: the old one
+        dropped its key); `opened` as at start, or `unlock_failed`."""
+        home = self._home
+        self._tasks.run(
+            "Unlocking the vault file…",
+            lambda: usecases.unlock_vault_file(home, passphrase),
+            lambda store: self._open_file(store, "Unlocked the vault file."),
+            lambda exc: self.unlock_failed.emit(describe(exc)),
         )
 
     @Slot()

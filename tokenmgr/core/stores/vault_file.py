@@ -16,7 +16,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from tokenmgr.core.errors import StorageUnavailable
+from tokenmgr.core.errors import StorageUnavailable, VaultLocked
 from tokenmgr.core.index import atomic_write, file_lock
 from tokenmgr.core.stores.base import PassphraseSource, StoreInfo, item_key
 
@@ -52,9 +52,11 @@ class EncryptedFileStore:
         self._passphrase_source = passphrase
         self._passphrase: str | None = None
         self._refused: str | None = None  # a wrong passphrase is reported, not asked again
+        self._locked = False  # `lock()` was called: every later call refuses
         # (salt, n, r, p) -> derived key, per process: the same salt with other scrypt
         # parameters is another key, so the salt alone must never find a cached one.
-        self._keys: dict[KdfParams, bytes] = {}
+        # Buffers of our own (scrypt derives into them), so `lock()` can overwrite them.
+        self._keys: dict[KdfParams, bytearray] = {}
 
     def info(self) -> StoreInfo:
         return StoreInfo(
@@ -74,7 +76,33 @@ class EncryptedFileStore:
         if not self._keys:  # unlocked already in this process (a key was derived and worked)
             self._load()
 
+    def lock(self) -> None:
+        """Drop the key material, as far as Python allows: the derived keys (bytearrays
+        scrypt wrote into) are overwritten with zeros and dropped; the passphrase, and the
+        source that gave it (a closure may hold it), lose this store's references and the
+        log redaction's, so the interpreter frees them; Python's `str` is immutable and
+        cannot be overwritten, so its bytes stay in freed memory until reused. From now on
+        every call refuses (VaultLocked): unlocking is a new store with the passphrase."""
+        from tokenmgr.core.redact import forget_secret
+
+        for key in self._keys.values():
+            key[:] = bytes(len(key))
+        self._keys.clear()
+        if self._passphrase is not None:
+            forget_secret(self._passphrase)
+        self._passphrase = None
+        self._passphrase_source = None
+        self._locked = True
+
+    @property
+    def locked(self) -> bool:
+        return self._locked
+
     def _get_passphrase(self, new: bool) -> str:
+        if self._locked:
+            raise VaultLocked(
+                f"the vault file {self.path} is locked: unlock it with its passphrase"
+            )
         if self._refused is not None:
             raise StorageUnavailable(self._refused)
         if self._passphrase is None:
@@ -95,15 +123,19 @@ class EncryptedFileStore:
             self._passphrase = value
         return self._passphrase
 
-    def _derive(self, kdf: KdfParams, new: bool) -> bytes:
+    def _derive(self, kdf: KdfParams, new: bool) -> bytearray:
         cached = self._keys.get(kdf)
         if cached is not None:
             return cached
         from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
-        passphrase = self._get_passphrase(new)
+        passphrase = bytearray(self._get_passphrase(new), "utf-8")
         salt, n, r, p = kdf
-        key = Scrypt(salt=salt, length=32, n=n, r=r, p=p).derive(passphrase.encode("utf-8"))
+        key = bytearray(32)
+        try:
+            Scrypt(salt=salt, length=32, n=n, r=r, p=p).derive_into(passphrase, key)
+        finally:
+            passphrase[:] = bytes(len(passphrase))  # our copy of its bytes, at least
         self._keys[kdf] = key
         return key
 
@@ -141,6 +173,7 @@ class EncryptedFileStore:
         try:
             plain = AESGCM(key).decrypt(nonce, ciphertext, self._aad(kdf))
         except InvalidTag:
+            key[:] = bytes(len(key))
             self._keys.pop(kdf, None)
             self._passphrase = None
             self._refused = (
