@@ -55,7 +55,6 @@ from tokenmgr.gui.store_setup import StoreSetup
 from tokenmgr.gui.tasks import Tasks
 from tokenmgr.gui.token_list import TokenList
 from tokenmgr.gui.usage import UsageWatcher
-from tokenmgr.gui.welcome import Welcome
 
 if TYPE_CHECKING:
     from PySide6.QtCore import SignalInstance
@@ -66,6 +65,7 @@ if TYPE_CHECKING:
     from tokenmgr.gui.clipboard import Clipboard
     from tokenmgr.gui.signin import SignInController
     from tokenmgr.gui.unlock_dialog import UnlockDialog
+    from tokenmgr.gui.welcome import Welcome
 
 
 # The first start's size (`_default_geometry`): the list's four columns, and beside them the
@@ -197,12 +197,9 @@ class MainWindow(QMainWindow):
         self.banner = Banner("Try again")  # a store or index problem, above the list
         self.banner.retry_requested.connect(self.start_store)
 
-        acts = self.action_table
-        self.welcome = Welcome(acts["add"], acts["sign_in_new"], acts["import_env"],
-                               acts["paste_decode"])
         self.body = QStackedWidget()  # the list and the details, or the ways in when empty
         self.body.addWidget(self.splitter)
-        self.body.addWidget(self.welcome)
+        self._welcome: Welcome | None = None  # made when there is no token to list
         self.main_page = QWidget()
         main_lay = QVBoxLayout(self.main_page)
         main_lay.setContentsMargins(0, 0, 0, 0)
@@ -270,6 +267,19 @@ class MainWindow(QMainWindow):
     def empty_label(self) -> QLabel:
         """The list's empty state (what the first paint draws when there are none)."""
         return self.token_list.empty_label
+
+    @property
+    def welcome(self) -> Welcome:
+        """The ways in, shown in the place of the list while there is no token (made the
+        first time: a start with tokens does not pay for it)."""
+        if self._welcome is None:
+            from tokenmgr.gui.welcome import Welcome
+
+            acts = self.action_table
+            self._welcome = Welcome(acts["add"], acts["sign_in_new"], acts["import_env"],
+                                    acts["paste_decode"])
+            self.body.addWidget(self._welcome)
+        return self._welcome
 
     @property
     def dialog(self) -> QDialog | None:
@@ -500,7 +510,7 @@ class MainWindow(QMainWindow):
 
     def _show_body(self, has_entries: bool) -> None:
         """The list and the details, or the ways in when there is no token at all."""
-        page = self.splitter if has_entries else self.welcome
+        page: QWidget = self.splitter if has_entries else self.welcome
         shown = self.body.currentWidget()
         if shown is page:
             return
@@ -512,8 +522,8 @@ class MainWindow(QMainWindow):
 
     def _focus_body(self) -> None:
         """The keyboard goes to the list, or to the first way in when there is none."""
-        if self.body.currentWidget() is self.welcome:
-            self.welcome.setFocus()
+        if self._welcome is not None and self.body.currentWidget() is self._welcome:
+            self._welcome.setFocus()
         else:
             self.token_list.view.setFocus()
 
