@@ -102,6 +102,23 @@ def test_lock_clears_a_copied_token_and_closes_a_dialog_holding_one(
     w.tasks.wait()
 
 
+def test_a_copy_still_reading_when_it_locks_leaves_the_clipboard_alone(
+    qtbot: Any, tmp_path: Path
+) -> None:
+    w = file_window(qtbot, tmp_path)
+    serial = w.vault.store._lock  # the store's one-call-at-a-time lock: hold the read
+    assert w.select("github-ci")
+    serial.acquire()
+    try:
+        w.copy_selected("raw")
+        w.lock()
+    finally:
+        serial.release()
+    w.tasks.wait()
+    qtbot.waitUntil(lambda: w.tasks.running == 0)
+    assert clipboard_text() == "" and w.locked
+
+
 def test_cancel_leaves_it_locked_and_what_asked_gives_up(qtbot: Any, tmp_path: Path) -> None:
     w = file_window(qtbot, tmp_path)
     w.lock()

@@ -105,7 +105,9 @@ class EntryCommands(QObject):
         """Locked: whatever needs a secret asks for the passphrase first (`unlock_needed`)
         and goes on once unlocked. Unlocked: what waited runs now."""
         self._locked = locked
-        if not locked:
+        if locked:
+            self._copy_seq += 1  # a copy still reading leaves the clipboard alone
+        else:
             waiting, self._waiting = self._waiting, []
             for retry, _gave_up in waiting:
                 retry()
