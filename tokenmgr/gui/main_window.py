@@ -68,9 +68,10 @@ if TYPE_CHECKING:
     from tokenmgr.gui.welcome import Welcome
 
 
-# The first start's size (`_default_geometry`): the list's four columns, and beside them the
-# details of a JWT with its claims and header tables and their buttons.
-DEFAULT_SIZE = QSize(1100, 680)
+# The first start's size (`_default_geometry`): the list's four columns, and beside them,
+# without a scroll bar, the details of a signed-in OIDC access token (every claim, the
+# header, the ID token's section, the buttons).
+DEFAULT_SIZE = QSize(1100, 770)
 DEFAULT_LIST_WIDTH = 480
 
 # The idle lock's unit: "Lock the vault file after N min idle".
