@@ -1,6 +1,6 @@
-"""The Secret Service client's pieces that need no daemon: the session crypto it
-takes from secretstorage, the errors when there is no bus, and when the fast path
-is taken instead of keyring."""
+"""The Secret Service client's pieces that need no daemon: the session crypto
+(dh_session.py, checked against secretstorage's), the errors when there is no bus,
+and when the fast path is taken instead of keyring."""
 
 from __future__ import annotations
 
@@ -18,69 +18,77 @@ from tokenmgr.core.stores.keyring_store import KeyringStore, resolve_keyring_bac
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_secretstorage_release_gives_the_session_crypto_we_use() -> None:
-    """The session crypto is secretstorage's (pyproject keeps it to a tested range).
-    What the client relies on, checked against the Secret Service specification's
-    algorithm computed here from scratch: the DH public key in the spec's group, the
-    HKDF-SHA256 AES-128 key on both sides of the exchange, and `format_secret`'s
-    AES-CBC + PKCS#7 output decrypting to the secret under that key."""
+def test_the_session_crypto_agrees_with_secretstorage_and_the_specification() -> None:
+    """Our half of `dh-ietf1024-sha256-aes128-cbc-pkcs7` against secretstorage's (an
+    independent implementation, the one keyring's backend uses) and the specification's
+    algorithm computed here from scratch: the group, the HKDF-SHA256 AES-128 key on both
+    sides of the exchange, and secrets encrypted by either side decrypting on the other."""
     import hashlib
     import hmac
-    from importlib.metadata import version
 
     from cryptography.hazmat.primitives import padding
     from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
     from secretstorage.dhcrypto import DH_PRIME_1024, Session
     from secretstorage.util import format_secret
 
-    assert (3, 3, 3) <= tuple(int(p) for p in version("secretstorage").split(".")[:3]) < (3, 6)
+    from tokenmgr.core.stores import dh_session
+
     # RFC 2409's second Oakley group, the one the specification names.
-    assert int(
-        "FFFFFFFFFFFFFFFFC90FDAA22168C234C4C6628B80DC1CD129024E088A67CC74"
-        "020BBEA63B139B22514A08798E3404DDEF9519B3CD3A431B302B0A6DF25F1437"
-        "4FE1356D6D51C245E485B576625E7EC6F44C42E9A637ED6B0BFF5CB6F406B7ED"
-        "EE386BFB5A899FA5AE9F24117C4B1FE649286651ECE65381FFFFFFFFFFFFFFFF",
-        16,
-    ) == DH_PRIME_1024
-    ours = Session()
-    assert 1 < ours.my_public_key < DH_PRIME_1024 - 1
-    server_private = int.from_bytes(os.urandom(128), "big")
-    ours.set_server_public_key(pow(2, server_private, DH_PRIME_1024))
-    shared = pow(ours.my_public_key, server_private, DH_PRIME_1024).to_bytes(128, "big")
+    assert dh_session.PRIME == DH_PRIME_1024
+    ours = dh_session.Exchange()
+    assert ours.private.bit_length() == dh_session.PRIVATE_BITS
+    theirs = Session()  # the service's side, as secretstorage would be
+    key = ours.key(theirs.my_public_key.to_bytes(128, "big"))
+    theirs.set_server_public_key(int.from_bytes(ours.public, "big"))
+    assert theirs.aes_key == key
+    shared = pow(theirs.my_public_key, ours.private, DH_PRIME_1024).to_bytes(128, "big")
     prk = hmac.new(b"\0" * 32, shared, hashlib.sha256).digest()
-    key = hmac.new(prk, b"\x01", hashlib.sha256).digest()[:16]
-    assert ours.aes_key == key
-    ours.object_path = "/org/freedesktop/secrets/session/s1"
+    assert key == hmac.new(prk, b"\x01", hashlib.sha256).digest()[:16]
+    theirs.object_path = "/org/freedesktop/secrets/session/s1"
     for secret in (b"", b"x", b"a" * 16, "ghp_é🔑".encode() * 40):
-        path, iv, ciphertext, content_type = format_secret(ours, secret, "text/plain")
-        assert (path, content_type) == (ours.object_path, "text/plain")
+        _path, iv, ciphertext, _ctype = format_secret(theirs, secret, "text/plain")
+        assert dh_session.decrypt(key, iv, ciphertext) == secret
+        iv, ciphertext = dh_session.encrypt(key, secret)
         decryptor = Cipher(algorithms.AES(key), modes.CBC(iv)).decryptor()
-        padded = decryptor.update(ciphertext) + decryptor.finalize()
         unpadder = padding.PKCS7(128).unpadder()
+        padded = decryptor.update(ciphertext) + decryptor.finalize()
         assert unpadder.update(padded) + unpadder.finalize() == secret
 
 
+def test_a_peer_value_that_makes_the_secret_public_is_refused() -> None:
+    from tokenmgr.core.stores import dh_session
+
+    ours = dh_session.Exchange()
+    for bad in (0, 1, dh_session.PRIME - 1, dh_session.PRIME, dh_session.PRIME + 1):
+        with pytest.raises(dh_session.SessionKeyError):
+            ours.key(bad.to_bytes(129, "big"))
+
+
 def test_read_secrets_decrypt_and_malformed_ones_are_refused() -> None:
-    """What `format_secret` (the service's side of the cipher) makes, `decrypt_secret`
-    reads back; a wrong key, a cut ciphertext or a short IV is an error, not garbage."""
+    """What `format_secret` (the service's side of the cipher) makes, `decrypt` reads
+    back; a wrong key, a cut ciphertext or a short IV is an error, not garbage."""
     from secretstorage.dhcrypto import Session
     from secretstorage.util import format_secret
 
+    from tokenmgr.core.stores import dh_session
+
     session = Session()
-    session.set_server_public_key(pow(2, int.from_bytes(os.urandom(32), "big"), ss.DH_PRIME))
+    session.set_server_public_key(
+        pow(2, int.from_bytes(os.urandom(32), "big"), dh_session.PRIME)
+    )
     session.object_path = "/s"
     assert session.aes_key is not None
     for secret in (b"", b"x", b"a" * 16, "ghp_é🔑".encode() * 40):
         _path, iv, ciphertext, _ctype = format_secret(session, secret, "text/plain")
-        assert ss.decrypt_secret(session.aes_key, iv, ciphertext) == secret
+        assert dh_session.decrypt(session.aes_key, iv, ciphertext) == secret
     _path, iv, ciphertext, _ctype = format_secret(session, b"token", "text/plain")
     for key, iv_, data in (
         (os.urandom(16), iv, ciphertext),  # wrong key: the padding is garbage
         (session.aes_key, iv, ciphertext[:-1]),
         (session.aes_key, b"short", ciphertext),
     ):
-        with pytest.raises(ss.SecretServiceError, match="malformed"):
-            ss.decrypt_secret(key, iv_, data)
+        with pytest.raises(dh_session.SessionKeyError, match="malformed"):
+            dh_session.decrypt(key, iv_, data)
 
 
 @pytest.mark.parametrize(

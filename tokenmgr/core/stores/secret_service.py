@@ -7,11 +7,8 @@ does: in the default collection, with the attributes `username` and `service`
 libsecret's `secret-tool lookup service … username …` and tokenmgr read each
 other's items.
 
-The session crypto is secretstorage's, the library keyring's backend uses: the
-Diffie-Hellman exchange and key derivation (`dhcrypto.Session`) and the
-encryption of a secret (`format_secret`); a secret read back is decrypted with
-the same AES-CBC and PKCS#7 from cryptography (`decrypt_secret`). What this
-module adds, and why it does not simply call keyring:
+The session crypto is the specification's, in `dh_session.py`. What this module
+adds, and why it does not simply call keyring:
 
 * one D-Bus connection and one session per instance, reused by every call
   (keyring opens both again for every call, and importing keyring costs more
@@ -37,7 +34,10 @@ import contextlib
 import os
 import threading
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
+
+from tokenmgr.core.stores import dh_session
 
 BUS_NAME = "org.freedesktop.secrets"
 SERVICE_PATH = "/org/freedesktop/secrets"
@@ -53,16 +53,8 @@ DBUS_PATH = "/org/freedesktop/DBus"
 
 # keyring's SecretService backend writes this `application` attribute (`Keyring.appid`).
 APPLICATION = "Python keyring library"
-ALGORITHM_DH = "dh-ietf1024-sha256-aes128-cbc-pkcs7"
+ALGORITHM_DH = dh_session.ALGORITHM
 ALGORITHM_PLAIN = "plain"
-# The second Oakley group (RFC 2409 §6.2), the one the specification names.
-DH_PRIME = int(
-    "FFFFFFFFFFFFFFFFC90FDAA22168C234C4C6628B80DC1CD129024E088A67CC74"
-    "020BBEA63B139B22514A08798E3404DDEF9519B3CD3A431B302B0A6DF25F1437"
-    "4FE1356D6D51C245E485B576625E7EC6F44C42E9A637ED6B0BFF5CB6F406B7ED"
-    "EE386BFB5A899FA5AE9F24117C4B1FE649286651ECE65381FFFFFFFFFFFFFFFF",
-    16,
-)
 # libdbus's default reply timeout. Calls that need the user (unlocking) return a
 # prompt at once; only waiting for the prompt's answer is unbounded, as in keyring.
 CALL_TIMEOUT = 25.0
@@ -146,7 +138,7 @@ class SecretServiceKeyring:
         # The algorithm of the session in use (or refused): what `tokenmgr doctor` reports.
         self.session_algorithm: str | None = None
         self._conn: Any = None
-        self._session: Any = None  # secretstorage.dhcrypto.Session
+        self._session: _Session | None = None
         self._lock = threading.RLock()
 
     # ------------------------------------------------------ keyring's interface
@@ -162,10 +154,10 @@ class SecretServiceKeyring:
 
     def set_password(self, service: str, username: str, password: str) -> None:
         def write() -> None:
-            from secretstorage.util import format_secret
-
             self._ready_collection(create=True)
-            secret = format_secret(self._get_session(), password.encode("utf-8"), "text/plain")
+            session = self._get_session()
+            iv, ciphertext = dh_session.encrypt(session.key, password.encode("utf-8"))
+            secret = (session.path, iv, ciphertext, "text/plain")
             properties = {
                 ITEM_IFACE + ".Label": ("s", f"Password for '{username}' on '{service}'"),
                 ITEM_IFACE + ".Attributes": (
@@ -360,20 +352,18 @@ class SecretServiceKeyring:
         dismissed, _result = message.body
         return bool(dismissed)
 
-    def _get_session(self) -> Any:
+    def _get_session(self) -> _Session:
         if self._session is None:
             self._session = self._open_session()
         return self._session
 
-    def _open_session(self) -> Any:
+    def _open_session(self) -> _Session:
         """An encrypted session, or SecretServicePlainOnly: `plain` is never asked for."""
-        from secretstorage.dhcrypto import Session
-
-        session = Session()
-        public = session.my_public_key.to_bytes(128, "big")
+        exchange = dh_session.Exchange()
         try:
             output, path = self._call(
-                SERVICE_PATH, SERVICE_IFACE, "OpenSession", "sv", ALGORITHM_DH, ("ay", public)
+                SERVICE_PATH, SERVICE_IFACE, "OpenSession", "sv", ALGORITHM_DH,
+                ("ay", exchange.public),
             )
         except SecretServiceError as e:
             if e.name != _NOT_SUPPORTED:
@@ -384,14 +374,12 @@ class SecretServiceKeyring:
                 e.name,
             ) from None
         signature, value = output
-        server = int.from_bytes(bytes(value), "big") if signature == "ay" else 0
-        # 1 and p-1 would make the shared secret public: a broken or hostile peer.
-        if not 1 < server < DH_PRIME - 1:
-            raise SecretServiceError("the Secret Service sent an invalid session key")
-        session.set_server_public_key(server)
-        session.object_path = str(path)
+        try:
+            key = exchange.key(bytes(value) if signature == "ay" else b"")
+        except dh_session.SessionKeyError as e:
+            raise SecretServiceError(str(e)) from None
         self.session_algorithm = ALGORITHM_DH
-        return session
+        return _Session(str(path), key)
 
     def _search(self, service: str, username: str) -> list[str]:
         attributes = {"username": username, "service": service}
@@ -401,29 +389,20 @@ class SecretServiceKeyring:
     def _secret(self, item: str) -> bytes:
         session = self._get_session()
         try:
-            (secret,) = self._call(item, ITEM_IFACE, "GetSecret", "o", session.object_path)
+            (secret,) = self._call(item, ITEM_IFACE, "GetSecret", "o", session.path)
         except SecretServiceLocked:  # an item locked on its own (KeePassXC can)
             self._unlock([item])
-            (secret,) = self._call(item, ITEM_IFACE, "GetSecret", "o", session.object_path)
+            (secret,) = self._call(item, ITEM_IFACE, "GetSecret", "o", session.path)
         _session, iv, value, _content_type = secret
-        return decrypt_secret(session.aes_key, bytes(iv), bytes(value))
+        try:
+            return dh_session.decrypt(session.key, bytes(iv), bytes(value))
+        except dh_session.SessionKeyError as e:
+            raise SecretServiceError(str(e)) from None
 
 
-def decrypt_secret(key: bytes, iv: bytes, ciphertext: bytes) -> bytes:
-    """The secret of a `GetSecret` reply, under the session key secretstorage derived.
+@dataclass
+class _Session:
+    """An open encrypted session: its object path and its AES key (never shown)."""
 
-    secretstorage's own decryption is inside `Item.get_secret`, which costs two more
-    calls and imports cryptography's OpenSSL backend module (more than the rest of a
-    `get`): the same AES-128-CBC and PKCS#7 are cryptography's primitives here, whose
-    unpadder also refuses a malformed secret instead of returning garbage.
-    """
-    from cryptography.hazmat.primitives import padding
-    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
-
-    try:
-        decryptor = Cipher(algorithms.AES(key), modes.CBC(iv)).decryptor()
-        padded = decryptor.update(ciphertext) + decryptor.finalize()
-        unpadder = padding.PKCS7(algorithms.AES.block_size).unpadder()
-        return unpadder.update(padded) + unpadder.finalize()
-    except ValueError:  # wrong IV size, not whole blocks, bad padding
-        raise SecretServiceError("the Secret Service sent a malformed encrypted secret") from None
+    path: str
+    key: bytes = field(repr=False)
