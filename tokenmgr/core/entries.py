@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, ClassVar
 
 from tokenmgr.core.errors import InvalidSecret, UsageError
 
@@ -289,6 +289,16 @@ def parse_time(text: str | None) -> datetime | None:
         ) from None
 
 
+def parse_time_or_none(text: object) -> datetime | None:
+    """`parse_time` for text read back from the index: None when it is not a time."""
+    if not isinstance(text, str):
+        return None
+    try:
+        return parse_time(text)
+    except UsageError:
+        return None
+
+
 def format_time(value: datetime | None) -> str | None:
     if value is None:
         return None
@@ -362,6 +372,120 @@ class OAuthConfig:
                 check_url(url, name)
 
 
+# What a provider said of a token (core/probe), and where an expiry came from.
+VERDICT_ACCEPTED = "accepted"
+VERDICT_REFUSED = "refused"
+EXPIRY_FROM_TOKEN = "token"
+EXPIRY_FROM_PROVIDER = "provider"
+EXPIRY_FROM_TYPED = "typed"
+
+
+@dataclass
+class ProviderCheck:
+    """The last answer of an entry's provider about its token, kept in the index: no
+    secret, only what the provider said and when. Written by core/probe.
+
+    `verdict` and the fields after it up to `checked_at` are the last *known* state (an
+    answer that said accepted or refused); an attempt that could not check (offline,
+    rate-limited, a failing server) only sets `attempted_at`, `problem` and
+    `retry_after`, so the known state stays, with its age.
+    """
+
+    provider: str  # who was asked, for people: "GitHub", "gitlab.example.com", ...
+    kind: str  # which prober: core/probe/providers.py
+    verdict: str | None = None  # VERDICT_ACCEPTED / VERDICT_REFUSED; None: never known
+    reason: str = ""  # a refusal's reason in a few words ("revoked", "revoked or expired")
+    expires_at: datetime | None = None
+    no_expiry: bool = False  # the provider said the token has no expiry
+    scopes: list[str] | None = None  # None: the provider does not say
+    account: str = ""  # who the token acts as, when the provider says
+    token_type: str = ""  # e.g. "fine-grained personal access token"
+    checked_at: datetime | None = None  # when the verdict was given
+    since: datetime | None = None  # when the verdict first became what it is
+    token_issued_at: datetime | None = None  # the entry's `issued_at` when it was asked
+    attempted_at: datetime | None = None  # the last attempt, answered or not
+    problem: str = ""  # why the last attempt could not check ("" when it answered)
+    retry_after: datetime | None = None  # not asked again before (a rate limit)
+
+    _TIMES: ClassVar[tuple[str, ...]] = (
+        "expires_at",
+        "checked_at",
+        "since",
+        "token_issued_at",
+        "attempted_at",
+        "retry_after",
+    )
+
+    def to_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        for name in self._TIMES:
+            out[name] = format_time(getattr(self, name))
+        return out
+
+    @classmethod
+    def from_dict(cls, data: object) -> ProviderCheck | None:
+        """From the index; None for anything that is not a check (shown as never asked)."""
+        if not isinstance(data, dict) or not isinstance(data.get("provider"), str):
+            return None
+        kwargs: dict[str, Any] = {}
+        for name in cls.__dataclass_fields__:
+            if name not in data:
+                continue
+            value = data[name]
+            if name in cls._TIMES:
+                kwargs[name] = parse_time_or_none(value)
+            elif name == "scopes":
+                ok = value is None or (
+                    isinstance(value, list) and all(isinstance(v, str) for v in value)
+                )
+                kwargs[name] = list(value) if ok and value is not None else None
+            elif name == "no_expiry":
+                kwargs[name] = value is True
+            elif name == "verdict":
+                ok = value in (VERDICT_ACCEPTED, VERDICT_REFUSED)
+                kwargs[name] = value if ok else None
+            elif isinstance(value, str):
+                kwargs[name] = value
+        if not isinstance(kwargs.get("kind"), str):
+            return None
+        return cls(**kwargs)
+
+
+def expiry_source(
+    expires_at: datetime | None,
+    kind: str,
+    token_exp: object,
+    provider_exp: datetime | None,
+) -> str | None:
+    """Where an entry's expiry came from (`Entry.expiry_source`), from its parts: the
+    expiry, its kind, the `expires_at` of its token's report and of its provider check."""
+    if expires_at is None:
+        return None
+    if parse_time_or_none(token_exp) == expires_at:
+        return EXPIRY_FROM_TOKEN
+    if provider_exp == expires_at or kind == "oauth2":
+        return EXPIRY_FROM_PROVIDER  # an OAuth token response's `expires_in` is too
+    return EXPIRY_FROM_TYPED
+
+
+def refused_now(
+    verdict: object, token_issued_at: datetime | None, issued_at: datetime | None
+) -> bool:
+    """A refusal counts for the token it was about only (not one stored since)."""
+    return verdict == VERDICT_REFUSED and token_issued_at == issued_at
+
+
+def _check_url(value: object) -> str | None:
+    """A check URL read back from the index: https (http only on loopback)."""
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise ValueError("check_url is not text")
+    from tokenmgr.core.oauth.http import check_url
+
+    return check_url(value, "the check URL")
+
+
 @dataclass
 class Entry:
     """One token's metadata as kept in the index."""
@@ -392,6 +516,11 @@ class Entry:
     # A host that refused the token (git's `erase`), until a new token or an accepted use.
     refused_by: str | None = None
     refused_at: datetime | None = None
+    # Any HTTP API that answers 2xx for a good token and 401 for a bad one (a bound
+    # setting: the token is sent there).
+    check_url: str | None = None
+    # What the token's provider last said about it (no secrets): core/probe.
+    provider_check: ProviderCheck | None = None
 
     def __post_init__(self) -> None:
         if not self.env_var:
@@ -409,12 +538,38 @@ class Entry:
         return renews(self.kind, flow, self.secrets, self.state)
 
     def status(self, at: datetime | None = None, lead: timedelta = DEFAULT_LEAD) -> str:
+        if self.refused():
+            return STATUS_EXPIRED  # it no longer works, whatever its expiry says
         return status_at(
             self.expires_at, self.since, at or now_utc(), lead, renewable=self.renews_itself()
         )
 
     def warning_window(self, lead: timedelta = DEFAULT_LEAD) -> timedelta:
         return warning_window(self.expires_at, self.since, lead)
+
+    def refused(self) -> bool:
+        """Did the provider refuse the token the entry holds now?"""
+        check = self.provider_check
+        return check is not None and refused_now(
+            check.verdict, check.token_issued_at, self.issued_at
+        )
+
+    def checked_now(self) -> bool:
+        """Is the provider's last answer about the token the entry holds now (not one a
+        refresh or a new token has since replaced)?"""
+        check = self.provider_check
+        return check is not None and check.token_issued_at == self.issued_at
+
+    def expiry_source(self) -> str | None:
+        """Where `expires_at` came from: "token" (a JWT's own `exp`), "provider" (its
+        provider said so: a check, or an OAuth token response), "typed", or None."""
+        check = self.provider_check
+        return expiry_source(
+            self.expires_at,
+            self.kind,
+            (self.report or {}).get("expires_at"),
+            check.expires_at if check is not None else None,
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -437,6 +592,8 @@ class Entry:
             "username": self.username,
             "refused_by": self.refused_by,
             "refused_at": format_time(self.refused_at),
+            "check_url": self.check_url,
+            "provider_check": self.provider_check.to_dict() if self.provider_check else None,
         }
 
     @classmethod
@@ -470,6 +627,8 @@ class Entry:
             username=validate_username(str(data.get("username", ""))),
             refused_by=str(data["refused_by"]) if data.get("refused_by") else None,
             refused_at=parse_time(data.get("refused_at")),
+            check_url=_check_url(data.get("check_url")),
+            provider_check=ProviderCheck.from_dict(data.get("provider_check")),
         )
 
 

@@ -12,6 +12,7 @@ and which to warn about before they expire.
   once per expiry time, only the nearest one due (after time away, one notice, not a
   burst), and never for a token stored in the last minute (the person just saw it): a
   new token with a new expiry is warned about again.
+- A token its provider now refuses (core/probe) is warned about at once, once.
 - A host that refused an entry's token (git's `erase`) is said once per refusal.
 - What was warned about is remembered in `$TOKENMGR_HOME/notified.json` (atomic,
   0600), so a restart does not repeat it. No secret is read to decide any of this.
@@ -25,6 +26,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Protocol
 
 from tokenmgr.core.entries import LEAD_TIER, Entry, due_point, format_time, now_utc
 from tokenmgr.core.index import atomic_write
@@ -50,6 +52,16 @@ def due_for_refresh(entries: list[Entry], at: datetime | None = None) -> list[En
     return [e for e in entries if renews_itself(e) and needs_refresh(e, now)]
 
 
+class Notice(Protocol):
+    """Something notified once: its key, and the time its record is kept from."""
+
+    @property
+    def key(self) -> str: ...
+
+    @property
+    def kept_from(self) -> datetime: ...
+
+
 @dataclass(frozen=True)
 class ExpiryWarning:
     """One notification to show: it names the entry, never holds token text."""
@@ -65,6 +77,9 @@ class ExpiryWarning:
         base = f"{self.name}@{format_time(self.expires_at)}"
         return f"{base}#{self.tier}" if self.tier else base
 
+    @property
+    def kept_from(self) -> datetime:
+        return self.expires_at
 
 def tier_due(entry: Entry, now: datetime, lead: timedelta) -> str | None:
     """The nearest warning point due for the entry's expiry now: LEAD_TIER within the lead
@@ -86,6 +101,10 @@ class RefusedNotice:
     def key(self) -> str:
         return f"{self.name}!refused:{self.host}@{format_time(self.expires_at)}"
 
+    @property
+    def kept_from(self) -> datetime:
+        return self.expires_at
+
 
 def due_refusals(entries: list[Entry], seen: set[str]) -> list[RefusedNotice]:
     """Refusals not told before (`seen` holds the keys of what was)."""
@@ -106,8 +125,8 @@ def due_warnings(
     now = at or now_utc()
     out: list[ExpiryWarning] = []
     for e in entries:
-        if e.expires_at is None or e.renews_itself():
-            continue
+        if e.expires_at is None or e.renews_itself() or e.refused():
+            continue  # (a refused token gets its own notice: due_provider_refusals)
         if timedelta(0) <= now - e.updated_at < JUST_STORED:
             continue  # stored a moment ago: told when its warning is still due after that
         tier = tier_due(e, now, lead)
@@ -120,6 +139,44 @@ def due_warnings(
             sign_in=e.kind == "oauth2",
             tier=tier,
         )
+        if w.key not in seen:
+            out.append(w)
+    return out
+
+
+@dataclass(frozen=True)
+class ProviderRefusal:
+    """The provider now refuses an entry's token (core/probe; names the entry, never
+    holds token text): given once per refusal."""
+
+    name: str
+    provider: str
+    reason: str
+    since: datetime
+    sign_in: bool
+
+    @property
+    def key(self) -> str:
+        return f"{self.name}@refused@{format_time(self.since)}"
+
+    @property
+    def kept_from(self) -> datetime:
+        return self.since
+
+
+def due_provider_refusals(
+    entries: list[Entry], seen: set[str], at: datetime | None = None
+) -> list[ProviderRefusal]:
+    """Refusals by providers not told yet (one older than the record is kept is not)."""
+    now = at or now_utc()
+    out: list[ProviderRefusal] = []
+    for e in entries:
+        check = e.provider_check
+        if check is None or check.since is None or not e.refused():
+            continue
+        if now - check.since > KEEP_FOR:
+            continue
+        w = ProviderRefusal(e.name, check.provider, check.reason, check.since, e.kind == "oauth2")
         if w.key not in seen:
             out.append(w)
     return out
@@ -148,14 +205,12 @@ class NotifiedLog:
                 log.warning("ignoring an unreadable %s", self.path.name)
         return self._keys
 
-    def add(
-        self, warnings: Sequence[ExpiryWarning | RefusedNotice], at: datetime | None = None
-    ) -> None:
+    def add(self, warnings: Sequence[Notice], at: datetime | None = None) -> None:
         if not warnings:
             return
         keys = self._load()
         for w in warnings:
-            keys[w.key] = format_time(w.expires_at) or ""
+            keys[w.key] = format_time(w.kept_from) or ""
         cutoff = format_time((at or now_utc()) - KEEP_FOR) or ""
         self._keys = {k: v for k, v in keys.items() if v >= cutoff}
         data = {"schema": 1, "notified": self._keys}

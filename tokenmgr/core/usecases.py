@@ -22,10 +22,16 @@ from typing import TYPE_CHECKING, Any
 
 from tokenmgr.core.entries import (
     KINDS,
+    STATUS_EXPIRED,
+    VERDICT_ACCEPTED,
+    VERDICT_REFUSED,
     Entry,
+    expiry_source,
     format_time,
     now_utc,
     parse_time,
+    parse_time_or_none,
+    refused_now,
     renews,
     status_at,
     validate_env_var,
@@ -38,6 +44,8 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from tokenmgr.core.jwt_inspect.model import TokenReport as Report
+    from tokenmgr.core.probe.answers import Answer
+    from tokenmgr.core.probe.providers import Target
     from tokenmgr.core.stores import SecretStore, StoreInfo
     from tokenmgr.core.vault import Vault
 
@@ -508,7 +516,32 @@ def _checked_status(item: Mapping[str, Any], now: datetime) -> str:
     renewable = renews(str(item.get("kind", "static")), flow, secrets, item.get("state"))
     # The command line has no settings: the default lead time (`entries.DEFAULT_LEAD`).
     since = issued or created or now_utc()  # as Entry.from_dict fills a missing created_at
+    check = item.get("provider_check")
+    if isinstance(check, dict) and refused_now(
+        check.get("verdict"), parse_time_or_none(check.get("token_issued_at")), issued
+    ):
+        return STATUS_EXPIRED  # the provider refuses it: it no longer works
     return status_at(expires, since, now, renewable=renewable)
+
+
+def _provider_columns(item: Mapping[str, Any]) -> dict[str, Any]:
+    """`list`'s columns after the documented ones: where the expiry came from, and
+    the provider's last verdict and when it was given (None when never asked)."""
+    check = item.get("provider_check")
+    check = check if isinstance(check, dict) else {}
+    report = item.get("report")
+    verdict = check.get("verdict")
+    checked_at = parse_time_or_none(check.get("checked_at"))
+    return {
+        "expiry_source": expiry_source(
+            parse_time_or_none(item.get("expires_at")),
+            str(item.get("kind", "static")),
+            report.get("expires_at") if isinstance(report, dict) else None,
+            parse_time_or_none(check.get("expires_at")),
+        ),
+        "verdict": verdict if verdict in (VERDICT_ACCEPTED, VERDICT_REFUSED) else None,
+        "checked_at": format_time(checked_at),
+    }
 
 
 def list_rows(vault: Vault, now: datetime) -> list[dict[str, Any]]:
@@ -530,6 +563,131 @@ def list_rows(vault: Vault, now: datetime) -> list[dict[str, Any]]:
                 "status": status,
                 "hosts": list(item.get("hosts") or []),
                 "refused_by": item.get("refused_by"),
+                **_provider_columns(item),
             }
         )
     return rows
+
+
+# -------------------------------------------------------------------- probe
+
+
+@dataclass
+class Probed:
+    """What asking an entry's provider gave: the entry as now stored, the answer (None
+    when nothing was sent, `skipped` saying why)."""
+
+    entry: Entry
+    answer: Answer | None = None
+    skipped: str = ""
+
+
+def probe_token_of(vault: Vault, entry: Entry) -> tuple[Entry, str]:
+    """The token a probe asks about: the one handed out (an OAuth entry that renews
+    itself is refreshed first when it needs it, as `get` does)."""
+    from tokenmgr.core.expiry import renews_itself
+
+    if renews_itself(entry):
+        return with_refresh(vault).token_for(entry)
+    return entry, vault.get_secret(entry, "access")
+
+
+def probe(
+    vault: Vault,
+    name: str,
+    *,
+    mind_network: bool = False,
+    now: datetime | None = None,
+    token: str | None = None,
+) -> Probed:
+    """Ask the entry's own provider about its token, once, and keep the answer in the
+    index (no secret). Nothing is sent when it has no provider to ask (NoTarget), when
+    the entry's bound settings no longer match the binding stored with its secrets
+    (IndexAltered, BindingOutdated), or, with `mind_network`, when the desktop says the
+    computer is offline or the connection metered (`skipped`). `token`: the static
+    token just stored, so it is not read back."""
+    from tokenmgr.core import probe as p
+    from tokenmgr.core.entries import now_utc
+    from tokenmgr.core.oauth import binding
+
+    entry = vault.entry(name)
+    if token is None or entry.kind != "static":
+        entry, token = probe_token_of(vault, entry)
+    target = p.target_for(entry, token)
+    if mind_network:
+        from tokenmgr.core.probe.network import network_state
+
+        state = network_state(vault.env)
+        if state is not None and state.reason():
+            return Probed(entry, None, state.reason())
+    # Where the token goes was decided by the entry's bound settings: they must still
+    # be the ones stored with its secrets.
+    binding.check(vault.store.get(entry.name, binding.FIELD), entry)
+    client = None
+    if target.provider.credential == "introspection" and entry.oauth is not None:
+        secret = None
+        if "client_secret" in entry.secrets:
+            secret = vault.get_secret(entry, "client_secret")
+        client = (entry.oauth, secret)
+    at = now or now_utc()
+    answer = p.ask(target, token, now=at, env=vault.env, scheme=entry.scheme, client=client)
+    stored = record_answer(vault, name, target, answer, at=at, token_issued_at=entry.issued_at)
+    return Probed(stored, answer)
+
+
+def record_answer(
+    vault: Vault,
+    name: str,
+    target: Target,
+    answer: Answer,
+    *,
+    at: datetime,
+    token_issued_at: datetime | None,
+) -> Entry:
+    """Keep what `target` answered about the token issued at `token_issued_at` in the
+    entry (under the index lock: a refresh meanwhile makes it an answer about an earlier
+    token, which then decides nothing)."""
+    from tokenmgr.core import probe as p
+
+    def record(stored: Entry) -> None:
+        old = stored.provider_check
+        check = p.merge(old, target, answer, now=at, token_issued_at=token_issued_at)
+        p.apply(stored, check)
+
+    return vault.modify(name, record)
+
+
+def ask_before_storing(
+    token: str, env: Mapping[str, str], *, check_url: str | None = None, scheme: str = "Bearer"
+) -> tuple[Target, Answer] | str:
+    """What a static token's provider says of it before it is stored (the add dialog, as
+    the token is pasted): its prefix or the check URL typed beside it decide where it is
+    asked. A sentence instead when it is not asked: no provider to ask ("" then), or
+    the desktop says the computer is offline or the connection metered."""
+    from tokenmgr.core import probe as p
+    from tokenmgr.core.entries import now_utc
+    from tokenmgr.core.probe.network import network_state
+
+    try:
+        target = p.target_for(Entry(name="new", check_url=check_url), token)
+    except p.NoTarget:
+        return ""
+    state = network_state(env)
+    if state is not None and state.reason():
+        return f"Not checked with {target.label}: {state.reason()}."
+    return target, p.ask(target, token, now=now_utc(), env=env, scheme=scheme)
+
+
+def provider_page(vault: Vault, name: str) -> str | None:
+    """The page where the entry's provider makes a new token (GitHub's token settings,
+    GitLab's access tokens), when it has one; from the token's prefix and the entry's
+    bound settings only, so an edited index cannot point it elsewhere."""
+    from tokenmgr.core import probe as p
+    from tokenmgr.core.oauth import binding
+
+    entry = vault.entry(name)
+    binding.check(vault.store.get(entry.name, binding.FIELD), entry)
+    try:
+        return p.target_for(entry, vault.get_secret(entry, "access")).page
+    except p.NoTarget:
+        return None

@@ -207,6 +207,7 @@ class Vault:
         force: bool = False,
         hosts: list[str] | None = None,
         username: str | None = None,
+        check_url: str | None = None,
     ) -> Entry:
         """Store a static token. Secret first, index second.
 
@@ -251,6 +252,7 @@ class Vault:
                 tags=list(tags or []),
                 secrets=["access"],
                 report=summary(report),
+                check_url=check_url,
             )
             if old is not None:
                 entry.created_at = old.created_at
@@ -397,6 +399,19 @@ class Vault:
             entries[entry.name] = entry
             self.index.save(entries)
 
+    def modify(self, name: str, change: Callable[[Entry], None]) -> Entry:
+        """Apply `change` to the entry as stored now, inside the index lock (a refresh
+        that lands meanwhile is kept); no secret is touched. For what the app learns
+        about an entry (a provider's answer), not for what a person edits."""
+        with self.transaction():
+            entries = self.index.load()
+            entry = entries.get(name)
+            if entry is None:
+                raise NotFound(f"no entry named {name!r} (see `tokenmgr list`)")
+            change(entry)
+            self.index.save(entries)
+        return entry
+
     # What a person may edit of an entry; the rest (expiry of an OAuth token, its state,
     # its endpoints, the cached report) belongs to sign-in and refresh.
     EDITABLE = ("service", "env_var", "scheme", "note", "tags", "username")
@@ -540,6 +555,23 @@ class Vault:
                 yield
             finally:
                 held.discard(name)
+
+    def set_check_url(self, name: str, url: str | None) -> Entry:
+        """Set (or, with None, remove) the entry's check URL: where its token may be
+        sent to ask whether it is still accepted."""
+        if url is not None:
+            from tokenmgr.core.oauth.http import check_url
+
+            check_url(url, "the check URL")
+        with self.entry_lock(name), self.transaction():
+            entries = self.index.load()
+            entry = entries.get(name)
+            if entry is None:
+                raise NotFound(f"no entry named {name!r} (see `tokenmgr list`)")
+            entry.check_url = url
+            entry.updated_at = now_utc()
+            self.index.save(entries)
+        return entry
 
     def set_state(self, name: str, state: str | None) -> Entry:
         """Record an entry's state (e.g. "sign_in_needed"); no secret is touched."""
