@@ -9,8 +9,25 @@ import pytest
 
 from tests.support.cli import CliRunner
 from tests.support.memkeyring import MemoryKeyring
+from tests.support.providers import TrapProxy
 from tokenmgr.core.stores.keyring_store import KeyringStore
 from tokenmgr.core.vault import Vault
+
+
+@pytest.fixture(scope="session", autouse=True)
+def trap_proxy() -> Iterator[TrapProxy]:
+    """No test reaches the internet: every HTTP(S) request that is not to a loopback
+    address goes to a proxy that refuses it and records where it was going (a token
+    probe of `ghp_...` shows up as `api.github.com:443`). Subprocesses inherit it."""
+    proxy = TrapProxy()
+    with pytest.MonkeyPatch.context() as mp:
+        for name in ("http_proxy", "https_proxy", "all_proxy", "no_proxy", "ALL_PROXY"):
+            mp.delenv(name, raising=False)
+        mp.setenv("HTTPS_PROXY", proxy.url)
+        mp.setenv("HTTP_PROXY", proxy.url)
+        mp.setenv("NO_PROXY", "127.0.0.1,localhost,::1")
+        yield proxy
+    proxy.stop()
 
 
 @pytest.fixture(autouse=True)

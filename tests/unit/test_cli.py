@@ -84,25 +84,23 @@ def test_jwt_expiry_recorded_without_reading_secrets(
     assert rows[0]["status"] == "valid"
     assert rows[0]["expires_at"] is not None
     assert rows[1]["status"] == "expired"
-    assert set(rows[0]) == {
-        "name",
-        "kind",
-        "service",
-        "env_var",
-        "scheme",
-        "expires_at",
-        "status",
-        "hosts",
-        "refused_by",
-    }
+    # The documented keys, in their order, then the hosts it serves and what its
+    # provider said (after them).
+    assert list(rows[0]) == [
+        *("name", "kind", "service", "env_var", "scheme", "expires_at", "status"),
+        *("hosts", "refused_by", "expiry_source", "verdict", "checked_at"),
+    ]
+    assert [r["expiry_source"] for r in rows] == ["token", "typed"]
 
 
 def test_list_human(cli: CliRunner) -> None:
     assert cli("list").out == ""
     cli("add", "a", "--service", "Svc", stdin="x")
     out = cli("list").out.splitlines()
-    assert out[0].split() == ["NAME", "KIND", "SERVICE", "ENV", "VAR", "EXPIRES", "STATUS"]
-    assert out[1].split() == ["a", "static", "Svc", "A_TOKEN", "-", "unknown"]
+    assert out[0].split() == [
+        *("NAME", "KIND", "SERVICE", "ENV", "VAR", "EXPIRES", "FROM", "STATUS"),
+    ]
+    assert out[1].split() == ["a", "static", "Svc", "A_TOKEN", "-", "-", "unknown"]
 
 
 def test_export_all_and_named(cli: CliRunner) -> None:

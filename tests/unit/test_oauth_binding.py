@@ -46,7 +46,11 @@ def full_entry(**kw: Any) -> Entry:
         authorization_response_iss="https://as.example/realms/dev",
     )
     return Entry(
-        name="w", kind="oauth2", oauth=dataclasses.replace(cfg, **kw), hosts=["git.example"]
+        name="w",
+        kind="oauth2",
+        oauth=dataclasses.replace(cfg, **kw),
+        hosts=["git.example"],
+        check_url="https://api.example/me",
     )
 
 
@@ -66,7 +70,7 @@ def other_value(value: Any) -> Any:
 
 def with_setting(entry: Entry, name: str, value: Any) -> Entry:
     changed = dataclasses.replace(entry, oauth=dataclasses.replace(entry.oauth))  # type: ignore[arg-type]
-    if name in ("kind", "hosts"):  # the entry's own; the rest is its OAuthConfig's
+    if name in ("kind", "hosts", "check_url"):  # the entry's own; the rest its OAuthConfig's
         setattr(changed, name, value)
     else:
         setattr(changed.oauth, name, value)

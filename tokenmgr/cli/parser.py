@@ -106,6 +106,17 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--note", default="")
     _host_options(s)
     s.add_argument("--force", action="store_true", help="replace an existing entry's token")
+    s.add_argument(
+        "--check-url",
+        metavar="URL",
+        help="an API address that answers 2xx for a good token and 401 for a bad one "
+        "(https; the token is sent there to check it)",
+    )
+    s.add_argument(
+        "--no-probe",
+        action="store_true",
+        help="do not ask the token's provider about it now",
+    )
 
     s = command("list", help="list entries (no secrets)")
     s.add_argument("--json", action="store_true")
@@ -190,6 +201,19 @@ def build_parser() -> argparse.ArgumentParser:
     s = command("refresh", help="refresh an OAuth2 entry's access token now")
     s.add_argument("name")
 
+    s = command(
+        "probe",
+        help="ask each token's provider: accepted or refused, expiry, scopes",
+        usage="tokenmgr probe (NAME ... | --all) [--json]",
+        description="Ask each token's own provider about it, once: GitHub and GitLab "
+        "(from the token's prefix, or the entry's host), an OAuth server's introspection "
+        "endpoint, or the entry's check URL. What they say is kept in the index (never "
+        "the token). Exit status: 0 accepted, 6 refused, 5 could not check.",
+    )
+    s.add_argument("names", nargs="*", metavar="NAME")
+    s.add_argument("--all", action="store_true", help="every entry that has a provider to ask")
+    s.add_argument("--json", action="store_true")
+
     s = command("doctor", help="check the keyring, the index and what is missing")
     s.add_argument("--json", action="store_true")
 
@@ -197,8 +221,9 @@ def build_parser() -> argparse.ArgumentParser:
         "edit",
         help="change an entry's metadata (never its token)",
         description="Change what is said about an entry: its label, variable, note, tags, "
-        "expiry, and the hosts it serves to git, kubectl and docker. The token is not "
-        "touched (store a new one with `tokenmgr add NAME --force`).",
+        "expiry, the hosts it serves to git, kubectl and docker, and the URL its token is "
+        "checked at. The token is not touched (store a new one with `tokenmgr add NAME "
+        "--force`).",
     )
     s.add_argument("name")
     s.add_argument("--service", metavar="S")
@@ -226,6 +251,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--expires-at",
         metavar="ISO8601",
         help="expiry of a static token ('none' when it does not expire or is unknown)",
+    )
+    s.add_argument(
+        "--check-url",
+        metavar="URL",
+        help="where to check the token: an https API address that answers 2xx for a good "
+        "token and 401 for a bad one ('' removes it)",
     )
 
     s = command(

@@ -211,9 +211,10 @@ class Vault:
     ) -> Entry:
         """Store a static token. Secret first, index second.
 
-        `hosts` (what it serves to credential helpers) are bound to the token in the same
-        write. Replacing a token (`force`) keeps the hosts and user name it served when
-        none are given, if they are still the ones bound to the old token."""
+        `hosts` (what it serves to credential helpers) and `check_url` (where it is
+        checked) are bound to the token in the same write. Replacing a token (`force`)
+        keeps the hosts, user name and check URL of the old one when none are given, if
+        they are still the ones bound to the old token."""
         validate_name(name)
         if hosts is not None:
             hosts = normalize_hosts(hosts)
@@ -258,6 +259,8 @@ class Vault:
                 entry.created_at = old.created_at
                 if hosts is None and old.hosts and self.binding_holds(old):
                     hosts = list(old.hosts)
+                if check_url is None and old.check_url and self.binding_holds(old):
+                    entry.check_url = old.check_url
                 if username is None:
                     username = old.username
             entry.hosts = list(hosts or [])
@@ -421,13 +424,14 @@ class Vault:
     def edit_metadata(self, name: str, changes: Mapping[str, Any]) -> Entry:
         """Apply `changes` to the stored entry inside the index lock, so a refresh that
         lands meanwhile is kept: fields of EDITABLE, `expires_at` (a static token's),
-        `hosts` (the whole list) and the LIST_EDITS.
+        `hosts` (the whole list), the LIST_EDITS and `check_url` (None removes it).
 
-        A change to the hosts is bound to the entry's secrets in the same write, and only
-        when the entry's settings still match the binding stored with them: an entry
-        whose index was edited is not bound again by editing it (that would adopt the
-        edit). Two entries never serve the same host and prefix."""
-        allowed = set(self.EDITABLE) | {"expires_at", "hosts"} | set(self.LIST_EDITS)
+        A change to the hosts or the check URL (bound settings: where the token goes) is
+        bound to the entry's secrets in the same write, and only when the entry's
+        settings still match the binding stored with them: an entry whose index was
+        edited is not bound again by editing it (that would adopt the edit). Two entries
+        never serve the same host and prefix."""
+        allowed = set(self.EDITABLE) | {"expires_at", "hosts", "check_url"} | set(self.LIST_EDITS)
         unknown = set(changes) - allowed
         if unknown:
             raise ValueError(f"not editable: {', '.join(sorted(unknown))}")
@@ -441,8 +445,14 @@ class Vault:
         if host_edit:
             for key in ("hosts", "add_hosts", "drop_hosts"):
                 normalize_hosts([str(h) for h in changes.get(key) or []])
+        if changes.get("check_url") is not None:
+            from tokenmgr.core.oauth.http import check_url
+
+            check_url(str(changes["check_url"]), "the check URL")
+        bound_edit = host_edit or "check_url" in changes
+        if bound_edit:
             self.store.probe()  # a locked keyring fails before anything is locked
-        lock = self.entry_lock(name) if host_edit else contextlib.nullcontext()
+        lock = self.entry_lock(name) if bound_edit else contextlib.nullcontext()
         with lock, self.transaction():
             entries = self.index.load()
             entry = entries.get(name)
@@ -456,18 +466,18 @@ class Vault:
                     setattr(entry, field, value)
                 elif field == "tags":
                     entry.tags = list(value)
+                elif field == "check_url":
+                    entry.check_url = str(value) if value else None
             entry.tags = _edited(entry.tags, changes.get("add_tags"), changes.get("drop_tags"))
-            if not host_edit:
+            if host_edit:
+                entry.hosts = self._edited_hosts(entry, changes)
+                check_unique(name, entry.hosts, ((e.name, e.hosts) for e in entries.values()))
+            if (entry.hosts, entry.check_url) == (before.hosts, before.check_url):
                 entry.updated_at = now_utc()
                 self.index.save(entries)
                 return entry
-            entry.hosts = self._edited_hosts(entry, changes)
-            check_unique(name, entry.hosts, ((e.name, e.hosts) for e in entries.values()))
-            if entry.hosts == before.hosts:
-                entry.updated_at = now_utc()
-                self.index.save(entries)
-                return entry
-            self.require_binding(before, "the hosts were not changed")
+            what = "the hosts were not changed" if host_edit else "the check URL was not changed"
+            self.require_binding(before, what)
             values = self._binding_of(entry, always=True)
             entry.secrets = sorted(set(entry.secrets) | set(values))
             entry.updated_at = now_utc()
@@ -523,9 +533,9 @@ class Vault:
         if entry.kind == "oauth2":
             binding.check_store(self.store, entry)
         raise IndexAltered(
-            f"the hosts of {entry.name!r} in the index are not the ones bound to its token "
-            f"(was the index edited?), so {outcome}. Store the token again to serve them: "
-            f"`tokenmgr add {entry.name} --force --host HOST`"
+            f"the hosts or check URL of {entry.name!r} in the index are not the ones bound to "
+            f"its token (was the index edited?), so {outcome}. Store the token again with "
+            f"them: `tokenmgr add {entry.name} --force --host HOST --check-url URL`"
         )
 
     # ------------------------------------------------------------- OAuth helpers
@@ -555,23 +565,6 @@ class Vault:
                 yield
             finally:
                 held.discard(name)
-
-    def set_check_url(self, name: str, url: str | None) -> Entry:
-        """Set (or, with None, remove) the entry's check URL: where its token may be
-        sent to ask whether it is still accepted."""
-        if url is not None:
-            from tokenmgr.core.oauth.http import check_url
-
-            check_url(url, "the check URL")
-        with self.entry_lock(name), self.transaction():
-            entries = self.index.load()
-            entry = entries.get(name)
-            if entry is None:
-                raise NotFound(f"no entry named {name!r} (see `tokenmgr list`)")
-            entry.check_url = url
-            entry.updated_at = now_utc()
-            self.index.save(entries)
-        return entry
 
     def set_state(self, name: str, state: str | None) -> Entry:
         """Record an entry's state (e.g. "sign_in_needed"); no secret is touched."""

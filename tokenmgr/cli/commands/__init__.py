@@ -24,4 +24,5 @@ COMMANDS = {
     "edit": "entries:edit",
     "log": "log:log",
     "credential": "credential:credential",
+    "probe": "probe:probe",
 }

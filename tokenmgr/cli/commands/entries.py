@@ -1,7 +1,9 @@
 """The commands that keep the vault's entries: `add`, `edit`, `list`, `mv`, `rm`.
 
 `list` reads the index only (no secret, no keyring, no JWT code); `add` reads the
-token from stdin or a no-echo prompt, never from an argument.
+token from stdin or a no-echo prompt, never from an argument, and asks the token's
+provider about it once (unless `--no-probe`, or the desktop says the computer is
+offline or the connection metered).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from tokenmgr.cli.context import Environment, ExitStatus, err, read_secret
 
 if TYPE_CHECKING:
     from tokenmgr.core.entries import Entry
+    from tokenmgr.core.vault import Vault
 
 
 def add(args: argparse.Namespace, env: Environment) -> int:
@@ -35,6 +38,7 @@ def add(args: argparse.Namespace, env: Environment) -> int:
         from tokenmgr.core.entries import validate_username
 
         validate_username(args.username)
+    check_url = _check_url(args.check_url)
     vault = env.vault()
     token, note = strip_pasted_scheme(read_secret(env, f"Token for {args.name}: "), args.scheme)
     entry = vault.add(
@@ -48,11 +52,18 @@ def add(args: argparse.Namespace, env: Environment) -> int:
         force=args.force,
         hosts=served,
         username=args.username,
+        check_url=check_url,
     )
     if note:
         err(env, f"note: {note}")
+    said = "" if args.no_probe else _probe_once(vault, entry.name, token)
+    entry = vault.entry(entry.name) if said else entry
     exp = format_time(entry.expires_at) or "unknown"
+    source = entry.expiry_source()
+    exp += f", from the {source}" if source and said else ""
     err(env, f"stored {entry.name!r} (env var {entry.env_var}, expires {exp})")
+    if said:
+        err(env, said)
     say_hosts(env, entry)
     return ExitStatus.OK
 
@@ -77,6 +88,43 @@ def say_hosts(env: Environment, entry: Entry) -> None:
         )
 
 
+def _check_url(value: str | None) -> str | None:
+    """`--check-url`: https (http only on loopback); "" for none."""
+    if not value:
+        return None
+    from tokenmgr.core.oauth.http import check_url
+
+    return check_url(value, "--check-url")
+
+
+def _probe_once(vault: Vault, name: str, token: str) -> str:
+    """Ask the new token's provider about it; one sentence to say ("" when it has no
+    provider to ask). A failure to ask never undoes the add."""
+    from tokenmgr.core.entries import VERDICT_REFUSED, now_utc
+    from tokenmgr.core.errors import TokenMgrError
+    from tokenmgr.core.probe import UNKNOWN, NoTarget
+    from tokenmgr.core.probe.text import line
+    from tokenmgr.core.usecases import probe
+
+    try:
+        result = probe(vault, name, mind_network=True, token=token)
+    except NoTarget:
+        return ""
+    except TokenMgrError as e:
+        return f"not checked at its provider: {e}"
+    if result.answer is None:
+        return f"not checked at its provider: {result.skipped} (`tokenmgr probe {name}` asks now)"
+    said = line(result.entry.provider_check, now_utc(), result.entry)
+    if result.answer.verdict == VERDICT_REFUSED:
+        return (
+            f"warning: {said}. The token was stored all the same; store a new one with "
+            f"`tokenmgr add {name} --force`"
+        )
+    if result.answer.verdict == UNKNOWN:
+        return f"not checked: {said} (`tokenmgr probe {name}` tries again)"
+    return said
+
+
 def edit(args: argparse.Namespace, env: Environment) -> int:
     """Change an entry's metadata; the hosts it serves are re-bound to its secrets."""
     from tokenmgr.core.entries import parse_time
@@ -91,6 +139,8 @@ def edit(args: argparse.Namespace, env: Environment) -> int:
     if args.expires_at is not None:
         text = args.expires_at.strip()
         changes["expires_at"] = None if text.lower() in ("", "none") else parse_time(text)
+    if args.check_url is not None:
+        changes["check_url"] = _check_url(args.check_url)
     added = parse_all(args.host)
     dropped = parse_all(args.no_host)
     if not changes and not (args.tag or args.no_tag or added or dropped):
@@ -119,6 +169,9 @@ def edit(args: argparse.Namespace, env: Environment) -> int:
     err(env, f"updated {entry.name!r}")
     if added:
         say_hosts(env, entry)
+    if "check_url" in changes:
+        where = f"checked at {entry.check_url}" if entry.check_url else "no longer checked at a URL"
+        err(env, f"{entry.name!r} is {where} (`tokenmgr probe {entry.name}` asks now)")
     return ExitStatus.OK
 
 
@@ -135,7 +188,7 @@ def list_entries(args: argparse.Namespace, env: Environment) -> int:
     if not rows:
         err(env, "no entries yet: add one with `tokenmgr add NAME` (token on stdin or prompt)")
         return ExitStatus.OK
-    headers = ("NAME", "KIND", "SERVICE", "ENV VAR", "EXPIRES", "STATUS")
+    headers = ("NAME", "KIND", "SERVICE", "ENV VAR", "EXPIRES", "FROM", "STATUS")
     table = [headers] + [
         (
             r["name"],
@@ -143,7 +196,8 @@ def list_entries(args: argparse.Namespace, env: Environment) -> int:
             r["service"] or "-",
             r["env_var"],
             r["expires_at"] or "-",
-            r["status"],
+            r["expiry_source"] or "-",
+            "refused" if r["verdict"] == "refused" and r["status"] == "expired" else r["status"],
         )
         for r in rows
     ]

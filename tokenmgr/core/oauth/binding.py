@@ -75,6 +75,9 @@ SETTINGS: tuple[Setting, ...] = (
     # Where credential helpers hand the token out (any kind of entry): an index edited
     # to add a host serves nothing there.
     Setting("hosts", lambda e: sorted(e.hosts), []),
+    # Where the token is sent to be checked (core/probe; any kind of entry): an index
+    # edited to point it elsewhere sends nothing.
+    Setting("check_url", lambda e: e.check_url, None),
     # Where the person is sent, and what the authorization request says.
     _oauth("issuer"),
     _oauth("preset"),
