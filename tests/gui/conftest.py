@@ -24,6 +24,22 @@ def _clear_clipboard_after() -> Iterator[None]:
         QGuiApplication.clipboard().clear(QClipboard.Mode.Clipboard)
 
 
+@pytest.fixture(autouse=True)
+def _collect_on_the_gui_thread() -> Iterator[None]:
+    """Garbage is collected as the app collects it (gui/earlyinit.GarbageCollector): never
+    automatically, which could happen in a worker thread (one asking a provider allocates
+    plenty) and delete a QObject with live timers there, but on the GUI thread, here
+    after each test."""
+    import gc
+
+    was_enabled = gc.isenabled()
+    gc.disable()
+    yield
+    gc.collect()
+    if was_enabled:
+        gc.enable()
+
+
 @pytest.fixture(scope="session")
 def xserver() -> Iterator[XServer]:
     """Xvfb on a free display with trayer as the tray host (for the tray tests)."""

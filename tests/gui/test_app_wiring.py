@@ -35,6 +35,10 @@ def just_started(qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     assert isinstance(running, appmod.Running)
     qtbot.addWidget(running.window)
     yield running
+    from tokenmgr.gui.keeper import Keeper
+
+    for keeper in running.window.findChildren(Keeper):
+        keeper.stop()  # its timer would go on ticking (and checking providers) in later tests
     running.tasks.wait(10_000)
     running.window.ticker.stop()
     running.tray.hide()

@@ -658,18 +658,23 @@ def record_answer(
 
 
 def ask_before_storing(
-    token: str, env: Mapping[str, str], *, check_url: str | None = None, scheme: str = "Bearer"
+    token: str,
+    env: Mapping[str, str],
+    *,
+    check_url: str | None = None,
+    hosts: Sequence[str] = (),
+    scheme: str = "Bearer",
 ) -> tuple[Target, Answer] | str:
     """What a static token's provider says of it before it is stored (the add dialog, as
-    the token is pasted): its prefix or the check URL typed beside it decide where it is
-    asked. A sentence instead when it is not asked: no provider to ask ("" then), or
+    the token is pasted): its prefix, or the hosts and check URL typed beside it, decide
+    where it is asked. A sentence instead when it is not asked: no provider to ask ("" then), or
     the desktop says the computer is offline or the connection metered."""
     from tokenmgr.core import probe as p
     from tokenmgr.core.entries import now_utc
     from tokenmgr.core.probe.network import network_state
 
     try:
-        target = p.target_for(Entry(name="new", check_url=check_url), token)
+        target = p.target_for(Entry(name="new", check_url=check_url, hosts=list(hosts)), token)
     except p.NoTarget:
         return ""
     state = network_state(env)

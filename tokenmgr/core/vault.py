@@ -253,7 +253,7 @@ class Vault:
                 tags=list(tags or []),
                 secrets=["access"],
                 report=summary(report),
-                check_url=check_url,
+                check_url=check_url or None,
             )
             if old is not None:
                 entry.created_at = old.created_at

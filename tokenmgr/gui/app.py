@@ -268,7 +268,11 @@ def _start_tray(
 def _start_keeper(
     window: MainWindow, tasks: Tasks, tray: Tray | None, settings: Settings
 ) -> Keeper:
-    """Background refresh and expiry notifications (gui/keeper.py), once the store is ready."""
+    """Background refresh, provider checks and expiry notifications (gui/keeper.py), once
+    the store is ready."""
+    from PySide6.QtCore import QUrl
+    from PySide6.QtGui import QDesktopServices
+
     from tokenmgr.gui.keeper import Keeper
     from tokenmgr.gui.notify import Notifier
 
@@ -280,6 +284,7 @@ def _start_keeper(
         lambda: list(window.model.entries),
         lambda: int(settings.notify_lead_min),
         window,
+        check_providers=lambda: bool(settings.check_providers),
     )
 
     def store_ready(ready: bool) -> None:
@@ -298,7 +303,11 @@ def _start_keeper(
     window.store_ready_changed.connect(store_ready)
     window.signed_in.connect(keeper.forget)
     keeper.refreshed.connect(lambda _name: window.reload())
+    keeper.provider_checked.connect(lambda _name: window.reload())
     keeper.notification_clicked.connect(clicked)
+    keeper.provider_page_requested.connect(
+        lambda _name, url: QDesktopServices.openUrl(QUrl(url))
+    )
     return keeper
 
 

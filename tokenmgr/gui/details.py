@@ -1,11 +1,13 @@
 """The details pane: what a token says, in words, beside the list.
 
 The access token's report is drawn from the non-secret summary the index keeps
-(`entry.report`), so selecting an entry reads no secret. The secret is read only
-on Reveal, Verify or "Show ID token", in a worker: the pane asks with a signal
-(`reveal_requested`, `verify_requested`, `id_token_requested`) and is given the
-result (`show_token`, `set_access_report`, `set_id_report`). The words come from
-gui/report_text.py, the report widgets from gui/report_view.py.
+(`entry.report`), so selecting an entry reads no secret; so is what its provider last
+said ("GitHub says: expires 2027-01-31 (in 60 days) · scopes repo · checked 2 min
+ago", core/probe/text.py), with "Check now" to ask again (`check_requested`). The
+secret is read only on Reveal, Verify or "Show ID token", in a worker: the pane asks
+with a signal (`reveal_requested`, `verify_requested`, `id_token_requested`) and is
+given the result (`show_token`, `set_access_report`, `set_id_report`). The words come
+from gui/report_text.py, the report widgets from gui/report_view.py.
 
 Below, "Used by": the hosts the entry serves to git, kubectl and docker, a host's
 refusal, buttons that copy each tool's set-up (`setup_copy_requested`), and what the
@@ -80,6 +82,7 @@ class DetailsPane(QWidget):
     sign_in_requested = Signal(str)  # entry name: "Sign in again"
     # (entry name, tool): copy the set-up line or snippet for "git", "kubectl" or "docker".
     setup_copy_requested = Signal(str, str)
+    check_requested = Signal(str)  # entry name: ask its provider about it now
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -121,6 +124,21 @@ class DetailsPane(QWidget):
         state_row.addWidget(self.state_label, 1)
         state_row.addWidget(self.sign_in_button)
         lay.addLayout(state_row)
+        self.provider_label = QLabel()
+        self.provider_label.setWordWrap(True)
+        self.provider_label.setTextFormat(Qt.TextFormat.PlainText)  # provider text, never rich
+        self.provider_label.setAccessibleName("What its provider says")
+        self.provider_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.check_button = QPushButton("Check now")
+        self.check_button.setAccessibleName("Check with its provider now")
+        self.check_button.clicked.connect(self._on_check_button_clicked)
+        provider_row = QHBoxLayout()
+        provider_row.addWidget(self.provider_label, 1)
+        provider_row.addWidget(self.check_button)
+        self.provider_row = QWidget()
+        self.provider_row.setLayout(provider_row)
+        provider_row.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.provider_row)
 
         lay.addWidget(_line())
         self.access_title = _section_label(ACCESS_TITLE, ACCESS_SUBTITLE)
@@ -242,6 +260,9 @@ class DetailsPane(QWidget):
         self.state_label.setText(state)
         self.state_label.setVisible(bool(state))
         self.sign_in_button.setVisible(bool(state))
+        self._draw_provider()
+        self.check_button.setEnabled(True)
+        self.check_button.setText("Check now")
         self._draw_access()
         self.id_box.setVisible("id" in entry.secrets)
         self.fields["env_var"].setText(entry.env_var)
@@ -268,6 +289,7 @@ class DetailsPane(QWidget):
         if self._entry is not None and moved_minute:
             self._draw_usage()  # "3 min ago" moves on too
         if self._entry is not None:
+            self._draw_provider()
             if self._access_view is not None:
                 self._access_view.tick(now)
             if self.id_view is not None and self.id_view.isVisible():
@@ -283,6 +305,12 @@ class DetailsPane(QWidget):
         if key is not None:
             self._full[key] = ReportData.from_report(report)
         self._draw_access()
+
+    def set_checking(self, name: str, busy: bool) -> None:
+        """Its provider is being asked (the button waits), or the asking ended."""
+        if self._entry is not None and self._entry.name == name:
+            self.check_button.setEnabled(not busy)
+            self.check_button.setText("Checking…" if busy else "Check now")
 
     def set_verifying(self, busy: bool) -> None:
         if self._access_view is not None:
@@ -330,6 +358,20 @@ class DetailsPane(QWidget):
         if self._entry is None:
             return None
         return (self._entry.name, self._entry.updated_at.isoformat())
+
+    def _draw_provider(self) -> None:
+        """What the provider last said, from the index; shown for entries that have a
+        provider to ask (one asked before, or with a check URL)."""
+        from tokenmgr.core.probe.text import line
+
+        entry = self._entry
+        shown = entry is not None and (
+            entry.provider_check is not None or bool(entry.check_url)
+        )
+        self.provider_row.setVisible(shown)
+        if entry is not None and shown:
+            text = line(entry.provider_check, self._now, entry)
+            self.provider_label.setText(text[:1].upper() + text[1:])
 
     def _draw_access(self) -> None:
         entry = self._entry
@@ -401,6 +443,11 @@ class DetailsPane(QWidget):
     def _on_sign_in_button_clicked(self) -> None:
         if self._entry is not None:
             self.sign_in_requested.emit(self._entry.name)
+
+    @Slot()
+    def _on_check_button_clicked(self) -> None:
+        if self._entry is not None:
+            self.check_requested.emit(self._entry.name)
 
     @Slot()
     def _on_token_row_reveal_requested(self) -> None:

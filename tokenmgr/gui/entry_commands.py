@@ -503,6 +503,29 @@ class EntryCommands(QObject):
             done, failed,
         )
 
+    def check_provider(self, name: str) -> None:
+        """Ask the token's own provider about it now (the details pane's Check now)."""
+        vault = self._need_store()
+        if vault is None:
+            return
+        self._details.set_checking(name, True)
+
+        def done(result: usecases.Probed) -> None:
+            from tokenmgr.core.entries import now_utc
+            from tokenmgr.core.probe.text import line
+
+            self._details.set_checking(name, False)
+            self.entries_changed.emit(name)
+            said = line(result.entry.provider_check, now_utc(), result.entry)
+            self.status_reported.emit(f"{name}: {said}")
+
+        def failed(exc: BaseException) -> None:
+            self._details.set_checking(name, False)
+            self._error(exc)
+
+        self._tasks.run(f"Checking {name} with its provider…",
+                        lambda: usecases.probe(vault, name), done, failed)
+
     def read_id_token(self, name: str) -> None:
         """Read and explain the ID token (who signed in) for the details pane."""
         vault = self._need_store(lambda: self.read_id_token(name), self._details.id_failed)
@@ -564,6 +587,7 @@ class EntryCommands(QObject):
             tasks=self._tasks,
             kind=kind,
             token=token,
+            env=self.env,
         )
         dialog.save_requested.connect(lambda req: self._save(dialog, req))
         dialog.sign_in_requested.connect(lambda req: self._sign_in(dialog, req))

@@ -12,6 +12,7 @@ be saved, and while a request runs.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Signal, Slot
@@ -50,6 +51,7 @@ class EntryDialog(QDialog):
         tasks: Tasks | None = None,
         kind: str = "static",
         token: str | None = None,
+        env: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(parent)
         self._editing = entry is not None
@@ -71,7 +73,9 @@ class EntryDialog(QDialog):
         outer.addLayout(kind_row)
         self.pages = QStackedWidget()
         outer.addWidget(self.pages)
-        self.static_page = StaticTokenPage(entry, set(existing_names or ()))
+        self.static_page = StaticTokenPage(
+            entry, set(existing_names or ()), tasks=tasks if entry is None else None, env=env
+        )
         self.static_page.validity_changed.connect(self._on_static_page_validity_changed)
         self.pages.addWidget(self.static_page)
         self.oauth_page: OAuthProfilePage | None = None  # made when the OAuth2 kind is chosen

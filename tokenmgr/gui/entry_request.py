@@ -12,6 +12,7 @@ from tokenmgr.core.errors import TokenMgrError
 
 if TYPE_CHECKING:
     from tokenmgr.core.entries import Entry
+    from tokenmgr.core.probe import Answer, Target
     from tokenmgr.core.vault import Vault
 
 
@@ -30,6 +31,10 @@ class EntryRequest:
     # What it serves to git, kubectl and docker (`host[:port][/path-prefix]`).
     hosts: list[str] = field(default_factory=list)
     editing: bool = False
+    check_url: str | None = None
+    # What the token's provider said as it was pasted (where, what, when): kept with the
+    # new entry instead of asking again.
+    asked: tuple[Target, Answer, datetime] | None = None
     old_name: str | None = None  # editing: the entry's name before (another: a rename)
 
     @property
@@ -42,7 +47,8 @@ class EntryRequest:
 
 def save_entry(vault: Vault, req: EntryRequest) -> Entry:
     """What the add/edit dialog asked for (runs in a worker): a new token is stored with
-    its metadata; an edit without a token changes the metadata only; an edit with a new
+    its metadata, and what its provider says kept with it (what it said as the token was
+    pasted, else asked once now); an edit without a token changes the metadata only; an edit with a new
     name renames the entry first (`Vault.rename`: secrets moved, binding kept), then
     saves the rest under the new name."""
     if req.renames:
@@ -67,7 +73,7 @@ class RenamedOnly(TokenMgrError):
 def _save(vault: Vault, req: EntryRequest) -> Entry:
     if req.token is not None:
         old = vault.entry(req.name) if req.editing else None
-        return vault.add(
+        entry = vault.add(
             req.name,
             req.token,
             service=req.service,
@@ -78,7 +84,9 @@ def _save(vault: Vault, req: EntryRequest) -> Entry:
             tags=req.tags,
             force=old is not None,
             hosts=req.hosts,
+            check_url=req.check_url or "",  # "": none (None would keep the old one)
         )
+        return _provider_said(vault, entry, req)
     # Read-modify-write under the index lock: a refresh meanwhile is kept.
     changes: dict[str, Any] = {
         "service": req.service,
@@ -92,7 +100,34 @@ def _save(vault: Vault, req: EntryRequest) -> Entry:
         changes["expires_at"] = req.expires_at
     from tokenmgr.core.hosts import normalize
 
-    if normalize(req.hosts) != vault.entry(req.name).hosts:
-        # Only then: the hosts are bound to the token, so changing them needs the store.
+    stored = vault.entry(req.name)
+    # Only when they change: hosts and the check URL are bound to the token, so changing
+    # them needs the store.
+    if normalize(req.hosts) != stored.hosts:
         changes["hosts"] = req.hosts
+    if (req.check_url or None) != stored.check_url:
+        changes["check_url"] = req.check_url or None
     return vault.edit_metadata(req.name, changes)
+
+
+def _provider_said(vault: Vault, entry: Entry, req: EntryRequest) -> Entry:
+    """Keep what the provider said of the new token; never fails the save (what could
+    not be asked is asked again later)."""
+    import logging
+
+    from tokenmgr.core import usecases
+    from tokenmgr.core.errors import TokenMgrError
+    from tokenmgr.core.probe import NoTarget
+
+    try:
+        if req.asked is not None:
+            target, answer, at = req.asked
+            return usecases.record_answer(
+                vault, entry.name, target, answer, at=at, token_issued_at=entry.issued_at
+            )
+        return usecases.probe(vault, entry.name, mind_network=True, token=req.token).entry
+    except NoTarget:
+        return entry
+    except TokenMgrError as e:
+        logging.getLogger("tokenmgr.gui").info("not checked with its provider: %s", e)
+        return entry

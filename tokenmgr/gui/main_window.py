@@ -235,6 +235,7 @@ class MainWindow(QMainWindow):
         details.reveal_requested.connect(c.reveal)
         details.verify_requested.connect(c.verify)
         details.id_token_requested.connect(c.read_id_token)
+        details.check_requested.connect(c.check_provider)
         details.sign_in_requested.connect(self.sign_in_again)
         details.setup_copy_requested.connect(c.copy_setup)
         c.status_reported.connect(self._on_commands_status_reported)

@@ -1,4 +1,5 @@
-"""Preferences: clear timeout, default shell, notification lead, idle lock, start options.
+"""Preferences: clear timeout, default shell, notification lead, idle lock, background
+checks at the tokens' providers, start options.
 
 Saving applies them to the settings and writes or removes the autostart entry
 for "Start at login"; `applied` then tells the window, which saves the
@@ -71,6 +72,13 @@ class PreferencesDialog(QDialog):
             "keyring locks with your desktop session.)"
         )
         form.addRow("Lock the vault file after", self.lock_idle)
+        self.check_providers = QCheckBox("Check tokens with their providers once a day")
+        self.check_providers.setToolTip(
+            "Ask GitHub, GitLab, an OAuth server or a token's check URL whether it still "
+            "accepts the token and when it expires; never offline or on a metered connection."
+        )
+        self.check_providers.setChecked(settings.check_providers)
+        form.addRow("", self.check_providers)
         self.minimized = QCheckBox("Start in the tray")
         self.minimized.setChecked(settings.start_minimized)
         form.addRow("", self.minimized)
@@ -105,5 +113,6 @@ class PreferencesDialog(QDialog):
         settings.default_shell = str(self.shell.currentData() or "")
         settings.notify_lead_min = self.lead.value()
         settings.lock_idle_min = self.lock_idle.value()
+        settings.check_providers = self.check_providers.isChecked()
         settings.start_minimized = self.minimized.isChecked()
         settings.start_at_login = self.at_login.isChecked()

@@ -37,6 +37,9 @@ class Settings:
     default_shell: str = ""
     notify_lead_min: int = 10
     lock_idle_min: int = 0  # lock the vault file after this long without input; 0: never
+    # Ask each token's provider about it once a day (core/probe), minding the desktop's
+    # offline and metered states.
+    check_providers: bool = True
     start_minimized: bool = False
     start_at_login: bool = False
     # "" until the user (or the first-run screen) chose; then "keyring" or "file".

@@ -1,7 +1,9 @@
 """The add dialog's page for a static token: the masked paste field first, what it
-decodes under it as you type, name, service and env var suggested from the token,
-and each field checked with the CLI's rules (`core.entries.validate_*`), the
-error under its field.
+decodes under it as you type, what its provider says of it (asked in a worker a moment
+after the token is pasted, when its prefix or the check URL names one: "GitHub says:
+expires 2027-01-31 (in 60 days) · scopes repo"), name, service and env var suggested
+from the token, and each field checked with the CLI's rules (`core.entries.validate_*`),
+the error under its field.
 
 A header value pasted whole (`Bearer eyJ…`, `Authorization: Bearer eyJ…`, or the
 entry's own scheme) loses its prefix as `tokenmgr add` does it
@@ -15,12 +17,14 @@ accessible name. It stores nothing: `request()` says what to save.
 
 from __future__ import annotations
 
+import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from PySide6.QtCore import QDateTime, QTimeZone, Signal, Slot
+from PySide6.QtCore import QDateTime, Qt, QTimer, QTimeZone, Signal, Slot
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -50,6 +54,13 @@ from tokenmgr.gui.entry_request import EntryRequest
 from tokenmgr.gui.errors import inline, sentence
 from tokenmgr.gui.report_text import ReportData, one_line
 from tokenmgr.gui.timewords import local_utc
+
+if TYPE_CHECKING:
+    from tokenmgr.gui.tasks import Tasks
+
+# How long typing pauses before the provider is asked (a token typed by hand is not
+# sent piece by piece).
+ASK_AFTER_MS = 700
 
 # Well-known token prefixes → (suggested name, service).
 _PREFIXES = (
@@ -98,9 +109,25 @@ class StaticTokenPage(QWidget):
     validity_changed = Signal(bool)
 
     def __init__(
-        self, entry: Entry | None, existing_names: set[str], parent: QWidget | None = None
+        self,
+        entry: Entry | None,
+        existing_names: set[str],
+        parent: QWidget | None = None,
+        *,
+        tasks: Tasks | None = None,
+        env: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(parent)
+        self._tasks = tasks
+        self._env = os.environ if env is None else env
+        # Each change of the token or check URL starts a new question; only the answer
+        # to the newest one is shown and kept.
+        self._ask_seq = 0
+        self._asked: tuple[int, Any] | None = None  # (seq, (target, answer, when))
+        self._ask_timer = QTimer(self)
+        self._ask_timer.setSingleShot(True)
+        self._ask_timer.setInterval(ASK_AFTER_MS)
+        self._ask_timer.timeout.connect(self._on_ask_timer_timeout)
         self._entry = entry
         self._editing = entry is not None
         self._names = set(existing_names) - ({entry.name} if entry else set())
@@ -122,6 +149,7 @@ class StaticTokenPage(QWidget):
             self.note.setText(entry.note)
             self.tags.setText(", ".join(entry.tags))
             self.hosts.setText(", ".join(entry.hosts))
+            self.check_url.setText(entry.check_url or "")
             if entry.expires_at is not None:
                 self.expires_check.setChecked(True)
                 self.expires.setDateTime(_qdt(entry.expires_at))
@@ -152,10 +180,16 @@ class StaticTokenPage(QWidget):
         self.token_note.setWordWrap(True)
         self.token_note.setAccessibleName("What was changed in the pasted token")
         self.token_note.setVisible(False)
+        self.provider_said = QLabel()
+        self.provider_said.setWordWrap(True)
+        self.provider_said.setTextFormat(Qt.TextFormat.PlainText)  # provider text, never rich
+        self.provider_said.setAccessibleName("What its provider says")
+        self.provider_said.setVisible(False)
         form.addRow(_buddy("&Token", self.token), self.token)
         # Rows of their own: a wrapped label inside a nested layout gets no height.
         form.addRow("", self.decoded)
         form.addRow("", self.token_note)
+        form.addRow("", self.provider_said)
         form.addRow("", self.token_error)
 
         self.name = QLineEdit()
@@ -219,6 +253,15 @@ class StaticTokenPage(QWidget):
         self.hosts.textEdited.connect(self._on_field_changed)
         form.addRow(_buddy("&Hosts", self.hosts), self.hosts)
         form.addRow("", self.hosts_error)
+        self.check_url = QLineEdit()
+        self.check_url.setAccessibleName("Check URL")
+        self.check_url.setPlaceholderText(
+            "optional: an https API address that answers 401 to a bad token"
+        )
+        self.check_url.textChanged.connect(self._on_check_url_text_changed)
+        self.check_url_error = error_label()
+        form.addRow(_buddy("Check &URL", self.check_url), self.check_url)
+        form.addRow("", self.check_url_error)
 
     # ------------------------------------------------------------------ API
 
@@ -239,9 +282,13 @@ class StaticTokenPage(QWidget):
             hosts=hosts_given(self.hosts.text()),
             editing=self._editing,
             old_name=self._entry.name if self._entry is not None else None,
+            check_url=self._check_url_text() or None,
+            asked=self._asked[1] if self._asked and self._asked[0] == self._ask_seq else None,
         )
 
     def clear_secret(self) -> None:
+        self._ask_timer.stop()
+        self._ask_seq += 1  # an answer still on its way is about a token no longer here
         self.token.clear()
 
     def set_token(self, token: str) -> None:
@@ -260,6 +307,8 @@ class StaticTokenPage(QWidget):
         ok = _check(self.env_error, validate_env_var, var, required=False) and ok
         ok = _check(self.scheme_error, validate_scheme, scheme, required=True) and ok
         ok = check_hosts(self.hosts, self.hosts_error) and ok
+        ok = _check(self.check_url_error, _valid_check_url, self._check_url_text(),
+                    required=False) and ok
         # Expiry: from the JWT when it has one, else typed by the user.
         from_token = self._expiry_from_token()
         self.expires_check.setEnabled(from_token is None)
@@ -274,6 +323,9 @@ class StaticTokenPage(QWidget):
 
     def _token_text(self) -> str:
         return self._token
+
+    def _check_url_text(self) -> str:
+        return self.check_url.text().strip()
 
     def _expiry_from_token(self) -> datetime | None:
         return self._report.expires_at if self._report is not None else None
@@ -325,9 +377,77 @@ class StaticTokenPage(QWidget):
 
     # ---------------------------------------------------------------- slots
 
+    # ------------------------------------------------ asking the provider
+
+    def _ask_later(self) -> None:
+        """A new question: what was said of the old token no longer holds."""
+        self._ask_seq += 1
+        self._asked = None
+        self.provider_said.setText("")
+        self.provider_said.setVisible(False)
+        if self._tasks is not None and self._token_text() and self.isVisible():
+            self._ask_timer.start()
+        else:
+            self._ask_timer.stop()
+
+    @Slot()
+    def _on_ask_timer_timeout(self) -> None:
+        from tokenmgr.core import probe
+        from tokenmgr.core.usecases import ask_before_storing
+
+        token, check_url = self._token_text(), self._check_url_text()
+        scheme = self.scheme.currentText().strip() or "Bearer"
+        if self._tasks is None or not token or not self.isVisible():
+            return  # nothing to ask about, or the dialog is gone from the screen
+        try:
+            if check_url:
+                _valid_check_url(check_url)
+            target = probe.target_for(Entry(name="new", check_url=check_url or None), token)
+        except (TokenMgrError, probe.NoTarget):
+            return  # nothing to ask, or nowhere it may go
+        seq, env = self._ask_seq, self._env
+
+        def job() -> Any:
+            return ask_before_storing(token, env, check_url=check_url or None, scheme=scheme)
+
+        def failed(exc: BaseException) -> None:
+            self._on_asked(seq, f"Could not ask {target.label} ({type(exc).__name__}).")
+
+        self._show_said(f"Asking {target.label}…")
+        self._tasks.run(f"Asking {target.label}…", job, lambda r: self._on_asked(seq, r), failed)
+
+    def _on_asked(self, seq: int, result: Any) -> None:
+        if seq != self._ask_seq:
+            return  # the token or the check URL changed meanwhile
+        if isinstance(result, str):
+            self._show_said(result)
+            return
+        from tokenmgr.core.entries import ProviderCheck
+        from tokenmgr.core.probe import merge
+        from tokenmgr.core.probe.text import line
+
+        target, answer = result
+        now = now_utc()
+        self._asked = (seq, (target, answer, now))
+        check: ProviderCheck = merge(None, target, answer, now=now, token_issued_at=None)
+        said = line(check, now)
+        self._show_said(said[:1].upper() + said[1:])
+
+    def _show_said(self, text: str) -> None:
+        self.provider_said.setText(text)
+        self.provider_said.setVisible(bool(text))
+
+    # ---------------------------------------------------------------- slots
+
+    @Slot(str)
+    def _on_check_url_text_changed(self, _text: str) -> None:
+        self._ask_later()
+        self.revalidate()
+
     @Slot(str)
     def _on_token_text_changed(self, _text: str) -> None:
         self._read_token()
+        self._ask_later()
         token = self._token_text()
         if not token:
             self._report = ReportData.from_summary(self._entry.report) if self._entry else None
@@ -435,6 +555,13 @@ def _check(label: QLabel, rule: Callable[[str], str], value: str, *, required: b
             err = sentence(str(e))
     set_error(label, err)
     return not err
+
+
+def _valid_check_url(url: str) -> str:
+    """The CLI's rule for `--check-url`: https, plain http only to a loopback address."""
+    from tokenmgr.core.oauth.http import check_url
+
+    return check_url(url, "The check URL")
 
 
 def _buddy(text: str, widget: QWidget) -> QLabel:
