@@ -121,9 +121,7 @@ def test_check_now_asks_the_provider_and_redraws(
 ) -> None:
     github.tokens[TOKEN] = GitHubToken(expires="2027-01-31 19:07:53 UTC", scopes="repo")
     f = make_window(entries=False, env=dict(trusted))
-    f.vault.add("gh", TOKEN, service="GitHub")
-    f.vault.modify("gh", lambda e: setattr(e, "hosts", [github.hostport]))
-    f.vault.modify("gh", lambda e: setattr(e, "check_url", None))
+    f.vault.add("gh", TOKEN, service="GitHub", hosts=[github.hostport])
     f.store.calls.clear()  # (the set-up above ran here; what follows must not)
     w = f.window
     w.reload()
@@ -201,8 +199,7 @@ def kvault(home: Path, trusted: dict[str, str]) -> Vault:
 
 
 def _ghes(vault: Vault, name: str, token: str, server: GitHubStandIn) -> None:
-    vault.add(name, token)
-    vault.modify(name, lambda e: setattr(e, "hosts", [server.hostport]))
+    vault.add(name, token, hosts=[server.hostport])
 
 
 def test_background_checks_at_start_when_older_than_a_day_and_not_when_off(

@@ -84,17 +84,17 @@ def test_a_refusal_is_told_once_and_replaces_the_expiry_tiers(tmp_path: Path) ->
     e = refused(pat(), EXP - timedelta(days=20))
     at = EXP - timedelta(days=2)
     assert expiry.due_warnings([e], set(), LEAD, at) == []
-    (w,) = expiry.due_refusals([e], set(), at)
+    (w,) = expiry.due_provider_refusals([e], set(), at)
     assert (w.name, w.provider, w.reason) == ("gh", "GitHub", "revoked or expired")
     log = expiry.NotifiedLog(tmp_path)
     log.add([w], at)
-    assert expiry.due_refusals([e], expiry.NotifiedLog(tmp_path).keys(), at) == []
+    assert expiry.due_provider_refusals([e], expiry.NotifiedLog(tmp_path).keys(), at) == []
     # A new token: the refusal was about the old one.
     e.issued_at = at
-    assert expiry.due_refusals([e], set(), at) == []
+    assert expiry.due_provider_refusals([e], set(), at) == []
     # A refusal older than the record is kept is not told (it was, or it is stale).
     old = refused(pat(name="old"), at - timedelta(days=31))
-    assert expiry.due_refusals([old], set(), at) == []
+    assert expiry.due_provider_refusals([old], set(), at) == []
 
 
 def test_when_the_app_asks_again() -> None:

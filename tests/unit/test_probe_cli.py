@@ -85,10 +85,10 @@ def pcli(pvault: Vault) -> CliRunner:
 
 
 def stored(pcli: CliRunner, name: str, token: str, host: str, *extra: str) -> None:
-    """An entry whose provider is the stand-in at `host` (not asked yet)."""
-    r = pcli("add", name, "--no-probe", *extra, stdin=token)
+    """An entry whose provider is the stand-in at `host` (its host, bound to the token;
+    not asked yet)."""
+    r = pcli("add", name, "--host", host, "--no-probe", *extra, stdin=token)
     assert r.status == 0, r
-    pcli.vault.modify(name, lambda e: setattr(e, "hosts", [host]))
 
 
 def probe_json(pcli: CliRunner, *names: str) -> tuple[int, list[dict[str, object]]]:
@@ -403,3 +403,61 @@ def test_netrc_never_replaces_the_token(
     stored(pcli, "gh", CLASSIC, github.hostport)
     assert pcli("probe", "gh").status == 0
     assert github.requests[0].headers["Authorization"] == f"Bearer {CLASSIC}"
+
+
+# ------------------------------------------------- bound settings: an edited index
+
+
+def _edit_index(home: Path, name: str, **fields: object) -> None:
+    """Change an entry in entries.json as another program of the user could."""
+    path = home / "entries.json"
+    doc = json.loads(path.read_text())
+    for item in doc["entries"]:
+        if item["name"] == name:
+            item.update(fields)
+    path.write_text(json.dumps(doc))
+
+
+def test_an_edited_host_or_check_url_in_the_index_sends_nothing(
+    pcli: CliRunner,
+    github: GitHubStandIn,
+    api: CheckUrlStandIn,
+    trap: TrapServer,
+    home: Path,
+) -> None:
+    github.tokens[CLASSIC] = GitHubToken()
+    stored(pcli, "gh", CLASSIC, github.hostport)
+    assert pcli("probe", "gh").status == 0 and len(github.requests) == 1
+    # The host the token is bound to, changed to another server: nothing goes anywhere.
+    _edit_index(home, "gh", hosts=[trap.hostport])
+    r = pcli("probe", "gh")
+    assert r.status == 1 and "index edited?), so nothing was sent" in r.err, r
+    # A check URL added to an entry that had none (nothing bound yet for it).
+    assert pcli("add", "k", "--no-probe", stdin=API_KEY).status == 0
+    _edit_index(home, "k", check_url=trap.url + "/me")
+    r = pcli("probe", "k")
+    assert r.status == 1 and "so nothing was sent" in r.err, r
+    # A bound check URL pointed elsewhere.
+    r = pcli("add", "k2", "--check-url", api.url + "/me", "--no-probe", stdin=API_KEY)
+    assert r.status == 0
+    _edit_index(home, "k2", check_url=trap.url + "/me")
+    assert pcli("probe", "k2").status == 1
+    # Editing the altered entry does not adopt the edit (that would bind the trap).
+    r = pcli("edit", "k2", "--check-url", trap.url + "/other")
+    assert r.status == 1 and "so the check URL was not changed" in r.err, r
+    assert pcli("probe", "--all").status == 1
+    assert trap.requests == [] and api.requests == []
+    assert len(github.requests) == 1
+
+
+def test_edit_binds_a_new_check_url_and_add_force_keeps_it(
+    pcli: CliRunner, api: CheckUrlStandIn, home: Path
+) -> None:
+    assert pcli("add", "k", "--no-probe", stdin=API_KEY).status == 0
+    r = pcli("edit", "k", "--check-url", api.url + "/v1/me")
+    assert r.status == 0 and f"checked at {api.url}/v1/me" in r.err, r
+    assert pcli("probe", "k").status == 0 and len(api.requests) == 1
+    # A new token keeps the check URL it was bound with.
+    assert pcli("add", "k", "--force", "--no-probe", stdin=API_KEY).status == 0
+    assert pcli.vault.entry("k").check_url == api.url + "/v1/me"
+    assert pcli("probe", "k").status == 0 and len(api.requests) == 2

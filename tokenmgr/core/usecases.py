@@ -608,7 +608,6 @@ def probe(
     token just stored, so it is not read back."""
     from tokenmgr.core import probe as p
     from tokenmgr.core.entries import now_utc
-    from tokenmgr.core.oauth import binding
 
     entry = vault.entry(name)
     if token is None or entry.kind != "static":
@@ -622,7 +621,7 @@ def probe(
             return Probed(entry, None, state.reason())
     # Where the token goes was decided by the entry's bound settings: they must still
     # be the ones stored with its secrets.
-    binding.check(vault.store.get(entry.name, binding.FIELD), entry)
+    vault.require_binding(entry, "nothing was sent")
     client = None
     if target.provider.credential == "introspection" and entry.oauth is not None:
         secret = None
@@ -688,10 +687,9 @@ def provider_page(vault: Vault, name: str) -> str | None:
     GitLab's access tokens), when it has one; from the token's prefix and the entry's
     bound settings only, so an edited index cannot point it elsewhere."""
     from tokenmgr.core import probe as p
-    from tokenmgr.core.oauth import binding
 
     entry = vault.entry(name)
-    binding.check(vault.store.get(entry.name, binding.FIELD), entry)
+    vault.require_binding(entry, "no page was opened")
     try:
         return p.target_for(entry, vault.get_secret(entry, "access")).page
     except p.NoTarget:
