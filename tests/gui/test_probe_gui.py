@@ -199,7 +199,9 @@ def kvault(home: Path, trusted: dict[str, str]) -> Vault:
 
 
 def _ghes(vault: Vault, name: str, token: str, server: GitHubStandIn) -> None:
-    vault.add(name, token, hosts=[server.hostport])
+    # One entry per host and path prefix: the prefix tells them apart (for git); the
+    # provider asked is the host's all the same.
+    vault.add(name, token, hosts=[f"{server.hostport}/{name}"])
 
 
 def test_background_checks_at_start_when_older_than_a_day_and_not_when_off(
