@@ -329,3 +329,28 @@ def test_a_refusal_on_a_real_notification_daemon_opens_the_providers_page(
     finally:
         keeper.tasks.wait()
         notifier.close()
+
+
+def test_the_add_dialog_asks_the_server_its_host_names(
+    make_window: Any, qtbot: Any, trusted: dict[str, str], github: GitHubStandIn
+) -> None:
+    """A GitHub token with a GitHub Enterprise host: asked there, and stored bound to it."""
+    github.tokens[TOKEN] = GitHubToken(expires="2027-01-31 19:07:53 UTC", scopes="repo")
+    f = make_window(entries=False, env=dict(trusted))
+    w = f.window
+    with qtbot.waitSignal(w.commands.dialog_opened) as opened:
+        w.action_table["add"].trigger()
+    dialog = opened.args[0]
+    page = dialog.static_page
+    page.hosts.setText(github.hostport)
+    page.token.setText(TOKEN)
+    qtbot.waitUntil(lambda: "says:" in page.provider_said.text(), timeout=10000)
+    assert page.provider_said.text().startswith(
+        f"GitHub Enterprise at {github.hostport} says: expires 2027-01-31 19:07 UTC"
+    )
+    assert len(github.requests) == 1
+    with qtbot.waitSignal(w.commands.entries_changed, timeout=10000):
+        dialog.save_button.click()
+    entry = f.vault.entry(page.name.text() or "github")
+    assert entry.hosts == [github.hostport] and entry.expiry_source() == "provider"
+    assert len(github.requests) == 1

@@ -299,6 +299,12 @@ def parse_time_or_none(text: object) -> datetime | None:
         return None
 
 
+def same_time(a: datetime | None, b: datetime | None) -> bool:
+    """The same time as the index keeps times (to the second): a time just set in
+    memory equals the one read back."""
+    return format_time(a) == format_time(b)
+
+
 def format_time(value: datetime | None) -> str | None:
     if value is None:
         return None
@@ -472,7 +478,7 @@ def refused_now(
     verdict: object, token_issued_at: datetime | None, issued_at: datetime | None
 ) -> bool:
     """A refusal counts for the token it was about only (not one stored since)."""
-    return verdict == VERDICT_REFUSED and token_issued_at == issued_at
+    return verdict == VERDICT_REFUSED and same_time(token_issued_at, issued_at)
 
 
 def _check_url(value: object) -> str | None:
@@ -558,7 +564,7 @@ class Entry:
         """Is the provider's last answer about the token the entry holds now (not one a
         refresh or a new token has since replaced)?"""
         check = self.provider_check
-        return check is not None and check.token_issued_at == self.issued_at
+        return check is not None and same_time(check.token_issued_at, self.issued_at)
 
     def expiry_source(self) -> str | None:
         """Where `expires_at` came from: "token" (a JWT's own `exp`), "provider" (its

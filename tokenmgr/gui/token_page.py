@@ -251,6 +251,8 @@ class StaticTokenPage(QWidget):
         form.addRow(_buddy("T&ags", self.tags), self.tags)
         self.hosts, self.hosts_error = hosts_field()
         self.hosts.textEdited.connect(self._on_field_changed)
+        # The first host names a GitHub Enterprise or GitLab server to ask.
+        self.hosts.textChanged.connect(self._on_hosts_text_changed)
         form.addRow(_buddy("&Hosts", self.hosts), self.hosts)
         form.addRow("", self.hosts_error)
         self.check_url = QLineEdit()
@@ -402,13 +404,17 @@ class StaticTokenPage(QWidget):
         try:
             if check_url:
                 _valid_check_url(check_url)
-            target = probe.target_for(Entry(name="new", check_url=check_url or None), token)
+            hosts = hosts_given(self.hosts.text())
+            prospect = Entry(name="new", check_url=check_url or None, hosts=hosts)
+            target = probe.target_for(prospect, token)
         except (TokenMgrError, probe.NoTarget):
             return  # nothing to ask, or nowhere it may go
         seq, env = self._ask_seq, self._env
 
         def job() -> Any:
-            return ask_before_storing(token, env, check_url=check_url or None, scheme=scheme)
+            return ask_before_storing(
+                token, env, check_url=check_url or None, hosts=hosts, scheme=scheme
+            )
 
         def failed(exc: BaseException) -> None:
             self._on_asked(seq, f"Could not ask {target.label} ({type(exc).__name__}).")
@@ -438,6 +444,10 @@ class StaticTokenPage(QWidget):
         self.provider_said.setVisible(bool(text))
 
     # ---------------------------------------------------------------- slots
+
+    @Slot(str)
+    def _on_hosts_text_changed(self, _text: str) -> None:
+        self._ask_later()
 
     @Slot(str)
     def _on_check_url_text_changed(self, _text: str) -> None:

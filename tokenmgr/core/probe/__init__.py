@@ -28,6 +28,7 @@ from tokenmgr.core.entries import (
     VERDICT_REFUSED,
     Entry,
     ProviderCheck,
+    same_time,
 )
 from tokenmgr.core.probe import answers
 from tokenmgr.core.probe.answers import UNKNOWN, Answer
@@ -106,7 +107,7 @@ def merge(
     base = replace(base, provider=target.label, kind=target.provider.kind, attempted_at=now)
     if answer.verdict == UNKNOWN:
         return replace(base, problem=answer.reason, retry_after=answer.retry_after)
-    same_token = old is not None and old.token_issued_at == token_issued_at
+    same_token = old is not None and same_time(old.token_issued_at, token_issued_at)
     same = same_token and old is not None and old.verdict == answer.verdict and old.since
     expires, no_expiry = answer.expires_at, answer.no_expiry
     scopes = list(answer.scopes) if answer.scopes is not None else None
@@ -141,7 +142,7 @@ def apply(entry: Entry, check: ProviderCheck) -> None:
     a JWT's own `exp` always stays."""
     source = entry.expiry_source()
     entry.provider_check = check
-    if check.verdict is None or check.token_issued_at != entry.issued_at:
+    if check.verdict is None or not same_time(check.token_issued_at, entry.issued_at):
         return
     if check.checked_at != check.attempted_at:
         return  # this attempt did not answer: nothing new about the expiry
