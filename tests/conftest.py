@@ -25,7 +25,8 @@ def trap_proxy() -> Iterator[TrapProxy]:
             mp.delenv(name, raising=False)
         mp.setenv("HTTPS_PROXY", proxy.url)
         mp.setenv("HTTP_PROXY", proxy.url)
-        mp.setenv("NO_PROXY", "127.0.0.1,localhost,::1")
+        # `.invalid` never resolves (RFC 6761): tests of a DNS failure get a real one.
+        mp.setenv("NO_PROXY", "127.0.0.1,localhost,::1,.invalid")
         yield proxy
     proxy.stop()
 
