@@ -55,7 +55,7 @@ def test_short_lived_tokens_get_only_the_tiers_their_lifetime_fits(tmp_path: Pat
     assert walk([hour], tmp_path / "a", [T0, T0 + timedelta(minutes=55)]) == ["lead"]
     week = pat(T0 + timedelta(days=7))
     at = [T0 + timedelta(days=d) for d in (0, 5, 6.5)]
-    assert walk([week], tmp_path / "b", at) == ["3d", "1d"]  # no 14-day notice at birth
+    assert walk([week], tmp_path / "b", at) == ["1d"]  # the tier that fits its last quarter
 
 
 def test_a_new_expiry_is_warned_about_again(tmp_path: Path) -> None:

@@ -48,9 +48,9 @@ class EntryRequest:
 def save_entry(vault: Vault, req: EntryRequest) -> Entry:
     """What the add/edit dialog asked for (runs in a worker): a new token is stored with
     its metadata, and what its provider says kept with it (what it said as the token was
-    pasted, else asked once now); an edit without a token changes the metadata only; an edit with a new
-    name renames the entry first (`Vault.rename`: secrets moved, binding kept), then
-    saves the rest under the new name."""
+    pasted, else asked once now); an edit without a token changes the metadata only; an
+    edit with a new name renames the entry first (`Vault.rename`: secrets moved, binding
+    kept), then saves the rest under the new name."""
     if req.renames:
         assert req.old_name is not None
         vault.rename(req.old_name, req.name)
