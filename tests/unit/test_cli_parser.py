@@ -111,3 +111,26 @@ def test_import_of_the_cli_loads_no_command() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_only_the_command_on_the_line_gets_its_arguments() -> None:
+    """A script's `get` builds no `login`; `--help` (no command) still lists them all,
+    and every command, named, is built whole."""
+    import argparse
+
+    from tokenmgr.cli import parser as cli_parser
+
+    def subparsers(p: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
+        action = next(a for a in p._actions if isinstance(a, argparse._SubParsersAction))
+        return dict(action.choices)
+
+    def own(s: argparse.ArgumentParser) -> set[str]:
+        return {a.dest for a in s._actions} - {"help", "debug", "version"}
+
+    named = subparsers(cli_parser.build_parser(["--debug", "get", "x"]))
+    assert own(named["get"]) == {"name", "format", "shell", "no_refresh"}
+    assert own(named["login"]) == set()
+    everything = subparsers(cli_parser.build_parser())
+    assert set(everything) == set(named)
+    for name, sub in everything.items():
+        assert own(subparsers(cli_parser.build_parser([name]))[name]) == own(sub), name

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import argparse
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
 
 from tokenmgr import __version__
@@ -71,7 +71,25 @@ def _global_options(parser: argparse.ArgumentParser, *, default: Any) -> None:
     )
 
 
-def build_parser() -> argparse.ArgumentParser:
+AddArguments = Callable[[argparse.ArgumentParser, _Parser], None]
+# Every command: its parser's settings (help line, usage, description), and what adds
+# its arguments (given the parser and the global options' parent). In the order of
+# `tokenmgr --help`.
+_COMMANDS: dict[str, tuple[dict[str, Any], AddArguments]] = {}
+
+
+def _command(name: str, **settings: Any) -> Callable[[AddArguments], AddArguments]:
+    def register(add_arguments: AddArguments) -> AddArguments:
+        _COMMANDS[name] = (settings, add_arguments)
+        return add_arguments
+
+    return register
+
+
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The parser. Given the command line, only the command on it gets its arguments:
+    the others need only their name and help line (`tokenmgr --help`, usage errors), and
+    a script that runs `get` a thousand times need not build `login` a thousand times."""
     p = _Parser(
         prog="tokenmgr",
         description="Keep API tokens in the OS keyring and hand them out ready to use.",
@@ -82,22 +100,37 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     # No command is the desktop app (set after the subparsers, whose default it replaces).
     p.set_defaults(command="gui", minimized=False, smoke_test=False)
+    named = _command_named(argv)
+    for name, (settings, add_arguments) in _COMMANDS.items():
+        s = sub.add_parser(name, parents=[common], **settings)
+        if named is None or named == name:
+            add_arguments(s, common)
+    return p
 
-    def command(name: str, **kwargs: Any) -> argparse.ArgumentParser:
-        return sub.add_parser(name, parents=[common], **kwargs)
 
-    s = command("gui", help="start the desktop app (the default)")
+def _command_named(argv: Sequence[str] | None) -> str | None:
+    """The command a command line names (its first word that is not an option); None
+    with no command line: then every command gets its arguments."""
+    if argv is None:
+        return None
+    return next((a for a in argv if not a.startswith("-")), None)
+
+
+@_command("gui", help="start the desktop app (the default)")
+def _gui(s: argparse.ArgumentParser, _common: _Parser) -> None:
     s.add_argument("--minimized", action="store_true", help="start in the tray")
     s.add_argument("--smoke-test", action="store_true", help=argparse.SUPPRESS)
 
-    s = command(
-        "add",
-        help="store a token (read from stdin or a no-echo prompt)",
-        description="Store a token. The token is read from stdin when it is not a terminal "
-        "(all of it, less one trailing newline), else from a prompt that does not echo. "
-        "Tokens are never taken as arguments. A pasted `Bearer ` or `Authorization: "
-        "Bearer ` in front of the token is removed (with a note).",
-    )
+
+@_command(
+    "add",
+    help="store a token (read from stdin or a no-echo prompt)",
+    description="Store a token. The token is read from stdin when it is not a terminal "
+    "(all of it, less one trailing newline), else from a prompt that does not echo. "
+    "Tokens are never taken as arguments. A pasted `Bearer ` or `Authorization: "
+    "Bearer ` in front of the token is removed (with a note).",
+)
+def _add(s: argparse.ArgumentParser, _common: _Parser) -> None:
     s.add_argument("name")
     s.add_argument("--service", default="", help='a free label, e.g. "GitHub"')
     s.add_argument("--env-var", help="variable name for env/export/exec (default NAME_TOKEN)")
@@ -118,46 +151,60 @@ def build_parser() -> argparse.ArgumentParser:
         help="do not ask the token's provider about it now",
     )
 
-    s = command("list", help="list entries (no secrets)")
+
+@_command("list", help="list entries (no secrets)")
+def _list(s: argparse.ArgumentParser, _common: _Parser) -> None:
     s.add_argument("--json", action="store_true")
 
-    s = command("get", help="print a token, as raw text, a header, an export line, ...")
+
+@_command("get", help="print a token, as raw text, a header, an export line, ...")
+def _get(s: argparse.ArgumentParser, _common: _Parser) -> None:
     s.add_argument("name")
     s.add_argument("--format", choices=FORMATS, default="raw")
     s.add_argument("--shell", choices=SHELLS, help="for --format env (default: from $SHELL)")
     s.add_argument("--no-refresh", action="store_true", help="never refresh an OAuth2 token")
 
-    s = command("export", help="print export lines for entries (all when none named)")
+
+@_command("export", help="print export lines for entries (all when none named)")
+def _export(s: argparse.ArgumentParser, _common: _Parser) -> None:
     s.add_argument("names", nargs="*", metavar="NAME")
     s.add_argument("--shell", choices=SHELLS)
 
-    s = command("exec", help="run a command with tokens in its environment", usage=EXEC_USAGE)
+
+@_command("exec", help="run a command with tokens in its environment", usage=EXEC_USAGE)
+def _exec(s: argparse.ArgumentParser, _common: _Parser) -> None:
     s.add_argument("names", nargs="+", metavar="NAME")
 
-    s = command("rm", help="delete an entry and its secrets")
+
+@_command("rm", help="delete an entry and its secrets")
+def _rm(s: argparse.ArgumentParser, _common: _Parser) -> None:
     s.add_argument("name")
     s.add_argument(
         "--revoke", action="store_true", help="revoke OAuth2 tokens at the provider first"
     )
 
-    s = command(
-        "mv",
-        help="rename an entry (its secrets move with it)",
-        description="Rename an entry: its secrets, its settings and an OAuth2 sign-in move "
-        "to the new name; its environment variable stays as it is.",
-    )
+
+@_command(
+    "mv",
+    help="rename an entry (its secrets move with it)",
+    description="Rename an entry: its secrets, its settings and an OAuth2 sign-in move "
+    "to the new name; its environment variable stays as it is.",
+)
+def _mv(s: argparse.ArgumentParser, _common: _Parser) -> None:
     s.add_argument("old", metavar="OLD")
     s.add_argument("new", metavar="NEW")
 
-    s = command(
-        "decode",
-        help="explain a token: header, claims, expiry, signature",
-        usage="tokenmgr decode [- | --entry NAME [--id-token]] [--json] [--verify] "
-        "[--issuer URL] [--jwks URL] [--audience AUD]",
-        description="Explain a token. It is read from stdin (`-`, or whenever stdin is not "
-        "a terminal), from a no-echo prompt, or from the vault (--entry NAME); never from "
-        "an argument, where other users could read it in the process list.",
-    )
+
+@_command(
+    "decode",
+    help="explain a token: header, claims, expiry, signature",
+    usage="tokenmgr decode [- | --entry NAME [--id-token]] [--json] [--verify] "
+    "[--issuer URL] [--jwks URL] [--audience AUD]",
+    description="Explain a token. It is read from stdin (`-`, or whenever stdin is not "
+    "a terminal), from a no-echo prompt, or from the vault (--entry NAME); never from "
+    "an argument, where other users could read it in the process list.",
+)
+def _decode(s: argparse.ArgumentParser, _common: _Parser) -> None:
     # Declared only to catch a token given here and refuse it without echoing it.
     s.add_argument("token", nargs="?", help=argparse.SUPPRESS)
     s.add_argument("--entry", metavar="NAME", help="decode the access token of this entry")
@@ -168,7 +215,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--jwks", metavar="URL")
     s.add_argument("--audience", metavar="AUD")
 
-    s = command("login", help="sign in to an OAuth2 / OpenID Connect provider")
+
+@_command("login", help="sign in to an OAuth2 / OpenID Connect provider")
+def _login(s: argparse.ArgumentParser, _common: _Parser) -> None:
     s.add_argument("name")
     src = s.add_mutually_exclusive_group()
     src.add_argument("--issuer", metavar="URL")
@@ -198,33 +247,41 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--timeout", type=float, default=300.0, metavar="SECONDS")
     _host_options(s)
 
-    s = command("refresh", help="refresh an OAuth2 entry's access token now")
+
+@_command("refresh", help="refresh an OAuth2 entry's access token now")
+def _refresh(s: argparse.ArgumentParser, _common: _Parser) -> None:
     s.add_argument("name")
 
-    s = command(
-        "probe",
-        help="ask each token's provider: accepted or refused, expiry, scopes",
-        usage="tokenmgr probe (NAME ... | --all) [--json]",
-        description="Ask each token's own provider about it, once: GitHub and GitLab "
-        "(from the token's prefix, or the entry's host), an OAuth server's introspection "
-        "endpoint, or the entry's check URL. What they say is kept in the index (never "
-        "the token). Exit status: 0 accepted, 6 refused, 5 could not check.",
-    )
+
+@_command(
+    "probe",
+    help="ask each token's provider: accepted or refused, expiry, scopes",
+    usage="tokenmgr probe (NAME ... | --all) [--json]",
+    description="Ask each token's own provider about it, once: GitHub and GitLab "
+    "(from the token's prefix, or the entry's host), an OAuth server's introspection "
+    "endpoint, or the entry's check URL. What they say is kept in the index (never "
+    "the token). Exit status: 0 accepted, 6 refused, 5 could not check.",
+)
+def _probe(s: argparse.ArgumentParser, _common: _Parser) -> None:
     s.add_argument("names", nargs="*", metavar="NAME")
     s.add_argument("--all", action="store_true", help="every entry that has a provider to ask")
     s.add_argument("--json", action="store_true")
 
-    s = command("doctor", help="check the keyring, the index and what is missing")
+
+@_command("doctor", help="check the keyring, the index and what is missing")
+def _doctor(s: argparse.ArgumentParser, _common: _Parser) -> None:
     s.add_argument("--json", action="store_true")
 
-    s = command(
-        "edit",
-        help="change an entry's metadata (never its token)",
-        description="Change what is said about an entry: its label, variable, note, tags, "
-        "expiry, the hosts it serves to git, kubectl and docker, and the URL its token is "
-        "checked at. The token is not touched (store a new one with `tokenmgr add NAME "
-        "--force`).",
-    )
+
+@_command(
+    "edit",
+    help="change an entry's metadata (never its token)",
+    description="Change what is said about an entry: its label, variable, note, tags, "
+    "expiry, the hosts it serves to git, kubectl and docker, and the URL its token is "
+    "checked at. The token is not touched (store a new one with `tokenmgr add NAME "
+    "--force`).",
+)
+def _edit(s: argparse.ArgumentParser, _common: _Parser) -> None:
     s.add_argument("name")
     s.add_argument("--service", metavar="S")
     s.add_argument("--env-var", metavar="VAR")
@@ -259,24 +316,28 @@ def build_parser() -> argparse.ArgumentParser:
         "token and 401 for a bad one ('' removes it)",
     )
 
-    s = command(
-        "log",
-        help="who got which token, when, how (the access record)",
-        description="Show the access record: every hand-out (get, export, exec, the "
-        "credential helpers, copies from the app, refreshes) with the program that "
-        "asked. WHEN is a time (ISO 8601, local time unless it says its zone) or an age "
-        "such as 30m, 12h, 7d, 2w.",
-    )
+
+@_command(
+    "log",
+    help="who got which token, when, how (the access record)",
+    description="Show the access record: every hand-out (get, export, exec, the "
+    "credential helpers, copies from the app, refreshes) with the program that "
+    "asked. WHEN is a time (ISO 8601, local time unless it says its zone) or an age "
+    "such as 30m, 12h, 7d, 2w.",
+)
+def _log(s: argparse.ArgumentParser, _common: _Parser) -> None:
     s.add_argument("name", nargs="?", metavar="NAME")
     s.add_argument("--since", metavar="WHEN")
     s.add_argument("--json", action="store_true")
 
-    s = command(
-        "credential",
-        help="credential helper for git, kubectl and docker",
-        description="Hand tokens to git, kubectl and docker through their credential "
-        "helper protocols, for the hosts entries serve (--host).",
-    )
+
+@_command(
+    "credential",
+    help="credential helper for git, kubectl and docker",
+    description="Hand tokens to git, kubectl and docker through their credential "
+    "helper protocols, for the hosts entries serve (--host).",
+)
+def _credential(s: argparse.ArgumentParser, common: _Parser) -> None:
     tools = s.add_subparsers(dest="tool", metavar="TOOL", parser_class=_Parser, required=True)
     t = tools.add_parser(
         "git",
@@ -321,7 +382,6 @@ def build_parser() -> argparse.ArgumentParser:
     setup.add_argument(
         "--uninstall", action="store_true", help="remove tokenmgr from credHelpers"
     )
-    return p
 
 
 def _host_options(s: argparse.ArgumentParser) -> None:
@@ -368,10 +428,10 @@ def parse(argv: Sequence[str]) -> argparse.Namespace:
     args_list = list(argv)
     split = _split_exec(args_list)
     if split is None:
-        args, extra = build_parser().parse_known_args(args_list)
+        args, extra = build_parser(args_list).parse_known_args(args_list)
     else:
         options, names, command = split
-        args, extra = build_parser().parse_known_args([*options, "exec", *names])
+        args, extra = build_parser(["exec"]).parse_known_args([*options, "exec", *names])
         args.argv = command
     if extra:
         shown = [option_name(a) for a in extra if a.startswith("-")]
