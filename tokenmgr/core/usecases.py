@@ -498,6 +498,11 @@ def _checked_status(item: Mapping[str, Any], now: datetime) -> str:
     """`Entry.from_dict(item).status(now)` without building the Entry (a third of
     `list`'s own time with 1,000 entries): the same checks in the same order, so a
     tampered entry fails with the same message, then the one status rule."""
+    return _checked(item, now)[0]
+
+
+def _checked(item: Mapping[str, Any], now: datetime) -> tuple[str, datetime | None]:
+    """`_checked_status`, with the expiry it parsed (`list` shows where it came from)."""
     validate_name(str(item["name"]))
     if item.get("env_var"):
         validate_env_var(str(item["env_var"]))
@@ -520,13 +525,14 @@ def _checked_status(item: Mapping[str, Any], now: datetime) -> str:
     if isinstance(check, dict) and refused_now(
         check.get("verdict"), parse_time_or_none(check.get("token_issued_at")), issued
     ):
-        return STATUS_EXPIRED  # the provider refuses it: it no longer works
-    return status_at(expires, since, now, renewable=renewable)
+        return STATUS_EXPIRED, expires  # the provider refuses it: it no longer works
+    return status_at(expires, since, now, renewable=renewable), expires
 
 
-def _provider_columns(item: Mapping[str, Any]) -> dict[str, Any]:
-    """`list`'s columns after the documented ones: where the expiry came from, and
-    the provider's last verdict and when it was given (None when never asked)."""
+def _provider_columns(item: Mapping[str, Any], expires: datetime | None) -> dict[str, Any]:
+    """`list`'s columns after the documented ones: where the expiry (`expires`, parsed
+    already) came from, and the provider's last verdict and when it was given (None when
+    never asked)."""
     check = item.get("provider_check")
     check = check if isinstance(check, dict) else {}
     report = item.get("report")
@@ -534,7 +540,7 @@ def _provider_columns(item: Mapping[str, Any]) -> dict[str, Any]:
     checked_at = parse_time_or_none(check.get("checked_at"))
     return {
         "expiry_source": expiry_source(
-            parse_time_or_none(item.get("expires_at")),
+            expires,
             str(item.get("kind", "static")),
             report.get("expires_at") if isinstance(report, dict) else None,
             parse_time_or_none(check.get("expires_at")),
@@ -549,7 +555,7 @@ def list_rows(vault: Vault, now: datetime) -> list[dict[str, Any]]:
     rows = []
     for item in vault.list_raw():
         try:
-            status = _checked_status(item, now)
+            status, expires = _checked(item, now)
         except Exception as e:  # a malformed field is a corrupted index, reported as such
             raise vault.index.corrupt(f"entry {item['name']!r} is malformed ({e})") from None
         rows.append(
@@ -563,7 +569,7 @@ def list_rows(vault: Vault, now: datetime) -> list[dict[str, Any]]:
                 "status": status,
                 "hosts": list(item.get("hosts") or []),
                 "refused_by": item.get("refused_by"),
-                **_provider_columns(item),
+                **_provider_columns(item, expires),
             }
         )
     return rows
