@@ -88,7 +88,7 @@ def run(
 
             assert running.refusing is not None
             return smoke.run(running.app, running.window, running.refusing)
-        _quit_on_signals(running.app)
+        _quit_on_signals(running.app, running.window)
         return running.app.exec()
     finally:
         collector.stop()
@@ -235,6 +235,8 @@ def _start_tray(
         lambda entries: tray.set_entries(entries, now_utc(), window.model.lead)
     )
     clipboard.countdown_changed.connect(tray.set_countdown)
+    clipboard.clear_failed.connect(tray.set_clipboard_note)
+    clipboard.copied.connect(lambda _what: tray.set_clipboard_note(""))
     window.tray_note_requested.connect(lambda text: tray.icon.showMessage("Token Manager", text))
     window.notice_requested.connect(
         lambda text: tray.icon.showMessage(
@@ -347,17 +349,44 @@ def install_excepthook(app: QApplication, window: QWidget, *, smoke_test: bool =
     sys.excepthook = hook
 
 
-def _quit_on_signals(app: QApplication) -> None:
-    """Ctrl+C and SIGTERM quit cleanly (the clipboard is cleared on the way out).
+def _quit_on_signals(app: QApplication, window: MainWindow) -> None:
+    """SIGTERM (a logout, `kill`) and Ctrl+C quit the way Ctrl+Q does: the window's own
+    quit, so the state is saved, the clipboard cleared and the workers and any sign-in
+    ended (a bare `app.quit()` asks the windows to close, and the main window closes
+    into the tray).
 
-    Python runs signal handlers only between bytecodes, and Qt's loop sits in C:
-    a short no-op timer lets the interpreter look."""
-    from PySide6.QtCore import QTimer
+    Python runs a signal handler only between bytecodes, and Qt's loop sits in C: the
+    interpreter's wake-up fd (signal.set_wakeup_fd) writes the signal's number to a
+    socket pair that a QSocketNotifier watches, so the loop wakes when the signal comes."""
+    import socket
 
+    from PySide6.QtCore import QSocketNotifier
+
+    try:
+        wake_in, wake_out = socket.socketpair()
+    except OSError as e:  # pragma: no cover - no socket pairs here
+        log.warning("signals: no socket pair (%s); SIGTERM ends the app without cleanup", e)
+        return
+    for sock in (wake_in, wake_out):
+        sock.setblocking(False)
+    try:
+        signal.set_wakeup_fd(wake_out.fileno())
+    except ValueError:  # not the main thread (tests that start the app elsewhere)
+        wake_in.close()
+        wake_out.close()
+        return
     for sig in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(ValueError, OSError):  # not the main thread
-            signal.signal(sig, lambda *_: app.quit())
-    timer = QTimer(app)
-    timer.setInterval(250)
-    timer.timeout.connect(lambda: None)
-    timer.start()
+        # The handler itself does nothing: the notifier acts on the wake-up byte.
+        signal.signal(sig, lambda *_: None)
+    notifier = QSocketNotifier(wake_in.fileno(), QSocketNotifier.Type.Read, app)
+    pair = (wake_in, wake_out)  # held by the slot below, so both stay open
+
+    def signalled() -> None:
+        with contextlib.suppress(OSError):
+            while pair[0].recv(64):  # drain: several signals are one quit
+                pass
+        log.debug("quitting on a signal")
+        window.quit_app()
+
+    notifier.activated.connect(signalled)
+    app.aboutToQuit.connect(lambda: signal.set_wakeup_fd(-1))

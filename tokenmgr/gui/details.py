@@ -83,6 +83,7 @@ class DetailsPane(QWidget):
     # (entry name, tool): copy the set-up line or snippet for "git", "kubectl" or "docker".
     setup_copy_requested = Signal(str, str)
     check_requested = Signal(str)  # entry name: ask its provider about it now
+    copy_requested = Signal(str)  # entry name: copy the revealed token (the app's copy)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -171,6 +172,7 @@ class DetailsPane(QWidget):
         lay.addWidget(_line())
         self.token_row = TokenReveal()
         self.token_row.reveal_requested.connect(self._on_token_row_reveal_requested)
+        self.token_row.copy_requested.connect(self._on_token_row_copy_requested)
         lay.addWidget(self.token_row)
 
         form = QFormLayout()
@@ -453,6 +455,11 @@ class DetailsPane(QWidget):
     def _on_token_row_reveal_requested(self) -> None:
         if self._entry is not None:
             self.reveal_requested.emit(self._entry.name)
+
+    @Slot()
+    def _on_token_row_copy_requested(self) -> None:
+        if self._entry is not None:
+            self.copy_requested.emit(self._entry.name)
 
     @Slot()
     def _on_access_view_verify_requested(self) -> None:

@@ -238,6 +238,7 @@ class MainWindow(QMainWindow):
         details.check_requested.connect(c.check_provider)
         details.sign_in_requested.connect(self.sign_in_again)
         details.setup_copy_requested.connect(c.copy_setup)
+        details.copy_requested.connect(self._on_details_copy_requested)
         c.status_reported.connect(self._on_commands_status_reported)
         c.error_reported.connect(self._on_commands_error_reported)
         c.store_needed.connect(self._on_commands_store_needed)
@@ -257,6 +258,7 @@ class MainWindow(QMainWindow):
         if self.clipboard is not None:
             self.clipboard.countdown_changed.connect(self.status_bar.set_countdown)
             self.clipboard.cleared.connect(self.status_bar.show_cleared)
+            self.clipboard.clear_failed.connect(self._on_clipboard_clear_failed)
 
     # ============================================================ public API
 
@@ -549,6 +551,10 @@ class MainWindow(QMainWindow):
         self.action_table.update_for(entry, self.model.now)
 
     @Slot(str)
+    def _on_details_copy_requested(self, name: str) -> None:
+        self.commands.copy(name, "raw")
+
+    @Slot(str)
     def _on_token_list_activated(self, name: str) -> None:
         self.commands.copy(name, "header")
 
@@ -656,6 +662,10 @@ class MainWindow(QMainWindow):
                 self.pages.addWidget(page)
             self.pages.setCurrentWidget(page)
             self._set_store_ready(False)
+
+    @Slot(str)
+    def _on_clipboard_clear_failed(self, text: str) -> None:
+        self.status_bar.show_status(f"⚠ {text}")
 
     @Slot(str)
     def _on_preferences_applied(self, problem: str) -> None:

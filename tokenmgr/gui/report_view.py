@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from PySide6.QtCore import Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QPoint, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QFontDatabase, QGuiApplication, QTextOption
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QMenu,
     QPushButton,
     QSizePolicy,
     QTabBar,
@@ -320,11 +321,23 @@ def _full_value(value: object) -> str:
 
 
 class TokenText(QTextEdit):
-    """The revealed token: three coloured segments like jwt.io, wrapped anywhere."""
+    """The revealed token: three coloured segments like jwt.io, wrapped anywhere.
+
+    It can be read, not selected: a selection would go to the X11 mouse selection
+    (pasted by any middle click, never cleared) and Ctrl+C would put the token on the
+    clipboard with no concealment hint and no countdown. Its context menu and Ctrl+C
+    (the list's, as it takes no focus) copy through the app's own copy instead."""
+
+    copy_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setReadOnly(True)
+        self.setTextInteractionFlags(Qt.TextInteractionFlag.NoTextInteraction)
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.setUndoRedoEnabled(False)
+        self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.customContextMenuRequested.connect(self._on_custom_context_menu_requested)
         self.setAccessibleName("Token (revealed)")
         self.setWordWrapMode(QTextOption.WrapMode.WrapAnywhere)
         self.setLineWrapMode(QTextEdit.LineWrapMode.WidgetWidth)
@@ -348,6 +361,13 @@ class TokenText(QTextEdit):
         else:
             body = style.escape(token)
         self.setHtml(f"<div>{body}</div>")
+
+    @Slot(QPoint)
+    def _on_custom_context_menu_requested(self, pos: QPoint) -> None:
+        menu = QMenu(self)
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        menu.addAction("Copy token", self.copy_requested.emit)
+        menu.popup(self.mapToGlobal(pos))
 
     @Slot()
     def _on_document_resized(self) -> None:

@@ -20,6 +20,7 @@ class TokenReveal(QWidget):
     """"Token ••••  [Reveal]", and the revealed token below once it is given."""
 
     reveal_requested = Signal()  # the button was pressed: read the token and show_token() it
+    copy_requested = Signal()  # "Copy token" on the revealed text: the app's own copy
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -55,6 +56,7 @@ class TokenReveal(QWidget):
         self.mask_label.setVisible(False)
         if self.token_text is None:
             self.token_text = TokenText()
+            self.token_text.copy_requested.connect(self.copy_requested)
             self._lay.addWidget(self.token_text)
         self.token_text.set_token(token)
         self.token_text.setVisible(True)

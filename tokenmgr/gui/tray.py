@@ -131,6 +131,7 @@ class Tray(QObject):
         self._latest: tuple[_Row, ...] = ()  # what the tooltip and the icon show
         self._pending: tuple[_Row, ...] | None = None
         self._countdown = 0
+        self._clipboard_note = ""
         self._attention = False
         self._submenus: dict[str, QMenu] = {}
         self._last_used: dict[str, Mapping[str, Any]] = {}  # name → its latest record
@@ -213,6 +214,13 @@ class Tray(QObject):
             self._countdown = seconds
             self._update_tooltip()
 
+    def set_clipboard_note(self, text: str) -> None:
+        """What the tooltip says about the clipboard after a clear that could not be
+        checked ("" to drop it: the next copy)."""
+        if text != self._clipboard_note:
+            self._clipboard_note = text
+            self._update_tooltip()
+
     # ---------------------------------------------------------------- menu
 
     def _apply(self, rows: tuple[_Row, ...]) -> None:
@@ -263,6 +271,8 @@ class Tray(QObject):
             lines.append(f"and {len(noted) - TOOLTIP_NAMED} more")
         if self._countdown:
             lines.append(f"Clipboard clears in {self._countdown} s")
+        if self._clipboard_note:
+            lines.append(self._clipboard_note)
         self.icon.setToolTip("\n".join(lines))
 
     # ---------------------------------------------------------------- slots
