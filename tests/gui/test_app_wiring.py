@@ -84,6 +84,24 @@ def test_tray_copy_reaches_the_clipboard_through_a_worker(started, qtbot) -> Non
     assert "5 tokens" in tray.tooltip()
 
 
+def test_a_clear_that_could_not_be_checked_is_said_in_the_status_bar_and_tray(
+    started, qtbot
+) -> None:
+    """The clipboard's own test (on X11, a holder that never answers) shows when this is
+    said; here, that the app shows it where the user looks, and drops it at the next copy."""
+    from tokenmgr.gui.clipboard import CLEAR_FAILED
+
+    window, tray, clipboard = started.window, started.tray, started.clipboard
+    clipboard.clear_failed.emit(CLEAR_FAILED)
+    assert window.status_bar.status_text() == f"⚠ {CLEAR_FAILED}"
+    assert CLEAR_FAILED in tray.tooltip()
+    assert tray.tooltip().startswith("Token Manager")
+    with qtbot.waitSignal(window.token_copied, timeout=10_000):
+        tray.copy_requested.emit("github-ci", "header")
+    assert CLEAR_FAILED not in tray.tooltip()
+    assert CLEAR_FAILED not in window.status_bar.status_text()
+
+
 def test_tray_toggle_and_close_keep_the_app_running(started, qtbot) -> None:
     window, tray = started.window, started.tray
     assert window.isVisible()

@@ -1,4 +1,8 @@
-"""Clipboard: concealment hints, countdown, clear only if ours, clear on quit (offscreen)."""
+"""Clipboard: concealment hints, countdown, clear only if ours, clear on quit (offscreen).
+
+Each test starts from an empty clipboard and ends its Clipboard's countdown: a
+countdown left running from one test must not wipe (or fail to wipe) the next
+test's copy. tests/gui/test_clipboard_x11.py has what needs a real X server."""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ import os
 import subprocess
 import sys
 import textwrap
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -23,8 +28,12 @@ def board() -> QClipboard:
 
 
 @pytest.fixture
-def clip(qapp: object) -> Clipboard:
-    return Clipboard(timeout_s=2)
+def clip(qapp: object) -> Iterator[Clipboard]:
+    board().clear(QClipboard.Mode.Clipboard)
+    c = Clipboard(timeout_s=2)
+    yield c
+    c.clear_now()  # its countdown ends with the test
+    c.deleteLater()
 
 
 def test_copy_sets_text_and_every_concealment_hint(clip: Clipboard) -> None:
@@ -39,8 +48,11 @@ def test_copy_sets_text_and_every_concealment_hint(clip: Clipboard) -> None:
         "CanIncludeInClipboardHistory",
         "CanUploadToCloudClipboard",
         "application/x-nspasteboard-concealed-type",
+        "application/x-copyq-hidden",
     } <= formats
     assert bytes(mime.data("x-kde-passwordManagerHint").data()) == b"secret"
+    # CopyQ before 8 reads only its own hint, as the string "1".
+    assert bytes(mime.data("application/x-copyq-hidden").data()) == b"1"
     # A DWORD 0: four zero bytes, not "0".
     assert bytes(mime.data("CanIncludeInClipboardHistory").data()) == b"\0\0\0\0"
     assert bytes(mime.data("CanUploadToCloudClipboard").data()) == b"\0\0\0\0"
@@ -183,6 +195,10 @@ QUIT_HARNESS = textwrap.dedent(
     if sys.argv[1] == "hook":
         clip.install_quit_hook(app)
     clip.copy("quit-secret-value", "raw token of x")
+    if sys.argv[2:] == ["field"]:
+        # Copied since from somewhere else in the app (a text field): still this
+        # process's, and Qt would hand it to a clipboard manager at exit.
+        app.clipboard().setText("copied from a field", QClipboard.Mode.Clipboard)
     QTimer.singleShot(50, app.quit)
     app.exec()
     print(repr(app.clipboard().text(QClipboard.Mode.Clipboard)), flush=True)
@@ -190,9 +206,9 @@ QUIT_HARNESS = textwrap.dedent(
 )
 
 
-def _run_quit_harness(mode: str) -> subprocess.CompletedProcess[str]:
+def _run_quit_harness(*mode: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-c", QUIT_HARNESS, mode],
+        [sys.executable, "-c", QUIT_HARNESS, *mode],
         capture_output=True,
         text=True,
         cwd=ROOT,
@@ -204,6 +220,12 @@ def _run_quit_harness(mode: str) -> subprocess.CompletedProcess[str]:
 
 def test_quit_hook_clears_and_exits_cleanly() -> None:
     r = _run_quit_harness("hook")
+    assert r.stdout.strip() == "''", r.stdout + r.stderr
+    assert r.returncode == 0, r.stderr
+
+
+def test_quit_clears_whatever_else_the_app_put_on_the_clipboard() -> None:
+    r = _run_quit_harness("hook", "field")
     assert r.stdout.strip() == "''", r.stdout + r.stderr
     assert r.returncode == 0, r.stderr
 

@@ -47,7 +47,35 @@ def _xlib() -> ctypes.CDLL:
     xlib.XSetWindowBackground.argtypes = [ctypes.c_void_p, ctypes.c_ulong, ctypes.c_ulong]
     xlib.XClearWindow.argtypes = [ctypes.c_void_p, ctypes.c_ulong]
     xlib.XFlush.argtypes = [ctypes.c_void_p]
+    xlib.XCreateSimpleWindow.restype = ctypes.c_ulong
+    xlib.XCreateSimpleWindow.argtypes = [
+        ctypes.c_void_p, ctypes.c_ulong, ctypes.c_int, ctypes.c_int, ctypes.c_uint,
+        ctypes.c_uint, ctypes.c_uint, ctypes.c_ulong, ctypes.c_ulong]
+    xlib.XSetSelectionOwner.argtypes = [ctypes.c_void_p, ctypes.c_ulong, ctypes.c_ulong,
+                                        ctypes.c_ulong]
+    xlib.XSync.argtypes = [ctypes.c_void_p, ctypes.c_int]
     return xlib
+
+
+class HungOwner:
+    """Owns an X selection on a connection of its own and never reads its events, so a
+    request for the selection's content goes unanswered."""
+
+    def __init__(self, display: str, selection: str) -> None:
+        self._xlib = _xlib()
+        self._dpy = self._xlib.XOpenDisplay(display.encode())
+        if not self._dpy:
+            raise XServerUnavailable(f"cannot open {display}")
+        root = self._xlib.XDefaultRootWindow(self._dpy)
+        self.window = int(self._xlib.XCreateSimpleWindow(self._dpy, root, 0, 0, 1, 1, 0, 0, 0))
+        atom = self._xlib.XInternAtom(self._dpy, selection.encode(), False)
+        self._xlib.XSetSelectionOwner(self._dpy, atom, self.window, 0)  # CurrentTime
+        self._xlib.XSync(self._dpy, 0)
+
+    def close(self) -> None:
+        if self._dpy:
+            self._xlib.XCloseDisplay(self._dpy)
+            self._dpy = None
 
 
 class XServer:
@@ -142,15 +170,24 @@ class XServer:
 
     def selection_owned(self, selection: str) -> bool:
         """Whether a client owns the X selection `selection` (XGetSelectionOwner)."""
+        return bool(self.selection_owner(selection))
+
+    def selection_owner(self, selection: str) -> int:
+        """The window that owns the X selection `selection` (0: none)."""
         xlib = _xlib()
         dpy = xlib.XOpenDisplay(self.display.encode())
         if not dpy:
-            return False
+            return 0
         try:
             atom = xlib.XInternAtom(dpy, selection.encode(), False)
-            return bool(xlib.XGetSelectionOwner(dpy, atom))
+            return int(xlib.XGetSelectionOwner(dpy, atom))
         finally:
             xlib.XCloseDisplay(dpy)
+
+    def hold_selection_silently(self, selection: str = "CLIPBOARD") -> HungOwner:
+        """A client that takes `selection` and never answers a request for it (a hung
+        clipboard manager); it lets go when closed."""
+        return HungOwner(self.display, selection)
 
     def set_background(self, rgb: int) -> None:
         """Paint the root window one colour (0xRRGGBB; the screen is 24-bit TrueColor)."""

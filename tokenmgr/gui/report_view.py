@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from PySide6.QtCore import QPoint, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QFontDatabase, QGuiApplication, QTextOption
+from PySide6.QtGui import QFontDatabase, QGuiApplication, QKeyEvent, QKeySequence, QTextOption
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QAbstractScrollArea,
@@ -326,7 +326,7 @@ class TokenText(QTextEdit):
     It can be read, not selected: a selection would go to the X11 mouse selection
     (pasted by any middle click, never cleared) and Ctrl+C would put the token on the
     clipboard with no concealment hint and no countdown. Its context menu and Ctrl+C
-    (the list's, as it takes no focus) copy through the app's own copy instead."""
+    ask for the app's own copy instead (`copy_requested`)."""
 
     copy_requested = Signal()
 
@@ -334,7 +334,7 @@ class TokenText(QTextEdit):
         super().__init__(parent)
         self.setReadOnly(True)
         self.setTextInteractionFlags(Qt.TextInteractionFlag.NoTextInteraction)
-        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
         self.setUndoRedoEnabled(False)
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.customContextMenuRequested.connect(self._on_custom_context_menu_requested)
@@ -361,6 +361,13 @@ class TokenText(QTextEdit):
         else:
             body = style.escape(token)
         self.setHtml(f"<div>{body}</div>")
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt override
+        if event.matches(QKeySequence.StandardKey.Copy):
+            event.accept()
+            self.copy_requested.emit()
+            return
+        super().keyPressEvent(event)
 
     @Slot(QPoint)
     def _on_custom_context_menu_requested(self, pos: QPoint) -> None:
