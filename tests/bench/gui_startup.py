@@ -183,10 +183,14 @@ def started(app):
     from PySide6.QtWidgets import QSystemTrayIcon
 
     listening = False
-    if "PySide6.QtNetwork" in sys.modules:
+    if "PySide6.QtNetwork" in sys.modules:  # a checkout whose server is a QLocalServer
         from PySide6.QtNetwork import QLocalServer
 
         listening = any(s.isListening() for s in app.findChildren(QLocalServer))
+    instances = sys.modules.get("tokenmgr.gui.single_instance")
+    if instances is not None and hasattr(instances, "SingleInstance"):
+        listening = listening or any(
+            i.listening for i in app.findChildren(instances.SingleInstance))
     return {
         "tray": any(i.isVisible() for i in app.findChildren(QSystemTrayIcon)),
         "single_instance": listening,

@@ -130,13 +130,12 @@ def test_a_copied_token_is_cleared_and_the_process_ends_cleanly(tmp_path: Path) 
 def test_the_full_start_ends_cleanly_on_a_desktop(tmp_path: Path, xserver: XServer) -> None:
     """On X11 with a tray: tray icon, single instance, keeper, a copy; then the quit, the
     teardown, the exit status, and no single-instance socket left behind."""
-    import tempfile
-
-    from tokenmgr.gui.single_instance import server_name
+    from tokenmgr.gui.single_instance import socket_path
 
     env = _env(tmp_path, xserver.env, COPY="1")
+    socket_file = socket_path(Path(env["TOKENMGR_HOME"]), env)
     r = _run(env)
     assert r.returncode == 0, r.stderr
     assert "Traceback" not in r.stderr
-    socket_file = Path(tempfile.gettempdir()) / server_name(Path(env["TOKENMGR_HOME"]))
+    assert socket_file.parent.is_dir()  # it was there
     assert not socket_file.exists()

@@ -1,13 +1,11 @@
-"""The app as a process: no display, --smoke-test, single instance, a CLI change
-showing in the open window, and what each import loads."""
+"""The app as a process: no display, --smoke-test, a CLI change showing in the open
+window, and what each import loads. (The single instance: tests/gui/test_single_instance.py.)"""
 
 from __future__ import annotations
 
 import os
 import subprocess
 import sys
-import tempfile
-import time
 from pathlib import Path
 
 import pytest
@@ -100,49 +98,6 @@ def test_gui_imports_load_no_webengine_and_cli_loads_no_pyside6(tmp_path: Path) 
                        capture_output=True, text=True, timeout=60)
     assert r.returncode == 0, r
     assert r.stdout.strip() == "[]"
-
-
-def _wait_for(path: Path, text: str, timeout: float = 20.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if path.exists() and text in path.read_text(errors="replace"):
-            return True
-        time.sleep(0.05)
-    return False
-
-
-def test_a_second_launch_raises_the_first_and_exits_0(tmp_path: Path) -> None:
-    env = clean_env(tmp_path, QT_QPA_PLATFORM="offscreen", TOKENMGR_DEBUG="1",
-                    TOKENMGR_STORE="file")
-    first_log = tmp_path / "first.log"
-    with open(first_log, "w") as err:
-        first = subprocess.Popen([sys.executable, "-m", "tokenmgr", "gui"], env=env,
-                                 stdout=subprocess.DEVNULL, stderr=err)
-    try:
-        assert _wait_for(first_log, "single instance: listening"), first_log.read_text()
-        started = time.monotonic()
-        second = tokenmgr(["gui"], env, timeout=30)
-        assert second.returncode == 0, second
-        assert "already running" in second.stderr
-        assert time.monotonic() - started < 15
-        assert _wait_for(first_log, "another launch asked to raise the window")
-        assert first.poll() is None  # the first one is still running
-        # Another TOKENMGR_HOME is another instance.
-        other = clean_env(tmp_path, QT_QPA_PLATFORM="offscreen",
-                          TOKENMGR_HOME=str(tmp_path / "other"))
-        r = tokenmgr(["gui", "--smoke-test"], other)
-        assert r.returncode == 0
-    finally:
-        first.terminate()
-        try:
-            assert first.wait(timeout=20) == 0  # SIGTERM quits cleanly
-        finally:
-            if first.poll() is None:
-                first.kill()
-    # Quitting closed the server: no socket left.
-    from tokenmgr.gui.single_instance import server_name
-
-    assert not (Path(tempfile.gettempdir()) / server_name(Path(env["TOKENMGR_HOME"]))).exists()
 
 
 def test_a_cli_add_shows_in_the_open_window_within_2_s(make_window, qtbot, tmp_path) -> None:

@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from tokenmgr.gui.keeper import Keeper
     from tokenmgr.gui.main_window import MainWindow
     from tokenmgr.gui.settings import Settings
-    from tokenmgr.gui.single_instance import SingleInstance
+    from tokenmgr.gui.single_instance import PipeInstance, SingleInstance
     from tokenmgr.gui.smoke import RefusingStore
     from tokenmgr.gui.tasks import Tasks
     from tokenmgr.gui.tray import Tray
@@ -54,7 +54,7 @@ class Running:
     clipboard: Clipboard
     tasks: Tasks
     tray: Tray | None = None
-    instance: SingleInstance | None = None
+    instance: SingleInstance | PipeInstance | None = None
     refusing: RefusingStore | None = None
 
 
@@ -130,14 +130,20 @@ def start(
     home = paths.home(env)
     instance = None
     if single_instance and not smoke_test:
-        from tokenmgr.gui.single_instance import SingleInstance, server_name
+        from tokenmgr.gui import single_instance as si
 
-        instance = SingleInstance(server_name(home), app)
-        if instance.hand_over(300):
-            sys.stderr.write("tokenmgr: Token Manager is already running; raised its window\n")
-            return 0
-        if not instance.listen():
-            return 0
+        instance = (si.SingleInstance if os.name == "posix" else si.PipeInstance)(home, env, app)
+        # Twice: the running instance may be quitting (its lock is then free again).
+        for _attempt in range(2):
+            if instance.claim():
+                break
+            if instance.hand_over():
+                sys.stderr.write("tokenmgr: Token Manager is already running; raised its window\n")
+                return 0
+        else:
+            sys.stderr.write("tokenmgr: Token Manager is already running for this home but "
+                             "does not answer; end it, then start it again\n")
+            return 1
 
     settings_file = SettingsFile(home)
     settings = settings_file.load()
