@@ -6,11 +6,15 @@ The D-Bus call must carry exactly the types of the specification,
 marshals every Python int as `int32` and cannot send the `uint32`
 `replaces_id`, so the call goes through jeepney (a pure-Python D-Bus library
 keyring already brings on Linux), which takes the signature as written. The
-same connection receives `ActionInvoked`, which daemons may send only to the
-connection that made the notification; it arrives on jeepney's receiver
-thread and is handed to the GUI thread as a Qt signal.
+same connection receives `ActionInvoked` and `NotificationClosed`; they are
+taken only from the connection that owns `org.freedesktop.Notifications`
+when they arrive (any other program on the bus can send a signal of that name,
+even to us alone), then handed to the GUI thread as a Qt signal.
 
 A notification names an entry and says what to do; it never holds token text.
+The body is plain text: where the service renders markup in bodies
+(`body-markup`), it is escaped, so an entry's note or a server's words never
+turn into links or formatting.
 """
 
 from __future__ import annotations
@@ -33,6 +37,11 @@ URGENCY_NORMAL, URGENCY_CRITICAL = 1, 2
 CALL_TIMEOUT = 5.0
 
 
+def escape_markup(text: str) -> str:
+    """`text` as the specification's body markup shows it: as itself."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 class Notifier(QObject):
     """Sends notifications; `action_invoked(entry name, action key)` when one is clicked.
 
@@ -52,6 +61,7 @@ class Notifier(QObject):
         self._filter: Any = None
         self._lock = threading.Lock()
         self._by_id: dict[int, str] = {}  # notification id → entry name
+        self._markup = False  # the service renders markup in bodies
         self._tray_entry: str | None = None
         self._tray_action = ""
         self._tried_dbus = False
@@ -117,16 +127,22 @@ class Notifier(QObject):
                 if not reply.body or not reply.body[0]:
                     router.close()
                     return None
-                rule = MatchRule(
-                    type="signal", interface=BUS_NAME, member="ActionInvoked", path=PATH
+                address = DBusAddress(PATH, bus_name=BUS_NAME, interface=BUS_NAME)
+                caps = router.send_and_get_reply(
+                    new_method_call(address, "GetCapabilities"), timeout=CALL_TIMEOUT
                 )
+                self._markup = bool(caps.body) and "body-markup" in caps.body[0]
+                # The bus delivers only the owner's signals to this rule; what arrives
+                # anyway (a signal sent to us directly) is checked again in _listen.
+                rule = MatchRule(type="signal", sender=BUS_NAME, interface=BUS_NAME, path=PATH)
                 router.send_and_get_reply(
                     new_method_call(message_bus, "AddMatch", "s", (rule.serialise(),)),
                     timeout=CALL_TIMEOUT,
                 )
-                self._filter = router.filter(rule, bufsize=64)
+                local = MatchRule(type="signal", interface=BUS_NAME, path=PATH)
+                self._filter = router.filter(local, bufsize=64)
                 self._router = router
-                self._address = DBusAddress(PATH, bus_name=BUS_NAME, interface=BUS_NAME)
+                self._address = address
                 self._new_call = new_method_call
                 queue = self._filter.queue
                 threading.Thread(target=self._listen, args=(queue,), daemon=True).start()
@@ -148,6 +164,8 @@ class Notifier(QObject):
             self._fallback(entry, summary, body, action)
             return
         actions = [action[0], action[1]] if action else []
+        if self._markup:
+            body = escape_markup(body)
         hints = {
             "urgency": ("y", URGENCY_CRITICAL if critical else URGENCY_NORMAL),
             "desktop-entry": ("s", DESKTOP_ENTRY),
@@ -178,7 +196,10 @@ class Notifier(QObject):
             self.sent.emit(entry, "dbus")
 
     def _listen(self, queue: Any) -> None:
-        """jeepney's receiver thread feeds `queue`; turn ActionInvoked into a Qt signal."""
+        """Read the filter's queue (fed by jeepney's receiver thread): an action or a close
+        from the notification service becomes a Qt signal, or forgets the notification."""
+        from jeepney import HeaderFields  # type: ignore[import-untyped]
+
         while True:
             try:
                 msg = queue.get()
@@ -186,15 +207,43 @@ class Notifier(QObject):
                 return
             if msg is None:
                 return
+            member = msg.header.fields.get(HeaderFields.member)
+            if member not in ("ActionInvoked", "NotificationClosed"):
+                continue
+            if msg.header.fields.get(HeaderFields.sender) != self._service_owner():
+                log.warning("notifications: ignored a %s signal from %s, which is not the "
+                            "notification service", member,
+                            msg.header.fields.get(HeaderFields.sender))
+                continue
             try:
-                nid, key = int(msg.body[0]), str(msg.body[1])
+                nid = int(msg.body[0])
+                key = str(msg.body[1]) if member == "ActionInvoked" else ""
             except (IndexError, TypeError, ValueError):
                 continue
             with self._lock:
-                entry = self._by_id.get(nid)
-            if entry is not None:
+                entry = self._by_id.get(nid) if key else self._by_id.pop(nid, None)
+            if entry is not None and key:
                 with contextlib.suppress(RuntimeError):
                     self.action_invoked.emit(entry, key)
+
+    def _service_owner(self) -> str | None:
+        """The unique bus name that owns org.freedesktop.Notifications now."""
+        from jeepney import MessageType, message_bus, new_method_call
+
+        with self._lock:
+            router = self._router
+        if router is None:
+            return None
+        try:
+            reply = router.send_and_get_reply(
+                new_method_call(message_bus, "GetNameOwner", "s", (BUS_NAME,)),
+                timeout=CALL_TIMEOUT,
+            )
+        except Exception:
+            return None
+        if reply.header.message_type == MessageType.error or not reply.body:
+            return None
+        return str(reply.body[0])
 
     # ------------------------------------------------------------- tray
 
