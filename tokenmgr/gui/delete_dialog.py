@@ -7,6 +7,7 @@ the grant there too, unless the user says otherwise.
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QMessageBox, QWidget
 
 from tokenmgr.core.entries import Entry
@@ -18,6 +19,7 @@ class DeleteDialog(QMessageBox):
         self.name = entry.name
         self.setIcon(QMessageBox.Icon.Warning)
         self.setWindowTitle("Delete token")
+        self.setTextFormat(Qt.TextFormat.PlainText)
         self.setText(f"Delete {entry.name}? Its token is removed from {where}.")
         self._revoke: QCheckBox | None = None
         if entry.kind == "oauth2":

@@ -103,13 +103,17 @@ class DetailsPane(QWidget):
         lay.setContentsMargins(0, 0, 0, 0)
 
         top = QHBoxLayout()
+        # Every label showing what the index, a token or a server says is plain text: a
+        # service named "<h1>Verified" must not draw a heading.
         self.name_label = QLabel()
+        self.name_label.setTextFormat(Qt.TextFormat.PlainText)
         font = self.name_label.font()
         font.setPointSizeF(font.pointSizeF() * 1.3)
         font.setBold(True)
         self.name_label.setFont(font)
         self.name_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.service_label = QLabel()
+        self.service_label.setTextFormat(Qt.TextFormat.PlainText)
         self.service_label.setAlignment(
             Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
         )
@@ -117,6 +121,7 @@ class DetailsPane(QWidget):
         top.addWidget(self.service_label)
         lay.addLayout(top)
         self.state_label = QLabel()
+        self.state_label.setTextFormat(Qt.TextFormat.PlainText)
         self.state_label.setWordWrap(True)
         self.sign_in_button = QPushButton("Sign in again")
         self.sign_in_button.setAccessibleName("Sign in again")
@@ -180,6 +185,7 @@ class DetailsPane(QWidget):
         self.fields: dict[str, QLabel] = {}
         for key, label in FIELDS:
             value = QLabel()
+            value.setTextFormat(Qt.TextFormat.PlainText)
             value.setWordWrap(True)
             value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             value.setAccessibleName(label)

@@ -12,6 +12,7 @@ import enum
 from datetime import datetime, timedelta
 from typing import Any
 
+from PySide6 import QtGui
 from PySide6.QtCore import (
     QAbstractTableModel,
     QModelIndex,
@@ -236,9 +237,16 @@ class EntryModel(QAbstractTableModel):
             if column in (Column.NAME, Column.EXPIRES):
                 word = style.STATUS_WORDS.get(status, status)
                 if column == Column.EXPIRES and entry.expires_at is not None:
-                    return f"{word}: {local_utc(entry.expires_at)}"
-                return f"{entry.name if column == Column.NAME else expires} ({word})"
-            return entry.service if column == Column.SERVICE else entry.kind
+                    text = f"{word}: {local_utc(entry.expires_at)}"
+                else:
+                    text = f"{entry.name if column == Column.NAME else expires} ({word})"
+            else:
+                text = entry.service if column == Column.SERVICE else entry.kind
+            if role == Qt.ItemDataRole.ToolTipRole:
+                # A tooltip that looks like markup is drawn as markup ("<h1>…" as a
+                # service): given as text made into markup, it shows as typed.
+                return QtGui.Qt.convertFromPlainText(text)
+            return text
         return None
 
 

@@ -89,6 +89,7 @@ class StoreSetupPage(QWidget):
         form.addRow(self.again_label, self.again)
         outer.addLayout(form)
         self.error = QLabel()
+        self.error.setTextFormat(Qt.TextFormat.PlainText)  # it quotes the keyring's answer
         self.error.setWordWrap(True)
         pal = self.error.palette()
         pal.setColor(self.error.foregroundRole(), style.error_color())

@@ -10,7 +10,7 @@ message is shown brief (gui/errors.py), the whole of it in the tooltip.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal, Slot
+from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -27,10 +27,13 @@ from tokenmgr.gui.errors import brief
 class StatusBar(QStatusBar):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        # Plain text: messages quote entry names, servers and error sentences.
         self._message = QLabel()
+        self._message.setTextFormat(Qt.TextFormat.PlainText)
         self._message.setAccessibleName("Status")
         self.addWidget(self._message, 1)
         self._busy_label = QLabel()
+        self._busy_label.setTextFormat(Qt.TextFormat.PlainText)
         self._busy_label.setVisible(False)
         self._busy_bar = QProgressBar()
         self._busy_bar.setRange(0, 0)  # no end known: a busy indicator
@@ -105,6 +108,7 @@ class Banner(QFrame):
         self.setFrameShape(QFrame.Shape.StyledPanel)
         lay = QHBoxLayout(self)
         self._label = QLabel()
+        self._label.setTextFormat(Qt.TextFormat.PlainText)
         self._label.setWordWrap(True)
         self.button = QPushButton(button_text)
         self.button.clicked.connect(self._on_button_clicked)

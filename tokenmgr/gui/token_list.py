@@ -121,6 +121,7 @@ class TokenList(QStackedWidget):
         self.addWidget(self.view)
 
         self.empty_label = QLabel(EMPTY_TEXT)
+        self.empty_label.setTextFormat(Qt.TextFormat.PlainText)  # it quotes the filter
         self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty_label.setWordWrap(True)
         self.empty_label.setAccessibleName("No tokens")

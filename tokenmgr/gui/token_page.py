@@ -171,6 +171,7 @@ class StaticTokenPage(QWidget):
         )
         self.token.textChanged.connect(self._on_token_text_changed)
         self.decoded = QLabel()
+        self.decoded.setTextFormat(Qt.TextFormat.PlainText)  # what the token says
         self.decoded.setWordWrap(True)
         self.decoded.setAccessibleName("What the token says")
         # Room for two lines from the start, so the dialog does not jump as you paste.
@@ -542,6 +543,7 @@ def check_hosts(edit: QLineEdit, label: QLabel) -> bool:
 def error_label() -> QLabel:
     """An inline error under a field: the error colour, hidden while empty."""
     label = QLabel()
+    label.setTextFormat(Qt.TextFormat.PlainText)  # errors may quote the input or a server
     label.setWordWrap(True)
     pal = label.palette()
     pal.setColor(label.foregroundRole(), style.error_color())
