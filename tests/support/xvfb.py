@@ -253,7 +253,14 @@ class XServer:
             env=self.env,
         )
         proc.communicate(text.encode(), timeout=20)
-        # xclip forks a child that serves the selection; it exits when it loses it.
+        # xclip forks a child that serves the selection; it exits when it loses it. The
+        # child sends the ownership request when it first waits for events: until then
+        # the selection is not yet its.
+        deadline = time.monotonic() + 20
+        while self.read_selection(selection) != text:
+            if time.monotonic() > deadline:
+                raise XServerUnavailable(f"xclip did not take the {selection} selection")
+            time.sleep(0.02)
 
     def stop(self) -> None:
         for proc in reversed(self._procs):
