@@ -43,9 +43,6 @@ import time
 from PySide6.QtCore import QMimeData, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QClipboard, QGuiApplication
 
-from tokenmgr.gui import x11_selection
-from tokenmgr.gui.x11_selection import Outcome
-
 log = logging.getLogger("tokenmgr.gui")
 
 DEFAULT_TIMEOUT_S = 30
@@ -319,6 +316,9 @@ def _sweep(text: str, timeout_s: float, selections: tuple[str, ...]) -> tuple[bo
     """Clear `text` from those X11 `selections` ("CLIPBOARD", "PRIMARY") that hold it;
     (whether it was wiped somewhere, whether an answer is unknown). Runs on any thread:
     its own X connection, no Qt."""
+    from tokenmgr.gui import x11_selection  # ctypes and libX11: only once it is needed
+    from tokenmgr.gui.x11_selection import Outcome
+
     display = os.environ.get("DISPLAY")
     deadline = time.monotonic() + timeout_s
     wiped = unknown = False
