@@ -5,7 +5,9 @@ stays offscreen) over a real encrypted-file vault filled by the CLI. The test
 right-clicks the icon with xdotool, walks the menu with the keyboard, and reads
 the clipboard back from another X client with xclip: the token, its
 concealment hints, PRIMARY untouched, the auto-clear, and no token in any menu
-text or tooltip.
+text or tooltip. Without a notification service, a notification is the tray's
+own balloon. Each test has an X server of its own: a clipboard one test leaves
+behind cannot reach the next.
 """
 
 from __future__ import annotations
@@ -43,6 +45,14 @@ def expiring_jwt() -> str:
     payload = b64({"iss": "https://login.example.com", "sub": "1234", "aud": "api",
                    "iat": now - 3600, "exp": now + 300})
     return f"{header}.{payload}.c2lnbmF0dXJlLW5vdC1jaGVja2Vk"
+
+
+@pytest.fixture
+def xserver() -> Iterator[XServer]:
+    """This module's tests each have a display (and so a clipboard) of their own."""
+    server = XServer().start(tray=True)
+    yield server
+    server.stop()
 
 
 @pytest.fixture
@@ -165,6 +175,56 @@ def start_tray(
 
 def test_tray_host_is_real(xserver: XServer) -> None:
     assert xserver.selection_owned("_NET_SYSTEM_TRAY_S0")
+
+
+AVAILABLE = (
+    "from PySide6.QtWidgets import QApplication\n"
+    "app = QApplication([])\n"
+    "from tokenmgr.gui.tray import Tray\n"
+    "print(Tray.available())\n"
+)
+
+
+def test_available_follows_the_tray_host(xserver: XServer) -> None:
+    """True where a tray host owns the tray selection, False on a display without one."""
+    env = {**xserver.env, "PYTHONPATH": str(ROOT)}
+    r = subprocess.run([sys.executable, "-c", AVAILABLE], env=env, capture_output=True,
+                       text=True, timeout=60)
+    assert r.stdout.strip() == "True", r.stderr
+    with XServer() as bare:
+        r = subprocess.run([sys.executable, "-c", AVAILABLE],
+                           env={**bare.env, "PYTHONPATH": str(ROOT)},
+                           capture_output=True, text=True, timeout=60)
+    assert r.stdout.strip() == "False", r.stderr
+
+
+def test_without_a_notification_service_the_tray_balloon_says_it_once(
+    start_tray: Callable[[int], TrayProcess], xserver: XServer
+) -> None:
+    """No session bus: the notification is the tray icon's own balloon, once, with the
+    words as text; clicking it comes back as the notification's action."""
+    tray = start_tray(30)
+    tray.send("notify staging")
+    assert tray.wait("notified")["backend"] == "tray"
+    shown: list[dict[str, Any]] = []
+
+    def balloon_up() -> bool:
+        shown[:] = tray.dump()["balloons"]
+        return bool(shown)
+
+    deadline = time.monotonic() + EVENT_TIMEOUT
+    while not balloon_up():
+        assert time.monotonic() < deadline, "no balloon"
+        time.sleep(0.1)
+    assert len(shown) == 1  # one notification, one balloon
+    assert "staging expires in 4 min" in shown[0]["texts"]
+    assert "Sign in again before it expires." in shown[0]["texts"]
+    x, y, w, h = shown[0]["rect"]
+    xserver.run(["xdotool", "mousemove", str(x + w // 2), str(y + h // 2), "click", "1"])
+    action = tray.wait("action")
+    assert (action["entry"], action["key"]) == ("staging", "default")
+    assert [e for e in tray.seen if e["event"] == "notified"] == [
+        {"event": "notified", "entry": "staging", "backend": "tray"}]
 
 
 def test_header_copy_from_the_real_menu(

@@ -12,10 +12,15 @@ second. It reports on stdout, one JSON object a line (never a token):
     {"event": "shown", "title": "..."}            a menu (or submenu) opened ("hidden": closed)
     {"event": "copied", "what": "..."}            {"event": "countdown", "seconds": n}
     {"event": "cleared"}  {"event": "toggle"}  {"event": "open"}  {"event": "quit"}
-    {"event": "dump", "texts": [...], "tooltip": "...", "menu": [...]}
+    {"event": "notified", "entry": "...", "backend": "dbus" | "tray"}
+    {"event": "action", "entry": "...", "key": "..."}   a notification was clicked
+    {"event": "dump", "texts": [...], "tooltip": "...", "menu": [...],
+     "balloons": [{"texts": [...], "rect": [x, y, w, h]}]}
 
-and takes commands on stdin, one a line: `dump`, `timeout N`, `quit`. The
-event loop never blocks, so other processes can read the clipboard it owns.
+and takes commands on stdin, one a line: `dump`, `timeout N`, `notify NAME`
+(a notification about NAME, through gui/notify.py with the tray as its fallback),
+`quit`. The event loop never blocks, so other processes can read the clipboard
+it owns.
 """
 
 from __future__ import annotations
@@ -27,15 +32,27 @@ import sys
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, QSocketNotifier, QTimer
-from PySide6.QtWidgets import QApplication, QMenu
+from PySide6.QtWidgets import QApplication, QLabel, QMenu
 
 from tokenmgr.core.entries import now_utc
 from tokenmgr.core.formats import default_shell, render
 from tokenmgr.core.vault import Vault
 from tokenmgr.gui.clipboard import Clipboard
+from tokenmgr.gui.notify import Notifier
 from tokenmgr.gui.tray import Tray
 
 WHAT = {"header": "header", "raw": "token", "env": "env line", "dotenv": ".env line"}
+
+
+def balloons() -> list[dict[str, Any]]:
+    """The tray's message balloons on the screen (Qt's QBalloonTip windows)."""
+    out = []
+    for w in QApplication.topLevelWidgets():
+        if w.metaObject().className() == "QBalloonTip" and w.isVisible():
+            g = w.frameGeometry()
+            out.append({"texts": [label.text() for label in w.findChildren(QLabel)],
+                        "rect": [g.x(), g.y(), g.width(), g.height()]})
+    return out
 
 
 def say(event: str, **fields: Any) -> None:
@@ -101,6 +118,7 @@ class Harness(QObject):
         self._ticker = QTimer(self)
         self._ticker.setInterval(1000)
         self._ticker.timeout.connect(self._refresh)
+        self.notifier: Notifier | None = None
         self._stdin = QSocketNotifier(sys.stdin.fileno(), QSocketNotifier.Type.Read, self)
         self._stdin.activated.connect(self._on_stdin_activated)
         self._buffer = b""
@@ -156,7 +174,17 @@ class Harness(QObject):
             say(
                 "dump", texts=all_texts(self.tray.menu), tooltip=self.tray.tooltip(),
                 menu=menu_tree(self.tray.menu), attention=self.tray.attention,
+                balloons=balloons(),
             )
+        elif len(words) == 2 and words[0] == "notify":
+            if self.notifier is None:
+                self.notifier = Notifier(self.tray.icon, self)
+                self.notifier.sent.connect(
+                    lambda entry, backend: say("notified", entry=entry, backend=backend))
+                self.notifier.action_invoked.connect(
+                    lambda entry, key: say("action", entry=entry, key=key))
+            self.notifier.notify(words[1], f"{words[1]} expires in 4 min",
+                                 "Sign in again before it expires.", action=("default", "Open"))
         elif len(words) == 2 and words[0] == "timeout":
             self.clipboard.set_timeout(int(words[1]))
             say("timeout", seconds=int(words[1]))
