@@ -31,8 +31,10 @@ pytestmark = pytest.mark.gui
 MARK = "<h1>✔ Verified</h1>"  # short enough to be shown whole (a kid is cut at 40)
 LINK = '<a href="https://evil.example">sign in here</a>'
 EXP = int((datetime.now(UTC) + timedelta(hours=3)).timestamp())
+LONG = MARK + " and more" * 80  # cut in the table: the whole value is its tooltip
 HOSTILE_JWT = demo._b64({"alg": "HS<b>256</b>", "typ": "JWT", "kid": MARK}) + "." + demo._b64(
-    {"iss": "https://login.example", "sub": MARK, "aud": LINK, "exp": EXP}
+    {"iss": "https://login.example", "sub": MARK, "aud": LINK, "exp": EXP, "desc": LONG,
+     "<b>x</b>_token": "left out of the index"}
 ) + ".c2lnbmF0dXJl"
 
 
@@ -91,6 +93,10 @@ def test_the_index_and_a_token_s_words_show_as_text_in_the_window(make_window, q
     assert_text(view.kind_label, MARK)  # the header's kid
     texts = table_texts(view.claims) + table_texts(view.header)
     assert MARK in texts and LINK in texts
+    tips = [view.claims.item(r, 1).toolTip() for r in range(view.claims.rowCount())]
+    assert LONG in [shown_tooltip(t) for t in tips]  # the whole value, as text
+    # The index leaves a token-holding claim out, and says which: by its name, as text.
+    assert_text(view.left_out_label, "<b>x</b>_token")
     # The list: the service column's tooltip is drawn as text too.
     model = w.model
     row = [e.name for e in model.entries].index("hostile")
@@ -115,6 +121,9 @@ def test_sentences_from_servers_and_stores_show_as_text(make_window) -> None:
     w = make_window().window
     w.status_bar.show_status(f"⚠ The server said: {MARK}")
     assert_text(w.status_bar._message, MARK)
+    long = f"⚠ The server said: {MARK}" + " and then some more" * 20
+    w.status_bar.show_status(long)  # brief on the bar, the whole in its tooltip
+    assert shown_tooltip(w.status_bar._message.toolTip()) == long
     w.status_bar.set_busy(True, f"Reading {MARK}…")
     assert_text(w.status_bar._busy_label, MARK)
     w.status_bar.set_busy(False, "")
@@ -137,17 +146,17 @@ def test_the_decode_window_shows_the_token_and_a_failed_check_as_text(qtbot) -> 
             TokenMgrError(f"the issuer's keys could not be read: {MARK}")),
     ]
 
-    def verify(report, ok, failed) -> None:  # type: ignore[no-untyped-def]
+    def verify(report, _request, ok, failed) -> None:  # type: ignore[no-untyped-def]
         answers.pop(0)(report, ok, failed)
 
-    d = DecodeDialog(HOSTILE_JWT, verify=verify)
+    signed = HOSTILE_JWT.replace(HOSTILE_JWT.split(".")[0], demo._b64(
+        {"alg": "RS256", "typ": "JWT", "kid": MARK}))
+    d = DecodeDialog(signed, verify=verify)
     qtbot.addWidget(d)
     assert_text(d.view.kind_label, MARK)
-    d.view.verify_button.setEnabled(True)
-    d.view.verify_button.click()
+    d.verify_button.click()
     assert_text(d.view.badge_label, MARK)
-    d.view.verify_button.setEnabled(True)
-    d.view.verify_button.click()
+    d.verify_button.click()
     assert_text(d.error, MARK)
     for label in labels_with_markup(d):
         assert label.textFormat() == Qt.TextFormat.PlainText, label.text()

@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from tokenmgr.gui import style
 from tokenmgr.gui.errors import brief, describe
 from tokenmgr.gui.report_text import ReportData
 from tokenmgr.gui.report_view import ReportView
@@ -255,7 +256,7 @@ class DecodeDialog(QDialog):
 
     def _set_error(self, text: str) -> None:
         self.error.setText(brief(text))
-        self.error.setToolTip(text if brief(text) != text else "")
+        self.error.setToolTip(style.plain_tooltip(text if brief(text) != text else ""))
         self.error.setVisible(bool(text))
 
     def done(self, result: int) -> None:

@@ -12,7 +12,6 @@ import enum
 from datetime import datetime, timedelta
 from typing import Any
 
-from PySide6 import QtGui
 from PySide6.QtCore import (
     QAbstractTableModel,
     QModelIndex,
@@ -245,7 +244,7 @@ class EntryModel(QAbstractTableModel):
             if role == Qt.ItemDataRole.ToolTipRole:
                 # A tooltip that looks like markup is drawn as markup ("<h1>…" as a
                 # service): given as text made into markup, it shows as typed.
-                return QtGui.Qt.convertFromPlainText(text)
+                return style.plain_tooltip(text)
             return text
         return None
 

@@ -85,7 +85,8 @@ class _FitTable(QTableWidget):
                     self.setItem(r, c, item)
                 if item.text() != text:
                     item.setText(text)
-                tip = full[r] if c == 1 and r < len(full) and full[r] != text else ""
+                tip = style.plain_tooltip(
+                    full[r] if c == 1 and r < len(full) and full[r] != text else "")
                 if item.toolTip() != tip:
                     item.setToolTip(tip)
         self.resizeRowsToContents()
@@ -164,6 +165,7 @@ class ReportView(QWidget):
         self.reason_label.setTextFormat(Qt.TextFormat.PlainText)
         self.reason_label.setWordWrap(True)
         self.left_out_label = QLabel()
+        self.left_out_label.setTextFormat(Qt.TextFormat.PlainText)  # it names claims
         self.left_out_label.setWordWrap(True)
         self.left_out_label.setAccessibleName("Claims not shown")
         self.tabs = QTabBar()
@@ -240,7 +242,7 @@ class ReportView(QWidget):
         if v.get("keys_unavailable") and v.get("cause"):
             short = f"Can't verify: {unreachable(str(v['cause']), v.get('host'))}"
         self.badge_label.setText(f"{mark} {brief(short)}")
-        self.badge_label.setToolTip(words if brief(short) != words else "")
+        self.badge_label.setToolTip(style.plain_tooltip(words if brief(short) != words else ""))
         self.badge_label.setAccessibleName(words)
         self.verify_button.setEnabled(data.kind == "jws")
         note = data.reason if data.kind in ("malformed", "opaque") else None

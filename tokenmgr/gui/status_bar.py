@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from tokenmgr.gui import style
 from tokenmgr.gui.errors import brief
 
 
@@ -133,4 +134,4 @@ def _set_brief(label: QLabel, text: str) -> None:
     """`text` brief on the label, the whole of it in the tooltip when that differs."""
     short = brief(text)
     label.setText(short)
-    label.setToolTip(text if short != text else "")
+    label.setToolTip(style.plain_tooltip(text if short != text else ""))

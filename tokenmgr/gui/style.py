@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from PySide6 import QtGui
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPainter, QPalette, QPen, QPixmap
 
@@ -107,6 +108,12 @@ def expires_text(status: str, expires_at: datetime | None, now: datetime) -> str
     if status == STATUS_EXPIRING:
         return f"soon: {relative(expires_at, now)}"
     return relative(expires_at, now)
+
+
+def plain_tooltip(text: str) -> str:
+    """A tooltip that shows `text` as written. Qt draws a tooltip that looks like markup
+    (Qt.mightBeRichText) as markup: such a text is given as markup made from it."""
+    return QtGui.Qt.convertFromPlainText(text) if QtGui.Qt.mightBeRichText(text) else text
 
 
 def escape(text: str) -> str:

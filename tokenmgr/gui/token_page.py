@@ -178,6 +178,7 @@ class StaticTokenPage(QWidget):
         self.decoded.setMinimumHeight(2 * self.decoded.fontMetrics().lineSpacing() + 2)
         self.token_error = error_label()
         self.token_note = QLabel()
+        self.token_note.setTextFormat(Qt.TextFormat.PlainText)
         self.token_note.setWordWrap(True)
         self.token_note.setAccessibleName("What was changed in the pasted token")
         self.token_note.setVisible(False)
