@@ -219,6 +219,26 @@ class Clipboard(QObject):
         self._checked_now(here, elsewhere, unknown)
         return here or elsewhere
 
+    def clear(self) -> None:
+        """Wipe our text and stop the countdown, as its end does: here at once, and where
+        a clipboard manager took it once that program has answered (never waited for)."""
+        text = self._text
+        here = self._take_back()
+        if text is None:
+            return
+        selections = _held_by_others()
+        if not selections:
+            self._checked_now(here, False, False)
+            return
+        timeout = self._read_timeout_s
+
+        def check() -> None:
+            elsewhere, unknown = _sweep(text, timeout, selections)
+            with contextlib.suppress(RuntimeError):  # the app is gone
+                self._checked.emit(here, elsewhere, unknown)
+
+        threading.Thread(target=check, name="clipboard-check", daemon=True).start()
+
     def install_quit_hook(self, app: QGuiApplication) -> None:
         """Clear when `app` is about to quit (nothing of ours left behind)."""
         app.aboutToQuit.connect(self._on_app_about_to_quit)
@@ -236,25 +256,6 @@ class Clipboard(QObject):
         self._what = ""
         self._stop(0 if running else None)
         return ours
-
-    def _expire(self) -> None:
-        """The countdown ran out: wipe our text; ask other programs in a thread."""
-        text = self._text
-        here = self._take_back()
-        if text is None:
-            return
-        selections = _held_by_others()
-        if not selections:
-            self._checked_now(here, False, False)
-            return
-        timeout = self._read_timeout_s
-
-        def check() -> None:
-            elsewhere, unknown = _sweep(text, timeout, selections)
-            with contextlib.suppress(RuntimeError):  # the app is gone
-                self._checked.emit(here, elsewhere, unknown)
-
-        threading.Thread(target=check, name="clipboard-check", daemon=True).start()
 
     def _checked_now(self, here: bool, elsewhere: bool, unknown: bool) -> None:
         if (here or elsewhere) and self._text is None:  # not while a newer copy is on
@@ -281,7 +282,7 @@ class Clipboard(QObject):
     def _on_timer_timeout(self) -> None:
         remaining = self._deadline - self._clock()
         if remaining <= SLACK_S:
-            self._expire()
+            self.clear()
             return
         left = math.ceil(remaining - SLACK_S)
         if left != self._left:

@@ -400,8 +400,8 @@ class MainWindow(QMainWindow):
         if dialog is not None:
             dialog.reject()
         self.details.conceal()
-        if self.clipboard is not None and self.clipboard.holds_ours():
-            self.clipboard.clear_now()
+        if self.clipboard is not None:
+            self.clipboard.clear()  # where a clipboard manager took it too
         # In a worker, behind any store call in flight (the store serialises its calls).
         if isinstance(store, SerializedStore):
             self.tasks.run("Locking the vault file…", store.lock)
