@@ -83,6 +83,7 @@ class ExportDialog(QDialog):
         file_row.addWidget(self.choose)
         lay.addLayout(file_row)
         self.replaces = QLabel()
+        self.replaces.setTextFormat(Qt.TextFormat.PlainText)  # it quotes a path
         self.replaces.setWordWrap(True)
         lay.addWidget(self.replaces)
         warning = QLabel(WARNING)

@@ -202,6 +202,7 @@ class StaticTokenPage(QWidget):
         form.addRow(_buddy("&Name", self.name), self.name)
         form.addRow("", self.name_error)
         self.rename_hint = QLabel()  # editing: what a new name does, and does not do
+        self.rename_hint.setTextFormat(Qt.TextFormat.PlainText)
         self.rename_hint.setWordWrap(True)
         self.rename_hint.setVisible(False)
         form.addRow("", self.rename_hint)
