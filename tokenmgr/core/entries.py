@@ -112,11 +112,16 @@ def status_at(
     (or, unknown that, stored); `renewable`: the app renews it before it ends."""
     if expires_at is None:
         return STATUS_UNKNOWN
-    if expires_at <= now:
+    remaining = expires_at - now
+    if remaining <= timedelta(0):
         return STATUS_EXPIRED
-    if not renewable and expires_at - now <= warning_window(expires_at, since, lead):
-        return STATUS_EXPIRING
-    return STATUS_VALID
+    if renewable:
+        return STATUS_VALID
+    # Every warning point lies in the last quarter of the lifetime: before it, no need
+    # to work out which.
+    if since is not None and remaining > (expires_at - since) / EXPIRING_SHARE > timedelta(0):
+        return STATUS_VALID
+    return STATUS_EXPIRING if remaining <= warning_window(expires_at, since, lead) else STATUS_VALID
 
 
 # What a pasted token looks like: a JWT, or a provider's well-known secret prefix.
