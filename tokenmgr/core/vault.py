@@ -39,8 +39,6 @@ from tokenmgr.core.errors import (
     TokenMgrError,
     UsageError,
 )
-from tokenmgr.core.hosts import check_unique
-from tokenmgr.core.hosts import normalize as normalize_hosts
 from tokenmgr.core.index import Index, atomic_write, file_lock
 from tokenmgr.core.redact import register_secret
 
@@ -215,6 +213,9 @@ class Vault:
         checked) are bound to the token in the same write. Replacing a token (`force`)
         keeps the hosts, user name and check URL of the old one when none are given, if
         they are still the ones bound to the old token."""
+        from tokenmgr.core.hosts import check_unique
+        from tokenmgr.core.hosts import normalize as normalize_hosts
+
         validate_name(name)
         if hosts is not None:
             hosts = normalize_hosts(hosts)
@@ -290,6 +291,8 @@ class Vault:
         With `must_exist` (a refresh), the entry must still be the OAuth entry it
         was: if it was removed or replaced meanwhile, nothing is written.
         """
+        from tokenmgr.core.hosts import check_unique
+
         validate_name(entry.name)
         values = tokens.fields()
         for v in values.values():
@@ -431,6 +434,9 @@ class Vault:
         settings still match the binding stored with them: an entry whose index was
         edited is not bound again by editing it (that would adopt the edit). Two entries
         never serve the same host and prefix."""
+        from tokenmgr.core.hosts import check_unique
+        from tokenmgr.core.hosts import normalize as normalize_hosts
+
         allowed = set(self.EDITABLE) | {"expires_at", "hosts", "check_url"} | set(self.LIST_EDITS)
         unknown = set(changes) - allowed
         if unknown:
@@ -485,6 +491,7 @@ class Vault:
         return entry
 
     def _edited_hosts(self, entry: Entry, changes: Mapping[str, Any]) -> list[str]:
+        from tokenmgr.core.hosts import normalize as normalize_hosts
         from tokenmgr.core.hosts import parse_all
 
         current = parse_all(changes["hosts"]) if "hosts" in changes else parse_all(entry.hosts)
