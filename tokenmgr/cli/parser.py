@@ -87,9 +87,9 @@ def _command(name: str, **settings: Any) -> Callable[[AddArguments], AddArgument
 
 
 def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
-    """The parser. Given the command line, only the command on it gets its arguments:
-    the others need only their name and help line (`tokenmgr --help`, usage errors), and
-    a script that runs `get` a thousand times need not build `login` a thousand times."""
+    """The parser. Given the command line, only the command on it is built (`--help`
+    and a mistyped command get them all): a script that runs `get` a thousand times
+    need not build `login` a thousand times."""
     p = _Parser(
         prog="tokenmgr",
         description="Keep API tokens in the OS keyring and hand them out ready to use.",
@@ -100,20 +100,24 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     # No command is the desktop app (set after the subparsers, whose default it replaces).
     p.set_defaults(command="gui", minimized=False, smoke_test=False)
-    named = _command_named(argv)
-    for name, (settings, add_arguments) in _COMMANDS.items():
-        s = sub.add_parser(name, parents=[common], **settings)
-        if named is None or named == name:
-            add_arguments(s, common)
+    for name in _commands_for(argv):
+        settings, add_arguments = _COMMANDS[name]
+        add_arguments(sub.add_parser(name, parents=[common], **settings), common)
     return p
 
 
-def _command_named(argv: Sequence[str] | None) -> str | None:
-    """The command a command line names (its first word that is not an option); None
-    with no command line: then every command gets its arguments."""
+def _commands_for(argv: Sequence[str] | None) -> list[str]:
+    """The commands a command line needs built: the one it names; none when it names
+    none (the desktop app, `--version`); all of them for `--help`, a mistyped command,
+    or no command line at all."""
     if argv is None:
-        return None
-    return next((a for a in argv if not a.startswith("-")), None)
+        return list(_COMMANDS)
+    named = next((a for a in argv if not a.startswith("-")), None)
+    if named in _COMMANDS:
+        return [named]
+    if named is None and not {"-h", "--help"} & set(argv):
+        return []
+    return list(_COMMANDS)
 
 
 @_command("gui", help="start the desktop app (the default)")
