@@ -43,9 +43,9 @@ def _no_keyring(_vault: Vault) -> None:
 
 
 def test_first_run_without_a_keyring_offers_the_vault_file(qtbot, tmp_path, monkeypatch) -> None:
-    from tokenmgr.core import usecases
+    from tokenmgr.core.usecases import storage
 
-    monkeypatch.setattr(usecases, "probe_store", _no_keyring)
+    monkeypatch.setattr(storage, "probe_store", _no_keyring)
     home = tmp_path / "home"
     w = _window(qtbot, home)
     with qtbot.waitSignal(w.store_setup.screen_shown, timeout=5000):
@@ -88,9 +88,9 @@ def test_first_run_without_a_keyring_offers_the_vault_file(qtbot, tmp_path, monk
 def test_try_again_checks_the_keyring_again(qtbot, tmp_path, monkeypatch) -> None:
     import threading
 
-    from tokenmgr.core import usecases
+    from tokenmgr.core.usecases import storage
 
-    monkeypatch.setattr(usecases, "probe_store", _no_keyring)
+    monkeypatch.setattr(storage, "probe_store", _no_keyring)
     w = _window(qtbot, tmp_path / "home")
     with qtbot.waitSignal(w.store_setup.screen_shown, timeout=5000):
         w.start_store()
@@ -101,7 +101,7 @@ def test_try_again_checks_the_keyring_again(qtbot, tmp_path, monkeypatch) -> Non
         gate.wait(30)
         return vault.store.info()
 
-    monkeypatch.setattr(usecases, "probe_store", answers)
+    monkeypatch.setattr(storage, "probe_store", answers)
     with qtbot.waitSignal(w.store_ready_changed, timeout=10_000) as ready:
         page.retry_button.click()
         # While it checks, the screen says so and takes no passphrase.
@@ -116,9 +116,9 @@ def test_try_again_checks_the_keyring_again(qtbot, tmp_path, monkeypatch) -> Non
 def test_a_failed_probe_with_entries_keeps_the_list_with_a_banner(
     qtbot, tmp_path, monkeypatch, make_window
 ) -> None:
-    from tokenmgr.core import usecases
+    from tokenmgr.core.usecases import storage
 
-    monkeypatch.setattr(usecases, "probe_store", _no_keyring)
+    monkeypatch.setattr(storage, "probe_store", _no_keyring)
     f = make_window(ready=False)
     w = f.window
     with qtbot.waitSignal(w.store_setup.failed, timeout=5000) as failed:
@@ -133,7 +133,7 @@ def test_a_failed_probe_with_entries_keeps_the_list_with_a_banner(
     assert w.status_bar.status_text() == (
         "The secret store is not ready yet; try again in a moment.")
     # "Try again" probes again, and this time the keyring answers.
-    monkeypatch.setattr(usecases, "probe_store", lambda vault: vault.store.info())
+    monkeypatch.setattr(storage, "probe_store", lambda vault: vault.store.info())
     with qtbot.waitSignal(w.store_ready_changed, timeout=10_000):
         w.banner.button.click()
     assert not w.banner.isVisible()

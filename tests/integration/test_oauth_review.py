@@ -1,4 +1,4 @@
-"""Fixes from the security review (issue 7), against the real oidc-provider on its default
+"""Fixes from the security review, against the real oidc-provider on its default
 refresh-token policy and the real gnome-keyring: refresh tokens need offline_access with
 prompt=consent, an entry's endpoints are bound to its secrets, the loopback listener
 answers only its own Host."""

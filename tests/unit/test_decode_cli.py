@@ -1,4 +1,4 @@
-"""`tokenmgr decode`: the DESIGN §3 contract (stdout, stderr, exit statuses), in-process
+"""`tokenmgr decode`: the documented contract (stdout, stderr, exit statuses), in-process
 against a real local JWKS server, plus one real subprocess run."""
 
 from __future__ import annotations
@@ -496,18 +496,19 @@ def test_a_locked_store_pins_nothing_and_says_so(
 def test_verify_pinned_notes_why_nothing_was_pinned(
     vault: Vault, attacker: tuple[Keys, KeyServer]
 ) -> None:
-    """The app's Verify (usecases.verify_pinned): same rule, the note in the report."""
-    from tokenmgr.core import jwt_inspect, usecases
+    """The app's Verify (verify.verify_pinned): same rule, the note in the report."""
+    from tokenmgr.core import jwt_inspect
     from tokenmgr.core.errors import StorageUnavailable
+    from tokenmgr.core.usecases import verify
 
     oauth_entry(vault, "corp", attacker[1].issuer)
     report = jwt_inspect.inspect(forged_by(attacker))
-    assert usecases.verify_pinned(vault, report).verification["pinned_by"] == "corp"  # type: ignore[index]
+    assert verify.verify_pinned(vault, report).verification["pinned_by"] == "corp"  # type: ignore[index]
     locked = Vault(
         home=vault.home,
         store=_CountingStore(vault.store, fail=StorageUnavailable("locked")),  # type: ignore[arg-type]
     )
-    out = usecases.verify_pinned(locked, report)
+    out = verify.verify_pinned(locked, report)
     assert out.verification is not None and out.verification["pinned"] is False
     assert any("no issuer is pinned from the vault (locked)" in w for w in out.warnings)
 

@@ -14,7 +14,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.support.cli import CliRunner
-from tokenmgr.core import usecases
 from tokenmgr.core.entries import (
     DEFAULT_LEAD,
     STATUS_EXPIRED,
@@ -26,6 +25,7 @@ from tokenmgr.core.entries import (
     warning_points,
 )
 from tokenmgr.core.expiry import due_warnings
+from tokenmgr.core.usecases import handout
 
 T0 = datetime(2026, 10, 1, tzinfo=UTC)
 MIN, HOUR, DAY = timedelta(minutes=1), timedelta(hours=1), timedelta(days=1)
@@ -172,8 +172,8 @@ def test_expired_note_words() -> None:
     now = T0 + 3 * DAY
     e = static(T0, T0 - DAY)
     e.name = "ci"
-    assert usecases.expired_note(e, now) == (
+    assert handout.expired_note(e, now) == (
         "ci expired 3 days ago (2026-10-01T00:00:00Z) and was handed out anyway; "
         "store a new one (`tokenmgr add ci --force`)"
     )
-    assert usecases.expired_note(e, T0 - MIN) is None
+    assert handout.expired_note(e, T0 - MIN) is None

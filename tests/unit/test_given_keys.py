@@ -32,10 +32,11 @@ from tests.unit.jwt_helpers import (
     hs256_with_public_key,
     sign,
 )
-from tokenmgr.core import jwt_inspect, usecases
+from tokenmgr.core import jwt_inspect
 from tokenmgr.core.errors import UsageError
 from tokenmgr.core.jwt_inspect.keys import GivenKey
 from tokenmgr.core.redact import MASK, RedactingFilter, redact
+from tokenmgr.core.usecases import verify
 
 SECRET = "correct-horse-battery-staple-0123456789"
 
@@ -185,7 +186,7 @@ def test_a_given_secret_is_masked_in_logs_and_never_in_a_repr_or_report(
     tok = pyjwt.encode(_claims(), secret, algorithm="HS256")
     key = GivenKey.shared_secret(secret)
     assert secret not in repr(key)
-    report = usecases.verify_given(jwt_inspect.inspect(tok), "secret", secret)
+    report = verify.verify_given(jwt_inspect.inspect(tok), "secret", secret)
     assert report.signature == "verified"
     assert secret not in json.dumps(report.to_json()) and secret not in repr(report)
     assert redact(f"the secret is {secret}") == f"the secret is {MASK}"
@@ -202,13 +203,13 @@ def test_verify_given_with_a_jwks_url_and_the_issuer(keys: Keys) -> None:
         server.serve_issuer(keys.jwks())
         tok = sign({**_claims(), "iss": server.issuer}, keys.rsa, "RS256", "rsa")
         report = jwt_inspect.inspect(tok)
-        r = usecases.verify_given(report, "jwks_url", f"  {server.jwks_uri} ")
+        r = verify.verify_given(report, "jwks_url", f"  {server.jwks_uri} ")
         assert r.signature == "verified" and r.verification["key_source"] == "jwks_url"
-        r = usecases.verify_given(report, "issuer")  # the token's own iss: not pinned
+        r = verify.verify_given(report, "issuer")  # the token's own iss: not pinned
         assert r.signature == "verified" and r.pinned is False
     with pytest.raises(UsageError, match="https"):
-        usecases.verify_given(report, "jwks_url", "http://keys.example/jwks.json")
+        verify.verify_given(report, "jwks_url", "http://keys.example/jwks.json")
     with pytest.raises(UsageError, match="give the JWKS URL"):
-        usecases.verify_given(report, "jwks_url", " ")
+        verify.verify_given(report, "jwks_url", " ")
     with pytest.raises(UsageError, match="give the shared secret"):
-        usecases.verify_given(report, "secret", "")
+        verify.verify_given(report, "secret", "")

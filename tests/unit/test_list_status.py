@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tokenmgr.core.entries import Entry, format_time, now_utc
-from tokenmgr.core.usecases import _checked_status
+from tokenmgr.core.usecases.listing import _checked_status
 
 NOW = now_utc().replace(microsecond=0)
 

@@ -1,4 +1,4 @@
-"""Unit tests for the OAuth fixes of the security review (issue 7): prompt=consent with
+"""Unit tests for the OAuth fixes of the security review: prompt=consent with
 offline_access, preset quirks, the device interval floor, the loopback Host check,
 refusing token-shaped names (the binding: test_oauth_binding.py)."""
 

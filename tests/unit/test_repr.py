@@ -22,7 +22,7 @@ import tokenmgr.core
 
 SECRET_WORDS = {"token", "secret", "code", "passphrase", "password", "env", "environ"}
 NOT_SECRET = {
-    # Printed on stderr by design (DESIGN §3: `User code: <code>`), typed in by the user.
+    # Printed on stderr by design (the CLI contract: `User code: <code>`), typed in by the user.
     ("DeviceAuthorization", "user_code"): "shown to the user",
 }
 # What the walk must find: if one of these is renamed or moves, this test says so.

@@ -515,7 +515,7 @@ class Entry:
     # Which SECRET_FIELDS exist in the store, so nothing has to be probed.
     secrets: list[str] = field(default_factory=list)
     oauth: OAuthConfig | None = None
-    # Non-secret parts of the access token's inspection report (issue: JWT inspector).
+    # Non-secret parts of the access token's inspection report.
     report: dict[str, Any] | None = None
     # e.g. "sign_in_needed" after a refused refresh.
     state: str | None = None

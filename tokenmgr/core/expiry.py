@@ -45,7 +45,7 @@ def renews_itself(entry: Entry) -> bool:
 
 
 def due_for_refresh(entries: list[Entry], at: datetime | None = None) -> list[Entry]:
-    """Entries the app should refresh now (DESIGN §4 margin), in name order."""
+    """Entries the app should refresh now (the refresh margin), in name order."""
     from tokenmgr.core.oauth.refresh import needs_refresh
 
     now = at or now_utc()

@@ -58,7 +58,7 @@ class VerifyRequest:
     """What the user chose to check the signature with. `given` (a secret, a key, a URL)
     is used for this one check; never stored, never in a repr."""
 
-    source: str  # one of core.usecases.VERIFY_SOURCES
+    source: str  # one of core.usecases.verify.VERIFY_SOURCES
     given: str = field(default="", repr=False)
     base64url: bool = False
 

@@ -19,9 +19,9 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QDialog, QWidget
 from shiboken6 import isValid
 
-from tokenmgr.core import usecases
 from tokenmgr.core.entries import Entry, now_utc
 from tokenmgr.core.errors import StorageUnavailable, TokenMgrError
+from tokenmgr.core.usecases import envfiles, handout, probing, remove, verify
 from tokenmgr.gui.actions import FORMAT_WORDS
 from tokenmgr.gui.delete_dialog import DeleteDialog
 from tokenmgr.gui.entry_request import EntryRequest, save_entry
@@ -173,7 +173,7 @@ class EntryCommands(QObject):
 
         self._tasks.run(
             f"Reading {name}…",
-            lambda: usecases.copy_text(vault, name, fmt, shell, how=how),
+            lambda: handout.copy_text(vault, name, fmt, shell, how=how),
             done,
             self._error,
         )
@@ -272,7 +272,7 @@ class EntryCommands(QObject):
             self.entries_changed.emit(e.name)
             self.status_reported.emit(f"Refreshed {e.name}")
 
-        self._tasks.run(f"Refreshing {name}…", lambda: usecases.refresh_now(vault, name), done,
+        self._tasks.run(f"Refreshing {name}…", lambda: handout.refresh_now(vault, name), done,
                         self._error)
 
     # ---------------------------------------------------------- .env files
@@ -305,7 +305,7 @@ class EntryCommands(QObject):
         dialog.import_requested.connect(lambda items: self._import(dialog, items))
         self.open_dialog(dialog)
 
-    def _import(self, dialog: ImportDialog, items: list[usecases.EnvImport]) -> None:
+    def _import(self, dialog: ImportDialog, items: list[envfiles.EnvImport]) -> None:
         vault = self._need_store(lambda: self._import(dialog, items) if _alive(dialog) else None,
                                  lambda: dialog.failed(STILL_LOCKED) if _alive(dialog) else None)
         if vault is None:
@@ -313,7 +313,7 @@ class EntryCommands(QObject):
                 dialog.failed("The secret store is not ready; set it up first, then import.")
             return
 
-        def done(result: usecases.ImportResult) -> None:
+        def done(result: envfiles.ImportResult) -> None:
             if _alive(dialog):
                 dialog.saved()
             self.entries_changed.emit(result.added[0] if result.added else "")
@@ -329,7 +329,7 @@ class EntryCommands(QObject):
             self.error_reported.emit(f"{said}. Not imported: {why}{rest}", False)
 
         self._tasks.run(f"Importing {len(items)} tokens…",
-                        lambda: usecases.import_env(vault, items), done,
+                        lambda: envfiles.import_env(vault, items), done,
                         lambda exc: dialog.failed(describe(exc)) if _alive(dialog)
                         else self._error(exc))
 
@@ -371,7 +371,7 @@ class EntryCommands(QObject):
                 self._error(exc)
 
         self._tasks.run(f"Exporting to {path.name}…",
-                        lambda: usecases.export_env(vault, names, path), done, failed)
+                        lambda: envfiles.export_env(vault, names, path), done, failed)
 
     def _env_dir(self) -> str:
         remembered = Path(self._settings.env_dir) if self._settings.env_dir else None
@@ -478,7 +478,7 @@ class EntryCommands(QObject):
             self._details.reveal_failed()
             self._error(exc)
 
-        self._tasks.run(f"Reading {name}…", lambda: usecases.read_secret(vault, name),
+        self._tasks.run(f"Reading {name}…", lambda: handout.read_secret(vault, name),
                         lambda token: self._details.show_token(name, token), failed)
 
     def verify(self, name: str) -> None:
@@ -499,7 +499,7 @@ class EntryCommands(QObject):
 
         self._tasks.run(
             f"Verifying {name}…",
-            lambda: usecases.inspect_stored(vault, name, "access", check_signature=True),
+            lambda: verify.inspect_stored(vault, name, "access", check_signature=True),
             done, failed,
         )
 
@@ -510,7 +510,7 @@ class EntryCommands(QObject):
             return
         self._details.set_checking(name, True)
 
-        def done(result: usecases.Probed) -> None:
+        def done(result: probing.Probed) -> None:
             from tokenmgr.core.entries import now_utc
             from tokenmgr.core.probe.text import line
 
@@ -524,7 +524,7 @@ class EntryCommands(QObject):
             self._error(exc)
 
         self._tasks.run(f"Checking {name} with its provider…",
-                        lambda: usecases.probe(vault, name), done, failed)
+                        lambda: probing.probe(vault, name), done, failed)
 
     def read_id_token(self, name: str) -> None:
         """Read and explain the ID token (who signed in) for the details pane."""
@@ -539,7 +539,7 @@ class EntryCommands(QObject):
             self._error(exc)
 
         self._tasks.run(f"Reading the ID token of {name}…",
-                        lambda: usecases.inspect_stored(vault, name, "id"),
+                        lambda: verify.inspect_stored(vault, name, "id"),
                         lambda report: self._details.set_id_report(name, report), failed)
 
     # ---------------------------------------------------------------- inside
@@ -644,7 +644,7 @@ class EntryCommands(QObject):
                 text += " The token was kept; delete it again without revoking to remove it."
             self.error_reported.emit(text, False)
 
-        self._tasks.run(f"Deleting {name}…", lambda: usecases.remove(vault, name, revoke=revoke),
+        self._tasks.run(f"Deleting {name}…", lambda: remove.remove(vault, name, revoke=revoke),
                         done, failed)
 
     def _verify_pasted(
@@ -655,7 +655,7 @@ class EntryCommands(QObject):
         vault = self._vault
 
         def check() -> TokenReport:
-            return usecases.verify_given(
+            return verify.verify_given(
                 report, req.source, req.given, base64url=req.base64url, vault=vault
             )
 

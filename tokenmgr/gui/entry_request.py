@@ -115,17 +115,17 @@ def _provider_said(vault: Vault, entry: Entry, req: EntryRequest) -> Entry:
     not be asked is asked again later)."""
     import logging
 
-    from tokenmgr.core import usecases
     from tokenmgr.core.errors import TokenMgrError
     from tokenmgr.core.probe import NoTarget
+    from tokenmgr.core.usecases import probing
 
     try:
         if req.asked is not None:
             target, answer, at = req.asked
-            return usecases.record_answer(
+            return probing.record_answer(
                 vault, entry.name, target, answer, at=at, token_issued_at=entry.issued_at
             )
-        return usecases.probe(vault, entry.name, mind_network=True, token=req.token).entry
+        return probing.probe(vault, entry.name, mind_network=True, token=req.token).entry
     except NoTarget:
         return entry
     except TokenMgrError as e:

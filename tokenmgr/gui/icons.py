@@ -27,7 +27,7 @@ def asset(name: str) -> Path | None:
     """The file of a packaged asset, when it is a plain file (it is, but for zip imports).
 
     Found beside this module, not through importlib.resources: that import alone
-    costs ≈2.5 ms before the first paint, and the wheel, the .deb and the frozen
+    is a noticeable part of the start before the first paint, and the wheel, the .deb and the frozen
     bundles all install the assets as files.
     """
     path = ASSETS / name

@@ -7,9 +7,8 @@ in the open window within a second (the issue asks for two).
 No inotify (QFileSystemWatcher): the index is replaced by `os.replace`, so a
 file watch goes stale after the first change and needs a directory watch and
 re-adding; watches run out on busy machines and do not work on network home
-directories, so a poll was needed as a backup anyway; and an inotify instance
-costs the process ≈4 ms to close at exit (the kernel waits out a grace
-period), measured by tests/bench/gui_startup.py. One stat a second is nothing.
+directories, so a poll was needed as a backup anyway; and closing an inotify
+instance makes the process wait out a kernel grace period at exit. One stat a second is nothing.
 """
 
 from __future__ import annotations

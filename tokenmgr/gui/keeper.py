@@ -3,7 +3,7 @@
 Every few seconds, from the entries the window already holds (no index read, no
 secret read to decide):
 - OAuth entries that renew themselves and are due are refreshed in a worker
-  through `usecases.refresh_if_due` (the same cross-process entry lock as the CLI's
+  through `handout.refresh_if_due` (the same cross-process entry lock as the CLI's
   `get`: whoever takes the lock first refreshes, the others find the fresh token
   when they re-read; a refresh is put on the access record). A failure is notified
   once per streak and retried with a growing pause; a refused refresh token asks
@@ -228,9 +228,9 @@ class Keeper(QObject):
         self._hold[name] = now + AFTER_FAILURE
 
         def job() -> Any:
-            from tokenmgr.core import usecases
+            from tokenmgr.core.usecases import probing
 
-            return usecases.probe(vault, name, mind_network=True)
+            return probing.probe(vault, name, mind_network=True)
 
         self.tasks.run(
             f"Checking {name} with its provider",
@@ -260,7 +260,7 @@ class Keeper(QObject):
     # --------------------------------------------------------------- refresh
 
     def _refresh(self, name: str) -> None:
-        from tokenmgr.core.usecases import refresh_if_due
+        from tokenmgr.core.usecases.handout import refresh_if_due
 
         vault = self.vault
         self._inflight.add(name)
@@ -338,9 +338,9 @@ class Keeper(QObject):
         vault = self.vault
 
         def job() -> str | None:
-            from tokenmgr.core import usecases
+            from tokenmgr.core.usecases import probing
 
-            return usecases.provider_page(vault, name)
+            return probing.provider_page(vault, name)
 
         def done(url: str | None) -> None:
             if url:

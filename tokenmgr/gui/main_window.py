@@ -40,9 +40,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from tokenmgr.core import usecases
 from tokenmgr.core.entries import Entry, now_utc
 from tokenmgr.core.errors import TokenMgrError
+from tokenmgr.core.usecases import handout
 from tokenmgr.gui import actions
 from tokenmgr.gui.actions import Actions
 from tokenmgr.gui.details import DetailsPane
@@ -359,7 +359,7 @@ class MainWindow(QMainWindow):
 
     def use_vault(self, vault: Vault, kind: str) -> None:
         """The store answered: act on `vault` ("keyring" or "file") from now on."""
-        usecases.with_refresh(vault)
+        handout.with_refresh(vault)
         vault.warn = self.warned.emit
         self.vault = vault
         self.store_kind = kind

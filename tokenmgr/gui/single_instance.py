@@ -16,8 +16,8 @@ has been raised; then it exits 0. The instance checks each caller's user the
 same way.
 
 Python's `socket` with a QSocketNotifier, not QtNetwork: the peer check needs the
-raw socket anyway, and QtNetwork costs the start ≈10 ms and 4 MiB (measured with
-tests/bench/gui_startup.py). The socket is only used on the GUI thread, never
+raw socket anyway, and loading QtNetwork costs the start time and memory (see
+docs/PERFORMANCE.md). The socket is only used on the GUI thread, never
 blocking it: the server's socket is non-blocking and read when the notifier says.
 """
 

@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal, Slot
 
-from tokenmgr.core import usecases
 from tokenmgr.core.errors import StorageUnavailable
+from tokenmgr.core.usecases import storage
 from tokenmgr.gui import tasks as jobs
 from tokenmgr.gui.errors import describe
 
@@ -103,7 +103,7 @@ class StoreSetup(QObject):
 
         def probe() -> _Probe:  # in the worker: resolving the backend may block
             try:
-                usecases.probe_store(vault)
+                storage.probe_store(vault)
             except Exception as e:
                 return _Probe(_backend_words(store), e)
             return _Probe("", None)
@@ -161,7 +161,7 @@ class StoreSetup(QObject):
 
         self._tasks.run(
             "Unlocking the vault file…",
-            lambda: usecases.unlock_vault_file(home, passphrase),
+            lambda: storage.unlock_vault_file(home, passphrase),
             lambda store: self._open_file(store, "The vault file is unlocked."),
             failed,
         )
@@ -172,7 +172,7 @@ class StoreSetup(QObject):
         home = self._home
         self._tasks.run(
             "Unlocking the vault file…",
-            lambda: usecases.unlock_vault_file(home, passphrase),
+            lambda: storage.unlock_vault_file(home, passphrase),
             lambda store: self._open_file(store, "Unlocked the vault file."),
             lambda exc: self.unlock_failed.emit(describe(exc)),
         )
@@ -187,7 +187,7 @@ class StoreSetup(QObject):
         home = self._home
         self._tasks.run(
             "Creating the vault file…",
-            lambda: usecases.create_vault_file(home, passphrase),
+            lambda: storage.create_vault_file(home, passphrase),
             lambda store: self._open_file(
                 store, "Created the encrypted vault file; tokens you add are kept in it."
             ),

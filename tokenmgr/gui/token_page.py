@@ -398,7 +398,7 @@ class StaticTokenPage(QWidget):
     @Slot()
     def _on_ask_timer_timeout(self) -> None:
         from tokenmgr.core import probe
-        from tokenmgr.core.usecases import ask_before_storing
+        from tokenmgr.core.usecases.probing import ask_before_storing
 
         token, check_url = self._token_text(), self._check_url_text()
         scheme = self.scheme.currentText().strip() or "Bearer"

@@ -1,4 +1,4 @@
-"""The tray icon and its quick-copy menu (UI.md "Tray").
+"""The tray icon and its quick-copy menu.
 
 Tokens first, in name order, each a submenu whose first action copies the
 `Authorization` header, then raw, env line and `.env` line; an expiring token

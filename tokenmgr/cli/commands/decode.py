@@ -49,7 +49,7 @@ def decode(args: argparse.Namespace, env: Environment) -> int:
         pins: dict[str, str] = {}
         if report.kind == jwt_inspect.KIND_JWS and not (args.issuer or args.jwks):
             pins = _vault_issuers(env, report)
-        from tokenmgr.core.usecases import verify as verify_report
+        from tokenmgr.core.usecases.verify import verify as verify_report
 
         report = verify_report(
             report,
@@ -85,7 +85,7 @@ def _read_token(args: argparse.Namespace, env: Environment) -> str | bytes:
 
     if args.entry is not None:
         from tokenmgr.core.errors import TokenMgrError
-        from tokenmgr.core.usecases import read_secret
+        from tokenmgr.core.usecases.handout import read_secret
 
         vault = env.vault()
         entry = vault.entry(args.entry)
@@ -115,7 +115,7 @@ def _vault_issuers(env: Environment, report: Report) -> dict[str, str]:
     """Issuer → entry name, for the vault's OAuth entries whose binding matches, looked up
     for the token's own issuer only (no entry is read from the store for another one).
     A store or index that cannot be read pins nothing, with a note."""
-    from tokenmgr.core.usecases import token_issuer, vault_pins
+    from tokenmgr.core.usecases.verify import token_issuer, vault_pins
 
     iss = token_issuer(report)
     if iss is None:

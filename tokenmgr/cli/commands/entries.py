@@ -104,7 +104,7 @@ def _probe_once(vault: Vault, name: str, token: str) -> str:
     from tokenmgr.core.errors import TokenMgrError
     from tokenmgr.core.probe import UNKNOWN, NoTarget
     from tokenmgr.core.probe.text import line
-    from tokenmgr.core.usecases import probe
+    from tokenmgr.core.usecases.probing import probe
 
     try:
         result = probe(vault, name, mind_network=True, token=token)
@@ -179,7 +179,7 @@ def list_entries(args: argparse.Namespace, env: Environment) -> int:
     import json
 
     from tokenmgr.core.entries import now_utc
-    from tokenmgr.core.usecases import list_rows
+    from tokenmgr.core.usecases.listing import list_rows
 
     rows = list_rows(env.vault(), now_utc())
     if args.json:
@@ -217,7 +217,7 @@ def mv(args: argparse.Namespace, env: Environment) -> int:
 
 
 def rm(args: argparse.Namespace, env: Environment) -> int:
-    from tokenmgr.core.usecases import RevokeFailed, remove
+    from tokenmgr.core.usecases.remove import RevokeFailed, remove
 
     try:
         notes = remove(env.vault(), args.name, revoke=args.revoke)

@@ -27,7 +27,7 @@ def _shell(args: argparse.Namespace, env: Environment) -> str:
 
 def _warn_expired(env: Environment, entries: list[Entry]) -> None:
     """An expired token is handed out all the same, with a warning on stderr."""
-    from tokenmgr.core.usecases import expired_note
+    from tokenmgr.core.usecases.handout import expired_note
 
     for entry in entries:
         note = expired_note(entry)
@@ -36,7 +36,7 @@ def _warn_expired(env: Environment, entries: list[Entry]) -> None:
 
 
 def get(args: argparse.Namespace, env: Environment) -> int:
-    from tokenmgr.core.usecases import hand_out, render_for
+    from tokenmgr.core.usecases.handout import hand_out, render_for
 
     entry, token = hand_out(env.vault(), args.name, refresh=not args.no_refresh)
     env.stdout.write(render_for(entry, token, args.format, _shell(args, env)))
@@ -46,7 +46,7 @@ def get(args: argparse.Namespace, env: Environment) -> int:
 
 def export(args: argparse.Namespace, env: Environment) -> int:
     from tokenmgr.core.formats import render_env
-    from tokenmgr.core.usecases import hand_out_many
+    from tokenmgr.core.usecases.handout import hand_out_many
 
     shell = _shell(args, env)
     # Render everything before printing anything: a failure prints no partial output.
@@ -65,7 +65,7 @@ def exec_command(args: argparse.Namespace, env: Environment) -> int:
     import shutil
 
     from tokenmgr.core.entries import validate_name
-    from tokenmgr.core.usecases import hand_out_many
+    from tokenmgr.core.usecases.handout import hand_out_many
 
     names: list[str] = args.names
     command: list[str] = args.argv

@@ -109,7 +109,7 @@ def _suggest_hosts(env: Environment, entry: Entry) -> None:
 
 def refresh(args: argparse.Namespace, env: Environment) -> int:
     from tokenmgr.core.entries import format_time
-    from tokenmgr.core.usecases import refresh_now
+    from tokenmgr.core.usecases.handout import refresh_now
 
     entry = refresh_now(env.vault(), args.name)
     err(env, f"refreshed {entry.name!r} (expires {format_time(entry.expires_at) or 'unknown'})")

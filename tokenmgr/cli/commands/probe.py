@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from tokenmgr.core.entries import Entry
-    from tokenmgr.core.usecases import Probed
+    from tokenmgr.core.usecases.probing import Probed
 
 JSON_KEYS = (
     "name",
@@ -46,7 +46,7 @@ def probe(args: argparse.Namespace, env: Environment) -> int:
     from tokenmgr.core.entries import now_utc
     from tokenmgr.core.errors import NotFound, TokenMgrError, UsageError
     from tokenmgr.core.probe import NoTarget
-    from tokenmgr.core.usecases import probe as ask
+    from tokenmgr.core.usecases.probing import probe as ask
 
     names: list[str] = args.names
     if bool(names) == bool(args.all):

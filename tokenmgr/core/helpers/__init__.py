@@ -143,7 +143,7 @@ def serve(
         return None
     entry, host = found
     check_bound(vault, entry)
-    from tokenmgr.core.usecases import put_on_record, with_refresh
+    from tokenmgr.core.usecases.handout import put_on_record, with_refresh
 
     with_refresh(vault)
     if entry.refused_by is not None and entry.kind == "oauth2":

@@ -74,7 +74,7 @@ def cluster_server(info: Mapping[str, Any]) -> str | None:
 def serve(vault: Vault, name: str, env: Mapping[str, str], chosen: str | None) -> str:
     """The ExecCredential JSON for entry `name`, for the cluster kubectl names."""
     from tokenmgr.core.helpers import check_bound, scheme_allowed, username_for
-    from tokenmgr.core.usecases import put_on_record, with_refresh
+    from tokenmgr.core.usecases.handout import put_on_record, with_refresh
 
     info = exec_info(env)
     version = api_version(info, chosen)

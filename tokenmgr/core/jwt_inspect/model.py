@@ -77,7 +77,7 @@ class TokenReport:
         return bool(self.verification.get("pinned", False))
 
     def to_json(self) -> dict[str, Any]:
-        """DESIGN §3 `decode --json`: kind, header, claims, expires_at, status, signature, …"""
+        """`decode --json`: kind, header, claims, expires_at, status, signature, …"""
         expires_in = self.expires_in
         return {
             "kind": self.kind,

@@ -11,7 +11,7 @@ from tokenmgr.core.redact import register_secret
 
 # 64 random bytes → 86 base64url characters (RFC 7636 allows 43-128).
 _VERIFIER_BYTES = 64
-# 32 random bytes = 256 bits for state and nonce (DESIGN: at least 128).
+# 32 random bytes = 256 bits for state and nonce (at least 128 are needed).
 _STATE_BYTES = 32
 
 

@@ -1,4 +1,4 @@
-"""Provider presets, as data (see /work/shared/PROVIDERS.md for the sources).
+"""Provider presets, as data (gathered from each provider's own documentation).
 
 A preset fills in what a person would otherwise look up: issuer or endpoints,
 how the client authenticates, default scopes, and known quirks. Placeholders

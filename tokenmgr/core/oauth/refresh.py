@@ -1,7 +1,7 @@
 """Keep access tokens fresh: when to refresh, and refreshing safely across processes.
 
 - An access token is refreshed when it has expired or less than min(60 s, a
-  quarter of its lifetime) remains (DESIGN §4).
+  quarter of its lifetime) remains.
 - One refresh per entry at a time across processes: a file lock under
   TOKENMGR_HOME/locks, and the entry and its tokens are re-read after taking
   it, so the processes that waited find the fresh token and do not refresh.
