@@ -5,7 +5,9 @@ display number and reports it), then `trayer` on it, which owns the
 `_NET_SYSTEM_TRAY_S0` selection, so Qt's `QSystemTrayIcon.isSystemTrayAvailable()`
 is True for clients of that display. `env` is what a client process needs.
 `xclip` and `xdotool` read the clipboard and drive the pointer and keyboard
-from outside, like a user would.
+from outside, like a user would. `start(window_manager=True)` also runs openbox, a
+standard window manager, where stacking and focus matter (which window comes to the
+front, who gets the keyboard).
 """
 
 from __future__ import annotations
@@ -96,7 +98,9 @@ class XServer:
         env.update(DISPLAY=self.display, QT_QPA_PLATFORM="xcb")
         return env
 
-    def start(self, tray: bool = False, panel_width: int | None = None) -> XServer:
+    def start(
+        self, tray: bool = False, panel_width: int | None = None, window_manager: bool = False
+    ) -> XServer:
         """`panel_width`: trayer's width in pixels (default: just wide enough for the icons)."""
         missing = missing_tools()
         if missing:
@@ -141,9 +145,58 @@ class XServer:
             self.stop()
             raise XServerUnavailable("Xvfb did not report a display number")
         self.display = f":{number.strip().decode()}"
+        if window_manager:
+            self.start_window_manager()
         if tray:
             self.start_tray(panel_width)
         return self
+
+    def start_window_manager(self) -> None:
+        """openbox with its stock configuration (no session manager)."""
+        if shutil.which("openbox") is None:
+            self.stop()
+            raise XServerUnavailable(
+                "missing openbox: run `make test` (it installs it) or apt-get install openbox"
+            )
+        proc = subprocess.Popen(
+            ["openbox", "--sm-disable"],
+            env=self.env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        self._procs.append(proc)
+        self._wait(self._wm_running, proc, "openbox")
+
+    def _wm_running(self) -> bool:
+        r = self.run(["xprop", "-root", "_NET_SUPPORTING_WM_CHECK"], check=False)
+        return "window id" in r.stdout
+
+    def stacking(self) -> list[int]:
+        """The managed windows, bottom to top (the window manager's
+        _NET_CLIENT_LIST_STACKING)."""
+        out = self.run(["xprop", "-root", "_NET_CLIENT_LIST_STACKING"], check=False).stdout
+        _, _, ids = out.partition("#")
+        return [int(w.strip(), 16) for w in ids.split(",") if w.strip()]
+
+    def active_window(self) -> int:
+        out = self.run(["xprop", "-root", "_NET_ACTIVE_WINDOW"], check=False).stdout
+        _, _, wid = out.partition("#")
+        return int(wid.strip().split(",")[0], 16) if wid.strip() else 0
+
+    def window_name(self, wid: int) -> str:
+        out = self.run(["xprop", "-id", str(wid), "_NET_WM_NAME"], check=False).stdout
+        _, _, value = out.partition("=")
+        return value.strip().strip('"')
+
+    def windows_named(self, name: str) -> list[int]:
+        """Visible windows whose title is exactly `name`."""
+        r = self.run(["xdotool", "search", "--onlyvisible", "--name", f"^{name}$"], check=False)
+        return [int(w) for w in r.stdout.split()]
+
+    def screenshot(self, path: Path) -> Path:
+        """The whole screen as a PNG (ImageMagick's `import`)."""
+        self.run(["import", "-window", "root", str(path)], timeout=30)
+        return path
 
     def start_tray(self, panel_width: int | None = None) -> None:
         width = ["--widthtype", "request"]

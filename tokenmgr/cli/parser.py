@@ -388,6 +388,13 @@ def _credential(s: argparse.ArgumentParser, common: _Parser) -> None:
     )
 
 
+# Not for people, so no help line and not listed: the app starts its sign-in window's
+# process with it (its instructions come on stdin).
+@_command("sign-in-window")
+def _sign_in_window(_s: argparse.ArgumentParser, _common: _Parser) -> None:
+    pass
+
+
 def _host_options(s: argparse.ArgumentParser) -> None:
     """`--host` and `--username` of `add` and `login`: what the entry serves to helpers."""
     s.add_argument(

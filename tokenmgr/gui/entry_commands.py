@@ -405,6 +405,8 @@ class EntryCommands(QObject):
         def tell(text: str, *, error: bool = False) -> None:
             if _alive(dialog):
                 dialog.failed(text)
+                # The status bar said "Signing in…": it says how that ended, too.
+                self.status_reported.emit(f"⚠ {text}" if error else text)
             elif error:
                 self.error_reported.emit(text, False)
             else:
@@ -422,7 +424,9 @@ class EntryCommands(QObject):
                 tell("The secret store is not ready; set it up first.")
             return
         # Owned here, not by the dialog: closing the dialog cancels it, and it ends cleanly.
-        c = SignInController(vault, self._tasks, self, windows_parent=dialog or self._window)
+        c = SignInController(
+            vault, self._tasks, self, windows_parent=dialog or self._window, env=self.env
+        )
         self._signin = c
 
         def signed_in(entry: Entry, note: str) -> None:
@@ -489,9 +493,13 @@ class EntryCommands(QObject):
         self._details.set_verifying(True)
 
         def done(report: TokenReport) -> None:
+            from tokenmgr.gui.report_text import ReportData, badge
+
             self._details.set_verifying(False)
             self._details.set_access_report(name, report)
-            self.status_reported.emit(f"Checked the signature of {name}")
+            mark, words = badge(ReportData.from_report(report))
+            # The verdict, not just "checked": an invalid signature is no success.
+            self.status_reported.emit(f"{name}: {mark} {words}")
 
         def failed(exc: BaseException) -> None:
             self._details.set_verifying(False)

@@ -25,4 +25,6 @@ COMMANDS = {
     "log": "log:log",
     "credential": "credential:credential",
     "probe": "probe:probe",
+    # Not for people: the app starts its sign-in window's process with it.
+    "sign-in-window": "gui:sign_in_window",
 }

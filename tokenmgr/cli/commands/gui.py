@@ -1,6 +1,8 @@
-"""`tokenmgr gui` (and `tokenmgr` alone): start the desktop app.
+"""`tokenmgr gui` (and `tokenmgr` alone): start the desktop app. And
+`tokenmgr sign-in-window`, which the app runs to show its sign-in window in a process
+of its own (not listed in the help: it takes its instructions from the app, on stdin).
 
-The one place the command line imports the GUI, when this command runs.
+The one place the command line imports the GUI, when these commands run.
 """
 
 from __future__ import annotations
@@ -19,3 +21,9 @@ def gui(args: argparse.Namespace, env: Environment) -> int:
         env=env.env,
         passphrase=env.passphrase,  # TOKENMGR_PASSPHRASE, moved out of the environment
     )
+
+
+def sign_in_window(args: argparse.Namespace, env: Environment) -> int:
+    from tokenmgr.gui.signin_child import main
+
+    return main(debug=bool(args.debug))

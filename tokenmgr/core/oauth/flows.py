@@ -27,7 +27,8 @@ from tokenmgr.core.oauth.discovery import TENANT_PLACEHOLDER as TENANT_PLACEHOLD
 from tokenmgr.core.oauth.discovery import ServerMetadata
 from tokenmgr.core.oauth.discovery import issuer_matches as issuer_matches
 from tokenmgr.core.oauth.http import Http, OAuthError, Response, check_url, describe, parse_body
-from tokenmgr.core.oauth.loopback import LoopbackListener, SignInCancelled
+from tokenmgr.core.oauth.loopback import LoopbackListener, ProviderRefused, SignInCancelled
+from tokenmgr.core.oauth.refusal import refusal_sentence
 from tokenmgr.core.redact import register_secret
 
 log = logging.getLogger("tokenmgr.oauth.flows")
@@ -340,7 +341,13 @@ def code_flow(
         url = authorization_url(cfg.authorize_url, params)
         log.debug("code flow: listening on %s", listener.redirect_uri)
         open_url(url, listener.redirect_uri)
-        callback = listener.wait(timeout, cancel)
+        try:
+            callback = listener.wait(timeout, cancel)
+        except ProviderRefused as e:
+            text = refusal_sentence(
+                e.error, e.description, client_id=cfg.client_id, scopes=cfg.scopes
+            )
+            raise ProviderRefused(text, e.error, e.description) from None
     cfg.redirect_uri = listener.redirect_uri
     data = {
         "grant_type": "authorization_code",

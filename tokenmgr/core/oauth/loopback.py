@@ -59,6 +59,16 @@ class SignInCancelled(AuthError):
     """The person (or the app) cancelled the sign-in."""
 
 
+class ProviderRefused(AuthError):
+    """The provider answered with an `error` (RFC 6749 §4.1.2.1): `error` and
+    `description` are its words, as it sent them."""
+
+    def __init__(self, message: str, error: str = "", description: str = "") -> None:
+        super().__init__(message)
+        self.error = error
+        self.description = description
+
+
 @dataclass
 class Callback:
     code: str = field(repr=False)
@@ -340,7 +350,11 @@ class LoopbackListener:
             desc = server_text(q.get("error_description", ""))
             page(200, "Sign-in failed", f"The provider said: {err} {desc}. You can close this tab.")
             suffix = f" ({desc})" if desc else ""
-            return AuthError(f"the provider ended the sign-in: {err}{suffix}")
+            return ProviderRefused(
+                f"the provider ended the sign-in: {err}{suffix}",
+                q.get("error", ""),
+                q.get("error_description", ""),
+            )
         if not code:
             page(400, "Sign-in not accepted", "The answer holds no code; still waiting.")
             return None
