@@ -1,262 +1,144 @@
-"""The embedded sign-in window (QtWebEngine, offscreen) against the real oidc-provider on
-its default policy, with the tokens stored in the real gnome-keyring.
-
-The test plays the person on the provider's own login and consent pages by scripting
-the page from the test (the app itself never runs script in the provider's page).
-"""
+"""The sign-in window itself (gui/login_dialog.py), in this process, offscreen, over
+local pages: what its address bar says, and what it refuses the page. (In the app it
+runs in a process of its own: test_signin_child.py.)"""
 
 from __future__ import annotations
 
+import datetime
 import http.server
+import ipaddress
+import logging
 import os
+import signal
+import ssl
+import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QStandardPaths, QUrl
+from PySide6.QtCore import QUrl
 
-from tests.integration.conftest import secret_service  # noqa: F401 - fixture
-from tests.integration.oidc_fixtures import OIDCServer, oidc_server  # noqa: F401 - fixture
-from tests.support.secret_service import SecretServiceSession
-from tokenmgr.core.oauth import flows
-from tokenmgr.core.oauth.signin import SignInRequest, sign_in
-from tokenmgr.core.vault import Vault
+pytestmark = pytest.mark.gui
 
-pytestmark = [pytest.mark.gui, pytest.mark.integration]
-
-# Test-only: fill the provider's login form, or confirm its consent form.
-PLAY_THE_PERSON = """
-(function () {
-  var forms = Array.prototype.filter.call(document.forms, function (f) {
-    return f.method.toLowerCase() === 'post' && !f.querySelector('[name=abort]');
-  });
-  if (!forms.length) { return 'none'; }
-  var f = forms[0];
-  var l = f.querySelector('[name=login]'); if (l) { l.value = 'alice'; }
-  var p = f.querySelector('[name=password]'); if (p) { p.value = 'any-password'; }
-  f.submit();
-  return 'submitted';
-})()
-"""
+REDIRECT = "http://127.0.0.1:9/callback"
 
 
-@pytest.fixture
-def vault(secret_service: SecretServiceSession, tmp_path: Path) -> Vault:  # noqa: F811
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TOKENMGR_")}
-    env["DBUS_SESSION_BUS_ADDRESS"] = secret_service.address
-    return Vault(home=tmp_path / "home", env=env)
+class Site:
+    """A local web server answering every GET with `pages[path]` (or 404); https with a
+    self-signed certificate (one no browser trusts) when `tls`."""
 
+    def __init__(self, pages: dict[str, tuple[int, str]], *, tls: bool = False) -> None:
+        site = self
 
-def _snapshot(*roots: str) -> set[str]:
-    out: set[str] = set()
-    for root in roots:
-        for dirpath, dirnames, filenames in os.walk(root):
-            out.update(os.path.join(dirpath, n) for n in dirnames + filenames)
-    return out
-
-
-class SignIn:
-    """Runs `sign_in` on a worker thread with the GUI's embedded browser plugged in."""
-
-    def __init__(
-        self, vault: Vault, req: SignInRequest, *, play_pages: bool = False, **browser: Any
-    ) -> None:
-        from tokenmgr.gui.login_dialog import EmbeddedBrowser
-
-        self.cancel = threading.Event()
-        self.browser = EmbeddedBrowser(self.cancel, **browser)
-        self.result: dict[str, Any] = {}
-        self.dialogs: list[Any] = []
-        self.browser.dialog_opened.connect(self.dialogs.append)
-        if play_pages:
-            # In the slot, before the event loop can deliver the page's first loadFinished.
-            self.browser.dialog_opened.connect(play)
-        flows.set_embedded_browser(self.browser)
-
-        def work() -> None:
-            try:
-                self.result["entry"] = sign_in(
-                    vault, req, open_url=self.browser, announce=self._unused, cancel=self.cancel
-                )
-            except BaseException as e:  # noqa: BLE001 - reported by the test
-                self.result["error"] = e
-
-        self.thread = threading.Thread(target=work, daemon=True)
-        self.thread.start()
-
-    @staticmethod
-    def _unused(*_args: Any) -> None:
-        raise AssertionError("a code-flow sign-in announced a device code")
-
-    def done(self) -> bool:
-        return not self.thread.is_alive()
-
-    def close(self) -> None:
-        flows.set_embedded_browser(None)
-        self.cancel.set()
-        self.thread.join(10)
-
-
-def play(dialog: Any) -> None:
-    """Script the provider's pages (test side only) each time one finishes loading.
-    Connect it when the dialog opens (`dialog_opened`), before its first page loads."""
-    dialog.page.loadFinished.connect(
-        lambda ok: dialog.page is not None and dialog.page.runJavaScript(PLAY_THE_PERSON)
-    )
-
-
-def request(server: OIDCServer, **kw: Any) -> SignInRequest:
-    base: dict[str, Any] = {
-        "name": "web",
-        "client_id": "tokenmgr-native",
-        "issuer": server.issuer,
-        "browser": "embedded",
-        "timeout": 60,
-    }
-    return SignInRequest(**{**base, **kw})
-
-
-def test_embedded_sign_in_stores_access_and_refresh_tokens(
-    qtbot: Any,
-    vault: Vault,
-    oidc_server: OIDCServer,  # noqa: F811
-) -> None:
-    oidc_server.reset()
-    app_data = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation)
-    cache = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.CacheLocation)
-    before = _snapshot(app_data, cache)
-    s = SignIn(vault, request(oidc_server), play_pages=True)
-    try:
-        qtbot.waitUntil(lambda: bool(s.dialogs) or s.done(), timeout=20000)
-        assert s.dialogs, s.result
-        dialog = s.dialogs[0]
-        profile = dialog.profile
-        assert profile.isOffTheRecord()
-        # The app adds no script and no web channel to the provider's page (DESIGN §4).
-        assert dialog.page.scripts().isEmpty() and profile.scripts().isEmpty()
-        assert dialog.page.webChannel() is None
-        storage, http_cache = profile.persistentStoragePath(), profile.cachePath()
-        # The address bar shows the provider's host and its connection state (local http).
-        qtbot.waitUntil(lambda: dialog.host_label.text() == "127.0.0.1", timeout=20000)
-        assert dialog.connection == "local" and dialog.state_label.text() == "This computer"
-        qtbot.waitUntil(s.done, timeout=45000)
-        assert "error" not in s.result, s.result.get("error")
-        s.browser.finish()
-        qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=5000)
-    finally:
-        s.close()
-    entry = vault.entry("web")
-    assert {"access", "refresh", "id", "binding"} <= set(entry.secrets)
-    assert vault.store.get("web", "refresh")  # in the real gnome-keyring
-    auth = oidc_server.stats()["last_auth_params"]
-    assert auth["prompt"] == "consent" and "offline_access" in auth["scope"].split()
-    assert oidc_server.stats()["token_requests"] == {"authorization_code": 1}
-    # Off the record: nothing written under the user's data or cache directories.
-    assert not os.path.exists(storage) and not os.path.exists(http_cache)
-    assert _snapshot(app_data, cache) - before == set()
-
-
-def test_cancel_ends_the_sign_in_and_stores_nothing(
-    qtbot: Any,
-    vault: Vault,
-    oidc_server: OIDCServer,  # noqa: F811
-) -> None:
-    from tokenmgr.core.oauth.loopback import SignInCancelled
-
-    s = SignIn(vault, request(oidc_server))
-    try:
-        qtbot.waitUntil(lambda: bool(s.dialogs), timeout=20000)
-        s.dialogs[0].cancel_button.click()
-        qtbot.waitUntil(s.done, timeout=10000)
-    finally:
-        s.close()
-    assert isinstance(s.result.get("error"), SignInCancelled)
-    assert vault.list_entries() == []
-
-
-class _RefusingProvider:
-    """A local stand-in for a provider that refuses embedded browsers, as Google does:
-    its authorization endpoint answers 403 with `disallowed_useragent`."""
-
-    def __init__(self) -> None:
         class Handler(http.server.BaseHTTPRequestHandler):
             def log_message(self, *args: object) -> None:
                 pass
 
             def do_GET(self) -> None:  # noqa: N802
-                body = (
-                    b"<html><head><title>Error 403</title></head><body><h1>Access blocked"
-                    b"</h1><p>Error 403: disallowed_useragent</p></body></html>"
-                )
-                self.send_response(403)
-                self.send_header("Content-Type", "text/html")
-                self.send_header("Content-Length", str(len(body)))
+                status, body = pages.get(self.path.split("?", 1)[0], (404, "no such page"))
+                data = body.encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
-                self.wfile.write(body)
+                self.wfile.write(data)
 
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
+        class Server(http.server.ThreadingHTTPServer):
+            daemon_threads = True
+
+            def handle_error(self, request: Any, client_address: Any) -> None:
+                pass  # the browser hanging up on a refused certificate
+
+        self.server = Server(("127.0.0.1", 0), Handler)
+        if tls:
+            cert, key = _self_signed()
+            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            ctx.load_cert_chain(cert, key)
+            self.server.socket = ctx.wrap_socket(self.server.socket, server_side=True)
+        scheme = "https" if tls else "http"
+        self.base = f"{scheme}://127.0.0.1:{self.server.server_address[1]}"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        site.pages = pages
 
     def close(self) -> None:
         self.server.shutdown()
         self.server.server_close()
 
 
-@pytest.fixture
-def refusing() -> Iterator[_RefusingProvider]:
-    p = _RefusingProvider()
-    yield p
-    p.close()
+def _self_signed() -> tuple[str, str]:
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
 
-
-def test_disallowed_useragent_switches_to_the_system_browser(
-    qtbot: Any,
-    vault: Vault,
-    oidc_server: OIDCServer,  # noqa: F811
-    refusing: _RefusingProvider,
-) -> None:
-    """The provider refuses the embedded page; the sign-in goes on in the system browser
-    (here: the scripted browser, which completes it at the real server)."""
-    import requests
-
-    opened: list[str] = []
-
-    def system_browser(url: str) -> None:
-        opened.append(url)
-        # The person signs in in their browser, whose redirect reaches the listener.
-        real = url.replace(refusing.base + "/auth", oidc_server.authorization_endpoint)
-
-        def person() -> None:
-            redirect = oidc_server.browse(real)
-            assert redirect is not None
-            requests.get(redirect, timeout=10)
-
-        threading.Thread(target=person, daemon=True).start()
-
-    req = request(
-        oidc_server,
-        authorize_url=refusing.base + "/auth",
-        token_url=oidc_server.token_endpoint,
-        issuer=None,
-        scopes=["openid", "offline_access"],
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(1)
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .sign(key, hashes.SHA256())
     )
-    s = SignIn(vault, req, open_url=system_browser)
-    try:
-        qtbot.waitUntil(lambda: bool(s.dialogs), timeout=20000)
-        dialog = s.dialogs[0]
-        qtbot.waitUntil(lambda: bool(opened), timeout=20000)
-        assert dialog.stack.currentWidget() is dialog.waiting
-        assert "does not allow signing in from an embedded browser" in dialog.waiting.text()
-        qtbot.waitUntil(s.done, timeout=45000)
-        assert "error" not in s.result, s.result.get("error")
-        s.browser.finish()
-    finally:
+    folder = tempfile.mkdtemp(prefix="tokenmgr-tls-")
+    cert_path, key_path = os.path.join(folder, "cert.pem"), os.path.join(folder, "key.pem")
+    with open(cert_path, "wb") as f:
+        f.write(cert.public_bytes(serialization.Encoding.PEM))
+    with open(key_path, "wb") as f:
+        f.write(
+            key.private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption(),
+            )
+        )
+    return cert_path, key_path
+
+
+@pytest.fixture
+def site() -> Iterator[Callable[..., Site]]:
+    made: list[Site] = []
+
+    def make(pages: dict[str, tuple[int, str]], *, tls: bool = False) -> Site:
+        s = Site(pages, tls=tls)
+        made.append(s)
+        return s
+
+    yield make
+    for s in made:
         s.close()
-    assert opened[0].startswith(refusing.base + "/auth?")
-    assert "refresh" in vault.entry("web").secrets
+
+
+@pytest.fixture
+def window(qtbot: Any) -> Iterator[Any]:
+    from tokenmgr.gui.login_dialog import LoginDialog
+
+    w = LoginDialog()
+    yield w
+    if w.page is not None:
+        w.finish()
+
+
+def loaded(qtbot: Any, w: Any, url: str) -> None:
+    with qtbot.waitSignal(w.page.loadFinished, timeout=30_000):
+        w.start(url, REDIRECT, "Example")
+
+
+def title(qtbot: Any, w: Any, want: str) -> None:
+    qtbot.waitUntil(lambda: w.page is not None and w.page.title() == want, timeout=20_000)
+
+
+# ----------------------------------------------------------------- address bar
 
 
 def test_address_bar_states() -> None:
@@ -272,3 +154,192 @@ def test_address_bar_states() -> None:
     )
     assert not is_redirect(QUrl("http://127.0.0.1:5001/callback"), "http://127.0.0.1:5000/callback")
     assert not is_redirect(QUrl("http://127.0.0.1:5000/other"), "http://127.0.0.1:5000/callback")
+    assert not is_redirect(QUrl("http://127.0.0.1:5000/callback"), "")
+
+
+def test_a_look_alike_host_shows_as_punycode_with_its_registrable_domain(
+    qtbot: Any, window: Any
+) -> None:
+    """`xn--gthub-n4a.com` never reads "gıthub.com" (it does not resolve here: the bar
+    still shows what was asked for)."""
+    window.start("https://login.xn--gthub-n4a.com/authorize?state=s", REDIRECT, "GitHub")
+    assert window.host_text() == "login.xn--gthub-n4a.com"
+    assert window.host_domain.text() == "xn--gthub-n4a.com"
+    assert window.host_domain.font().bold() and not window.host_prefix.font().bold()
+    assert "punycode" in window.host_domain.toolTip()
+    # An honest IDN shows in Unicode; Qt's public suffix list finds the registrable part.
+    window.start("https://www.xn--bcher-kva.co.uk/", REDIRECT)
+    assert (window.host_prefix.text(), window.host_domain.text()) == ("www.", "bücher.co.uk")
+    assert window.host_domain.toolTip() == "www.bücher.co.uk"
+
+
+def test_a_refused_certificate_is_not_secure(qtbot: Any, window: Any, site: Any) -> None:
+    s = site({"/auth": (200, "<title>provider</title><p>sign in</p>")}, tls=True)
+    window.start(s.base + "/auth", REDIRECT, "Example")
+    qtbot.waitUntil(lambda: window.connection == "certificate", timeout=30_000)
+    assert window.state_label.text() == "Not secure: certificate refused"
+    assert window.page.title() != "provider"  # the page itself never loaded
+    # The next page over plain http on a loopback address is "This computer" again.
+    plain = site({"/next": (200, "<title>next</title>")})
+    loaded(qtbot, window, plain.base + "/next")
+    assert window.connection == "local" and window.state_label.text() == "This computer"
+
+
+def test_a_page_that_does_not_load_says_so(qtbot: Any, window: Any) -> None:
+    window.start("http://127.0.0.1:9/auth", REDIRECT, "Example")  # nothing listens there
+    qtbot.waitUntil(lambda: window.connection == "failed", timeout=30_000)
+    assert window.state_label.text() == "Page not loaded"
+
+
+# --------------------------------------------------- nothing native for the page
+
+
+PAGE_ASKS = """<!doctype html><title>asking</title><body><script>
+var said = [String(prompt('Your vault passphrase is needed', 'x')), String(confirm('ok?'))];
+alert('hello');
+var done = function (what) { said.push(what); document.title = said.join(','); };
+Notification.requestPermission().then(function (p) {
+  done(p);
+  navigator.geolocation.getCurrentPosition(
+    function () { done('located'); }, function (e) { done('no-location'); });
+});
+</script></body>"""
+
+
+def test_page_dialogs_and_permissions_are_refused(
+    qtbot: Any, window: Any, site: Any
+) -> None:
+    from PySide6.QtWidgets import QApplication
+
+    before = set(QApplication.topLevelWidgets())
+    s = site({"/auth": (200, PAGE_ASKS)})
+    window.start(s.base + "/auth", REDIRECT)
+    title(qtbot, window, "null,false,denied,no-location")
+    opened = [w for w in set(QApplication.topLevelWidgets()) - before if w is not window]
+    assert [w for w in opened if w.isVisible()] == []  # no input box, no message box
+
+
+FILE_PAGE = """<!doctype html><title>files</title><body style="margin:0">
+<input type="file" id="f" style="position:absolute;left:0;top:0;width:300px;height:80px">
+<script>document.getElementById('f').addEventListener('change', function (e) {
+  document.title = 'files:' + e.target.files.length; });
+document.getElementById('f').addEventListener('click', function () {
+  document.title = 'clicked'; });</script></body>"""
+
+
+def test_a_file_chooser_gets_no_file(
+    qtbot: Any, window: Any, site: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    from PySide6.QtCore import QPoint, Qt
+    from PySide6.QtTest import QTest
+
+    caplog.set_level(logging.DEBUG, logger="tokenmgr.signin.window")
+    s = site({"/auth": (200, FILE_PAGE)})
+    window.show()
+    loaded(qtbot, window, s.base + "/auth")
+    target = window.view.focusProxy()
+    qtbot.waitUntil(lambda: target is not None and target.isVisible(), timeout=10_000)
+    QTest.mouseClick(target, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+                     QPoint(40, 30))
+    title(qtbot, window, "clicked")
+    qtbot.waitUntil(lambda: "a file chooser, refused" in caplog.text, timeout=10_000)
+    # No file came back, so the input never changed.
+    with qtbot.assertNotEmitted(window.page.titleChanged, wait=500):
+        pass
+    assert window.page.title() == "clicked"
+
+
+CONSOLE_PAGE = """<!doctype html><title>console</title><script>
+console.error('redirect http://127.0.0.1:9/callback?code=c0de-SECRET-123&state=s');
+console.warn('token=tok-SECRET-456');
+document.title = 'logged';
+</script>"""
+
+
+def test_console_messages_log_at_debug_only(
+    qtbot: Any, window: Any, site: Any, caplog: pytest.LogCaptureFixture,
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    from tokenmgr.core.redact import RedactingFilter
+
+    caplog.set_level(logging.DEBUG, logger="tokenmgr.signin.page")
+    s = site({"/auth": (200, CONSOLE_PAGE)})
+    window.start(s.base + "/auth", REDIRECT)
+    title(qtbot, window, "logged")
+    qtbot.waitUntil(lambda: len(caplog.records) >= 2, timeout=10_000)
+    records = [r for r in caplog.records if r.name == "tokenmgr.signin.page"]
+    assert records and all(r.levelno == logging.DEBUG for r in records)
+    # Through the filter every handler of the app has, the secrets are gone.
+    for r in records:
+        RedactingFilter().filter(r)
+        assert "SECRET" not in r.getMessage()
+    # And nothing went to stderr as Chromium's "js:" lines.
+    out, err = capfd.readouterr()
+    assert "SECRET" not in out + err
+
+
+def test_a_renderer_that_dies_fails_the_window(qtbot: Any, window: Any, site: Any) -> None:
+    s = site({"/auth": (200, "<title>page</title>")})
+    loaded(qtbot, window, s.base + "/auth")
+    pid = window.page.renderProcessPid()
+    assert pid > 0
+    with qtbot.waitSignal(window.failed, timeout=20_000) as failed:
+        os.kill(pid, signal.SIGKILL)
+    assert "stopped working" in failed.args[0]
+
+
+def test_escape_closes_the_window_as_the_persons_cancel(
+    qtbot: Any, window: Any, site: Any
+) -> None:
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    s = site({"/auth": (200, "<title>page</title><input autofocus>")})
+    window.show()
+    loaded(qtbot, window, s.base + "/auth")
+    target = window.view.focusProxy() or window.view
+    target.setFocus()
+    with qtbot.waitSignal(window.closed, timeout=10_000):
+        QTest.keyClick(target, Qt.Key.Key_Escape)
+    assert window.page is None and not window.isVisible()
+
+
+def test_an_error_page_for_the_authorization_request_is_reported(
+    qtbot: Any, window: Any, site: Any
+) -> None:
+    page = "<h1>oops</h1><pre>error: invalid_client\nerror_description: client is invalid</pre>"
+    s = site({"/auth": (400, page)})
+    with qtbot.waitSignal(window.refused, timeout=30_000) as refused:
+        window.start(s.base + "/auth?client_id=x", REDIRECT)
+    assert refused.args == [400, "invalid_client", "client is invalid"]
+
+
+def test_an_error_status_later_in_the_sign_in_is_the_providers_business(
+    qtbot: Any, window: Any, site: Any
+) -> None:
+    """A wrong password answered 401 on the login page is no refusal of the request."""
+    s = site({"/auth": (200, "<title>login</title>"), "/login": (401, "<title>wrong</title>")})
+    loaded(qtbot, window, s.base + "/auth")
+    with qtbot.assertNotEmitted(window.refused, wait=1000):
+        loaded(qtbot, window, s.base + "/login")
+
+
+def test_disallowed_useragent_switches_to_the_system_browser(
+    qtbot: Any, window: Any, site: Any
+) -> None:
+    page = "<title>Error 403</title><h1>Access blocked</h1><p>Error 403: disallowed_useragent"
+    s = site({"/auth": (403, page)})
+    with qtbot.waitSignal(window.switched_to_system_browser, timeout=30_000) as switched:
+        window.start(s.base + "/auth", REDIRECT)
+    assert "does not allow signing in from an embedded browser" in switched.args[0]
+
+
+def test_the_page_gets_no_script_or_channel_and_the_profile_is_off_the_record(
+    window: Any,
+) -> None:
+    assert window.profile.isOffTheRecord()
+    assert window.page.scripts().isEmpty() and window.profile.scripts().isEmpty()
+    assert window.page.webChannel() is None
+    assert window.profile.persistentStoragePath() == "" or not Path(
+        window.profile.persistentStoragePath()
+    ).exists()

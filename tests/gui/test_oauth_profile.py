@@ -48,10 +48,12 @@ def test_generic_oidc_suggests_offline_access_and_builds_the_request(qtbot: Any)
 def test_presets_fill_in_their_needs(qtbot: Any) -> None:
     p = page(qtbot)
     choose(p, "entra")
-    assert "tenant=organizations" in p.preset_params.text()
+    tenant = p.preset_fields["tenant"]
+    assert tenant.isVisibleTo(p) and tenant.text() == "organizations"
+    assert not p.preset_fields["realm"].isVisibleTo(p)
     assert "offline_access" in p.scopes.text().split()
-    p.preset_params.clear()
-    qtbot.keyClicks(p.preset_params, "tenant=contoso.onmicrosoft.com")
+    tenant.clear()
+    qtbot.keyClicks(tenant, "contoso.onmicrosoft.com")
     assert p.issuer.text() == p.issuer_url()
     assert p.issuer_url() == "https://login.microsoftonline.com/contoso.onmicrosoft.com/v2.0"
     p.client_id.setText("cid")

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import requests
 
-from tests.gui.test_login_dialog import play
+from tests.gui.signin_support import AppEnv, app_env  # noqa: F401 - fixture
 from tests.integration.conftest import secret_service  # noqa: F401 - fixture
 from tests.integration.oidc_fixtures import OIDCServer, oidc_server  # noqa: F401 - fixture
 from tests.support.secret_service import SecretServiceSession
@@ -68,34 +68,36 @@ def test_system_browser_sign_in_waits_then_stores_the_tokens(
 def test_embedded_sign_in_through_the_controller_then_sign_in_again(
     qtbot: Any,
     vault: Vault,
+    app_env: AppEnv,  # noqa: F811
     oidc_server: OIDCServer,  # noqa: F811
 ) -> None:
-    c = controller(vault)
-    dialogs: list[Any] = []
+    c = controller(vault, env=app_env.env)
+    windows: list[int] = []
 
     def on_started() -> None:
-        # Right after start(): the bridge exists, its window opens only from the event loop.
-        from tokenmgr.gui.login_dialog import EmbeddedBrowser
-
-        bridge = next(w for w in c._windows if isinstance(w, EmbeddedBrowser))
-        bridge.dialog_opened.connect(dialogs.append)
-        bridge.dialog_opened.connect(play)
+        # Right after start(): the sign-in window's process was started.
+        assert c.browser is not None
+        windows.append(c.browser.window.pid())
 
     req = SignInRequest(
         name="work", client_id="tokenmgr-native", issuer=oidc_server.issuer, browser="embedded"
     )
-    with qtbot.waitSignal(c.signed_in, timeout=45000):
-        c.start(req)
-        on_started()
-    first = vault.store.get("work", "refresh")
-    assert first and len(dialogs) == 1
-    # "Sign in again" repeats it with the same settings.
-    again = request_again(vault.entry("work"))
-    assert again.issuer == oidc_server.issuer and again.browser == "embedded"
-    with qtbot.waitSignal(c.signed_in, timeout=45000):
-        c.start_again(vault.entry("work"))
-        on_started()
-    assert len(dialogs) == 2
+    person = app_env.person()
+    try:
+        with qtbot.waitSignal(c.signed_in, timeout=45000):
+            c.start(req)
+            on_started()
+        first = vault.store.get("work", "refresh")
+        assert first and len(windows) == 1
+        # "Sign in again" repeats it with the same settings, in a new window process.
+        again = request_again(vault.entry("work"))
+        assert again.issuer == oidc_server.issuer and again.browser == "embedded"
+        with qtbot.waitSignal(c.signed_in, timeout=45000):
+            c.start_again(vault.entry("work"))
+            on_started()
+    finally:
+        person.stop()
+    assert len(windows) == 2 and windows[0] != windows[1]
     assert vault.store.get("work", "refresh") not in (None, first)
 
 

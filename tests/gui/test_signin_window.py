@@ -1,16 +1,17 @@
 """Signing in from the window, end to end: the add dialog's OAuth2 page → Sign in →
-QtWebEngine with the provider's own pages → the new entry selected, its tokens in the real
-gnome-keyring; then "Sign in again" from the details pane. Real oidc-provider (default
-policy), real keyring."""
+the sign-in window (its own process) with the provider's own pages → the new entry
+selected, its tokens in the real gnome-keyring; then "Sign in again" from the details
+pane. Real oidc-provider (default policy), real keyring; the test plays the person
+through DevTools."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.gui.signin_support import AppEnv, app_env  # noqa: F401 - fixture
 from tests.integration.conftest import secret_service  # noqa: F401 - fixture
 from tests.integration.oidc_fixtures import OIDCServer, oidc_server  # noqa: F401 - fixture
 from tests.support.secret_service import SecretServiceSession
@@ -19,13 +20,18 @@ pytestmark = [pytest.mark.gui, pytest.mark.integration]
 
 
 @pytest.fixture
-def window(qtbot: Any, secret_service: SecretServiceSession, tmp_path: Path) -> Any:  # noqa: F811
+def window(
+    qtbot: Any,
+    secret_service: SecretServiceSession,  # noqa: F811
+    tmp_path: Path,
+    app_env: AppEnv,  # noqa: F811
+) -> Any:
     from tokenmgr.core.vault import Vault
     from tokenmgr.gui.clipboard import Clipboard
     from tokenmgr.gui.main_window import MainWindow
     from tokenmgr.gui.settings import Settings, SettingsFile
 
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TOKENMGR_")}
+    env = dict(app_env.env)
     env["DBUS_SESSION_BUS_ADDRESS"] = secret_service.address
     home = tmp_path / "home"
     vault = Vault(home=home, env=env)
@@ -41,25 +47,21 @@ def window(qtbot: Any, secret_service: SecretServiceSession, tmp_path: Path) -> 
     w.ticker.stop()
 
 
-def play_when_it_opens(window: Any, seen: list[Any]) -> None:
-    """Call right after the action that starts a sign-in: the controller and its embedded
-    browser exist, the window opens later from the event loop, and `play` is connected
-    in `dialog_opened`, before the provider's first page can finish loading."""
-    from tests.gui.test_login_dialog import play
-    from tokenmgr.gui.login_dialog import EmbeddedBrowser
-
-    bridge = next(w for w in window.signin._windows if isinstance(w, EmbeddedBrowser))
-    bridge.dialog_opened.connect(seen.append)
-    bridge.dialog_opened.connect(play)
+def window_started(window: Any, seen: list[int]) -> None:
+    """Call right after the action that starts a sign-in: its window's process runs."""
+    assert window.signin is not None and window.signin.browser is not None
+    seen.append(window.signin.browser.window.pid())
 
 
 def test_sign_in_from_the_add_dialog_then_sign_in_again(
     qtbot: Any,
     window: Any,
+    app_env: AppEnv,  # noqa: F811
     oidc_server: OIDCServer,  # noqa: F811
 ) -> None:
     oidc_server.reset()
-    seen: list[Any] = []
+    seen: list[int] = []
+    person = app_env.person()
     window.action_table["sign_in_new"].trigger()
     dialog = window.dialog
     assert dialog is not None and dialog.is_oauth() and dialog.save_button.text() == "Sign in"
@@ -71,7 +73,7 @@ def test_sign_in_from_the_add_dialog_then_sign_in_again(
     qtbot.waitUntil(dialog.save_button.isEnabled, timeout=5000)
     with qtbot.waitSignal(window.signed_in, timeout=60000) as done:
         dialog.save_button.click()
-        play_when_it_opens(window, seen)
+        window_started(window, seen)
     assert done.args == ["work"]
     assert len(seen) == 1 and window.dialog is None  # the add dialog closed
     entry = window.vault.entry("work")
@@ -88,7 +90,8 @@ def test_sign_in_from_the_add_dialog_then_sign_in_again(
     assert window.action_table["sign_in_again"].isVisible()
     with qtbot.waitSignal(window.signed_in, timeout=60000):
         window.details.sign_in_button.click()
-        play_when_it_opens(window, seen)
+        window_started(window, seen)
+    person.stop()
     assert len(seen) == 2
     again = window.vault.entry("work")
     assert again.state is None

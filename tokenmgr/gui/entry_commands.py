@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from tokenmgr.gui.import_dialog import ImportDialog
     from tokenmgr.gui.settings import Settings
     from tokenmgr.gui.signin import SignInController
+    from tokenmgr.gui.signin_process import WindowProcess
     from tokenmgr.gui.tasks import Failed, Tasks
     from tokenmgr.gui.token_list import TokenList
 
@@ -59,6 +60,7 @@ class EntryCommands(QObject):
     signed_in = Signal(str)  # entry name
     dialog_opened = Signal(QDialog)  # one at a time; closing it deletes it
     setup_copied = Signal(str, str)  # tool ("git", "kubectl", "docker"), what was copied
+    settings_changed = Signal()  # the settings hold something new (to save)
 
     def __init__(
         self,
@@ -87,6 +89,7 @@ class EntryCommands(QObject):
         self._store_kind = ""
         self._dialog: QDialog | None = None
         self._signin: SignInController | None = None
+        self._spare_window: WindowProcess | None = None  # readied while the dialog is open
         self._copy_seq = 0  # only the newest copy request writes the clipboard
         tasks.task_failed.connect(lambda _what, exc: self._error(exc))  # without on_error
 
@@ -428,6 +431,12 @@ class EntryCommands(QObject):
             vault, self._tasks, self, windows_parent=dialog or self._window, env=self.env
         )
         self._signin = c
+        if _alive(dialog) and dialog.oauth_page is not None:
+            self._settings.last_sign_in = dialog.oauth_page.remembered()
+            self.settings_changed.emit()
+        if req is not None and req.flow == "code" and req.browser == "embedded":
+            c.window = self._spare_window  # the process readied for it, if it still runs
+            self._spare_window = None
 
         def signed_in(entry: Entry, note: str) -> None:
             if _alive(dialog):
@@ -596,10 +605,29 @@ class EntryCommands(QObject):
             kind=kind,
             token=token,
             env=self.env,
+            remembered=self._settings.last_sign_in,
         )
         dialog.save_requested.connect(lambda req: self._save(dialog, req))
+        dialog.embedded_sign_in_wanted.connect(self._ready_sign_in_window)
+        dialog.finished.connect(lambda _result: self._ready_sign_in_window(False))
         dialog.sign_in_requested.connect(lambda req: self._sign_in(dialog, req))
         self.open_dialog(dialog)
+        self._ready_sign_in_window(dialog.wants_embedded_sign_in())
+
+    def _ready_sign_in_window(self, wanted: bool) -> None:
+        """While the add dialog would sign in in the embedded window, that window's process
+        starts (its browser is up by the time the person has typed what the provider
+        needs, so the page shows at once); it goes when no longer wanted."""
+        from tokenmgr.gui.signin_process import WindowProcess, sandbox_problem
+
+        spare = self._spare_window
+        if wanted and spare is None and sandbox_problem(self.env) is None:
+            spare = WindowProcess(self.env, self)
+            spare.start()
+            self._spare_window = spare
+        elif not wanted and spare is not None:
+            self._spare_window = None
+            spare.close()
 
     def _save(self, dialog: EntryDialog, req: EntryRequest) -> None:
         vault = self._vault

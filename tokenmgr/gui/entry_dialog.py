@@ -13,7 +13,7 @@ be saved, and while a request runs.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Signal, Slot
 from PySide6.QtWidgets import (
@@ -41,6 +41,9 @@ if TYPE_CHECKING:
 class EntryDialog(QDialog):
     save_requested = Signal(object)  # EntryRequest (a static token)
     sign_in_requested = Signal(object)  # SignInRequest (the OAuth2 kind)
+    # True while "Sign in" would open the embedded sign-in window (OAuth2, code flow,
+    # in Token Manager): whoever runs it may get that window ready.
+    embedded_sign_in_wanted = Signal(bool)
 
     def __init__(
         self,
@@ -52,11 +55,13 @@ class EntryDialog(QDialog):
         kind: str = "static",
         token: str | None = None,
         env: Mapping[str, str] | None = None,
+        remembered: Mapping[str, Any] | None = None,
     ) -> None:
         super().__init__(parent)
         self._editing = entry is not None
         self._names = set(existing_names or ()) - ({entry.name} if entry else set())
         self._tasks = tasks
+        self._remembered = dict(remembered or {})
         self._busy = False
         self.setWindowTitle(f"Edit {entry.name}" if entry else "Add a token")
         self.setMinimumWidth(520)
@@ -104,6 +109,10 @@ class EntryDialog(QDialog):
     def is_oauth(self) -> bool:
         return bool(self.kind.currentData() == "oauth2")
 
+    def wants_embedded_sign_in(self) -> bool:
+        """Would "Sign in" open the embedded sign-in window now?"""
+        return self.is_oauth() and self.oauth_page is not None and self.oauth_page.embedded()
+
     # ------------------------------------------------- from whoever saves it
 
     def saved(self) -> None:
@@ -117,6 +126,7 @@ class EntryDialog(QDialog):
             self.save_button.setEnabled(True)
         else:
             self.static_page.revalidate()
+        self._fit()
 
     def done(self, result: int) -> None:
         # Saved, cancelled or closed: the pasted token and the client secret do not
@@ -137,12 +147,17 @@ class EntryDialog(QDialog):
         self.save_button.setText(text)
         self.save_button.setAccessibleName(text)
 
+    @Slot()
     def _fit(self) -> None:
-        """Grow to show a longer decoded line (a wrapped label does not ask for it)."""
+        """Grow so that no wrapped message is cut (a wrapped label does not ask for the
+        height it needs at the dialog's width)."""
         lay = self.layout()
-        if lay is not None:
-            lay.activate()
+        if lay is None:
+            return
+        lay.activate()
         want = self.sizeHint().height()
+        if lay.hasHeightForWidth():
+            want = max(want, lay.totalHeightForWidth(self.width()))
         if want > self.height():
             self.resize(self.width(), want)
 
@@ -163,17 +178,24 @@ class EntryDialog(QDialog):
             if self.oauth_page is None:
                 from tokenmgr.gui.oauth_profile import OAuthProfilePage
 
-                self.oauth_page = OAuthProfilePage(self._tasks, self)
+                self.oauth_page = OAuthProfilePage(
+                    self._tasks, self, remembered=self._remembered
+                )
                 self.oauth_page.validity_changed.connect(self._on_oauth_page_validity_changed)
+                self.oauth_page.content_changed.connect(self._fit)
+                self.oauth_page.embedded_chosen.connect(self.embedded_sign_in_wanted)
                 self.pages.addWidget(self.oauth_page)
             self.pages.setCurrentWidget(self.oauth_page)
             self.setWindowTitle("Sign in to a provider")
             self.oauth_page.preset.setFocus()
             self.oauth_page.revalidate()
+            self.embedded_sign_in_wanted.emit(self.oauth_page.embedded())
+            self._fit()
         else:
             self.pages.setCurrentWidget(self.static_page)
             self.setWindowTitle("Add a token")
             self.static_page.revalidate()
+            self.embedded_sign_in_wanted.emit(False)
         self._set_primary(self._idle_text())
 
     @Slot()

@@ -40,7 +40,7 @@ import threading
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import QByteArray, QObject, QSize, Qt, QUrl, Signal, Slot
 from PySide6.QtGui import QContextMenuEvent, QFont, QIcon, QPixmap
@@ -227,8 +227,8 @@ class _Page(QWebEnginePage):
     def chooseFiles(  # noqa: N802
         self,
         mode: QWebEnginePage.FileSelectionMode,
-        old_files: list[str],
-        accepted_mime_types: list[str],
+        old_files: Sequence[str],
+        accepted_mime_types: Sequence[str],
     ) -> list[str]:
         log.debug("sign-in page: a file chooser, refused")
         return []
@@ -282,6 +282,7 @@ class LoginDialog(QDialog):
         self._closing_ok = False
         self._certificate_refused = False
         self._provider_answered = False  # a page of the sign-in loaded
+        self._handed_over = False  # to the system browser
         self.connection = FAILED
         self.shown_host: Host | None = None
         self.setWindowTitle("Sign in")
@@ -469,6 +470,9 @@ class LoginDialog(QDialog):
     def _report_refusal(self, status: int, text: str) -> None:
         if self.page is None:
             return
+        if REFUSED_EMBEDDED in text.lower():
+            self._check_refusal(text)  # not a refusal of the request: of this browser
+            return
         error, description = oauth_error(text)
         log.debug("sign-in page: the authorization request was refused (HTTP %d %s)", status,
                   error)
@@ -546,7 +550,7 @@ class LoginDialog(QDialog):
     def _check_refusal(self, html: str) -> None:
         if self.page is None:
             return
-        if REFUSED_EMBEDDED in html.lower() and self.stack.currentWidget() is self.view:
+        if REFUSED_EMBEDDED in html.lower():
             self.use_system_browser(
                 "This provider does not allow signing in from an embedded browser."
             )
@@ -558,8 +562,9 @@ class LoginDialog(QDialog):
     def use_system_browser(self, why: str) -> None:
         """Hand this sign-in to the system browser (the app opens it; its redirect reaches
         the same listener)."""
-        if self.page is None:
+        if self.page is None or self._handed_over:
             return
+        self._handed_over = True
         self.page.triggerAction(QWebEnginePage.WebAction.Stop)
         self.switched_to_system_browser.emit(why)
 

@@ -247,6 +247,7 @@ class MainWindow(QMainWindow):
         c.entries_changed.connect(self._on_commands_entries_changed)
         c.token_copied.connect(self.token_copied)
         c.signed_in.connect(self.signed_in)
+        c.settings_changed.connect(self.save_settings)
         setup = self.store_setup
         setup.opened.connect(self.use_vault)
         setup.screen_shown.connect(self._on_store_setup_screen_shown)

@@ -1,19 +1,25 @@
 """The OAuth2 / OpenID Connect profile page of the add dialog.
 
-Preset picker (the presets are data: core/oauth/presets.py), the issuer with a
-"Check" button (discovery in a worker: the endpoints found, or why it failed),
-client id, client secret (to the keyring only, never shown again), scopes (the
-preset's defaults; `offline_access` suggested where the provider wants it),
-audience / resource, extra parameters, flow and browser. `request()` gives the
+Preset picker (the presets are data: core/oauth/presets.py), with a labelled field
+for each value the preset needs (host, realm, tenant, domain, authorization server),
+the issuer with a "Check" button (discovery in a worker: the endpoints found, or why
+it failed), client id, client secret (to the keyring only, never shown again),
+scopes (the preset's defaults; `offline_access` suggested where the provider wants
+it), audience / resource, extra parameters, flow and browser. `request()` gives the
 `SignInRequest` the CLI's `login` would build; the window runs the sign-in.
+
+The page starts from the provider, issuer, values and client id of the last sign-in
+(`remembered`: `remembered()` gives them to keep; nothing secret is in them). Its
+messages wrap; `content_changed` tells the dialog to grow so that none is cut.
 """
 
 from __future__ import annotations
 
 import urllib.parse
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Signal, Slot
+from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -44,6 +50,14 @@ GENERIC = "oidc"
 # Presets first in the order people look for them; the generic one first of all.
 ORDER = ("oidc", "github", "gitlab", "google", "entra", "auth0", "okta", "keycloak")
 LABELS = {"oidc": "Generic OpenID Connect"}
+# The values presets need, as labelled fields: (label with its mnemonic, placeholder).
+VALUE_FIELDS = {
+    "host": ("Hos&t", "e.g. keycloak.example.com"),
+    "realm": ("Rea&lm", "e.g. myrealm"),
+    "tenant": ("T&enant", "organizations, common, consumers, or your tenant id"),
+    "domain": ("&Domain", "e.g. your-tenant.eu.auth0.com"),
+    "server": ("Authori&zation server", "default"),
+}
 
 
 def preset_label(name: str) -> str:
@@ -62,11 +76,20 @@ def discover_issuer(issuer: str) -> Any:
 class OAuthProfilePage(QWidget):
     validity_changed = Signal(bool)
     check_finished = Signal(bool, str)  # ok, what it says (for tests and the status bar)
+    content_changed = Signal()  # a message changed: the dialog may need to grow
+    embedded_chosen = Signal(bool)  # the sign-in would show the page in Token Manager
 
-    def __init__(self, tasks: Tasks | None = None, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        tasks: Tasks | None = None,
+        parent: QWidget | None = None,
+        *,
+        remembered: Mapping[str, Any] | None = None,
+    ) -> None:
         super().__init__(parent)
         self.tasks = tasks
         self._name_edited = False
+        self._embedded = False
         form = QFormLayout(self)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
 
@@ -76,8 +99,7 @@ class OAuthProfilePage(QWidget):
             if name in presets.PRESETS:
                 self.preset.addItem(preset_label(name), name)
         self.preset.currentIndexChanged.connect(self._on_preset_current_index_changed)
-        self.quirks = QLabel(self)
-        self.quirks.setWordWrap(True)
+        self.quirks = _wrapping_label(self)
         form.addRow(_buddy("&Provider", self.preset), _column(self.preset, self.quirks))
 
         self.issuer = QLineEdit(self)
@@ -91,16 +113,21 @@ class OAuthProfilePage(QWidget):
         row = QHBoxLayout()
         row.addWidget(self.issuer, 1)
         row.addWidget(self.check_button)
-        self.check_result = QLabel(self)
-        self.check_result.setWordWrap(True)
+        self.check_result = _wrapping_label(self)
         self.check_result.setAccessibleName("What the check found")
         form.addRow(_buddy("&Issuer", self.issuer), _column_layout(row, self.check_result))
 
-        # Placeholders the preset needs (tenant, domain, host, realm), as NAME=VALUE.
-        self.preset_params = QLineEdit(self)
-        self.preset_params.setAccessibleName("Provider parameters")
-        self.preset_params.textEdited.connect(self._on_field_changed)
-        form.addRow("Pro&vider values", self.preset_params)
+        # What the preset needs (host, realm, tenant, domain, server): one field each,
+        # shown only for the presets that need it.
+        self.preset_fields: dict[str, QLineEdit] = {}
+        for key, (label, hint) in VALUE_FIELDS.items():
+            edit = QLineEdit(self)
+            edit.setAccessibleName(label.replace("&", ""))
+            edit.setPlaceholderText(hint)
+            edit.textEdited.connect(self._on_field_changed)
+            form.addRow(_buddy(label, edit), edit)
+            self.preset_fields[key] = edit
+        self._form = form
 
         self.name = QLineEdit(self)
         self.name.setAccessibleName("Name")
@@ -124,8 +151,7 @@ class OAuthProfilePage(QWidget):
         self.scopes = QLineEdit(self)
         self.scopes.setAccessibleName("Scopes")
         self.scopes.textEdited.connect(self._on_field_changed)
-        self.scope_hint = QLabel(self)
-        self.scope_hint.setWordWrap(True)
+        self.scope_hint = _wrapping_label(self)
         form.addRow(_buddy("Sc&opes", self.scopes), _column(self.scopes, self.scope_hint))
         self.audience = QLineEdit(self)
         self.audience.setAccessibleName("Audience")
@@ -144,11 +170,13 @@ class OAuthProfilePage(QWidget):
         for key, label in FLOWS:
             self.flow.addItem(label, key)
         self.flow.currentIndexChanged.connect(self._on_field_changed)
+        self.flow.currentIndexChanged.connect(self._on_browser_choice_changed)
         form.addRow("&Flow", self.flow)
         self.browser = QComboBox(self)
         self.browser.setAccessibleName("Browser")
         for key, label in BROWSERS:
             self.browser.addItem(label, key)
+        self.browser.currentIndexChanged.connect(self._on_browser_choice_changed)
         form.addRow("&Browser", self.browser)
         from tokenmgr.gui.token_page import hosts_field
 
@@ -159,6 +187,8 @@ class OAuthProfilePage(QWidget):
         self.error = _error_label(self)
         form.addRow(self.error)
         self._on_preset_current_index_changed()
+        if remembered:
+            self._recall(remembered)
 
     # --------------------------------------------------------------- preset
 
@@ -182,10 +212,10 @@ class OAuthProfilePage(QWidget):
         else:
             self.issuer.setPlaceholderText("Filled in from the provider values")
         defaults = data.get("defaults", {})
-        self.preset_params.setEnabled(bool(needed) and name != GENERIC)
-        self.preset_params.setText(
-            " ".join(f"{p}={defaults.get(p, '')}" for p in needed if p != "issuer")
-        )
+        for key, edit in self.preset_fields.items():
+            wanted = key in needed and name != GENERIC
+            self._form.setRowVisible(edit, wanted)
+            edit.setText(str(defaults.get(key, "")) if wanted else "")
         scopes = list(data.get("scopes", []))
         if name == GENERIC:
             scopes = ["openid", "offline_access"]
@@ -203,6 +233,7 @@ class OAuthProfilePage(QWidget):
         self._suggest_hosts()
         self.check_result.clear()
         self.revalidate()
+        self.content_changed.emit()
 
     def _suggest_hosts(self) -> None:
         """A preset knows where its tokens are used from git and docker (GitHub:
@@ -231,12 +262,14 @@ class OAuthProfilePage(QWidget):
     def _on_check_button_clicked(self) -> None:
         issuer = self.issuer_url()
         if not issuer:
-            self.check_result.setText("Fill in the issuer (or the provider values) first.")
+            self.check_result.setText("Fill in the issuer (or the provider's values) first.")
+            self.content_changed.emit()
             return
         if self.tasks is None:
             return
         self.check_button.setEnabled(False)
         self.check_result.setText("Checking…")
+        self.content_changed.emit()
         self.tasks.run(
             f"Checking {urllib.parse.urlsplit(issuer).hostname or 'the issuer'}",
             lambda: discover_issuer(issuer),
@@ -261,12 +294,14 @@ class OAuthProfilePage(QWidget):
         token = meta.token_endpoint or ""
         self.check_result.setToolTip(f"Token endpoint: {_host_path(token)}" if token else "")
         self.check_result.setText(text)
+        self.content_changed.emit()
         self.check_finished.emit(True, text)
 
     def _on_check_failed(self, exc: BaseException) -> None:
         self.check_button.setEnabled(True)
         text = describe(exc)
         self.check_result.setText(text)
+        self.content_changed.emit()
         self.check_finished.emit(False, text)
 
     # --------------------------------------------------------------- result
@@ -285,9 +320,12 @@ class OAuthProfilePage(QWidget):
         return preset.issuer or ""
 
     def _preset_values(self) -> dict[str, str]:
-        from tokenmgr.core.oauth.signin import parse_params
-
-        return parse_params(self.preset_params.text().split())
+        needed = presets.placeholders(self.preset_name())
+        return {
+            key: edit.text().strip()
+            for key, edit in self.preset_fields.items()
+            if key in needed and edit.text().strip()
+        }
 
     def request(self) -> SignInRequest:
         """The sign-in to run; raises a TokenMgrError (UsageError) saying what is missing."""
@@ -374,6 +412,52 @@ class OAuthProfilePage(QWidget):
 
     def show_error(self, text: str) -> None:
         _set_error(self.error, text)
+        self.content_changed.emit()
+
+    # ----------------------------------------------------------- remembered
+
+    def remembered(self) -> dict[str, Any]:
+        """What the next sign-in starts from: provider, issuer, its values, client id."""
+        return {
+            "preset": self.preset_name(),
+            "issuer": self.issuer.text().strip() if self.preset_name() == GENERIC else "",
+            "values": self._preset_values(),
+            "client_id": self.client_id.text().strip(),
+        }
+
+    def _recall(self, last: Mapping[str, Any]) -> None:
+        preset = last.get("preset")
+        index = self.preset.findData(preset) if isinstance(preset, str) else -1
+        if index >= 0:
+            self.preset.setCurrentIndex(index)
+        values = last.get("values")
+        if isinstance(values, dict):
+            for key, value in values.items():
+                edit = self.preset_fields.get(key)
+                if edit is not None and isinstance(value, str) and not edit.isHidden():
+                    edit.setText(value)
+        issuer = last.get("issuer")
+        if self.preset_name() == GENERIC and isinstance(issuer, str):
+            self.issuer.setText(issuer)
+        client_id = last.get("client_id")
+        if isinstance(client_id, str):
+            self.client_id.setText(client_id)
+        self._on_field_changed()
+
+    # ------------------------------------------------------------- browser
+
+    def embedded(self) -> bool:
+        """Would the sign-in show the provider's page in Token Manager?"""
+        return bool(
+            self.flow.currentData() == "code" and self.browser.currentData() == "embedded"
+        )
+
+    @Slot()
+    def _on_browser_choice_changed(self, *_args: object) -> None:
+        embedded = self.embedded()
+        if embedded != self._embedded:
+            self._embedded = embedded
+            self.embedded_chosen.emit(embedded)
 
     def last_error(self) -> str:
         return self._last_error
@@ -391,11 +475,18 @@ def _buddy(text: str, widget: QWidget) -> QLabel:
     return label
 
 
+def _wrapping_label(parent: QWidget) -> QLabel:
+    """A label for messages (some from servers): plain text, wrapped, never cut."""
+    label = QLabel(parent)
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    label.setWordWrap(True)
+    return label
+
+
 def _error_label(parent: QWidget) -> QLabel:
     from tokenmgr.gui import style
 
-    label = QLabel(parent)
-    label.setWordWrap(True)
+    label = _wrapping_label(parent)
     label.setVisible(False)
     pal = label.palette()
     pal.setColor(label.foregroundRole(), style.error_color())

@@ -49,6 +49,9 @@ class Settings:
     splitter_state: str = ""  # base64 of QSplitter.saveState()
     tray_note_shown: bool = False
     env_dir: str = ""  # the folder of the last .env file imported or exported
+    # What the last "Sign in to a provider" used (provider, issuer, its values, client
+    # id): the dialog starts from it. Nothing secret.
+    last_sign_in: dict[str, Any] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from tokenmgr.core.entries import Entry
     from tokenmgr.core.oauth.signin import SignInRequest
     from tokenmgr.core.vault import Vault
-    from tokenmgr.gui.signin_process import EmbeddedBrowser
+    from tokenmgr.gui.signin_process import EmbeddedBrowser, WindowProcess
     from tokenmgr.gui.tasks import Tasks
 
 
@@ -124,6 +124,9 @@ class SignInController(QObject):
         self._open_system: Callable[[str], None] = open_system_browser or _open_in_browser
         self.cancel_event: threading.Event | None = None
         self.browser: EmbeddedBrowser | None = None  # the embedded sign-in's window
+        # A sign-in window's process started ahead (while the add dialog was open): the
+        # next embedded sign-in uses it when it still runs.
+        self.window: WindowProcess | None = None
         self._windows: list[Any] = []  # bridges and dialogs to finish when it ends
         self._failure: str | None = None  # why a window ended the sign-in
         self._client: tuple[str, list[str]] = ("", [])  # client id and scopes, for words
@@ -200,8 +203,13 @@ class SignInController(QObject):
         if embedded:
             from tokenmgr.gui.signin_process import EmbeddedBrowser
 
+            ready, self.window = self.window, None
             bridge = EmbeddedBrowser(
-                self.env, provider=provider, parent_widget=self.parent_widget, parent=self
+                self.env,
+                provider=provider,
+                parent_widget=self.parent_widget,
+                parent=self,
+                window=ready,
             )
             window = bridge.window
             window.closed.connect(self._on_window_closed)

@@ -18,7 +18,8 @@ and closed (then killed, if need be) before the app quits.
 
 `EmbeddedBrowser` is the handler the core calls to show the authorization page
 (`flows.set_embedded_browser`): it starts the window's process at once, while the
-core still asks the provider for its endpoints, and sends it the page when the core
+core still asks the provider for its endpoints (or takes one started ahead, while
+the "Sign in to a provider" dialog was open), and sends it the page when the core
 has it.
 """
 
@@ -137,6 +138,10 @@ class WindowProcess(QObject):
 
     def running(self) -> bool:
         return self.process.state() != QProcess.ProcessState.NotRunning
+
+    def usable(self) -> bool:
+        """Started, still running, and neither closing nor done: it can show a page."""
+        return self.running() and not self._closing and not self._said_final
 
     def open(self, url: str, redirect_uri: str, provider: str, transient_for: int) -> None:
         """Show `url` (over the pipe: never on a command line)."""
@@ -285,15 +290,22 @@ class EmbeddedBrowser(QObject):
         provider: str = "",
         parent_widget: QWidget | None = None,
         parent: QObject | None = None,
+        window: WindowProcess | None = None,
     ) -> None:
         super().__init__(parent)
         self.provider = provider
         self.parent_widget = parent_widget
         self.url = ""
         self.redirect_uri = ""
-        self.window = WindowProcess(env, self)
         self._open_requested.connect(self._on_open_requested)
-        self.window.start()
+        if window is not None and window.usable():
+            window.setParent(self)
+            self.window = window
+        else:
+            if window is not None:
+                window.close()
+            self.window = WindowProcess(env, self)
+            self.window.start()
 
     def __call__(self, auth_url: str, redirect_uri: str) -> None:
         self._open_requested.emit(auth_url, redirect_uri)
