@@ -27,16 +27,19 @@ REDIRECT = "http://127.0.0.1:9/callback"
 
 class Site:
     """A local web server answering every GET with `pages[path]` (or 404); https with a
-    self-signed certificate (one no browser trusts) when `tls`."""
+    self-signed certificate (one no browser trusts) when `tls`. `requests`: the paths
+    asked for."""
 
     def __init__(self, pages: dict[str, tuple[int, str]], *, tls: bool = False) -> None:
         site = self
+        self.requests: list[str] = []  # the paths asked for, in order
 
         class Handler(http.server.BaseHTTPRequestHandler):
             def log_message(self, *args: object) -> None:
                 pass
 
             def do_GET(self) -> None:  # noqa: N802
+                site.requests.append(self.path.split("?", 1)[0])
                 status, body = pages.get(self.path.split("?", 1)[0], (404, "no such page"))
                 data = body.encode()
                 self.send_response(status)
@@ -60,7 +63,6 @@ class Site:
         scheme = "https" if tls else "http"
         self.base = f"{scheme}://127.0.0.1:{self.server.server_address[1]}"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        site.pages = pages
 
     def close(self) -> None:
         self.server.shutdown()

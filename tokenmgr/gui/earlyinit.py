@@ -21,6 +21,10 @@
    function: where PySide6 has no such function, nothing changes, and tests
    check that both give the same answers, so a PySide6 upgrade that changes
    its meaning fails them.
+4. Every message Qt writes goes through one handler that logs it through the
+   redaction filter (gui/qtlog.py), from the first Qt call on.
+
+The sign-in window's own process (gui/signin_child.py) starts the same way.
 """
 
 from __future__ import annotations
@@ -49,6 +53,9 @@ def init(env: Mapping[str, str]) -> GarbageCollector:
         raise NoDisplay(problem)
     collector = GarbageCollector()
     quicker_feature_scan()
+    from tokenmgr.gui import qtlog
+
+    qtlog.install()
     return collector
 
 

@@ -28,6 +28,11 @@ Some providers refuse embedded browsers (Google's `disallowed_useragent`): the
 window then hands the sign-in to the system browser (`switched_to_system_browser`).
 An error page in answer to the authorization request itself (an unknown client id,
 say) is reported as what it is (`refused`), not left for the person to close.
+
+`PipedWindow` joins the window to the app's pipe (gui/signin_protocol.py): `open`
+shows it over the app's window it names (its transient parent, so a window manager
+stacks it above the modal "Sign in to a provider" dialog), and what happens goes
+back as messages.
 """
 
 from __future__ import annotations
@@ -41,9 +46,10 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Callable, Sequence
+from typing import IO, Any
 
 from PySide6.QtCore import QByteArray, QObject, QSize, Qt, QUrl, Signal, Slot
-from PySide6.QtGui import QContextMenuEvent, QFont, QIcon, QPixmap
+from PySide6.QtGui import QContextMenuEvent, QFont, QGuiApplication, QIcon, QPixmap, QWindow
 from PySide6.QtWebEngineCore import (
     QWebEngineCertificateError,
     QWebEngineClientCertificateSelection,
@@ -61,6 +67,7 @@ from PySide6.QtWebEngineCore import (
 )
 from PySide6.QtWebEngineWidgets import QWebEngineView
 from PySide6.QtWidgets import (
+    QApplication,
     QDialog,
     QHBoxLayout,
     QLabel,
@@ -70,6 +77,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from tokenmgr.gui import signin_protocol as pipe
 from tokenmgr.gui.address import Host, display_host
 
 log = logging.getLogger("tokenmgr.signin.window")
@@ -632,6 +640,111 @@ class LoginDialog(QDialog):
         self.stack.removeWidget(view)
         for obj in (view, page, profile):
             shiboken6.delete(obj)
+
+
+class PipedWindow(QObject):
+    """The window in its own process (gui/signin_child.py), spoken to over the pipe:
+    messages in (`listen`), what happens out (`send`)."""
+
+    message_received = Signal(object)
+    input_closed = Signal()
+
+    def __init__(self, send: Callable[..., None]) -> None:
+        super().__init__()
+        self.send = send
+        self._foreign: QWindow | None = None
+        self.dialog: LoginDialog | None = LoginDialog()
+        self.dialog.delivered.connect(self._on_dialog_delivered)
+        self.dialog.switched_to_system_browser.connect(
+            self._on_dialog_switched_to_system_browser
+        )
+        self.dialog.refused.connect(self._on_dialog_refused)
+        self.dialog.failed.connect(self._on_dialog_failed)
+        self.dialog.closed.connect(self._on_dialog_closed)
+        self.message_received.connect(self._on_message_received)
+        self.input_closed.connect(self._on_input_closed)
+        self._ended = False
+        self.send(pipe.READY)
+
+    def listen(self, reader: IO[bytes]) -> None:
+        def read() -> None:
+            with contextlib.suppress(OSError, ValueError):
+                for line in reader:
+                    message = pipe.decode(line)
+                    if message is not None:
+                        self.message_received.emit(message)
+            self.input_closed.emit()
+
+        threading.Thread(target=read, name="tokenmgr-signin-pipe", daemon=True).start()
+
+    @Slot(object)
+    def _on_message_received(self, message: dict[str, Any]) -> None:
+        kind = message["type"]
+        if kind == pipe.OPEN and self.dialog is not None:
+            self._open(message)
+        elif kind == pipe.CLOSE:
+            self._end(None)
+        else:
+            log.debug("sign-in window: message %r ignored", kind)
+
+    def _open(self, message: dict[str, Any]) -> None:
+        assert self.dialog is not None
+        url, redirect_uri = pipe.text(message, "url", 8192), pipe.text(message, "redirect_uri")
+        if not url.startswith(("https://", "http://")) or not redirect_uri:
+            self._end(pipe.FAILED, why="the sign-in window was given no page to open")
+            return
+        parent = pipe.number(message, "transient_for")
+        if parent and QGuiApplication.platformName() == "xcb":
+            # Above the app's window (the modal "Sign in to a provider" dialog): the
+            # window manager stacks a transient window over its parent, and gives it
+            # the focus the person's click on "Sign in" earned.
+            self.dialog.winId()
+            handle = self.dialog.windowHandle()
+            foreign = QWindow.fromWinId(parent)
+            if handle is not None and foreign is not None:
+                handle.setTransientParent(foreign)
+                self._foreign = foreign
+        self.dialog.start(url, redirect_uri, pipe.text(message, "provider", 100))
+        self.send(pipe.SHOWN, window=int(self.dialog.winId()))
+
+    @Slot(int)
+    def _on_dialog_delivered(self, status: int) -> None:
+        self.send(pipe.DELIVERED, status=status)
+
+    @Slot(str)
+    def _on_dialog_switched_to_system_browser(self, why: str) -> None:
+        self._end(pipe.SYSTEM_BROWSER, why=why)
+
+    @Slot(int, str, str)
+    def _on_dialog_refused(self, status: int, error: str, description: str) -> None:
+        self._end(pipe.REFUSED, status=status, error=error, description=description)
+
+    @Slot(str)
+    def _on_dialog_failed(self, why: str) -> None:
+        self._end(pipe.FAILED, why=why)
+
+    @Slot()
+    def _on_dialog_closed(self) -> None:
+        self._end(pipe.CLOSED)
+
+    @Slot()
+    def _on_input_closed(self) -> None:
+        self._end(None)  # the app went away (or closed its end): nobody to tell
+
+    def _end(self, kind: str | None, **fields: Any) -> None:
+        """Tell the app how it ended (once), close the window and quit."""
+        if self._ended:
+            return
+        self._ended = True
+        if kind is not None:
+            self.send(kind, **fields)
+        dialog, self.dialog = self.dialog, None
+        if dialog is not None:
+            dialog.finish()
+        QApplication.quit()
+
+    def release(self) -> None:
+        self._foreign = None
 
 
 def _plain_label(parent: QWidget) -> QLabel:

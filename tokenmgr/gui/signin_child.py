@@ -18,22 +18,14 @@ its stderr and logs it at DEBUG.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 import sys
 import threading
-from typing import IO, TYPE_CHECKING, Any
-
-from PySide6.QtCore import QObject, Signal, Slot
-from PySide6.QtGui import QGuiApplication, QWindow
-from PySide6.QtWidgets import QApplication
+from collections.abc import Mapping
+from typing import IO, Any
 
 from tokenmgr.gui import signin_protocol as pipe
-from tokenmgr.gui.signin_process import sandbox_problem
-
-if TYPE_CHECKING:
-    from tokenmgr.gui.login_dialog import LoginDialog
 
 log = logging.getLogger("tokenmgr.signin.child")
 
@@ -41,6 +33,27 @@ NOT_FROM_THE_APP = (
     "sign-in-window is started by the desktop app (it reads its instructions from a "
     "pipe); start the app with `tokenmgr gui`"
 )
+
+
+def sandbox_problem(env: Mapping[str, str], euid: int | None = None) -> str | None:
+    """Why the embedded browser cannot start here, as a sentence; None when it can.
+
+    Chromium refuses to run as root with its sandbox on (and ends the process). The
+    sandbox stays the user's call: this only says what to do."""
+    if euid is None:
+        euid = os.geteuid() if hasattr(os, "geteuid") else -1
+    if euid != 0:
+        return None
+    if env.get("QTWEBENGINE_DISABLE_SANDBOX", "") not in ("", "0"):
+        return None
+    if "--no-sandbox" in env.get("QTWEBENGINE_CHROMIUM_FLAGS", "").split():
+        return None
+    return (
+        "the sign-in window cannot open while Token Manager runs as root: its browser "
+        "needs Chromium's sandbox, which does not run as root. Run Token Manager as "
+        "your own user, or choose to sign in in your web browser "
+        "(QTWEBENGINE_DISABLE_SANDBOX=1 turns the sandbox off, at your own risk)"
+    )
 
 
 def _take_pipe() -> tuple[IO[bytes], IO[bytes]]:
@@ -82,128 +95,31 @@ def main(debug: bool = False) -> int:
         writer.send(pipe.FAILED, why=problem)
         return 1
 
-    from tokenmgr.gui import qtlog
+    from tokenmgr.gui import earlyinit
 
-    qtlog.install()
+    try:
+        collector = earlyinit.init(os.environ)
+    except earlyinit.NoDisplay as e:
+        writer.send(pipe.FAILED, why=str(e))
+        return 1
     # QtWebEngine before the application (it shares OpenGL contexts from the start).
     from PySide6.QtWebEngineWidgets import QWebEngineView  # noqa: F401
+    from PySide6.QtWidgets import QApplication
+
+    from tokenmgr.gui.login_dialog import PipedWindow
 
     app = QApplication([sys.argv[0] if sys.argv else "tokenmgr"])
+    collector.start(app)
     app.setApplicationName("tokenmgr")
     app.setApplicationDisplayName("Token Manager")
     app.setDesktopFileName("io.github.tokenmgr")
     from tokenmgr.gui.icons import app_icon
 
     app.setWindowIcon(app_icon())
-    window = SignInWindow(writer)
+    window = PipedWindow(writer.send)
     window.listen(reader)
-    status = app.exec()
-    window.release()
-    return int(status)
-
-
-class SignInWindow(QObject):
-    """The window and the pipe: messages in, what happens out."""
-
-    message_received = Signal(object)
-    input_closed = Signal()
-
-    def __init__(self, writer: _Writer) -> None:
-        super().__init__()
-        from tokenmgr.gui.login_dialog import LoginDialog  # QtWebEngine: now
-
-        self.writer = writer
-        self._foreign: QWindow | None = None
-        self.dialog: LoginDialog | None = LoginDialog()
-        self.dialog.delivered.connect(self._on_dialog_delivered)
-        self.dialog.switched_to_system_browser.connect(
-            self._on_dialog_switched_to_system_browser
-        )
-        self.dialog.refused.connect(self._on_dialog_refused)
-        self.dialog.failed.connect(self._on_dialog_failed)
-        self.dialog.closed.connect(self._on_dialog_closed)
-        self.message_received.connect(self._on_message_received)
-        self.input_closed.connect(self._on_input_closed)
-        self._ended = False
-        self.writer.send(pipe.READY)
-
-    def listen(self, reader: IO[bytes]) -> None:
-        def read() -> None:
-            with contextlib.suppress(OSError, ValueError):
-                for line in reader:
-                    message = pipe.decode(line)
-                    if message is not None:
-                        self.message_received.emit(message)
-            self.input_closed.emit()
-
-        threading.Thread(target=read, name="tokenmgr-signin-pipe", daemon=True).start()
-
-    @Slot(object)
-    def _on_message_received(self, message: dict[str, Any]) -> None:
-        kind = message["type"]
-        if kind == pipe.OPEN and self.dialog is not None:
-            self._open(message)
-        elif kind == pipe.CLOSE:
-            self._end(None)
-        else:
-            log.debug("sign-in window: message %r ignored", kind)
-
-    def _open(self, message: dict[str, Any]) -> None:
-        assert self.dialog is not None
-        url, redirect_uri = pipe.text(message, "url", 8192), pipe.text(message, "redirect_uri")
-        if not url.startswith(("https://", "http://")) or not redirect_uri:
-            self._end(pipe.FAILED, why="the sign-in window was given no page to open")
-            return
-        parent = pipe.number(message, "transient_for")
-        if parent and QGuiApplication.platformName() == "xcb":
-            # Above the app's window (the modal "Sign in to a provider" dialog): the
-            # window manager stacks a transient window over its parent, and gives it
-            # the focus the person's click on "Sign in" earned.
-            self.dialog.winId()
-            handle = self.dialog.windowHandle()
-            foreign = QWindow.fromWinId(parent)
-            if handle is not None and foreign is not None:
-                handle.setTransientParent(foreign)
-                self._foreign = foreign
-        self.dialog.start(url, redirect_uri, pipe.text(message, "provider", 100))
-        self.writer.send(pipe.SHOWN, window=int(self.dialog.winId()))
-
-    @Slot(int)
-    def _on_dialog_delivered(self, status: int) -> None:
-        self.writer.send(pipe.DELIVERED, status=status)
-
-    @Slot(str)
-    def _on_dialog_switched_to_system_browser(self, why: str) -> None:
-        self._end(pipe.SYSTEM_BROWSER, why=why)
-
-    @Slot(int, str, str)
-    def _on_dialog_refused(self, status: int, error: str, description: str) -> None:
-        self._end(pipe.REFUSED, status=status, error=error, description=description)
-
-    @Slot(str)
-    def _on_dialog_failed(self, why: str) -> None:
-        self._end(pipe.FAILED, why=why)
-
-    @Slot()
-    def _on_dialog_closed(self) -> None:
-        self._end(pipe.CLOSED)
-
-    @Slot()
-    def _on_input_closed(self) -> None:
-        self._end(None)  # the app went away (or closed its end): nobody to tell
-
-    def _end(self, kind: str | None, **fields: Any) -> None:
-        """Tell the app how it ended (once), close the window and quit."""
-        if self._ended:
-            return
-        self._ended = True
-        if kind is not None:
-            self.writer.send(kind, **fields)
-        dialog, self.dialog = self.dialog, None
-        if dialog is not None:
-            dialog.finish()
-        QApplication.quit()
-
-    def release(self) -> None:
-        self._foreign = None
-
+    try:
+        return int(app.exec())
+    finally:
+        window.release()
+        collector.stop()

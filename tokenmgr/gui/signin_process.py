@@ -45,6 +45,7 @@ from PySide6.QtCore import (
 from PySide6.QtWidgets import QWidget
 
 from tokenmgr.gui import signin_protocol as pipe
+from tokenmgr.gui.signin_child import sandbox_problem as sandbox_problem
 
 log = logging.getLogger("tokenmgr.signin")
 child_log = logging.getLogger("tokenmgr.signin.child")
@@ -54,27 +55,6 @@ UNEXPECTED = "the sign-in window closed unexpectedly; nothing was stored"
 KILL_AFTER_MS = 5000  # a window process told to close gets this long before it is killed
 QUIT_WAIT_MS = 3000  # how long quitting waits for it to close by itself
 STDERR_KEPT = 20  # lines of its stderr kept, logged when it dies unexpectedly
-
-
-def sandbox_problem(env: Mapping[str, str], euid: int | None = None) -> str | None:
-    """Why the embedded browser cannot start here, as a sentence; None when it can.
-
-    Chromium refuses to run as root with its sandbox on (and ends the process). The
-    sandbox stays the user's call: this only says what to do."""
-    if euid is None:
-        euid = os.geteuid() if hasattr(os, "geteuid") else -1
-    if euid != 0:
-        return None
-    if env.get("QTWEBENGINE_DISABLE_SANDBOX", "") not in ("", "0"):
-        return None
-    if "--no-sandbox" in env.get("QTWEBENGINE_CHROMIUM_FLAGS", "").split():
-        return None
-    return (
-        "the sign-in window cannot open while Token Manager runs as root: its browser "
-        "needs Chromium's sandbox, which does not run as root. Run Token Manager as "
-        "your own user, or choose to sign in in your web browser "
-        "(QTWEBENGINE_DISABLE_SANDBOX=1 turns the sandbox off, at your own risk)"
-    )
 
 
 def window_command(debug: bool) -> tuple[str, list[str]]:
