@@ -118,8 +118,21 @@ def session_members(sid: int) -> list[int]:
                 rest = f.read().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        if rest[0] != "Z" and int(rest[4]) == sid:
+        if rest[0] != "Z" and int(rest[3]) == sid:
             out.append(int(entry))
+    return out
+
+
+def browser_helpers(sid: int) -> list[int]:
+    """The QtWebEngine processes of session `sid`."""
+    out = []
+    for pid in session_members(sid):
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                if b"QtWebEngineProcess" in f.read():
+                    out.append(pid)
+        except OSError:
+            pass
     return out
 
 

@@ -21,6 +21,7 @@ from tests.gui.signin_support import (  # noqa: F401 - fixtures
     AppEnv,
     ListenerSpy,
     app_env,
+    browser_helpers,
     descendants,
     listener_spy,
     process_alive,
@@ -148,9 +149,11 @@ def test_cancel_in_the_app_ends_the_sign_in_and_the_window(
     controller.start(request(oidc_server))
     window = started_window(qtbot, controller)
     pid = window.pid()
+    helpers = browser_helpers(pid)
+    assert helpers
     with qtbot.waitSignal(controller.cancelled, timeout=20_000):
         controller.cancel()
-    assert wait_gone([pid, *session_members(pid)], qtbot=qtbot) == []
+    assert wait_gone([pid, *helpers], qtbot=qtbot) == []
     assert vault.list_entries() == []
     assert not controller.running()
 
@@ -167,6 +170,7 @@ def test_a_window_process_that_dies_ends_the_sign_in_with_a_sentence(
     assert port_open(redirect)  # the listener waits
     pid = window.pid()
     helpers = session_members(pid)
+    assert browser_helpers(pid)  # its browser runs, in its session
     with qtbot.waitSignal(controller.failed, timeout=20_000) as failed:
         os.kill(pid, signal.SIGKILL)
     assert failed.args[0] == "The sign-in window closed unexpectedly; nothing was stored."

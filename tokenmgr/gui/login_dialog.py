@@ -49,7 +49,16 @@ from collections.abc import Callable, Sequence
 from typing import IO, Any
 
 from PySide6.QtCore import QByteArray, QObject, QSize, Qt, QUrl, Signal, Slot
-from PySide6.QtGui import QContextMenuEvent, QFont, QGuiApplication, QIcon, QPixmap, QWindow
+from PySide6.QtGui import (
+    QContextMenuEvent,
+    QFont,
+    QGuiApplication,
+    QIcon,
+    QKeySequence,
+    QPixmap,
+    QShortcut,
+    QWindow,
+)
 from PySide6.QtWebEngineCore import (
     QWebEngineCertificateError,
     QWebEngineClientCertificateSelection,
@@ -353,6 +362,10 @@ class LoginDialog(QDialog):
         self.cancel_button = QPushButton("Cancel", self)
         self.cancel_button.setAutoDefault(False)
         self.cancel_button.clicked.connect(self.reject)
+        # Escape cancels wherever the focus is: the page (its login field has it) does not
+        # hand the key on to the window.
+        self.escape = QShortcut(QKeySequence(Qt.Key.Key_Escape), self)
+        self.escape.activated.connect(self.reject)
         buttons = QHBoxLayout()
         buttons.addStretch(1)
         buttons.addWidget(self.cancel_button)

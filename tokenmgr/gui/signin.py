@@ -18,6 +18,7 @@ stored unless the sign-in succeeded.
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from collections.abc import Callable, Mapping, Sequence
@@ -33,6 +34,9 @@ if TYPE_CHECKING:
     from tokenmgr.core.vault import Vault
     from tokenmgr.gui.signin_process import EmbeddedBrowser, WindowProcess
     from tokenmgr.gui.tasks import Tasks
+
+
+log = logging.getLogger("tokenmgr.signin")
 
 
 def _open_in_browser(url: str) -> None:
@@ -310,6 +314,7 @@ class SignInController(QObject):
         from tokenmgr.core.oauth.signin import missing_refresh_token
 
         self._end()
+        log.debug("sign-in: signed in")
         note = missing_refresh_token(entry) or ""
         self.signed_in.emit(entry, note)
 
@@ -319,8 +324,11 @@ class SignInController(QObject):
 
         self._end()
         if isinstance(exc, SignInCancelled) and self._failure is not None:
+            log.debug("sign-in: failed (its window)")
             self.failed.emit(sentence(self._failure))
         elif isinstance(exc, SignInCancelled):
+            log.debug("sign-in: cancelled")
             self.cancelled.emit()
         else:
+            log.debug("sign-in: failed")
             self.failed.emit(describe(exc))

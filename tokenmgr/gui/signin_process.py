@@ -192,6 +192,7 @@ class WindowProcess(QObject):
 
     def _dispatch(self, message: dict[str, Any]) -> None:
         kind = message["type"]
+        log.debug("sign-in window: %s", kind)
         if kind in pipe.FINAL:
             if self._said_final:
                 return
