@@ -19,11 +19,12 @@ RUN_APT_PACKAGES := make python3 python3-venv python3-pip \
 	fonts-dejavu-core
 # kubectl for the credential-helper tests: the machine's own, else Debian's.
 KUBECTL_PACKAGE := $(if $(shell command -v kubectl 2>/dev/null),,kubernetes-client)
-# What the tests add: a private keyring, shells, a virtual display with a tray host and
-# a notification daemon, a clipboard manager, the clipboard and window tools, the packaging
-# tools, and the clients of the credential helpers (git, kubectl).
+# What the tests add: a private keyring, shells, a virtual display with a tray host, a
+# window manager (openbox: which window comes to the front) and a notification daemon,
+# a clipboard manager, the clipboard and window tools, the packaging tools, and the
+# clients of the credential helpers (git, kubectl).
 APT_PACKAGES := $(RUN_APT_PACKAGES) \
-	dbus gnome-keyring libsecret-tools fish zsh xvfb xauth trayer \
+	dbus gnome-keyring libsecret-tools fish zsh xvfb xauth trayer openbox \
 	desktop-file-utils appstream xclip xdotool x11-utils dunst copyq imagemagick \
 	binutils zstd patchelf git $(KUBECTL_PACKAGE)
 # oidc-provider 9 uses URL.parse and crypto.hash: Node.js 20.18 or newer.

@@ -7,13 +7,15 @@
 # installed yet. It installs the package (dpkg -i, then apt-get -f install for the
 # Depends), runs the installed /usr/bin/tokenmgr: --version, doctor, add / get /
 # list / rm against a real gnome-keyring on a private session bus, the desktop app's
-# own `gui --smoke-test` offscreen; checks that every ELF file of /opt/tokenmgr finds
-# its libraries, the menu entry, the icons and the metainfo (and validates them);
+# own `gui --smoke-test` offscreen, one sign-in window (its own process, started as
+# the app starts it: packaging/signin_window_smoke.py); checks that every ELF file
+# of /opt/tokenmgr finds its libraries, the menu entry, the icons and the metainfo
+# (and validates them);
 # then removes and purges the package and checks that nothing of it is left.
 #
 # A traceback, or any stderr line the step does not expect, fails it. Everything
 # happens under a temporary TOKENMGR_HOME and HOME; the keyring is a throw-away one.
-# QTWEBENGINE_DISABLE_SANDBOX=1 is set for the GUI step only, here, because CI runs
+# QTWEBENGINE_DISABLE_SANDBOX=1 is set for the GUI steps only, here, because CI runs
 # as root (Chromium refuses its sandbox as root); the app and the package never set it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -158,8 +160,14 @@ fi
 
 # The desktop app's own smoke test (whole window with the entries, first paint,
 # no secret read, QtWebEngine not loaded), offscreen.
-check gui 0 "tokenmgr: smoke test passed \(1 entries\)|This plugin does not support propagateSizeHints\(\)" \
+check gui 0 "tokenmgr: smoke test passed \(1 entries\)|(WARNING tokenmgr.qt: )?This plugin does not support propagateSizeHints\(\)" \
     -- env QT_QPA_PLATFORM=offscreen QTWEBENGINE_DISABLE_SANDBOX=1 tokenmgr gui --smoke-test
+
+# The sign-in window's own process, started from the same executable the way the app
+# starts it (its pipe on stdin and stdout): it shows a local page, captures the page's
+# redirect before it loads and hands it to a local listener, then closes when told.
+check signin-window 0 "signin_window_smoke: the sign-in window showed a page and delivered its redirect" \
+    -- env QTWEBENGINE_DISABLE_SANDBOX=1 python3 packaging/signin_window_smoke.py /usr/bin/tokenmgr
 
 # The same program answers docker as docker-credential-tokenmgr (a link of the bundle).
 check docker-version 0 "$NOTHING" -- docker-credential-tokenmgr version

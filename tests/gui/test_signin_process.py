@@ -194,3 +194,17 @@ def test_qt_messages_go_through_the_redaction_filter() -> None:
     assert r.returncode == 0, r.stderr
     assert "SECRET" not in r.stderr
     assert "WARNING tokenmgr.qt: a url http://127.0.0.1:9/callback?code=***" in r.stderr
+
+
+def test_the_packages_smoke_check_of_the_window_passes_here(tmp_path: Path) -> None:
+    """packaging/signin_window_smoke.py, which the .deb's smoke test runs against the
+    installed binary, against this checkout: what it checks holds here too."""
+    launcher = tmp_path / "tokenmgr"
+    launcher.write_text(f'#!/bin/sh\nexec "{sys.executable}" -P -m tokenmgr "$@"\n')
+    launcher.chmod(0o755)
+    r = subprocess.run(
+        [sys.executable, str(ROOT / "packaging" / "signin_window_smoke.py"), str(launcher)],
+        env=env_of(), capture_output=True, text=True, timeout=120,
+    )
+    assert r.returncode == 0, r.stderr
+    assert "delivered its redirect" in r.stderr

@@ -19,7 +19,8 @@ def _dry_run(target: str) -> str:
 
 def test_make_run_needs_no_test_tools() -> None:
     commands = _dry_run("run")
-    for tool in ("node", "npm", "xvfb", "trayer", "dunst", "gnome-keyring", "xdotool", "fish"):
+    for tool in ("node", "npm", "xvfb", "trayer", "openbox", "dunst", "gnome-keyring", "xdotool",
+                 "fish"):
         assert not re.search(rf"\b{tool}\b", commands), f"`make run` asks for {tool}"
     assert "pip install -q -e ." in commands
     assert "[test]" not in commands
@@ -28,6 +29,6 @@ def test_make_run_needs_no_test_tools() -> None:
 
 def test_make_test_installs_the_test_bench() -> None:
     commands = _dry_run("test")
-    for tool in ("xvfb", "trayer", "dunst", "gnome-keyring", "npm ci"):
+    for tool in ("xvfb", "trayer", "openbox", "dunst", "gnome-keyring", "npm ci"):
         assert tool in commands, f"`make test` does not install {tool}"
     assert "-e '.[test]'" in commands
