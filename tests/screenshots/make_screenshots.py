@@ -2,17 +2,22 @@
 
     .venv/bin/python tests/screenshots/make_screenshots.py [--out docs/screenshots]
 
-Starts Xvfb with trayer as the tray host and gnome-keyring's Secret Service on
-a private bus, fills a throw-away TOKENMGR_HOME through the CLI with realistic
-fake tokens (a GitHub PAT, a JWT access token with claims expiring in 3 h, one
-expiring in minutes, an expired one, …), runs the real app (`tokenmgr gui`),
-drives it with xdotool like a user, and captures with ImageMagick's `import`:
+Starts Xvfb with openbox as the window manager, trayer as the tray host and
+gnome-keyring's Secret Service on a private bus, fills a throw-away TOKENMGR_HOME
+through the CLI with realistic fake tokens (a GitHub PAT, a JWT access token with
+claims expiring in 3 h, one expiring in minutes, an expired one, …), runs the real
+app (`tokenmgr gui`), drives it with xdotool like a user, and captures with
+ImageMagick's `import`:
 
 - main-window.png  the list with the JWT selected and its details;
 - add-dialog.png   the add dialog with a pasted token being decoded;
 - tray-menu.png    the open tray menu with a token's submenu;
 - sign-in.png      the embedded sign-in window on the provider's own page (the test
-                   oidc-provider, tests/oidc-server);
+                   oidc-provider, tests/oidc-server), above the "Sign in to a provider"
+                   dialog;
+- sign-in-refused.png  that dialog after the provider refused an unknown client id;
+- sign-in-lookalike.png  the sign-in window at a look-alike host (`xn--gthub-n4a.com`,
+                   shown as punycode) whose certificate is refused ("Not secure");
 - device-sign-in.png  the device sign-in window with its user code.
 
 QtWebEngine runs with its sandbox off here only because this runs as root in CI-like
@@ -93,6 +98,58 @@ def demo_entries(now: int) -> list[tuple[list[str], str]]:
     ]
 
 
+class ConnectProxy:
+    """An HTTP proxy that answers every CONNECT with a tunnel to 127.0.0.1:`port`."""
+
+    def __init__(self, port: int) -> None:
+        import socket
+        import threading
+
+        self.port = port
+        self.server = socket.create_server(("127.0.0.1", 0))
+        self.address = f"127.0.0.1:{self.server.getsockname()[1]}"
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        import threading
+
+        while True:
+            try:
+                client, _ = self.server.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._tunnel, args=(client,), daemon=True).start()
+
+    def _tunnel(self, client: Any) -> None:
+        import socket
+        import threading
+
+        head = b""
+        while b"\r\n\r\n" not in head:
+            chunk = client.recv(4096)
+            if not chunk:
+                client.close()
+                return
+            head += chunk
+        upstream = socket.create_connection(("127.0.0.1", self.port))
+        client.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
+
+        def pipe(a: Any, b: Any) -> None:
+            try:
+                while data := a.recv(65536):
+                    b.sendall(data)
+            except OSError:
+                pass
+            finally:
+                b.close()
+
+        threading.Thread(target=pipe, args=(upstream, client), daemon=True).start()
+        pipe(client, upstream)
+
+    def close(self) -> None:
+        self.server.close()
+
+
 class Shooter:
     def __init__(self, out: Path) -> None:
         self.out = out
@@ -131,6 +188,11 @@ class Shooter:
         v = dict(line.split("=", 1) for line in out.split())
         return int(v["X"]), int(v["Y"]), int(v["WIDTH"]), int(v["HEIGHT"])
 
+    def frame(self, wid: str) -> tuple[int, int, int, int]:
+        """The window with the window manager's frame around it (x, y, w, h)."""
+        x, y, w, h = self.geometry(wid)
+        return x - 4, y - 26, w + 8, h + 30
+
     def window(self, title: str) -> str | None:
         """A visible window of the app titled `title` (Qt may add " — Token Manager")."""
         for wid in self.visible():
@@ -161,7 +223,7 @@ class Shooter:
     # --------------------------------------------------------------- steps
 
     def setup(self) -> dict[str, str]:
-        self.x.start(tray=True, panel_width=PANEL_WIDTH)
+        self.x.start(tray=True, panel_width=PANEL_WIDTH, window_manager=True)
         self.x.set_background(DESKTOP)
         self.ss.start()
         home = self.tmp / "home"
@@ -190,7 +252,8 @@ class Shooter:
     def start_app(self, env: dict[str, str]) -> str:
         log = (self.tmp / "app.log").open("w")
         self.app = subprocess.Popen(
-            [sys.executable, "-m", "tokenmgr", "gui"], cwd=ROOT, env=env, stdout=log, stderr=log
+            [sys.executable, "-m", "tokenmgr", "--debug", "gui"], cwd=ROOT, env=env, stdout=log,
+            stderr=log,
         )
         main = self.wait("the main window", lambda: self.window("Token Manager"))
         self.xdo("windowmove", main, "40", "60")
@@ -225,28 +288,80 @@ class Shooter:
         self.xdo("key", "Escape")
         self.wait("the dialog to close", lambda: self.window("Add a token") is None)
 
-    def _oauth_dialog(self, main: str, name: str) -> str:
+    def _oauth_dialog(self, main: str, name: str, client: str = "") -> str:
         """Open "Sign in to a provider", fill the generic OIDC page; return the dialog."""
         assert self.oidc is not None
         self.xdo("windowfocus", "--sync", main)
         self.xdo("key", "ctrl+shift+n")
         dialog = self.wait("the sign-in page", lambda: self.window("Sign in to a provider"))
-        self.xdo("windowfocus", "--sync", dialog)
-        # Focus starts on the provider picker (Generic OpenID Connect).
-        self.xdo("key", "Tab")
+        self.xdo("windowactivate", "--sync", dialog)
+        # The fields by their mnemonics; the dialog starts from the last sign-in's values.
+        self.xdo("key", "alt+i", "ctrl+a")
         self.xdo("type", "--delay", "5", self.oidc.issuer)
-        self.xdo("key", "Tab", "Tab")  # past "Check" (the provider values are disabled)
+        self.xdo("key", "alt+n", "ctrl+a")
         self.xdo("type", "--delay", "5", name)
-        self.xdo("key", "Tab")
-        self.xdo("type", "--delay", "5", "tokenmgr-native" if name != "tv" else "tokenmgr-device")
+        self.xdo("key", "alt+c", "ctrl+a")
+        self.xdo("type", "--delay", "5", client or "tokenmgr-native")
         return dialog
+
+    def refused(self, main: str) -> None:
+        dialog = self._oauth_dialog(main, "staging-idp", "no-such-client")
+        self.xdo("key", "Return")  # "Sign in": the provider refuses the client id
+        self.wait("the refusal", lambda: "sign-in: failed" in self.app_log())
+        self.capture("sign-in-refused.png", "-window", dialog)
+        self.xdo("windowactivate", "--sync", dialog)
+        self.xdo("key", "Escape")
+        self.wait("the dialog to close", lambda: self.window("Sign in to a provider") is None)
+
+    def app_log(self) -> str:
+        return (self.tmp / "app.log").read_text(errors="replace")
+
+    def lookalike(self, env: dict[str, str]) -> None:
+        """The sign-in window's process on its own, at https://login.xn--gthub-n4a.com
+        (resolved to a local server with a certificate no browser trusts)."""
+        from tests.gui.test_login_dialog import Site
+
+        site = Site({"/login/oauth/authorize": (200, "<title>GitHub</title>")}, tls=True)
+        proxy = ConnectProxy(int(site.base.rsplit(":", 1)[1]))
+        # Every https connection goes to the local server, whatever the host: Chromium's
+        # own proxy switch (the look-alike host resolves nowhere here).
+        child_env = dict(env, QTWEBENGINE_CHROMIUM_FLAGS=f"--proxy-server={proxy.address}")
+        window = subprocess.Popen(
+            [sys.executable, "-m", "tokenmgr", "sign-in-window"], cwd=ROOT, env=child_env,
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+        )
+        try:
+            assert window.stdin is not None and window.stdout is not None
+            window.stdout.readline()  # ready
+            url = ("https://login.xn--gthub-n4a.com/login/oauth/authorize"
+                   "?client_id=Iv1.8a61f9b3a7aba766&state=s")
+            window.stdin.write(json.dumps({
+                "type": "open", "url": url, "redirect_uri": "http://127.0.0.1:9/callback",
+                "provider": "GitHub", "transient_for": 0}).encode() + b"\n")
+            window.stdin.flush()
+            window.stdout.readline()  # shown
+            login = self.wait("the look-alike window", lambda: self.window("Sign in to GitHub"))
+            time.sleep(3)  # the refused certificate's error page
+            self.capture("sign-in-lookalike.png", "-window", login)
+        finally:
+            window.kill()
+            window.wait()
+            proxy.close()
+            site.close()
 
     def sign_in(self, main: str) -> None:
         dialog = self._oauth_dialog(main, "staging-idp")
         self.xdo("key", "Return")  # "Sign in"
         login = self.wait("the sign-in window", lambda: self.window("Sign in"))
         time.sleep(3)  # the provider's page loads in QtWebEngine
-        self.capture("sign-in.png", "-window", login)
+        # The window above the dialog it came from: both in the picture.
+        boxes = [self.frame(w) for w in (dialog, login)]
+        left = max(0, min(b[0] for b in boxes) - 16)
+        top = max(0, min(b[1] for b in boxes) - 16)
+        right = min(self.x.width, max(b[0] + b[2] for b in boxes) + 16)
+        bottom = min(self.x.height, max(b[1] + b[3] for b in boxes) + 16)
+        self.capture("sign-in.png", "-window", "root", "-crop",
+                     f"{right - left}x{bottom - top}+{left}+{top}", "+repage")
         # Play the person on the provider's pages: login (autofocused), then consent.
         self.xdo("windowfocus", "--sync", login)
         self.xdo("type", "--delay", "5", "alice")
@@ -260,9 +375,8 @@ class Shooter:
         del dialog
 
     def device_sign_in(self, main: str) -> None:
-        dialog = self._oauth_dialog(main, "tv")
-        # client secret, scopes, audience, resource, extra parameters, then the flow.
-        self.xdo("key", "Tab", "Tab", "Tab", "Tab", "Tab", "Tab", "Down")
+        dialog = self._oauth_dialog(main, "tv", "tokenmgr-device")
+        self.xdo("key", "alt+f", "Down")  # the flow: on another device
         self.xdo("windowfocus", "--sync", dialog)
         self.xdo("key", "Return")
         device = self.wait("the device window", lambda: self.window("Sign in on another device"))
@@ -319,7 +433,9 @@ class Shooter:
             main = self.start_app(env)
             self.main_window(main)
             self.add_dialog(main, env)
+            self.refused(main)
             self.sign_in(main)
+            self.lookalike(env)
             self.device_sign_in(main)
             self.tray_menu(main)
         finally:

@@ -56,6 +56,7 @@ from PySide6.QtGui import (
     QIcon,
     QKeySequence,
     QPixmap,
+    QResizeEvent,
     QShortcut,
     QWindow,
 )
@@ -130,8 +131,15 @@ _STATE_WORDS = {
     SECURE: "Secure connection",
     LOCAL: "This computer",
     INSECURE: "Not secure",
-    CERTIFICATE: "Not secure: certificate refused",
+    CERTIFICATE: "Not secure",
     FAILED: "Page not loaded",
+}
+_STATE_TIPS = {
+    SECURE: "The page came over https, from a server whose certificate checked out.",
+    LOCAL: "The page comes from this computer.",
+    INSECURE: "The page came without encryption: anyone on the way could read or change it.",
+    CERTIFICATE: "The server's certificate was refused: this is not a secure connection.",
+    FAILED: "The page could not be loaded.",
 }
 # OAuth error codes a provider's error page may name (RFC 6749 §4.1.2.1, OpenID
 # Connect Core §3.1.2.6, and the redirect URI names providers use).
@@ -331,7 +339,7 @@ class LoginDialog(QDialog):
         self.view.setPage(self.page)
 
         self.state_icon = QLabel(self)
-        self.host_prefix = _plain_label(self)
+        self.host_prefix = _LeftElidedLabel(self)
         self.host_domain = _plain_label(self)
         bold = QFont(self.host_domain.font())
         bold.setBold(True)
@@ -341,14 +349,16 @@ class LoginDialog(QDialog):
         self.system_button.setAutoDefault(False)
         self.system_button.clicked.connect(self._on_system_button_clicked)
         bar = QHBoxLayout()
+        # As an omnibox: the connection first, then the host, its registrable domain in
+        # bold and never cut (a long subdomain gives way, from its left).
         bar.setSpacing(0)
         bar.addWidget(self.state_icon)
-        bar.addSpacing(6)
-        bar.addWidget(self.host_prefix)
-        bar.addWidget(self.host_domain)
-        bar.addStretch(1)
+        bar.addSpacing(4)
         bar.addWidget(self.state_label)
-        bar.addSpacing(8)
+        bar.addSpacing(12)
+        bar.addWidget(self.host_prefix, 1)
+        bar.addWidget(self.host_domain)
+        bar.addSpacing(12)
         bar.addWidget(self.system_button)
 
         self.waiting = QLabel(self)
@@ -414,8 +424,6 @@ class LoginDialog(QDialog):
         state = connection_state(url)
         if state == SECURE and self._certificate_refused:
             state = CERTIFICATE
-        self.connection = state
-        self.state_icon.setPixmap(_icon(state).pixmap(QSize(16, 16)))
         # The host only: a URL's query may hold a code or a login hint.
         ace = url.host(QUrl.ComponentFormattingOption.FullyEncoded)
         if ace:
@@ -423,7 +431,7 @@ class LoginDialog(QDialog):
         else:
             host = Host(url.scheme(), url.scheme())
         self.shown_host = host
-        self.host_prefix.setText(host.prefix)
+        self.host_prefix.set_full_text(host.prefix)
         self.host_domain.setText(host.registrable)
         tip = host.shown
         if host.spoofable:
@@ -433,13 +441,20 @@ class LoginDialog(QDialog):
             )
         self.host_prefix.setToolTip(tip)
         self.host_domain.setToolTip(tip)
+        self._show_state(state)
+
+    def _show_state(self, state: str) -> None:
+        self.connection = state
+        self.state_icon.setPixmap(_icon(state).pixmap(QSize(16, 16)))
         words = _STATE_WORDS[state]
         self.state_label.setText(words)
-        self.state_label.setAccessibleName(words)
-        self.state_icon.setAccessibleName(words)
+        for label in (self.state_label, self.state_icon):
+            label.setToolTip(_STATE_TIPS[state])
+            label.setAccessibleName(words)
+            label.setAccessibleDescription(_STATE_TIPS[state])
 
     def host_text(self) -> str:
-        return self.host_prefix.text() + self.host_domain.text()
+        return self.host_prefix.full_text + self.host_domain.text()
 
     @Slot(QUrl)
     def _on_page_url_changed(self, url: QUrl) -> None:
@@ -461,10 +476,7 @@ class LoginDialog(QDialog):
             elif domain == QWebEngineLoadingInfo.ErrorDomain.HttpStatusCodeDomain:
                 self._on_http_error(info.errorCode(), url)
             elif info.isErrorPage() and domain != QWebEngineLoadingInfo.ErrorDomain.NoErrorDomain:
-                self.connection = FAILED
-                self.state_icon.setPixmap(_icon(FAILED).pixmap(QSize(16, 16)))
-                self.state_label.setText(_STATE_WORDS[FAILED])
-                self.state_label.setAccessibleName(_STATE_WORDS[FAILED])
+                self._show_state(FAILED)
         elif status == QWebEngineLoadingInfo.LoadStatus.LoadSucceededStatus and (
             url.scheme() not in ("about", "data")
         ):
@@ -758,6 +770,34 @@ class PipedWindow(QObject):
 
     def release(self) -> None:
         self._foreign = None
+
+
+class _LeftElidedLabel(QLabel):
+    """Plain text that gives way from its left ("…ogle.com.evil.") when short of room:
+    what it keeps is what stands next to the registrable domain."""
+
+    def __init__(self, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.setTextFormat(Qt.TextFormat.PlainText)
+        self.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.setMinimumWidth(self.fontMetrics().horizontalAdvance("…www."))
+        self.full_text = ""
+
+    def set_full_text(self, text: str) -> None:
+        self.full_text = text
+        self._elide()
+
+    def sizeHint(self) -> QSize:  # noqa: N802
+        return QSize(self.fontMetrics().horizontalAdvance(self.full_text) + 2,
+                     super().sizeHint().height())
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        self._elide()
+
+    def _elide(self) -> None:
+        self.setText(self.fontMetrics().elidedText(
+            self.full_text, Qt.TextElideMode.ElideLeft, max(self.width(), 1)))
 
 
 def _plain_label(parent: QWidget) -> QLabel:
