@@ -46,6 +46,32 @@ def app_env(tmp_path: Path) -> AppEnv:
     return AppEnv(env, port, data, cache)
 
 
+@pytest.fixture
+def no_window_left(qtbot: Any) -> Iterator[None]:
+    """After the test, every sign-in window process it started has ended (a closing one
+    is waited for with Qt's event loop running, as the app would)."""
+    yield
+    from PySide6.QtWidgets import QApplication
+
+    from tokenmgr.gui.signin_process import WindowProcess
+
+    app = QApplication.instance()
+    if not isinstance(app, QApplication):
+        return
+
+    def processes() -> list[WindowProcess]:
+        owners = [app, *app.topLevelWidgets()]
+        return [w for o in owners for w in o.findChildren(WindowProcess)]
+
+    for w in processes():
+        w.close()
+
+    def all_ended() -> bool:
+        return not any(w.running() for w in processes())
+
+    qtbot.waitUntil(all_ended, timeout=20_000)
+
+
 @dataclass
 class ListenerSpy:
     """Every request the loopback listener answered: (path, User-Agent)."""

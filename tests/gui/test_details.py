@@ -156,6 +156,8 @@ def test_verify_runs_in_a_worker_and_says_pinned_or_not(make_window, qtbot) -> N
             binding=binding.digest(entry)))  # it pins only with its binding, as signed in
         vault.add("elsewhere", sign({"iss": other_srv.issuer, "sub": "me", "exp": exp},
                                     keys.rsa, "RS256", "rsa"))
+        vault.add("forged", sign({"iss": other_srv.issuer, "sub": "me", "exp": exp},
+                                 Keys.generate().rsa, "RS256", "rsa"))
         w = f.window
         w.reload()
         f.store.calls.clear()
@@ -165,12 +167,22 @@ def test_verify_runs_in_a_worker_and_says_pinned_or_not(make_window, qtbot) -> N
         view.verify_button.click()
         qtbot.waitUntil(lambda: "verified" in view.badge_label.text().lower(), timeout=10_000)
         assert view.badge_label.text() == "✔ Signature verified (pinned issuer)"
+        # The status bar gives the verdict, not just "checked".
+        assert w.status_bar.status_text() == "corp: ✔ Signature verified (pinned issuer)"
         assert w.select("elsewhere")
         w.details.access_view.verify_button.click()
         qtbot.waitUntil(lambda: "Verified" in w.details.access_view.badge_label.text(),
                         timeout=10_000)
         text = w.details.access_view.badge_label.text()
         assert text.startswith("⚠ Verified, issuer not pinned") and "✔" not in text
+        assert w.status_bar.status_text() == f"elsewhere: {text}"
+        # A signature that does not verify: the status bar says so.
+        assert w.select("forged")
+        w.details.access_view.verify_button.click()
+        qtbot.waitUntil(lambda: "Invalid" in w.details.access_view.badge_label.text(),
+                        timeout=10_000)
+        assert w.status_bar.status_text().startswith("forged: ✖ Invalid signature")
+        assert "Checked" not in w.status_bar.status_text()
         assert not any(c.on_main_thread for c in f.store.calls)
 
 

@@ -101,3 +101,54 @@ def test_check_shows_the_endpoints_the_real_server_publishes(
         p.check_button.click()
     ok, text = done.args
     assert not ok and text.endswith(".") and "Traceback" not in text
+
+
+def test_the_page_starts_from_the_last_sign_in(qtbot: Any) -> None:
+    from tokenmgr.gui.oauth_profile import OAuthProfilePage
+    from tokenmgr.gui.tasks import Tasks
+
+    p = page(qtbot)
+    choose(p, "keycloak")
+    assert p.preset_fields["host"].isVisibleTo(p) and p.preset_fields["realm"].isVisibleTo(p)
+    p.preset_fields["host"].setText("id.example.com")
+    p.preset_fields["realm"].setText("corp")
+    p.client_id.setText("cli")
+    last = p.remembered()
+    assert last == {"preset": "keycloak", "issuer": "",
+                    "values": {"host": "id.example.com", "realm": "corp"}, "client_id": "cli"}
+    again = OAuthProfilePage(Tasks(), remembered=last)
+    qtbot.addWidget(again)
+    assert again.preset_name() == "keycloak" and again.client_id.text() == "cli"
+    assert again.issuer.text() == "https://id.example.com/realms/corp"
+    assert again.name.text() == "keycloak"  # the name is new each time
+    generic = OAuthProfilePage(Tasks(), remembered={"preset": "oidc", "client_id": "c",
+                                                    "issuer": "https://id.example.org"})
+    qtbot.addWidget(generic)
+    assert (generic.issuer.text(), generic.client_id.text()) == ("https://id.example.org", "c")
+    # A hand-edited settings file does not break the page.
+    odd = OAuthProfilePage(Tasks(), remembered={"preset": 3, "values": "x", "issuer": None})
+    qtbot.addWidget(odd)
+    assert odd.preset_name() == "oidc" and odd.client_id.text() == ""
+
+
+def test_long_messages_wrap_and_the_dialog_grows_to_show_them(qtbot: Any) -> None:
+    from tokenmgr.gui.entry_dialog import EntryDialog
+    from tokenmgr.gui.tasks import Tasks
+
+    dialog = EntryDialog(tasks=Tasks(), kind="oauth2")
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    page_ = dialog.oauth_page
+    assert page_ is not None
+    before = dialog.height()
+    long = ("cannot reach https://id.example.com/.well-known/openid-configuration: the name "
+            "id.example.com does not resolve (no such host); check the issuer URL, your "
+            "network and your proxy settings, then press Check again. ") * 3
+    page_.check_result.setText(long)
+    page_.content_changed.emit()
+    dialog.failed(long)
+    qtbot.waitUntil(lambda: dialog.height() > before, timeout=5000)
+    for label in (page_.check_result, dialog.save_error):
+        assert label.wordWrap() and label.isVisible()
+        assert label.height() >= label.heightForWidth(label.width()), label.text()[:40]

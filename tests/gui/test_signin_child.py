@@ -24,6 +24,7 @@ from tests.gui.signin_support import (  # noqa: F401 - fixtures
     browser_helpers,
     descendants,
     listener_spy,
+    no_window_left,  # noqa: F401 - fixture
     process_alive,
     session_members,
     wait_gone,
@@ -34,7 +35,11 @@ from tests.support.secret_service import SecretServiceSession
 from tokenmgr.core.oauth.signin import SignInRequest
 from tokenmgr.core.vault import Vault
 
-pytestmark = [pytest.mark.gui, pytest.mark.integration]
+pytestmark = [
+    pytest.mark.gui,
+    pytest.mark.integration,
+    pytest.mark.usefixtures("no_window_left"),
+]
 
 
 @pytest.fixture

@@ -11,14 +11,22 @@ from typing import Any
 import pytest
 import requests
 
-from tests.gui.signin_support import AppEnv, app_env  # noqa: F401 - fixture
+from tests.gui.signin_support import (  # noqa: F401 - fixture
+    AppEnv,
+    app_env,
+    no_window_left,  # noqa: F401 - fixture
+)
 from tests.integration.conftest import secret_service  # noqa: F401 - fixture
 from tests.integration.oidc_fixtures import OIDCServer, oidc_server  # noqa: F401 - fixture
 from tests.support.secret_service import SecretServiceSession
 from tokenmgr.core.oauth.signin import SignInRequest, request_again
 from tokenmgr.core.vault import Vault
 
-pytestmark = [pytest.mark.gui, pytest.mark.integration]
+pytestmark = [
+    pytest.mark.gui,
+    pytest.mark.integration,
+    pytest.mark.usefixtures("no_window_left"),
+]
 
 
 @pytest.fixture
@@ -249,12 +257,10 @@ def test_sign_in_again_follows_the_checked_settings_not_the_lists_copy(
     stale = vault.entry("svc")
     assert stale.oauth is not None
     stale.oauth = dataclasses.replace(stale.oauth, flow="code", browser="embedded")
-    dialogs: list[Any] = []
+    shown: list[Any] = []
     with qtbot.waitSignal(c.failed, timeout=30000) as failed:
         c.start_again(stale)
-        from tokenmgr.gui.login_dialog import EmbeddedBrowser
-
-        bridge = next(w for w in c._windows if isinstance(w, EmbeddedBrowser))
-        bridge.dialog_opened.connect(dialogs.append)
+        assert c.browser is not None  # its window's process started at once, empty
+        c.browser.window.shown.connect(shown.append)
     assert "changed while its sign-in started" in failed.args[0]
-    assert dialogs == [] and oidc_server.stats()["token_requests"] == before
+    assert shown == [] and oidc_server.stats()["token_requests"] == before

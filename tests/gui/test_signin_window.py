@@ -11,12 +11,20 @@ from typing import Any
 
 import pytest
 
-from tests.gui.signin_support import AppEnv, app_env  # noqa: F401 - fixture
+from tests.gui.signin_support import (  # noqa: F401 - fixture
+    AppEnv,
+    app_env,
+    no_window_left,  # noqa: F401 - fixture
+)
 from tests.integration.conftest import secret_service  # noqa: F401 - fixture
 from tests.integration.oidc_fixtures import OIDCServer, oidc_server  # noqa: F401 - fixture
 from tests.support.secret_service import SecretServiceSession
 
-pytestmark = [pytest.mark.gui, pytest.mark.integration]
+pytestmark = [
+    pytest.mark.gui,
+    pytest.mark.integration,
+    pytest.mark.usefixtures("no_window_left"),
+]
 
 
 @pytest.fixture
@@ -110,13 +118,28 @@ def test_a_failed_sign_in_keeps_the_dialog_with_a_sentence(
     qtbot.keyClicks(page.issuer, oidc_server.issuer + "/missing")
     qtbot.keyClicks(page.name, "work")
     qtbot.keyClicks(page.client_id, "tokenmgr-native")
+    window.status_bar.show_status("Checked the signature of old")  # what was there before
     dialog.save_button.click()
+    assert window.status_bar.status_text() == "Signing in to work…"
     qtbot.waitUntil(lambda: dialog.save_error.isVisible(), timeout=30000)
     text = dialog.save_error.text()
     assert text.endswith(".") and "Traceback" not in text
     assert dialog.save_button.isEnabled() and dialog.save_button.text() == "Sign in"
     assert window.vault.list_entries() == []
+    # The status bar says how the sign-in ended: nothing stale is left there.
+    assert window.status_bar.status_text() == f"⚠ {text}"
+    qtbot.waitUntil(lambda: window.status_bar.busy_text() == "", timeout=5000)
     dialog.reject()
+    # The next "Sign in to a provider" starts from what this one used.
+    window.action_table["sign_in_new"].trigger()
+    again = window.dialog.oauth_page
+    assert again.issuer.text() == oidc_server.issuer + "/missing"
+    assert again.client_id.text() == "tokenmgr-native" and again.name.text() == ""
+    import json
+
+    saved = json.loads((window.vault.home / "settings.json").read_text())
+    assert saved["last_sign_in"]["client_id"] == "tokenmgr-native"
+    window.dialog.reject()
 
 
 def test_closing_the_dialog_during_a_sign_in_cancels_it_cleanly(
