@@ -256,7 +256,8 @@ class Person(threading.Thread):
 
     def stop(self) -> None:
         self._done.set()
-        self.join(10)
+        if self.is_alive():
+            self.join(10)
 
     def wait_painted(self, prefix: str, timeout: float = 60.0) -> float:
         deadline = time.monotonic() + timeout
