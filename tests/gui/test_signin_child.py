@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from PySide6.QtWidgets import QLabel
 
 from tests.gui.signin_support import (  # noqa: F401 - fixtures
     AppEnv,
@@ -230,3 +231,94 @@ def port_open(url: str) -> bool:
             return True
     except OSError:
         return False
+
+
+class _RefusingProvider:
+    """A local stand-in for a provider that refuses embedded browsers, as Google does:
+    its authorization endpoint answers 403 with `disallowed_useragent`."""
+
+    def __init__(self) -> None:
+        import http.server
+        import threading
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def do_GET(self) -> None:  # noqa: N802
+                body = (
+                    b"<html><head><title>Error 403</title></head><body><h1>Access blocked"
+                    b"</h1><p>Error 403: disallowed_useragent</p></body></html>"
+                )
+                self.send_response(403)
+                self.send_header("Content-Type", "text/html")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_disallowed_useragent_hands_the_sign_in_to_the_system_browser(
+    qtbot: Any,
+    vault: Vault,
+    app_env: AppEnv,  # noqa: F811
+    oidc_server: OIDCServer,  # noqa: F811
+) -> None:
+    """The provider refuses the embedded page: the window's process ends, the app opens
+    the system browser (here a stand-in that completes the sign-in at the real server)
+    and waits with a window that says why."""
+    import threading
+
+    import requests
+
+    from tokenmgr.gui.signin import SignInController, WaitingDialog
+    from tokenmgr.gui.tasks import Tasks
+
+    refusing = _RefusingProvider()
+    opened: list[str] = []
+
+    def system_browser(url: str) -> None:
+        opened.append(url)
+        real = url.replace(refusing.base + "/auth", oidc_server.authorization_endpoint)
+
+        def person() -> None:
+            redirect = oidc_server.browse(real)
+            assert redirect is not None
+            requests.get(redirect, timeout=10)
+
+        threading.Thread(target=person, daemon=True).start()
+
+    tasks = Tasks()
+    c = SignInController(vault, tasks, env=app_env.env, open_system_browser=system_browser)
+    req = request(
+        oidc_server,
+        authorize_url=refusing.base + "/auth",
+        token_url=oidc_server.token_endpoint,
+        issuer=None,
+        scopes=["openid", "offline_access"],
+    )
+    try:
+        with qtbot.waitSignal(c.signed_in, timeout=60_000):
+            c.start(req)
+            window = c.browser.window
+            pid = window.pid()
+            qtbot.waitUntil(lambda: bool(opened), timeout=30_000)
+            waiting = [w for w in c._windows if isinstance(w, WaitingDialog)]
+            assert len(waiting) == 1
+            assert "does not allow signing in from an embedded browser" in waiting[0].findChild(
+                QLabel
+            ).text()
+            assert wait_gone([pid], qtbot=qtbot) == []  # the window's process went at once
+    finally:
+        c.cancel()
+        tasks.wait(20_000)
+        refusing.close()
+    assert opened[0].startswith(refusing.base + "/auth?")
+    assert "refresh" in vault.entry("web").secrets
