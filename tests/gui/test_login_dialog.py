@@ -132,7 +132,12 @@ def window(qtbot: Any) -> Iterator[Any]:
 
 
 def loaded(qtbot: Any, w: Any, url: str) -> None:
-    with qtbot.waitSignal(w.page.loadFinished, timeout=30_000):
+    """Start at `url` and wait for that page (not the blank one the window starts with)."""
+    with qtbot.waitSignal(
+        w.page.loadFinished,
+        timeout=30_000,
+        check_params_cb=lambda _ok: w.page.url().toString().startswith(url.split("?")[0]),
+    ):
         w.start(url, REDIRECT, "Example")
 
 

@@ -402,6 +402,14 @@ class LoginDialog(QDialog):
         page.webAuthUxRequested.connect(self._on_page_web_auth_ux_requested)
         page.renderProcessTerminated.connect(self._on_page_render_process_terminated)
         self._delivery_answered.connect(self._on_delivery_answered)
+        # The browser's page process starts now, while the app still asks the provider for
+        # its endpoints: the provider's page then goes into a process that is ready. (A
+        # page asked for before the blank one is in waits for it: loaded over a blank
+        # page still loading, Qt may end up showing the blank one.)
+        self._pending: QUrl | None = None
+        self._blank_loading = True
+        page.loadFinished.connect(self._on_page_blank_load_finished)
+        page.load(QUrl("about:blank"))
 
     # ---------------------------------------------------------------- start
 
@@ -412,11 +420,24 @@ class LoginDialog(QDialog):
         self.setWindowTitle(f"Sign in to {provider}" if provider else "Sign in")
         self.setAccessibleName(self.windowTitle())
         self._show_address(QUrl(auth_url))
-        self.page.load(QUrl(auth_url))
+        if self._blank_loading:
+            self._pending = QUrl(auth_url)
+        else:
+            self.page.load(QUrl(auth_url))
         self.show()
         self.raise_()
         self.activateWindow()
         self.view.setFocus()  # the provider's page takes the keyboard (its autofocus field)
+
+    @Slot(bool)
+    def _on_page_blank_load_finished(self, _ok: bool) -> None:
+        if self.page is None or not self._blank_loading:
+            return
+        self._blank_loading = False
+        self.page.loadFinished.disconnect(self._on_page_blank_load_finished)
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            self.page.load(pending)
 
     # ------------------------------------------------------------ address bar
 
@@ -465,6 +486,8 @@ class LoginDialog(QDialog):
     def _on_page_loading_changed(self, info: QWebEngineLoadingInfo) -> None:
         status = info.status()
         url = info.url()
+        if url.scheme() in ("about", "data"):
+            return  # the blank page the window starts with, or the listener's answer
         if status == QWebEngineLoadingInfo.LoadStatus.LoadStartedStatus:
             self._certificate_refused = False
             self._show_address(url)
@@ -477,9 +500,7 @@ class LoginDialog(QDialog):
                 self._on_http_error(info.errorCode(), url)
             elif info.isErrorPage() and domain != QWebEngineLoadingInfo.ErrorDomain.NoErrorDomain:
                 self._show_state(FAILED)
-        elif status == QWebEngineLoadingInfo.LoadStatus.LoadSucceededStatus and (
-            url.scheme() not in ("about", "data")
-        ):
+        elif status == QWebEngineLoadingInfo.LoadStatus.LoadSucceededStatus:
             self._provider_answered = True
 
     @Slot(QWebEngineCertificateError)
@@ -575,7 +596,7 @@ class LoginDialog(QDialog):
 
     @Slot(bool)
     def _on_page_load_finished(self, ok: bool) -> None:
-        if self.page is None:
+        if self.page is None or self.page.url().scheme() == "about":
             return
         # The DOM as text, read by the engine: no script of ours runs in the page.
         self.page.toHtml(self._check_refusal)
