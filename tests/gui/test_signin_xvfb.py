@@ -174,6 +174,11 @@ def test_the_sign_in_window_comes_to_the_front_and_escape_cancels(
     dialog = app.open_dialog(oidc_server.issuer)
     app.keys("Return")  # "Sign in"
     window = app.window(WINDOW)
+    # It tells the window manager whose window it belongs to (ICCCM's WM_TRANSIENT_FOR:
+    # the dialog, in the app's process), which keeps it above that dialog and gives it
+    # the focus even when the person was still busy with the dialog.
+    transient = app.x.run(["xprop", "-id", str(window), "WM_TRANSIENT_FOR"]).stdout
+    assert transient.split("#")[-1].strip() == hex(dialog), transient
     # Above the modal dialog, with the focus (the page takes the keyboard).
     wait_until("the sign-in window on top with the focus",
                lambda: app.x.active_window() == window, app.log)
