@@ -62,6 +62,7 @@ test: deps venv npm lint
 		$(PY) -m pytest -q -p no:cacheprovider tests
 	$(PY) tests/bench/cli_latency.py --quick --strict
 	$(PY) tests/bench/gui_startup.py --quick --strict
+	$(PY) tests/bench/signin_window.py --quick --strict
 
 deps:
 	@$(call apt_install,$(APT_PACKAGES))
@@ -119,6 +120,13 @@ bench: venv
 .PHONY: bench-gui
 bench-gui: venv
 	$(PY) tests/bench/gui_startup.py
+
+# The embedded sign-in, the long form: the app's memory a minute after it (against a
+# sign-in in the system browser) and the time to the provider's page (against a bare
+# in-process view), the real app on Xvfb + openbox driven with the keyboard.
+.PHONY: bench-signin
+bench-signin: deps venv npm
+	$(PY) tests/bench/signin_window.py
 
 fuzz: venv
 	$(PY) tests/fuzz/fuzz_inspect.py

@@ -1,6 +1,7 @@
-"""What the sign-in windows share: a handler the core calls on the sign-in worker's
-thread, which opens the window on the GUI thread and returns at once, and closes it
-when the sign-in ends (gui/login_dialog.py, gui/device_dialog.py)."""
+"""A sign-in window the app shows itself (gui/device_dialog.py): a handler the core
+calls on the sign-in worker's thread, which opens the window on the GUI thread and
+returns at once, and closes it when the sign-in ends. (The embedded browser's window
+runs in a process of its own: gui/signin_process.py.)"""
 
 from __future__ import annotations
 
