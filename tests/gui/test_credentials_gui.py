@@ -217,7 +217,8 @@ def test_a_preset_suggests_its_hosts(qtbot: Any, preset: str, values: str, hosts
     qtbot.addWidget(page)
     page.preset.setCurrentIndex(page.preset.findData(preset))
     if values:
-        page.preset_params.setText(values)
+        key, _, value = values.partition("=")
+        page.preset_fields[key].setText(value)
         page._on_field_changed()
     assert page.hosts.text() == hosts
     page.client_id.setText("client")
