@@ -160,7 +160,8 @@ def test_provider_error_ends_the_sign_in(oidc_server: OIDCServer, cli_env: dict[
     finally:
         p.kill()
     assert r.returncode == 5
-    assert "the provider ended the sign-in" in r.stderr
+    # Said as what the provider refused, with its own words.
+    assert "the provider refused the sign-in request (invalid_target" in r.stderr
     assert nothing_stored(cli_env)
 
 
