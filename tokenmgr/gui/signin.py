@@ -197,6 +197,10 @@ class SignInController(QObject):
             if problem is not None:
                 self.failed.emit(sentence(problem))
                 return
+        # The windows' titles name the provider as people know it ("GitHub", not "github").
+        from tokenmgr.core.oauth import presets
+
+        provider = str(presets.PRESETS.get(provider, {}).get("service") or provider)
         cancel = threading.Event()
         self.cancel_event = cancel
         self._failure = None
