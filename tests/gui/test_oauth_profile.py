@@ -142,20 +142,21 @@ def test_long_messages_wrap_and_the_dialog_grows_to_show_them(qtbot: Any) -> Non
     qtbot.waitExposed(dialog)
     page_ = dialog.oauth_page
     assert page_ is not None
+    dialog.resize(dialog.width(), dialog.sizeHint().height())  # no room to spare
+    qtbot.waitUntil(lambda: dialog.height() == dialog.sizeHint().height(), timeout=5000)
     before = dialog.height()
     long = ("cannot reach https://id.example.com/.well-known/openid-configuration: the name "
             "id.example.com does not resolve (no such host); check the issuer URL, your "
             "network and your proxy settings, then press Check again. ") * 3
-    page_.check_result.setText(long)
-    page_.content_changed.emit()  # what the page does when a message changes
+    from tokenmgr.core.errors import NetworkError
+
+    page_._on_check_failed(NetworkError(long))  # what "Check" shows when it fails
 
     def shown_whole(label: QLabel) -> bool:
         return label.isVisible() and label.height() >= label.heightForWidth(label.width())
 
     qtbot.waitUntil(lambda: dialog.height() > before and shown_whole(page_.check_result),
                     timeout=5000)
-    grown = dialog.height()
     dialog.failed(long)  # the sign-in's own sentence, under the page
-    qtbot.waitUntil(lambda: dialog.height() > grown and shown_whole(dialog.save_error),
-                    timeout=5000)
+    qtbot.waitUntil(lambda: shown_whole(dialog.save_error), timeout=5000)
     assert shown_whole(page_.check_result) and page_.check_result.wordWrap()

@@ -354,7 +354,11 @@ class Shooter:
         self.xdo("key", "Return")  # "Sign in"
         login = self.wait("the sign-in window", lambda: self.window("Sign in"))
         time.sleep(3)  # the provider's page loads in QtWebEngine
-        # The window above the dialog it came from: both in the picture.
+        # The window above the dialog it came from: both in the picture (the window
+        # manager centres it over the dialog, which it would hide entirely).
+        x, y, _w, _h = self.geometry(login)
+        self.xdo("windowmove", login, str(x + 300), str(max(0, y - 10)))
+        time.sleep(0.5)
         boxes = [self.frame(w) for w in (dialog, login)]
         left = max(0, min(b[0] for b in boxes) - 16)
         top = max(0, min(b[1] for b in boxes) - 16)

@@ -158,6 +158,13 @@ class EntryDialog(QDialog):
         want = self.sizeHint().height()
         if lay.hasHeightForWidth():
             want = max(want, lay.totalHeightForWidth(self.width()))
+        # The page in the stack asks for no more than its size hint: what its own
+        # wrapped messages need at its width is added here.
+        page = self.pages.currentWidget()
+        page_layout = page.layout() if page is not None else None
+        if page is not None and page_layout is not None and page_layout.hasHeightForWidth():
+            short = page_layout.totalHeightForWidth(page.width()) - page.height()
+            want = max(want, self.height() + short)
         if want > self.height():
             self.resize(self.width(), want)
 

@@ -356,8 +356,9 @@ class LoginDialog(QDialog):
         bar.addSpacing(4)
         bar.addWidget(self.state_label)
         bar.addSpacing(12)
-        bar.addWidget(self.host_prefix, 1)
+        bar.addWidget(self.host_prefix)
         bar.addWidget(self.host_domain)
+        bar.addStretch(1)
         bar.addSpacing(12)
         bar.addWidget(self.system_button)
 
@@ -801,11 +802,15 @@ class _LeftElidedLabel(QLabel):
         super().__init__(parent)
         self.setTextFormat(Qt.TextFormat.PlainText)
         self.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        self.setMinimumWidth(self.fontMetrics().horizontalAdvance("…www."))
         self.full_text = ""
 
     def set_full_text(self, text: str) -> None:
         self.full_text = text
+        # Room for a few letters of a subdomain; none for a host without one.
+        metrics = self.fontMetrics()
+        self.setMinimumWidth(
+            min(metrics.horizontalAdvance("…www."), metrics.horizontalAdvance(text))
+        )
         self._elide()
 
     def sizeHint(self) -> QSize:  # noqa: N802

@@ -115,6 +115,7 @@ class OAuthProfilePage(QWidget):
         row.addWidget(self.check_button)
         self.check_result = _wrapping_label(self)
         self.check_result.setAccessibleName("What the check found")
+        self.check_result.setVisible(False)
         form.addRow(_buddy("&Issuer", self.issuer), _column_layout(row, self.check_result))
 
         # What the preset needs (host, realm, tenant, domain, server): one field each,
@@ -231,7 +232,7 @@ class OAuthProfilePage(QWidget):
         if not self._name_edited:
             self.name.setText(name if name != GENERIC else "")
         self._suggest_hosts()
-        self.check_result.clear()
+        _set_message(self.check_result, "")
         self.revalidate()
         self.content_changed.emit()
 
@@ -262,13 +263,13 @@ class OAuthProfilePage(QWidget):
     def _on_check_button_clicked(self) -> None:
         issuer = self.issuer_url()
         if not issuer:
-            self.check_result.setText("Fill in the issuer (or the provider's values) first.")
+            _set_message(self.check_result, "Fill in the issuer (or the provider's values) first.")
             self.content_changed.emit()
             return
         if self.tasks is None:
             return
         self.check_button.setEnabled(False)
-        self.check_result.setText("Checking…")
+        _set_message(self.check_result, "Checking…")
         self.content_changed.emit()
         self.tasks.run(
             f"Checking {urllib.parse.urlsplit(issuer).hostname or 'the issuer'}",
@@ -293,14 +294,14 @@ class OAuthProfilePage(QWidget):
         text += "."
         token = meta.token_endpoint or ""
         self.check_result.setToolTip(f"Token endpoint: {_host_path(token)}" if token else "")
-        self.check_result.setText(text)
+        _set_message(self.check_result, text)
         self.content_changed.emit()
         self.check_finished.emit(True, text)
 
     def _on_check_failed(self, exc: BaseException) -> None:
         self.check_button.setEnabled(True)
         text = describe(exc)
-        self.check_result.setText(text)
+        _set_message(self.check_result, text)
         self.content_changed.emit()
         self.check_finished.emit(False, text)
 
@@ -481,6 +482,12 @@ def _wrapping_label(parent: QWidget) -> QLabel:
     label.setTextFormat(Qt.TextFormat.PlainText)
     label.setWordWrap(True)
     return label
+
+
+def _set_message(label: QLabel, text: str) -> None:
+    """A message under a field: shown when there is one, taking no room otherwise."""
+    label.setText(text)
+    label.setVisible(bool(text))
 
 
 def _error_label(parent: QWidget) -> QLabel:
