@@ -149,22 +149,15 @@ class EntryDialog(QDialog):
 
     @Slot()
     def _fit(self) -> None:
-        """Grow so that no wrapped message is cut (a wrapped label does not ask for the
-        height it needs at the dialog's width)."""
+        """Grow so that no wrapped message is cut. A wrapped message asks for the height
+        its lines take once it has its width (gui/oauth_profile.py's `_Message`): the
+        first layout pass gives it its width, the second the height it then needs."""
         lay = self.layout()
         if lay is None:
             return
-        lay.activate()
-        want = self.sizeHint().height()
-        if lay.hasHeightForWidth():
-            want = max(want, lay.totalHeightForWidth(self.width()))
-        # The page in the stack asks for no more than its size hint: what its own
-        # wrapped messages need at its width is added here.
-        page = self.pages.currentWidget()
-        page_layout = page.layout() if page is not None else None
-        if page is not None and page_layout is not None and page_layout.hasHeightForWidth():
-            short = page_layout.totalHeightForWidth(page.width()) - page.height()
-            want = max(want, self.height() + short)
+        for _ in range(2):
+            lay.activate()
+        want = max(self.sizeHint().height(), self.minimumSizeHint().height())
         if want > self.height():
             self.resize(self.width(), want)
 

@@ -19,7 +19,8 @@ import urllib.parse
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtCore import QRect, Qt, Signal, Slot
+from PySide6.QtGui import QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -92,6 +93,7 @@ class OAuthProfilePage(QWidget):
         self._embedded = False
         form = QFormLayout(self)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self._form = form
 
         self.preset = QComboBox(self)
         self.preset.setAccessibleName("Provider")
@@ -99,8 +101,11 @@ class OAuthProfilePage(QWidget):
             if name in presets.PRESETS:
                 self.preset.addItem(preset_label(name), name)
         self.preset.currentIndexChanged.connect(self._on_preset_current_index_changed)
+        form.addRow(_buddy("&Provider", self.preset), self.preset)
+        # Messages under a field are rows of their own: the form gives a wrapped label
+        # the height it needs at its width (a label inside a nested layout may get less).
         self.quirks = _wrapping_label(self)
-        form.addRow(_buddy("&Provider", self.preset), _column(self.preset, self.quirks))
+        form.addRow("", self.quirks)
 
         self.issuer = QLineEdit(self)
         self.issuer.setAccessibleName("Issuer URL")
@@ -113,10 +118,11 @@ class OAuthProfilePage(QWidget):
         row = QHBoxLayout()
         row.addWidget(self.issuer, 1)
         row.addWidget(self.check_button)
+        form.addRow(_buddy("&Issuer", self.issuer), row)
         self.check_result = _wrapping_label(self)
         self.check_result.setAccessibleName("What the check found")
-        self.check_result.setVisible(False)
-        form.addRow(_buddy("&Issuer", self.issuer), _column_layout(row, self.check_result))
+        form.addRow("", self.check_result)
+        form.setRowVisible(self.check_result, False)
 
         # What the preset needs (host, realm, tenant, domain, server): one field each,
         # shown only for the presets that need it.
@@ -152,8 +158,9 @@ class OAuthProfilePage(QWidget):
         self.scopes = QLineEdit(self)
         self.scopes.setAccessibleName("Scopes")
         self.scopes.textEdited.connect(self._on_field_changed)
+        form.addRow(_buddy("Sc&opes", self.scopes), self.scopes)
         self.scope_hint = _wrapping_label(self)
-        form.addRow(_buddy("Sc&opes", self.scopes), _column(self.scopes, self.scope_hint))
+        form.addRow("", self.scope_hint)
         self.audience = QLineEdit(self)
         self.audience.setAccessibleName("Audience")
         form.addRow("&Audience", self.audience)
@@ -224,7 +231,7 @@ class OAuthProfilePage(QWidget):
         self.scope_hint.setText(self._scope_hint(name))
         quirks = [str(q) for q in data.get("quirks", [])]
         self.quirks.setText("; ".join(quirks[:3]))
-        self.quirks.setVisible(bool(quirks) and name != GENERIC)
+        self._form.setRowVisible(self.quirks, bool(quirks) and name != GENERIC)
         self.browser.setCurrentIndex(0 if data.get("embedded_ok", True) else 1)
         embedded = self.browser.model().item(0)  # type: ignore[attr-defined]
         if embedded is not None:
@@ -232,7 +239,7 @@ class OAuthProfilePage(QWidget):
         if not self._name_edited:
             self.name.setText(name if name != GENERIC else "")
         self._suggest_hosts()
-        _set_message(self.check_result, "")
+        self._say("")
         self.revalidate()
         self.content_changed.emit()
 
@@ -263,13 +270,13 @@ class OAuthProfilePage(QWidget):
     def _on_check_button_clicked(self) -> None:
         issuer = self.issuer_url()
         if not issuer:
-            _set_message(self.check_result, "Fill in the issuer (or the provider's values) first.")
+            self._say("Fill in the issuer (or the provider's values) first.")
             self.content_changed.emit()
             return
         if self.tasks is None:
             return
         self.check_button.setEnabled(False)
-        _set_message(self.check_result, "Checking…")
+        self._say("Checking…")
         self.content_changed.emit()
         self.tasks.run(
             f"Checking {urllib.parse.urlsplit(issuer).hostname or 'the issuer'}",
@@ -294,14 +301,14 @@ class OAuthProfilePage(QWidget):
         text += "."
         token = meta.token_endpoint or ""
         self.check_result.setToolTip(f"Token endpoint: {_host_path(token)}" if token else "")
-        _set_message(self.check_result, text)
+        self._say(text)
         self.content_changed.emit()
         self.check_finished.emit(True, text)
 
     def _on_check_failed(self, exc: BaseException) -> None:
         self.check_button.setEnabled(True)
         text = describe(exc)
-        _set_message(self.check_result, text)
+        self._say(text)
         self.content_changed.emit()
         self.check_finished.emit(False, text)
 
@@ -415,6 +422,11 @@ class OAuthProfilePage(QWidget):
         _set_error(self.error, text)
         self.content_changed.emit()
 
+    def _say(self, text: str) -> None:
+        """What the check found, under the issuer: a row of its own while there is some."""
+        self.check_result.setText(text)
+        self._form.setRowVisible(self.check_result, bool(text))
+
     # ----------------------------------------------------------- remembered
 
     def remembered(self) -> dict[str, Any]:
@@ -476,18 +488,46 @@ def _buddy(text: str, widget: QWidget) -> QLabel:
     return label
 
 
+class _Message(QLabel):
+    """A message (some from servers): plain text, wrapped, and never cut. The form gives a
+    row no more than the height it asked for at another width; the label asks for the
+    height its lines take at its own width, as a minimum, whenever either changes."""
+
+    def __init__(self, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.setTextFormat(Qt.TextFormat.PlainText)
+        self.setWordWrap(True)
+
+    def setText(self, text: str) -> None:  # noqa: N802 - Qt's name
+        super().setText(text)
+        self._fit()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        self._fit()
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
+        super().showEvent(event)
+        self._fit()
+
+    def _fit(self) -> None:
+        if not self.isVisible():
+            return  # its width is not its own yet: asked again when it shows
+        want = 0
+        if self.text():
+            margins = self.contentsMargins()
+            width = max(self.width() - margins.left() - margins.right(), 1)
+            lines = self.fontMetrics().boundingRect(
+                QRect(0, 0, width, 0), Qt.TextFlag.TextWordWrap, self.text()
+            )
+            want = lines.height() + margins.top() + margins.bottom()
+        if want != self.minimumHeight():
+            self.setMinimumHeight(want)
+
+
 def _wrapping_label(parent: QWidget) -> QLabel:
-    """A label for messages (some from servers): plain text, wrapped, never cut."""
-    label = QLabel(parent)
-    label.setTextFormat(Qt.TextFormat.PlainText)
-    label.setWordWrap(True)
-    return label
-
-
-def _set_message(label: QLabel, text: str) -> None:
-    """A message under a field: shown when there is one, taking no room otherwise."""
-    label.setText(text)
-    label.setVisible(bool(text))
+    """A label for messages: plain text, wrapped, never cut."""
+    return _Message(parent)
 
 
 def _error_label(parent: QWidget) -> QLabel:
@@ -513,10 +553,3 @@ def _column(*widgets: QWidget) -> QVBoxLayout:
         col.addWidget(w)
     return col
 
-
-def _column_layout(row: QHBoxLayout, below: QWidget) -> QVBoxLayout:
-    col = QVBoxLayout()
-    col.setContentsMargins(0, 0, 0, 0)
-    col.addLayout(row)
-    col.addWidget(below)
-    return col
