@@ -11,7 +11,7 @@
 
 What the index keeps is `entries.ProviderCheck`: no secret, only what was said and
 when. The use case that ties these to the vault (binding check first, then one
-request, then one index write) is `usecases.probe`.
+request, then one index write) is `usecases.probing.probe`.
 """
 
 from __future__ import annotations
