@@ -21,8 +21,8 @@ from tests.integration.oidc_fixtures import oidc_server  # noqa: F401 - fixture
 from tests.support.gui_window import Fixture, all_text, clipboard_text
 from tests.support.memkeyring import MemoryKeyring
 from tokenmgr.core import record
-from tokenmgr.core.entries import now_utc
 from tokenmgr.core.helpers import own_command
+from tokenmgr.core.rules import now_utc
 from tokenmgr.core.stores.keyring_store import KeyringStore
 from tokenmgr.core.vault import Vault
 

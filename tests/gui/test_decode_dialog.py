@@ -16,8 +16,8 @@ from PySide6.QtGui import QGuiApplication
 from tests.support import demo
 from tests.support.gui_window import all_text, clipboard_text, table_rows
 from tests.unit.jwt_helpers import Keys, KeyServer, sign
-from tokenmgr.core.entries import LINE_BREAK
 from tokenmgr.core.redact import MASK, redact
+from tokenmgr.core.rules import LINE_BREAK
 from tokenmgr.gui.decode_dialog import DecodeDialog
 from tokenmgr.gui.entry_dialog import EntryDialog
 

@@ -267,7 +267,7 @@ def test_a_token_longer_than_a_line_edit_takes_is_kept_whole(dialog: EntryDialog
 
 
 def test_a_token_over_the_limit_is_refused_never_cut(dialog: EntryDialog) -> None:
-    from tokenmgr.core.entries import MAX_TOKEN_BYTES, TOO_LONG
+    from tokenmgr.core.rules import MAX_TOKEN_BYTES, TOO_LONG
 
     page = dialog.static_page
     page.name.setText("long-one")

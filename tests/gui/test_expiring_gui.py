@@ -18,7 +18,8 @@ from tests.support.notifications import (
     notification_daemon,  # noqa: F401 - fixture
     notify_calls,
 )
-from tokenmgr.core.entries import OAuthConfig, TokenSet, now_utc
+from tokenmgr.core.entries import OAuthConfig, TokenSet
+from tokenmgr.core.rules import now_utc
 from tokenmgr.core.vault import Vault
 from tokenmgr.gui.entry_model import Column, Role
 

@@ -20,7 +20,7 @@ from tests.support.notifications import (
     notify_calls,
 )
 from tests.support.oauth import expire, secret, tm, vault_of
-from tokenmgr.core.entries import now_utc
+from tokenmgr.core.rules import now_utc
 
 pytestmark = [pytest.mark.gui, pytest.mark.integration]
 

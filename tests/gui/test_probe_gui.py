@@ -28,7 +28,8 @@ from tests.support.providers import (
     GitHubToken,
     TestCA,
 )
-from tokenmgr.core.entries import Entry, ProviderCheck, now_utc
+from tokenmgr.core.entries import Entry, ProviderCheck
+from tokenmgr.core.rules import now_utc
 from tokenmgr.core.stores.keyring_store import KeyringStore
 from tokenmgr.core.vault import Vault
 

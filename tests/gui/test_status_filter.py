@@ -13,7 +13,7 @@ from PySide6.QtCore import Qt
 
 from tests.support import demo
 from tests.support.gui_window import Fixture
-from tokenmgr.core.entries import now_utc
+from tokenmgr.core.rules import now_utc
 
 pytestmark = pytest.mark.gui
 

@@ -7,7 +7,7 @@ import pytest
 from PySide6.QtCore import QSize
 from PySide6.QtGui import QColor, QGuiApplication, QImage, QPalette
 
-from tokenmgr.core.entries import STATUS_EXPIRED, STATUS_EXPIRING, STATUS_UNKNOWN, STATUS_VALID
+from tokenmgr.core.rules import STATUS_EXPIRED, STATUS_EXPIRING, STATUS_UNKNOWN, STATUS_VALID
 from tokenmgr.gui import style
 
 pytestmark = pytest.mark.gui

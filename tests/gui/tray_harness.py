@@ -34,8 +34,8 @@ from typing import Any
 from PySide6.QtCore import QEvent, QObject, QSocketNotifier, QTimer
 from PySide6.QtWidgets import QApplication, QLabel, QMenu
 
-from tokenmgr.core.entries import now_utc
 from tokenmgr.core.formats import default_shell, render
+from tokenmgr.core.rules import now_utc
 from tokenmgr.core.vault import Vault
 from tokenmgr.gui.clipboard import Clipboard
 from tokenmgr.gui.notify import Notifier

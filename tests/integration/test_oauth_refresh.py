@@ -17,7 +17,7 @@ import requests
 
 from tests.integration.oidc_fixtures import API_RS256, OIDCServer, scripted_login
 from tests.support.oauth import expire, secret, tm, vault_of
-from tokenmgr.core.entries import now_utc
+from tokenmgr.core.rules import now_utc
 from tokenmgr.core.vault import Vault
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("fresh_server")]
@@ -339,7 +339,7 @@ def test_get_json_after_a_refresh_shows_the_new_expiry(
 ) -> None:
     import json
 
-    from tokenmgr.core.entries import parse_time
+    from tokenmgr.core.rules import parse_time
 
     assert scripted_login(oidc_server, cli_env, "w").returncode == 0
     expire(cli_env, "w")

@@ -11,7 +11,7 @@ import requests
 
 from tests.integration.oidc_fixtures import OIDCServer, scripted_login
 from tests.support.oauth import secret, tm
-from tokenmgr.core.entries import SECRET_FIELDS
+from tokenmgr.core.rules import SECRET_FIELDS
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("fresh_server")]
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.support.cli import run_cli
-from tokenmgr.core.entries import now_utc
+from tokenmgr.core.rules import now_utc
 from tokenmgr.core.vault import Vault
 
 

@@ -446,3 +446,20 @@ def test_help_lists_mv(cli: CliRunner, capsys: pytest.CaptureFixture[str]) -> No
         cli("--help")
     assert stopped.value.code == 0
     assert "mv        rename an entry" in capsys.readouterr().out
+
+
+def test_list_builds_no_entries(tmp_path: Path) -> None:
+    """`list --json` reads the index as it is (the rules alone): neither the data model
+    nor the vault, nor dataclasses' machinery, is loaded for it."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TOKENMGR_")}
+    env.update(TOKENMGR_HOME=str(tmp_path / "h"), TOKENMGR_STORE="file", PYTHONPATH=str(ROOT))
+    assert run_cli(["add", "st"], {**env, "TOKENMGR_PASSPHRASE": "pw"}, "tok-123").returncode == 0
+    code = (
+        "import sys\nfrom tokenmgr.cli import main\n"
+        "assert main(['list', '--json']) == 0\n"
+        "sys.stderr.write(repr([m for m in ('tokenmgr.core.entries', 'tokenmgr.core.vault',"
+        " 'dataclasses') if m in sys.modules]))"
+    )
+    r = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert r.returncode == 0 and '"name": "st"' in r.stdout, r.stderr
+    assert r.stderr == "[]"

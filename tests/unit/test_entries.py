@@ -6,16 +6,15 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tokenmgr.core.entries import (
-    Entry,
-    TokenSet,
+from tokenmgr.core.entries import Entry, TokenSet
+from tokenmgr.core.errors import InvalidSecret, UsageError
+from tokenmgr.core.rules import (
     default_env_var,
     parse_time,
     validate_env_var,
     validate_name,
     validate_secret,
 )
-from tokenmgr.core.errors import InvalidSecret, UsageError
 
 
 @pytest.mark.parametrize(

@@ -16,9 +16,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tokenmgr.core import envfile
-from tokenmgr.core.entries import ENV_VAR_RE, default_env_var, looks_like_token
 from tokenmgr.core.errors import UsageError
 from tokenmgr.core.formats import RenderError
+from tokenmgr.core.rules import ENV_VAR_RE, default_env_var, looks_like_token
 
 AT = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 

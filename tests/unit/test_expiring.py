@@ -14,17 +14,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.support.cli import CliRunner
-from tokenmgr.core.entries import (
+from tokenmgr.core.entries import Entry, OAuthConfig
+from tokenmgr.core.expiry import due_warnings
+from tokenmgr.core.rules import (
     DEFAULT_LEAD,
     STATUS_EXPIRED,
     STATUS_EXPIRING,
-    Entry,
-    OAuthConfig,
     due_point,
     status_at,
     warning_points,
 )
-from tokenmgr.core.expiry import due_warnings
 from tokenmgr.core.usecases import handout
 
 T0 = datetime(2026, 10, 1, tzinfo=UTC)

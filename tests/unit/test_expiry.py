@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from tokenmgr.core.entries import Entry, OAuthConfig, now_utc
+from tokenmgr.core.entries import Entry, OAuthConfig
 from tokenmgr.core.expiry import NotifiedLog, due_for_refresh, due_warnings, renews_itself
+from tokenmgr.core.rules import now_utc
 
 NOW = now_utc()
 LEAD = timedelta(minutes=10)

@@ -10,7 +10,8 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tokenmgr.core.entries import Entry, format_time, now_utc
+from tokenmgr.core.entries import Entry
+from tokenmgr.core.rules import format_time, now_utc
 from tokenmgr.core.usecases.listing import _checked_status
 
 NOW = now_utc().replace(microsecond=0)

@@ -11,11 +11,12 @@ from typing import Any
 
 import pytest
 
-from tokenmgr.core.entries import Entry, OAuthConfig, TokenSet, now_utc
+from tokenmgr.core.entries import Entry, OAuthConfig, TokenSet
 from tokenmgr.core.errors import BindingOutdated, IndexAltered, UsageError
 from tokenmgr.core.oauth import binding
 from tokenmgr.core.oauth.binding import State
 from tokenmgr.core.oauth.http import Http
+from tokenmgr.core.rules import now_utc
 from tokenmgr.core.vault import Vault
 
 

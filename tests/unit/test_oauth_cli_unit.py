@@ -19,7 +19,8 @@ from datetime import timedelta
 from pathlib import Path
 sys.path.insert(0, sys.argv[2])
 from tests.support.memkeyring import MemoryKeyring
-from tokenmgr.core.entries import Entry, OAuthConfig, TokenSet, now_utc
+from tokenmgr.core.entries import Entry, OAuthConfig, TokenSet
+from tokenmgr.core.rules import now_utc
 from tokenmgr.core.stores.keyring_store import KeyringStore
 from tokenmgr.core.vault import Vault
 from tokenmgr.cli import Environment, main

@@ -11,13 +11,14 @@ from typing import Any
 
 import pytest
 
-from tokenmgr.core.entries import Entry, OAuthConfig, looks_like_token, validate_name
+from tokenmgr.core.entries import Entry, OAuthConfig
 from tokenmgr.core.errors import UsageError
 from tokenmgr.core.oauth import presets
 from tokenmgr.core.oauth.discovery import ServerMetadata
 from tokenmgr.core.oauth.flows import DEFAULT_INTERVAL, code_flow, start_device
 from tokenmgr.core.oauth.http import Http, Response
 from tokenmgr.core.oauth.loopback import LoopbackListener
+from tokenmgr.core.rules import looks_like_token, validate_name
 
 
 class _Opened(Exception):

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tokenmgr.core.entries import KNOWN_SCHEMES, strip_pasted_scheme
 from tokenmgr.core.errors import InvalidSecret
+from tokenmgr.core.rules import KNOWN_SCHEMES, strip_pasted_scheme
 
 KNOWN = {s.lower() for s in KNOWN_SCHEMES}
 

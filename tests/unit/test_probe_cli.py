@@ -25,7 +25,8 @@ from tests.support.providers import (
     TrapProxy,
     TrapServer,
 )
-from tokenmgr.core.entries import Entry, format_time, now_utc
+from tokenmgr.core.entries import Entry
+from tokenmgr.core.rules import format_time, now_utc
 from tokenmgr.core.stores.keyring_store import KeyringStore
 from tokenmgr.core.vault import Vault
 

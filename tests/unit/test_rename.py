@@ -15,10 +15,11 @@ import pytest
 
 from tests.support.memkeyring import MemoryKeyring
 from tokenmgr.core import vault as vault_module
-from tokenmgr.core.entries import SECRET_FIELDS, Entry, OAuthConfig, TokenSet
+from tokenmgr.core.entries import Entry, OAuthConfig, TokenSet
 from tokenmgr.core.errors import AlreadyExists, IndexWriteFailed, NotFound, UsageError
 from tokenmgr.core.index import LockTimeout
 from tokenmgr.core.oauth import binding
+from tokenmgr.core.rules import SECRET_FIELDS
 from tokenmgr.core.vault import Vault
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -30,8 +30,6 @@ EXPECTED_SECRETS = {
     ("tokenmgr.core.oauth.signin", "SignInRequest", "client_secret"),
     ("tokenmgr.core.oauth.flows", "DeviceAuthorization", "device_code"),
     ("tokenmgr.core.oauth.loopback", "Callback", "code"),
-    ("tokenmgr.cli.context", "Environment", "env"),
-    ("tokenmgr.cli.context", "Environment", "passphrase"),
 }
 
 
@@ -123,3 +121,19 @@ def test_tokenset_is_masked() -> None:
 
     t = TokenSet(access="acc-CANARY", refresh="ref-CANARY", id="id-CANARY", client_secret="cs-C")
     assert "CANARY" not in repr(t) and "cs-C" not in repr(t) and "CANARY" not in str(t)
+
+
+def test_the_cli_environment_shows_neither_the_process_environment_nor_the_passphrase() -> None:
+    """`Environment` (a plain class) keeps what could carry a secret out of its repr."""
+    import io
+
+    from tokenmgr.cli.context import Environment
+
+    env = Environment(
+        stdin=io.BytesIO(),
+        stdout=io.StringIO(),
+        stderr=io.StringIO(),
+        env={"GITHUB_TOKEN": "CANARY-environ-7f3a"},
+        passphrase="CANARY-passphrase-7f3a",
+    )
+    assert "CANARY" not in repr(env) + str(env)

@@ -8,8 +8,8 @@ import pytest
 
 from tests.support.cli import CliRunner
 from tokenmgr.core import jwt_inspect
-from tokenmgr.core.entries import LINE_BREAK, MAX_TOKEN_BYTES, TOO_LONG
 from tokenmgr.core.errors import InvalidSecret
+from tokenmgr.core.rules import LINE_BREAK, MAX_TOKEN_BYTES, TOO_LONG
 from tokenmgr.core.vault import Vault
 
 LIMIT = 64 * 1024

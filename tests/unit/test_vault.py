@@ -232,7 +232,7 @@ def test_failed_add_force_through_the_cli_is_a_clear_error(
 def test_edit_metadata_keeps_what_a_refresh_wrote_meanwhile(vault: Vault) -> None:
     from datetime import timedelta
 
-    from tokenmgr.core.entries import now_utc
+    from tokenmgr.core.rules import now_utc
 
     vault.add("ci", "tok-" + "a" * 20, service="Old")
     stale = vault.entry("ci")  # what an edit dialog holds

@@ -14,12 +14,12 @@ import enum
 import os
 import sys
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING, Any
 
 from tokenmgr.cli.terminal import ask_terminal, has_terminal
 
 if TYPE_CHECKING:
+    from tokenmgr.core.index import Index
     from tokenmgr.core.vault import Vault
 
 
@@ -54,26 +54,45 @@ def _std_stream(name: str) -> IO[Any]:
 # ------------------------------------------------------------ environment
 
 
-@dataclass
 class Environment:
     """What the CLI talks to; tests inject their own (httpie's pattern).
 
     `env` (the process environment: tokens in `exec` children, the passphrase) and
     `passphrase` are kept out of `repr`. `ask` asks on the controlling terminal with
     echo off and answers None when there is none; `terminal` says whether there is one
-    (None: look when it matters).
+    (None: look when it matters). (A plain class: `list` and `get` load nothing of
+    dataclasses' machinery for it.)
     """
 
-    stdin: IO[bytes] = field(default_factory=lambda: _std_stream("stdin"))  # type: ignore[assignment]
-    stdout: IO[str] = field(default_factory=lambda: _std_stream("stdout"))  # type: ignore[assignment]
-    stderr: IO[str] = field(default_factory=lambda: _std_stream("stderr"))  # type: ignore[assignment]
-    env: Mapping[str, str] = field(default_factory=lambda: os.environ, repr=False)
-    stdin_isatty: bool | None = None
-    terminal: bool | None = None
-    vault_factory: Callable[[Environment], Vault] | None = None
-    ask: Callable[[str], str | None] = ask_terminal
-    # The vault file's passphrase, moved out of the environment by take_passphrase().
-    passphrase: str | None = field(default=None, repr=False)
+    def __init__(
+        self,
+        stdin: IO[bytes] | None = None,
+        stdout: IO[str] | None = None,
+        stderr: IO[str] | None = None,
+        env: Mapping[str, str] | None = None,
+        stdin_isatty: bool | None = None,
+        terminal: bool | None = None,
+        vault_factory: Callable[[Environment], Vault] | None = None,
+        ask: Callable[[str], str | None] = ask_terminal,
+        passphrase: str | None = None,
+    ) -> None:
+        self.stdin: IO[bytes] = _std_stream("stdin") if stdin is None else stdin
+        self.stdout: IO[str] = _std_stream("stdout") if stdout is None else stdout
+        self.stderr: IO[str] = _std_stream("stderr") if stderr is None else stderr
+        self.env: Mapping[str, str] = os.environ if env is None else env
+        self.stdin_isatty = stdin_isatty
+        self.terminal = terminal
+        self.vault_factory = vault_factory
+        self.ask = ask
+        # The vault file's passphrase, moved out of the environment by take_passphrase().
+        self.passphrase = passphrase
+
+    def __repr__(self) -> str:
+        return (
+            f"Environment(stdin={self.stdin!r}, stdout={self.stdout!r}, "
+            f"stderr={self.stderr!r}, stdin_isatty={self.stdin_isatty!r}, "
+            f"terminal={self.terminal!r})"
+        )
 
     def take_passphrase(self) -> None:
         """Move TOKENMGR_PASSPHRASE out of the environment into memory, once, at start-up.
@@ -116,6 +135,16 @@ class Environment:
                     "the passphrases differ: the vault file was not created; try again"
                 )
         return first
+
+    def index(self) -> Index:
+        """The metadata index, for what reads metadata only (`list`): no secret store is
+        opened, and the data model is not built."""
+        if self.vault_factory is not None:
+            return self.vault().index
+        from tokenmgr.core import paths
+        from tokenmgr.core.index import Index
+
+        return Index(paths.home(self.env))
 
     def vault(self) -> Vault:
         if self.vault_factory is not None:
@@ -172,8 +201,8 @@ def read_input(env: Environment, prompt: str, limit: int) -> str | bytes:
 def read_secret(env: Environment, prompt: str) -> str:
     """A secret from stdin (not a terminal) or a no-echo prompt, validated: all of stdin
     less one trailing newline (`\\n` or `\\r\\n`), at most MAX_TOKEN_BYTES."""
-    from tokenmgr.core.entries import MAX_TOKEN_BYTES, TOO_LONG, validate_token
     from tokenmgr.core.errors import InvalidSecret
+    from tokenmgr.core.rules import MAX_TOKEN_BYTES, TOO_LONG, validate_token
 
     # Room for the trailing CR LF, and one byte more to tell an over-long input.
     raw = read_input(env, prompt, MAX_TOKEN_BYTES + 2)

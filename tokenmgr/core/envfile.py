@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from tokenmgr.core.entries import ENV_VAR_RE, NAME_RE, format_time, looks_like_token
+from tokenmgr.core.rules import ENV_VAR_RE, NAME_RE, format_time, looks_like_token
 
 # Larger than any .env file a person keeps; a bigger one is not what they meant.
 MAX_BYTES = 1 << 20

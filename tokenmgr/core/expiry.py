@@ -28,8 +28,9 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Protocol
 
-from tokenmgr.core.entries import LEAD_TIER, Entry, due_point, format_time, now_utc
+from tokenmgr.core.entries import Entry
 from tokenmgr.core.index import atomic_write
+from tokenmgr.core.rules import LEAD_TIER, due_point, format_time, now_utc
 
 log = logging.getLogger("tokenmgr.expiry")
 

@@ -10,8 +10,8 @@ import json
 import re
 from typing import Any
 
-from tokenmgr.core.entries import validate_env_var, validate_scheme
 from tokenmgr.core.errors import UsageError
+from tokenmgr.core.rules import validate_env_var, validate_scheme
 
 FORMATS = ("raw", "header", "env", "dotenv", "json")
 SHELLS = ("bash", "zsh", "fish", "powershell", "cmd")

@@ -14,11 +14,14 @@ import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
-from tokenmgr.core.entries import Entry
 from tokenmgr.core.errors import IndexCorrupted, IndexWriteFailed, TokenMgrError
 from tokenmgr.core.paths import check_private_dir, ensure_private_dir
+
+if TYPE_CHECKING:
+    # The data model is built only by `load`: `list` reads the raw entries (load_raw).
+    from tokenmgr.core.entries import Entry
 
 log = logging.getLogger(__name__)
 
@@ -163,6 +166,8 @@ class Index:
         return entries  # type: ignore[no-any-return]
 
     def _parse(self, raw: bytes) -> dict[str, Entry]:
+        from tokenmgr.core.entries import Entry
+
         out: dict[str, Entry] = {}
         for item in self._check(raw):
             try:

@@ -302,7 +302,7 @@ def read(
 ) -> list[dict[str, Any]]:
     """The records, oldest first (rotated files too), of entry `name` if given, from
     `since` on if given."""
-    from tokenmgr.core.entries import parse_time
+    from tokenmgr.core.rules import parse_time
 
     base = record_path(home)
     files = [base.with_name(f"{base.name}.{n}") for n in range(KEEP, 0, -1)] + [base]

@@ -20,18 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tokenmgr.core import paths
-from tokenmgr.core.entries import (
-    SECRET_FIELDS,
-    Entry,
-    TokenSet,
-    now_utc,
-    validate_env_var,
-    validate_name,
-    validate_scheme,
-    validate_secret,
-    validate_token,
-    validate_username,
-)
+from tokenmgr.core.entries import Entry, TokenSet
 from tokenmgr.core.errors import (
     AlreadyExists,
     IndexAltered,
@@ -41,6 +30,16 @@ from tokenmgr.core.errors import (
 )
 from tokenmgr.core.index import Index, atomic_write, file_lock
 from tokenmgr.core.redact import register_secret
+from tokenmgr.core.rules import (
+    SECRET_FIELDS,
+    now_utc,
+    validate_env_var,
+    validate_name,
+    validate_scheme,
+    validate_secret,
+    validate_token,
+    validate_username,
+)
 
 if TYPE_CHECKING:
     # The stores load keyring/D-Bus/crypto code: only when a secret is touched (`list`

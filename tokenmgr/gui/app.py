@@ -226,7 +226,7 @@ def _start_tray(
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QSystemTrayIcon
 
-    from tokenmgr.core.entries import now_utc
+    from tokenmgr.core.rules import now_utc
     from tokenmgr.gui.tray import Tray
 
     tray = Tray(app)

@@ -483,7 +483,7 @@ class DetailsPane(QWidget):
 def usage_line(item: dict[str, Any], now: datetime) -> str:
     """'3 min ago · git credential · github.com/acme/app.git · git (pid 4121) ← bash, ~/src'"""
     from tokenmgr.core import record
-    from tokenmgr.core.entries import parse_time
+    from tokenmgr.core.rules import parse_time
 
     try:
         at = parse_time(str(item.get("time")))

@@ -19,8 +19,9 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QDialog, QWidget
 from shiboken6 import isValid
 
-from tokenmgr.core.entries import Entry, now_utc
+from tokenmgr.core.entries import Entry
 from tokenmgr.core.errors import StorageUnavailable, TokenMgrError
+from tokenmgr.core.rules import now_utc
 from tokenmgr.core.usecases import envfiles, handout, probing, remove, verify
 from tokenmgr.gui.actions import FORMAT_WORDS
 from tokenmgr.gui.delete_dialog import DeleteDialog
@@ -528,8 +529,8 @@ class EntryCommands(QObject):
         self._details.set_checking(name, True)
 
         def done(result: probing.Probed) -> None:
-            from tokenmgr.core.entries import now_utc
             from tokenmgr.core.probe.text import line
+            from tokenmgr.core.rules import now_utc
 
             self._details.set_checking(name, False)
             self.entries_changed.emit(name)

@@ -21,13 +21,8 @@ from PySide6.QtCore import (
     Qt,
 )
 
-from tokenmgr.core.entries import (
-    DEFAULT_LEAD,
-    STATUS_EXPIRED,
-    STATUS_EXPIRING,
-    Entry,
-    now_utc,
-)
+from tokenmgr.core.entries import Entry
+from tokenmgr.core.rules import DEFAULT_LEAD, STATUS_EXPIRED, STATUS_EXPIRING, now_utc
 from tokenmgr.gui import style
 from tokenmgr.gui.report_text import needs_sign_in
 from tokenmgr.gui.timewords import local_utc

@@ -32,8 +32,8 @@ from PySide6.QtWidgets import (
 )
 
 from tokenmgr.core import envfile
-from tokenmgr.core.entries import now_utc, validate_name
 from tokenmgr.core.errors import TokenMgrError
+from tokenmgr.core.rules import now_utc, validate_name
 from tokenmgr.core.usecases.envfiles import EnvImport
 from tokenmgr.gui.errors import sentence
 from tokenmgr.gui.token_page import error_label, set_error

@@ -168,7 +168,7 @@ class Keeper(QObject):
         )
 
     def _warn(self, w: expiry.ExpiryWarning) -> None:
-        from tokenmgr.core.entries import now_utc
+        from tokenmgr.core.rules import now_utc
 
         if w.expired:
             summary = f"{w.name} has expired"
@@ -214,8 +214,8 @@ class Keeper(QObject):
             return
         if self._checking is not None:
             return
-        from tokenmgr.core.entries import now_utc
         from tokenmgr.core.probe.schedule import AFTER_FAILURE, due_for_check
+        from tokenmgr.core.rules import now_utc
 
         now = now_utc()
         due = due_for_check(entries, now, self._hold)

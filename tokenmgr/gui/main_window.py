@@ -40,8 +40,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from tokenmgr.core.entries import Entry, now_utc
+from tokenmgr.core.entries import Entry
 from tokenmgr.core.errors import TokenMgrError
+from tokenmgr.core.rules import now_utc
 from tokenmgr.core.usecases import handout
 from tokenmgr.gui import actions
 from tokenmgr.gui.actions import Actions

@@ -32,9 +32,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from tokenmgr.core.entries import validate_name
 from tokenmgr.core.errors import TokenMgrError
 from tokenmgr.core.oauth import presets
+from tokenmgr.core.rules import validate_name
 from tokenmgr.gui.errors import describe, sentence
 
 if TYPE_CHECKING:

@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from tokenmgr.core.entries import Entry, parse_time
+from tokenmgr.core.entries import Entry
 from tokenmgr.core.redact import printable
+from tokenmgr.core.rules import parse_time
 from tokenmgr.gui.timewords import countdown, local_utc, relative
 
 if TYPE_CHECKING:

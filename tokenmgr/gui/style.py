@@ -14,7 +14,7 @@ from PySide6 import QtGui
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPainter, QPalette, QPen, QPixmap
 
-from tokenmgr.core.entries import STATUS_EXPIRED, STATUS_EXPIRING, STATUS_VALID
+from tokenmgr.core.rules import STATUS_EXPIRED, STATUS_EXPIRING, STATUS_VALID
 from tokenmgr.gui.timewords import relative
 
 _STATUS = {

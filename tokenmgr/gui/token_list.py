@@ -53,7 +53,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from tokenmgr.core.entries import STATUS_EXPIRED, STATUS_EXPIRING, Entry
+from tokenmgr.core.entries import Entry
+from tokenmgr.core.rules import STATUS_EXPIRED, STATUS_EXPIRING
 from tokenmgr.gui.entry_model import (
     ATTENTION,
     SIGN_IN,

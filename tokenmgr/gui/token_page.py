@@ -36,10 +36,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from tokenmgr.core.entries import (
+from tokenmgr.core.entries import Entry
+from tokenmgr.core.errors import TokenMgrError
+from tokenmgr.core.rules import (
     MAX_TOKEN_BYTES,
     TOO_LONG,
-    Entry,
     default_env_var,
     now_utc,
     strip_pasted_scheme,
@@ -48,7 +49,6 @@ from tokenmgr.core.entries import (
     validate_scheme,
     validate_token,
 )
-from tokenmgr.core.errors import TokenMgrError
 from tokenmgr.gui import style
 from tokenmgr.gui.entry_request import EntryRequest
 from tokenmgr.gui.errors import inline, sentence

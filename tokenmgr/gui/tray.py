@@ -29,13 +29,8 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
-from tokenmgr.core.entries import (
-    DEFAULT_LEAD,
-    STATUS_EXPIRED,
-    STATUS_EXPIRING,
-    Entry,
-    now_utc,
-)
+from tokenmgr.core.entries import Entry
+from tokenmgr.core.rules import DEFAULT_LEAD, STATUS_EXPIRED, STATUS_EXPIRING, now_utc
 from tokenmgr.gui import icons
 
 APP_TITLE = "Token Manager"
@@ -100,7 +95,7 @@ def used_words(item: Mapping[str, Any] | None, now: datetime) -> str:
     if item is None:
         return "Not used yet"
     from tokenmgr.core import record
-    from tokenmgr.core.entries import parse_time
+    from tokenmgr.core.rules import parse_time
     from tokenmgr.gui.timewords import relative
 
     try:

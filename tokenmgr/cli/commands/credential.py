@@ -122,8 +122,8 @@ def _git_setup(args: argparse.Namespace, env: Environment) -> int:
 
 
 def _kubectl(args: argparse.Namespace, env: Environment) -> int:
-    from tokenmgr.core.entries import validate_name
     from tokenmgr.core.helpers import kubectl
+    from tokenmgr.core.rules import validate_name
 
     validate_name(args.name)
     if args.print_config:

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 
 def add(args: argparse.Namespace, env: Environment) -> int:
-    from tokenmgr.core.entries import (
+    from tokenmgr.core.rules import (
         format_time,
         parse_time,
         strip_pasted_scheme,
@@ -35,7 +35,7 @@ def add(args: argparse.Namespace, env: Environment) -> int:
     expires = parse_time(args.expires_at) if args.expires_at else None
     served = _hosts_given(args.hosts)
     if args.username is not None:
-        from tokenmgr.core.entries import validate_username
+        from tokenmgr.core.rules import validate_username
 
         validate_username(args.username)
     check_url = _check_url(args.check_url)
@@ -100,10 +100,10 @@ def _check_url(value: str | None) -> str | None:
 def _probe_once(vault: Vault, name: str, token: str) -> str:
     """Ask the new token's provider about it; one sentence to say ("" when it has no
     provider to ask). A failure to ask never undoes the add."""
-    from tokenmgr.core.entries import VERDICT_REFUSED, now_utc
     from tokenmgr.core.errors import TokenMgrError
     from tokenmgr.core.probe import UNKNOWN, NoTarget
     from tokenmgr.core.probe.text import line
+    from tokenmgr.core.rules import VERDICT_REFUSED, now_utc
     from tokenmgr.core.usecases.probing import probe
 
     try:
@@ -127,9 +127,9 @@ def _probe_once(vault: Vault, name: str, token: str) -> str:
 
 def edit(args: argparse.Namespace, env: Environment) -> int:
     """Change an entry's metadata; the hosts it serves are re-bound to its secrets."""
-    from tokenmgr.core.entries import parse_time
     from tokenmgr.core.errors import UsageError
     from tokenmgr.core.hosts import parse_all
+    from tokenmgr.core.rules import parse_time
 
     changes: dict[str, object] = {}
     for option in ("service", "env_var", "scheme", "note", "username"):
@@ -178,10 +178,10 @@ def edit(args: argparse.Namespace, env: Environment) -> int:
 def list_entries(args: argparse.Namespace, env: Environment) -> int:
     import json
 
-    from tokenmgr.core.entries import now_utc
+    from tokenmgr.core.rules import now_utc
     from tokenmgr.core.usecases.listing import list_rows
 
-    rows = list_rows(env.vault(), now_utc())
+    rows = list_rows(env.index(), now_utc())
     if args.json:
         env.stdout.write(json.dumps(rows, ensure_ascii=False) + "\n")
         return ExitStatus.OK

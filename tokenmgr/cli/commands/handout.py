@@ -64,7 +64,7 @@ def exec_command(args: argparse.Namespace, env: Environment) -> int:
     in its environment (and never the vault's passphrase)."""
     import shutil
 
-    from tokenmgr.core.entries import validate_name
+    from tokenmgr.core.rules import validate_name
     from tokenmgr.core.usecases.handout import hand_out_many
 
     names: list[str] = args.names

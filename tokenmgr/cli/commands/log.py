@@ -41,7 +41,7 @@ def parse_since(text: str, now: datetime | None = None) -> datetime:
 
 
 def _local(text: str) -> str:
-    from tokenmgr.core.entries import parse_time
+    from tokenmgr.core.rules import parse_time
 
     try:
         at = parse_time(text)
@@ -55,8 +55,8 @@ def log(args: argparse.Namespace, env: Environment) -> int:
     import os
 
     from tokenmgr.core import paths, record
-    from tokenmgr.core.entries import validate_name
     from tokenmgr.core.redact import printable
+    from tokenmgr.core.rules import validate_name
 
     if args.name is not None:
         validate_name(args.name)

@@ -16,7 +16,6 @@ if TYPE_CHECKING:
 
 
 def login(args: argparse.Namespace, env: Environment) -> int:
-    from tokenmgr.core.entries import format_time, validate_name
     from tokenmgr.core.errors import UsageError
     from tokenmgr.core.oauth.flows import DeviceAuthorization, embedded_browser
     from tokenmgr.core.oauth.signin import (
@@ -26,6 +25,7 @@ def login(args: argparse.Namespace, env: Environment) -> int:
         sign_in,
     )
     from tokenmgr.core.redact import printable
+    from tokenmgr.core.rules import format_time, validate_name
 
     validate_name(args.name)
     if args.flow == "client-credentials" and not args.client_secret_stdin:
@@ -52,7 +52,7 @@ def login(args: argparse.Namespace, env: Environment) -> int:
         username=args.username,
     )
     if args.username is not None:
-        from tokenmgr.core.entries import validate_username
+        from tokenmgr.core.rules import validate_username
 
         validate_username(args.username)
     if not req.client_id:
@@ -108,7 +108,7 @@ def _suggest_hosts(env: Environment, entry: Entry) -> None:
 
 
 def refresh(args: argparse.Namespace, env: Environment) -> int:
-    from tokenmgr.core.entries import format_time
+    from tokenmgr.core.rules import format_time
     from tokenmgr.core.usecases.handout import refresh_now
 
     entry = refresh_now(env.vault(), args.name)

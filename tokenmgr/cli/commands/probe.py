@@ -43,9 +43,9 @@ JSON_KEYS = (
 def probe(args: argparse.Namespace, env: Environment) -> int:
     import json
 
-    from tokenmgr.core.entries import now_utc
     from tokenmgr.core.errors import NotFound, TokenMgrError, UsageError
     from tokenmgr.core.probe import NoTarget
+    from tokenmgr.core.rules import now_utc
     from tokenmgr.core.usecases.probing import probe as ask
 
     names: list[str] = args.names
@@ -110,8 +110,8 @@ def _line(entry: Entry, now: datetime) -> str:
 
 def _row(entry: Entry, result: Probed | None, problem: str, now: datetime) -> dict[str, Any]:
     """The `--json` object of one entry (no secret: what the provider said, and when)."""
-    from tokenmgr.core.entries import format_time
     from tokenmgr.core.redact import printable
+    from tokenmgr.core.rules import format_time
 
     check = entry.provider_check
     answered = result is not None and result.answer is not None and not problem

@@ -20,8 +20,8 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from tokenmgr.core import hosts
-from tokenmgr.core.entries import format_time
 from tokenmgr.core.errors import TokenMgrError, UsageError
+from tokenmgr.core.rules import format_time
 
 if TYPE_CHECKING:
     from tokenmgr.core.helpers import Served

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from tokenmgr.core.entries import MAX_TOKEN_BYTES, format_time
+from tokenmgr.core.rules import MAX_TOKEN_BYTES, format_time
 
 MAX_INPUT = MAX_TOKEN_BYTES  # the one limit on a token given by the user (core.entries)
 MAX_DEPTH = 32

@@ -19,7 +19,6 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from tokenmgr.core.entries import LINE_BREAK, TOO_LONG
 from tokenmgr.core.jwt_inspect import times
 from tokenmgr.core.jwt_inspect.model import (
     DEFAULT_LEEWAY,
@@ -36,6 +35,7 @@ from tokenmgr.core.jwt_inspect.model import (
     TokenReport,
 )
 from tokenmgr.core.jwt_inspect.times import short
+from tokenmgr.core.rules import LINE_BREAK, TOO_LONG
 
 IGNORED_KEY_HEADERS = ("jku", "x5u", "jwk", "x5c")
 

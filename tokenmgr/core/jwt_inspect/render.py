@@ -11,7 +11,6 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from tokenmgr.core.entries import format_time, looks_like_token
 from tokenmgr.core.jwt_inspect.model import (
     KIND_JWE,
     KIND_JWS,
@@ -24,6 +23,7 @@ from tokenmgr.core.jwt_inspect.model import (
     TokenReport,
 )
 from tokenmgr.core.jwt_inspect.times import when
+from tokenmgr.core.rules import format_time, looks_like_token
 
 # The index's cached report keeps every header and claim member, in token order, except:
 # a value holding something token-shaped (a JWT or a known provider prefix: an upstream

@@ -13,8 +13,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from tokenmgr.core.durations import magnitude
-from tokenmgr.core.entries import DEFAULT_LEAD
-from tokenmgr.core.entries import warning_window as entry_warning_window
 from tokenmgr.core.jwt_inspect.model import (
     STATUS_EXPIRED,
     STATUS_EXPIRING,
@@ -23,6 +21,8 @@ from tokenmgr.core.jwt_inspect.model import (
     STATUS_VALID,
     Malformed,
 )
+from tokenmgr.core.rules import DEFAULT_LEAD
+from tokenmgr.core.rules import warning_window as entry_warning_window
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 

@@ -31,7 +31,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from tokenmgr.core.entries import format_time
 from tokenmgr.core.jwt_inspect.keys import (
     ALLOWED_ALGS,
     GIVEN_PUBLIC_KEY,
@@ -58,6 +57,7 @@ from tokenmgr.core.jwt_inspect.model import (
 from tokenmgr.core.jwt_inspect.parsing import inspect
 from tokenmgr.core.jwt_inspect.times import phrase, short
 from tokenmgr.core.redact import printable
+from tokenmgr.core.rules import format_time
 
 if TYPE_CHECKING:
     from tokenmgr.core.jwks import JWKSCache, KeySet

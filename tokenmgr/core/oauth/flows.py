@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from tokenmgr.core.entries import OAuthConfig, now_utc
+from tokenmgr.core.entries import OAuthConfig
 from tokenmgr.core.errors import AuthError, NetworkError, UsageError
 from tokenmgr.core.oauth import pkce
 from tokenmgr.core.oauth.discovery import TENANT_PLACEHOLDER as TENANT_PLACEHOLDER
@@ -30,6 +30,7 @@ from tokenmgr.core.oauth.http import Http, OAuthError, Response, check_url, desc
 from tokenmgr.core.oauth.loopback import LoopbackListener, ProviderRefused, SignInCancelled
 from tokenmgr.core.oauth.refusal import refusal_sentence
 from tokenmgr.core.redact import register_secret
+from tokenmgr.core.rules import now_utc
 
 log = logging.getLogger("tokenmgr.oauth.flows")
 
@@ -109,7 +110,7 @@ class TokenResponse:
         return inspect(self.access_token).expires_at
 
     def scheme(self) -> str:
-        from tokenmgr.core.entries import SCHEME_RE
+        from tokenmgr.core.rules import SCHEME_RE
 
         t = self.token_type or "Bearer"
         if t.lower() == "bearer":

@@ -22,9 +22,10 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from tokenmgr.core.entries import Entry, TokenSet, format_time, now_utc
+from tokenmgr.core.entries import Entry, TokenSet
 from tokenmgr.core.errors import NetworkError, SignInRequired, UsageError
 from tokenmgr.core.redact import register_secret
+from tokenmgr.core.rules import format_time, now_utc
 from tokenmgr.core.vault import Vault
 
 log = logging.getLogger("tokenmgr.oauth.refresh")

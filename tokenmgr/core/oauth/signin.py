@@ -13,7 +13,7 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from tokenmgr.core.entries import Entry, OAuthConfig, TokenSet, validate_name
+from tokenmgr.core.entries import Entry, OAuthConfig, TokenSet
 from tokenmgr.core.errors import AlreadyExists, NotFound, UsageError
 from tokenmgr.core.oauth import binding, presets
 from tokenmgr.core.oauth.discovery import ServerMetadata, check_issuer, discover
@@ -29,6 +29,7 @@ from tokenmgr.core.oauth.flows import (
 )
 from tokenmgr.core.oauth.http import Http, check_url
 from tokenmgr.core.redact import register_secret
+from tokenmgr.core.rules import validate_name
 from tokenmgr.core.vault import Vault
 
 FLOWS = ("code", "device", "client-credentials")

@@ -22,17 +22,11 @@ from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from tokenmgr.core.entries import (
-    EXPIRY_FROM_PROVIDER,
-    EXPIRY_FROM_TOKEN,
-    VERDICT_REFUSED,
-    Entry,
-    ProviderCheck,
-    same_time,
-)
+from tokenmgr.core.entries import Entry, ProviderCheck
 from tokenmgr.core.probe import answers
 from tokenmgr.core.probe.answers import UNKNOWN, Answer
 from tokenmgr.core.probe.providers import NoTarget, Target, target_for
+from tokenmgr.core.rules import EXPIRY_FROM_PROVIDER, EXPIRY_FROM_TOKEN, VERDICT_REFUSED, same_time
 
 if TYPE_CHECKING:
     from tokenmgr.core.entries import OAuthConfig

@@ -19,9 +19,9 @@ from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any
 
-from tokenmgr.core.entries import VERDICT_ACCEPTED, VERDICT_REFUSED
 from tokenmgr.core.probe.http import Reply
 from tokenmgr.core.redact import server_text
+from tokenmgr.core.rules import VERDICT_ACCEPTED, VERDICT_REFUSED
 
 UNKNOWN = "unknown"
 # Waiting at least this long after a rate limit that names no time (GitHub's advice

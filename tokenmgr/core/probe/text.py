@@ -14,8 +14,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from tokenmgr.core.durations import magnitude
-from tokenmgr.core.entries import VERDICT_ACCEPTED, VERDICT_REFUSED, Entry, ProviderCheck
+from tokenmgr.core.entries import Entry, ProviderCheck
 from tokenmgr.core.redact import printable
+from tokenmgr.core.rules import VERDICT_ACCEPTED, VERDICT_REFUSED
 
 MAX_SCOPES_SHOWN = 12
 

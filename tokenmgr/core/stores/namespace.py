@@ -80,8 +80,8 @@ def _write_marker(home: Path, doc: dict[str, Any]) -> None:
 
 def listed_items(home: Path) -> list[tuple[str, str]]:
     """(name, field) of every value the home's index lists."""
-    from tokenmgr.core.entries import SECRET_FIELDS
     from tokenmgr.core.index import Index
+    from tokenmgr.core.rules import SECRET_FIELDS
 
     out: list[tuple[str, str]] = []
     for entry in Index(home).load_raw():

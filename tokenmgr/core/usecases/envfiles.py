@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from tokenmgr.core.entries import now_utc
 from tokenmgr.core.errors import TokenMgrError
+from tokenmgr.core.rules import now_utc
 from tokenmgr.core.usecases.handout import hand_out_many
 
 if TYPE_CHECKING:

@@ -7,8 +7,9 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from tokenmgr.core.entries import Entry, format_time, now_utc
+from tokenmgr.core.entries import Entry
 from tokenmgr.core.errors import NotFound
+from tokenmgr.core.rules import format_time, now_utc
 
 if TYPE_CHECKING:
 

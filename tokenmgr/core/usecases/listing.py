@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from tokenmgr.core.entries import (
+from tokenmgr.core.rules import (
     KINDS,
     STATUS_EXPIRED,
     VERDICT_ACCEPTED,
@@ -26,7 +26,7 @@ from tokenmgr.core.entries import (
 
 if TYPE_CHECKING:
 
-    from tokenmgr.core.vault import Vault
+    from tokenmgr.core.index import Index
 
 
 def _checked_status(item: Mapping[str, Any], now: datetime) -> str:
@@ -85,14 +85,15 @@ def _provider_columns(item: Mapping[str, Any], expires: datetime | None) -> dict
     }
 
 
-def list_rows(vault: Vault, now: datetime) -> list[dict[str, Any]]:
-    """The rows of `list` (no secrets), sorted by name, each with its status."""
+def list_rows(index: Index, now: datetime) -> list[dict[str, Any]]:
+    """The rows of `list` (no secrets), sorted by name, each with its status: from the
+    index alone, without building entries."""
     rows = []
-    for item in vault.list_raw():
+    for item in sorted(index.load_raw(), key=lambda d: str(d["name"])):
         try:
             status, expires = _checked(item, now)
         except Exception as e:  # a malformed field is a corrupted index, reported as such
-            raise vault.index.corrupt(f"entry {item['name']!r} is malformed ({e})") from None
+            raise index.corrupt(f"entry {item['name']!r} is malformed ({e})") from None
         rows.append(
             {
                 "name": item["name"],

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from tokenmgr.core.entries import Entry, now_utc
+from tokenmgr.core.entries import Entry
+from tokenmgr.core.rules import now_utc
 from tokenmgr.core.usecases.handout import with_refresh
 
 if TYPE_CHECKING:
