@@ -54,6 +54,8 @@ def started(**kwargs):
         window.details.token_row.reveal_button.click()
         QTimer.singleShot(50, report)
 
+    seen = []
+
     def report():
         text = window.details.token_row.token_text
         if text is None or not window.details.revealed or not text.isVisible():
@@ -61,8 +63,14 @@ def started(**kwargs):
             return
         window.raise_window()
         top_left = text.mapToGlobal(text.rect().topLeft())
-        print(json.dumps({"rect": [top_left.x(), top_left.y(), text.width(), text.height()],
-                          "shown": text.toPlainText()}), flush=True)
+        rect = [top_left.x(), top_left.y(), text.width(), text.height()]
+        # The pane lays itself out again once the token's text has its height: report
+        # where the text is once it stays put, or the clicks would land beside it.
+        if seen[-1:] != [rect]:
+            seen.append(rect)
+            QTimer.singleShot(100, report)
+            return
+        print(json.dumps({"rect": rect, "shown": text.toPlainText()}), flush=True)
 
     notifier = QSocketNotifier(sys.stdin.fileno(), QSocketNotifier.Type.Read, running.app)
     notifier.activated.connect(lambda: sys.stdin.readline() or window.quit_app())

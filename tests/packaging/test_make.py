@@ -4,6 +4,7 @@ run from scratch, prints every command it would run)."""
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 from pathlib import Path
@@ -12,8 +13,12 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _dry_run(target: str) -> str:
+    # Called from `make test`, the child make would inherit the outer one's level and
+    # flags and announce the directory it enters; a dry run of its own prints commands only.
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS")}
     return subprocess.run(
-        ["make", "-n", "-B", target], cwd=ROOT, capture_output=True, text=True, check=True
+        ["make", "-n", "-B", "--no-print-directory", target], cwd=ROOT, env=env,
+        capture_output=True, text=True, check=True,
     ).stdout
 
 

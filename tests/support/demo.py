@@ -21,6 +21,7 @@ if str(ROOT) not in sys.path:
 
 from tokenmgr.core.entries import Entry, OAuthConfig, TokenSet  # noqa: E402
 from tokenmgr.core.vault import Vault  # noqa: E402
+from tokenmgr.gui.settings import Settings, SettingsFile  # noqa: E402
 
 PASSPHRASE = "demo-passphrase"
 GITHUB = "ghp_16C7e42F292c6912E7710c838347Ae178B4a"
@@ -44,6 +45,9 @@ def ts(delta: timedelta, now: datetime | None = None) -> int:
 
 def build(vault: Vault, now: datetime | None = None) -> None:
     now = now or datetime.now(UTC)
+    # The app would ask GitHub about github-ci's (made-up) token in the background, and
+    # the pane would grow a line when the answer came: the demo asks no real provider.
+    SettingsFile(vault.home).save(Settings(check_providers=False))
     vault.add("github-ci", GITHUB, service="GitHub", expires_at=now + timedelta(days=29),
               note="CI runner for the monorepo", tags=["ci"])
     vault.add(
