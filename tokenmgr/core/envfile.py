@@ -18,8 +18,6 @@ in is left as it is.
 
 from __future__ import annotations
 
-import contextlib
-import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -235,29 +233,8 @@ def render(pairs: Sequence[tuple[str, str]], at: datetime) -> str:
 
 
 def write_private(path: Path, text: str) -> None:
-    """Put `text` at `path` (replacing what is there) as a file only its owner can read:
-    written to a temporary file beside it (mode 0600 from its creation), flushed to
-    disk, then renamed over `path`, so `path` is never half-written or readable by
-    others. The directory is not touched beyond that."""
-    import tempfile
+    """Put `text` at `path` (replacing what is there) as a file only its owner can read,
+    never half-written. The directory is not touched."""
+    from tokenmgr.core.paths import replace_file
 
-    directory = path.parent
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            if os.name == "posix":
-                os.fchmod(f.fileno(), 0o600)
-            f.write(text.encode("utf-8"))
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    if os.name == "posix":
-        dfd = os.open(directory, os.O_RDONLY)
-        try:
-            os.fsync(dfd)
-        finally:
-            os.close(dfd)
+    replace_file(path, text.encode("utf-8"))

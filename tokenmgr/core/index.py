@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from tokenmgr.core.errors import IndexCorrupted, IndexWriteFailed, TokenMgrError
-from tokenmgr.core.paths import check_private_dir, ensure_private_dir
+from tokenmgr.core.paths import check_private_dir, ensure_private_dir, replace_file
 
 if TYPE_CHECKING:
     # The data model is built only by `load`: `list` reads the raw entries (load_raw).
@@ -32,29 +32,9 @@ INDEX_LOCK_TIMEOUT = 120.0
 
 
 def atomic_write(path: Path, data: bytes) -> None:
-    """Replace `path` with `data` so readers see the old or the new file, never half."""
+    """Replace `path` (in a private directory, made if missing) with `data`, mode 0600."""
     ensure_private_dir(path.parent)
-    import tempfile  # writes only: it imports shutil, random and more, which reads never need
-
-    fd, tmp = tempfile.mkstemp(prefix="." + path.name + ".", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            if os.name == "posix":
-                os.fchmod(f.fileno(), 0o600)
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    if os.name == "posix":
-        dfd = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(dfd)
-        finally:
-            os.close(dfd)
+    replace_file(path, data)
 
 
 class LockTimeout(TokenMgrError):

@@ -1,4 +1,5 @@
-"""Where tokenmgr keeps its files: `$TOKENMGR_HOME`, else platformdirs' user data dir.
+"""Where tokenmgr keeps its files (`$TOKENMGR_HOME`, else platformdirs' user data dir),
+and how it replaces one (`replace_file`).
 
 An existing directory is used only if it is ours and nobody else may write to it;
 it is never chmodded (it may be `/tmp`, `$HOME` or a shared folder someone typed).
@@ -7,6 +8,7 @@ Only a directory tokenmgr creates itself is made, with mode 0700.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
 from collections.abc import Mapping
@@ -77,3 +79,33 @@ def ensure_private_dir(path: Path) -> None:
         return
     if os.name == "posix":
         os.chmod(path, 0o700)  # ours, just made: 0700 whatever the umask
+
+
+def replace_file(path: Path, data: bytes, *, mode: int = 0o600) -> None:
+    """Replace `path` with `data` so readers see the old or the new file, never half.
+
+    Written to a temporary file beside it (with `mode` from its creation, so a secret
+    is never readable by others even briefly), flushed to disk, renamed over `path`,
+    then the directory flushed so the rename survives a crash. The directory itself is
+    not touched."""
+    import tempfile  # writes only: it imports shutil, random and more, which reads never need
+
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            if os.name == "posix":
+                os.fchmod(f.fileno(), mode)
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    if os.name == "posix":
+        dfd = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(dfd)
+        finally:
+            os.close(dfd)

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from tokenmgr.core.index import atomic_write
+from tokenmgr.core.paths import replace_file
 
 log = logging.getLogger("tokenmgr.gui.settings")
 
@@ -175,15 +176,8 @@ def set_autostart(enabled: bool, env: Mapping[str, str] | None = None) -> Path:
     if enabled:
         # Not atomic_write: that would tighten ~/.config/autostart to 0700.
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        try:
-            tmp.write_text(autostart_entry(), encoding="utf-8")
-            os.chmod(tmp, 0o644)  # a desktop file, not a secret
-            os.replace(tmp, path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                tmp.unlink()
-            raise
+        # A desktop file, not a secret.
+        replace_file(path, autostart_entry().encode("utf-8"), mode=0o644)
     else:
         with contextlib.suppress(FileNotFoundError):
             path.unlink()

@@ -19,9 +19,7 @@ other key as it was; `uninstall` removes only those.
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
 import urllib.parse
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -132,7 +130,7 @@ def _load(path: Path) -> dict[str, Any]:
 
 def _save(path: Path, doc: dict[str, Any]) -> None:
     """Write the config the way docker does (tab-indented), atomically, keeping its mode."""
-    import tempfile
+    from tokenmgr.core.paths import replace_file
 
     try:
         mode = path.stat().st_mode & 0o777
@@ -141,18 +139,7 @@ def _save(path: Path, doc: dict[str, Any]) -> None:
         if not path.parent.exists():
             path.parent.mkdir(mode=0o700, parents=True)
     data = (json.dumps(doc, indent="\t") + "\n").encode()
-    fd, tmp = tempfile.mkstemp(prefix=".config.json.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            os.fchmod(f.fileno(), mode)
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    replace_file(path, data, mode=mode)
 
 
 def install(path: Path, registries: Sequence[str]) -> list[tuple[str, str | None]]:
