@@ -223,12 +223,19 @@ def test_explicit_endpoints_without_discovery(
             "openid",
             "--browser",
             "none",
+            "--host",
+            "git.acme.example/infra",
         ],
     )
     assert r.returncode == 0, r.stderr
     entry = vault_of(cli_env).entry("plain")
     assert entry.oauth is not None and entry.oauth.issuer is None
     assert entry.oauth.token_url == oidc_server.token_endpoint
+    # What it serves, given at sign-in: git gets its access token for that host and path.
+    assert entry.hosts == ["git.acme.example/infra"]
+    g = tm(cli_env, "credential", "git", "get",
+           stdin="protocol=https\nhost=git.acme.example\npath=infra/tools.git\n\n")
+    assert f"password={tm(cli_env, 'get', 'plain').stdout.strip()}\n" in g.stdout, g.stderr
 
 
 def test_resource_gives_a_jwt_access_token(

@@ -96,8 +96,13 @@ def test_git_username_conventions_and_the_entrys_own(cli: CliRunner) -> None:
     cli("add", "lab", "--service", "GitLab", "--host", "gitlab.com", stdin="a")
     cli("add", "bb", "--host", "bitbucket.org", stdin="b")
     cli("add", "own", "--host", "git.example", "--username", "robot", stdin="c")
+    cli("add", "gh", "--service", "GitHub", "--host", "github.com", stdin="d")
+    cli("add", "ghe", "--host", "github.acme.example", stdin="e")  # named by its host
+    cli("add", "plain", "--host", "registry.example", stdin="f")
     for host, user in (("gitlab.com", "oauth2"), ("bitbucket.org", "x-token-auth"),
-                       ("git.example", "robot")):
+                       ("git.example", "robot"), ("github.com", "x-access-token"),
+                       ("github.acme.example", "x-access-token"),
+                       ("registry.example", "tokenmgr")):
         _, out, _ = git(cli, "get", protocol="https", host=host)
         assert out.startswith(f"username={user}\n"), host
 
