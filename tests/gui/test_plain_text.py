@@ -210,3 +210,18 @@ def test_the_delete_question_and_the_tray_tooltip_are_text(qtbot) -> None:
         tray.hide()
         tray.menu.deleteLater()
         tray.deleteLater()
+
+
+def test_the_device_sign_in_shows_the_servers_code_address_and_states_as_text(qtbot) -> None:
+    import threading
+
+    from tokenmgr.gui.device_dialog import DeviceDialog
+
+    d = DeviceDialog(MARK, f"https://login.example/device{LINK}", 600, threading.Event(),
+                     provider="Acme", open_url=lambda _url: None)
+    qtbot.addWidget(d)
+    assert_text(d.code_label, MARK)
+    assert_text(d.url_label, LINK)
+    d.set_state(f"The server said {MARK}")
+    assert_text(d.state_label, MARK)
+    assert labels_with_markup(d) == [d.code_label, d.url_label, d.state_label]

@@ -65,7 +65,10 @@ class DeviceDialog(QDialog):
 
         intro = QLabel("Open the page below on any device, sign in, and enter this code:", self)
         intro.setWordWrap(True)
+        # The code, the address and the states come from the server: shown as text, never
+        # as the rich text a QLabel guesses from their look.
         self.code_label = QLabel(printable(user_code, 100), self)
+        self.code_label.setTextFormat(Qt.TextFormat.PlainText)
         font = QFont(self.code_label.font())
         font.setPointSizeF(font.pointSizeF() * 2.4)
         font.setBold(True)
@@ -80,6 +83,7 @@ class DeviceDialog(QDialog):
         self._code = user_code
 
         self.url_label = QLabel(printable(verification_uri, 200), self)
+        self.url_label.setTextFormat(Qt.TextFormat.PlainText)
         self.url_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.url_label.setWordWrap(True)
         self.open_button = QPushButton("Open", self)
@@ -92,6 +96,8 @@ class DeviceDialog(QDialog):
         code_row.addWidget(self.copy_button)
 
         self.state_label = QLabel("Waiting for you to sign in…", self)
+        self.state_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.state_label.setWordWrap(True)
         self.busy = QProgressBar(self)
         self.busy.setRange(0, 0)  # indeterminate: polling
         self.busy.setTextVisible(False)
