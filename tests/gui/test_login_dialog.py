@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QUrl
+from PySide6.QtCore import Qt, QUrl
 
 pytestmark = pytest.mark.gui
 
@@ -348,6 +348,18 @@ def test_disallowed_useragent_switches_to_the_system_browser(
     with qtbot.waitSignal(window.switched_to_system_browser, timeout=30_000) as switched:
         window.start(s.base + "/auth", REDIRECT)
     assert "does not allow signing in from an embedded browser" in switched.args[0]
+
+
+def test_the_persons_switch_to_the_system_browser_hands_the_sign_in_over_once(
+    qtbot: Any, window: Any, site: Any
+) -> None:
+    s = site({"/login": (200, "<title>Sign in</title><form>…</form>")})
+    loaded(qtbot, window, s.base + "/login")
+    switched: list[str] = []
+    window.switched_to_system_browser.connect(switched.append)
+    qtbot.mouseClick(window.system_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(window.system_button, Qt.MouseButton.LeftButton)
+    assert switched == [""]  # the person's own choice: no reason to give
 
 
 def test_the_page_gets_no_script_or_channel_and_the_profile_is_off_the_record(
