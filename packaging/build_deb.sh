@@ -78,6 +78,9 @@ mkdir -p "$ROOT/DEBIAN" "$ROOT/opt" "$ROOT/usr/bin" "$ROOT/usr/share/application
     "$ROOT/usr/share/metainfo" "$ROOT/usr/share/doc/tokenmgr" \
     "$ROOT/usr/share/icons/hicolor/scalable/apps"
 cp -a "$BUNDLE" "$ROOT/opt/tokenmgr"
+# QtWebEngine makes an empty Qt/resources/locales beside its resources the first time it
+# runs with the rights to (as root): the package owns that folder, so a purge removes it.
+mkdir -p "$ROOT/opt/tokenmgr/_internal/PySide6/Qt/resources/locales"
 ln -s /opt/tokenmgr/tokenmgr "$ROOT/usr/bin/tokenmgr"
 # docker runs credential helpers by name; the launcher answers to this one as docker's.
 ln -s /opt/tokenmgr/tokenmgr "$ROOT/usr/bin/docker-credential-tokenmgr"
