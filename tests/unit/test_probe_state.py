@@ -7,8 +7,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from tests.unit.jwt_helpers import raw_token
-from tokenmgr.core import probe as p
 from tokenmgr.core.entries import Entry, ProviderCheck
+from tokenmgr.core.probe import check as p
 from tokenmgr.core.probe.answers import Answer, unknown
 from tokenmgr.core.probe.providers import github_target, token_prefix
 from tokenmgr.core.vault import Vault

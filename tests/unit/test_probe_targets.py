@@ -7,7 +7,7 @@ import pytest
 
 from tokenmgr.core.entries import Entry, OAuthConfig
 from tokenmgr.core.errors import UsageError
-from tokenmgr.core.probe import NoTarget, target_for
+from tokenmgr.core.probe.providers import NoTarget, target_for
 
 
 def static(**kw: object) -> Entry:

@@ -12,7 +12,8 @@ from tokenmgr.core.errors import TokenMgrError
 
 if TYPE_CHECKING:
     from tokenmgr.core.entries import Entry
-    from tokenmgr.core.probe import Answer, Target
+    from tokenmgr.core.probe.answers import Answer
+    from tokenmgr.core.probe.providers import Target
     from tokenmgr.core.vault import Vault
 
 
@@ -116,7 +117,7 @@ def _provider_said(vault: Vault, entry: Entry, req: EntryRequest) -> Entry:
     import logging
 
     from tokenmgr.core.errors import TokenMgrError
-    from tokenmgr.core.probe import NoTarget
+    from tokenmgr.core.probe.providers import NoTarget
     from tokenmgr.core.usecases import probing
 
     try:

@@ -248,7 +248,7 @@ class Keeper(QObject):
         self.check_now()
 
     def _on_check_failed(self, name: str, exc: BaseException) -> None:
-        from tokenmgr.core.probe import NoTarget
+        from tokenmgr.core.probe.providers import NoTarget
 
         self._checking = None
         if isinstance(exc, NoTarget):

@@ -397,7 +397,7 @@ class StaticTokenPage(QWidget):
 
     @Slot()
     def _on_ask_timer_timeout(self) -> None:
-        from tokenmgr.core import probe
+        from tokenmgr.core.probe.providers import NoTarget, target_for
         from tokenmgr.core.usecases.probing import ask_before_storing
 
         token, check_url = self._token_text(), self._check_url_text()
@@ -409,8 +409,8 @@ class StaticTokenPage(QWidget):
                 _valid_check_url(check_url)
             hosts = hosts_given(self.hosts.text())
             prospect = Entry(name="new", check_url=check_url or None, hosts=hosts)
-            target = probe.target_for(prospect, token)
-        except (TokenMgrError, probe.NoTarget):
+            target = target_for(prospect, token)
+        except (TokenMgrError, NoTarget):
             return  # nothing to ask, or nowhere it may go
         seq, env = self._ask_seq, self._env
 
@@ -432,7 +432,7 @@ class StaticTokenPage(QWidget):
             self._show_said(result)
             return
         from tokenmgr.core.entries import ProviderCheck
-        from tokenmgr.core.probe import merge
+        from tokenmgr.core.probe.check import merge
         from tokenmgr.core.probe.text import line
 
         target, answer = result

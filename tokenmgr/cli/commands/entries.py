@@ -101,7 +101,8 @@ def _probe_once(vault: Vault, name: str, token: str) -> str:
     """Ask the new token's provider about it; one sentence to say ("" when it has no
     provider to ask). A failure to ask never undoes the add."""
     from tokenmgr.core.errors import TokenMgrError
-    from tokenmgr.core.probe import UNKNOWN, NoTarget
+    from tokenmgr.core.probe.answers import UNKNOWN
+    from tokenmgr.core.probe.providers import NoTarget
     from tokenmgr.core.probe.text import line
     from tokenmgr.core.rules import VERDICT_REFUSED, now_utc
     from tokenmgr.core.usecases.probing import probe

@@ -44,7 +44,7 @@ def probe(args: argparse.Namespace, env: Environment) -> int:
     import json
 
     from tokenmgr.core.errors import NotFound, TokenMgrError, UsageError
-    from tokenmgr.core.probe import NoTarget
+    from tokenmgr.core.probe.providers import NoTarget
     from tokenmgr.core.rules import now_utc
     from tokenmgr.core.usecases.probing import probe as ask
 

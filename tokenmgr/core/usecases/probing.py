@@ -52,12 +52,12 @@ def probe(
     (IndexAltered, BindingOutdated), or, with `mind_network`, when the desktop says the
     computer is offline or the connection metered (`skipped`). `token`: the static
     token just stored, so it is not read back."""
-    from tokenmgr.core import probe as p
+    from tokenmgr.core.probe import check, providers
 
     entry = vault.entry(name)
     if token is None or entry.kind != "static":
         entry, token = probe_token_of(vault, entry)
-    target = p.target_for(entry, token)
+    target = providers.target_for(entry, token)
     if mind_network:
         from tokenmgr.core.probe.network import network_state
 
@@ -74,7 +74,7 @@ def probe(
             secret = vault.get_secret(entry, "client_secret")
         client = (entry.oauth, secret)
     at = now or now_utc()
-    answer = p.ask(target, token, now=at, env=vault.env, scheme=entry.scheme, client=client)
+    answer = check.ask(target, token, now=at, env=vault.env, scheme=entry.scheme, client=client)
     stored = record_answer(vault, name, target, answer, at=at, token_issued_at=entry.issued_at)
     return Probed(stored, answer)
 
@@ -91,12 +91,12 @@ def record_answer(
     """Keep what `target` answered about the token issued at `token_issued_at` in the
     entry (under the index lock: a refresh meanwhile makes it an answer about an earlier
     token, which then decides nothing)."""
-    from tokenmgr.core import probe as p
+    from tokenmgr.core.probe import check
 
     def record(stored: Entry) -> None:
         old = stored.provider_check
-        check = p.merge(old, target, answer, now=at, token_issued_at=token_issued_at)
-        p.apply(stored, check)
+        state = check.merge(old, target, answer, now=at, token_issued_at=token_issued_at)
+        check.apply(stored, state)
 
     return vault.modify(name, record)
 
@@ -113,28 +113,29 @@ def ask_before_storing(
     the token is pasted): its prefix, or the hosts and check URL typed beside it, decide
     where it is asked. A sentence instead when it is not asked: no provider to ask ("" then), or
     the desktop says the computer is offline or the connection metered."""
-    from tokenmgr.core import probe as p
+    from tokenmgr.core.probe import check, providers
     from tokenmgr.core.probe.network import network_state
 
     try:
-        target = p.target_for(Entry(name="new", check_url=check_url, hosts=list(hosts)), token)
-    except p.NoTarget:
+        prospect = Entry(name="new", check_url=check_url, hosts=list(hosts))
+        target = providers.target_for(prospect, token)
+    except providers.NoTarget:
         return ""
     state = network_state(env)
     if state is not None and state.reason():
         return f"Not checked with {target.label}: {state.reason()}."
-    return target, p.ask(target, token, now=now_utc(), env=env, scheme=scheme)
+    return target, check.ask(target, token, now=now_utc(), env=env, scheme=scheme)
 
 
 def provider_page(vault: Vault, name: str) -> str | None:
     """The page where the entry's provider makes a new token (GitHub's token settings,
     GitLab's access tokens), when it has one; from the token's prefix and the entry's
     bound settings only, so an edited index cannot point it elsewhere."""
-    from tokenmgr.core import probe as p
+    from tokenmgr.core.probe import providers
 
     entry = vault.entry(name)
     vault.require_binding(entry, "no page was opened")
     try:
-        return p.target_for(entry, vault.get_secret(entry, "access")).page
-    except p.NoTarget:
+        return providers.target_for(entry, vault.get_secret(entry, "access")).page
+    except providers.NoTarget:
         return None
