@@ -501,3 +501,26 @@ def test_print_config_without_a_kubectl_says_what_it_chose(cli: CliRunner) -> No
     r = cli("credential", "kubectl", "corp", "--print-config", env={"PATH": "/nonexistent"})
     assert r.status == 0 and "client.authentication.k8s.io/v1\n" in r.out
     assert "no kubectl answered" in r.err and "--api-version v1beta1" in r.err
+
+
+def test_the_helper_command_runs_our_tokenmgr_from_any_folder(tmp_path: Path) -> None:
+    """git and kubectl start the helper in the repository's folder: a `tokenmgr/` package
+    a cloned repository holds must not run in our place (`python -m` alone would put the
+    folder first on the import path)."""
+    import os
+    import subprocess
+    import sys
+
+    from tokenmgr.core.helpers import git, own_command
+
+    fake = tmp_path / "tokenmgr"
+    fake.mkdir()
+    (fake / "__init__.py").write_text("")
+    (fake / "__main__.py").write_text("print('the repository ran its own code')\n")
+    command = own_command(argv0="-c", executable=sys.executable, frozen=False)
+    assert git.is_ours(git.helper_value(command))
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "PYTHONPATH": str(root), "TOKENMGR_HOME": str(tmp_path / "home")}
+    r = subprocess.run([*command, "--version"], cwd=tmp_path, env=env, capture_output=True,
+                       text=True, timeout=60)
+    assert r.stdout.startswith("tokenmgr "), (r.stdout, r.stderr)

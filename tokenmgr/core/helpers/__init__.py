@@ -67,7 +67,9 @@ def own_command(
     """How another program starts this tokenmgr, as an absolute command: the `tokenmgr`
     program this one was started as (its path as found, not through symlinks, so an
     upgrade keeps it valid), else the frozen bundle's executable, else this Python with
-    `-m tokenmgr`."""
+    `-P -m tokenmgr`: git and kubectl start helpers in the repository's or the caller's
+    folder, which `-m` alone would put first on the import path, so a `tokenmgr/` folder
+    in a cloned repository would run in our place."""
     import os
     import shutil
     import sys
@@ -86,7 +88,7 @@ def own_command(
             return [found]
     if frozen:
         return [os.path.abspath(executable)]
-    return [os.path.abspath(executable), "-m", "tokenmgr"]
+    return [os.path.abspath(executable), "-P", "-m", "tokenmgr"]
 
 
 def scheme_allowed(scheme: str, host_name: str) -> bool:

@@ -192,7 +192,7 @@ def is_ours(value: str) -> bool:
     import os.path
 
     program = os.path.basename(words[0])
-    return program.startswith("tokenmgr") or words[1:3] == ["-m", "tokenmgr"]
+    return program.startswith("tokenmgr") or ["-m", "tokenmgr"] in (words[1:3], words[2:4])
 
 
 def wanted_lines(served: Sequence[hosts.Host], command: Sequence[str]) -> list[ConfigLine]:
