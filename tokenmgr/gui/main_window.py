@@ -147,12 +147,14 @@ class MainWindow(QMainWindow):
 
     def _connect(self) -> None:
         c, acts, tokens, details = self.commands, self.action_table, self.token_list, self.details
+        checks, env_files = c.checks, c.env_files
         slots: dict[str, Callable[[], object]] = {
             "add": c.add_entry, "sign_in_new": c.sign_in_new, "copy_chosen": c.copy_chosen,
             "edit": c.edit_selected, "rename": c.rename_selected,
             "delete": c.delete_selected, "refresh": c.refresh_selected,
-            "sign_in_again": self.sign_in_again, "paste_decode": c.paste_decode,
-            "import_env": c.import_env, "export_env": c.export_env, "lock": self.lock,
+            "sign_in_again": self.sign_in_again, "paste_decode": checks.paste_decode,
+            "import_env": env_files.import_env, "export_env": env_files.export_env,
+            "lock": self.lock,
             "filter": tokens.focus_filter, "attention": tokens.toggle_attention,
             "preferences": self.show_preferences,
             "quit": self.quit_app,
@@ -167,10 +169,10 @@ class MainWindow(QMainWindow):
         tokens.delete_requested.connect(c.delete_selected)
         tokens.dismissed.connect(self._on_token_list_dismissed)
         tokens.context_menu_requested.connect(self._on_token_list_context_menu_requested)
-        details.reveal_requested.connect(c.reveal)
-        details.verify_requested.connect(c.verify)
-        details.id_token_requested.connect(c.read_id_token)
-        details.check_requested.connect(c.check_provider)
+        details.reveal_requested.connect(checks.reveal)
+        details.verify_requested.connect(checks.verify)
+        details.id_token_requested.connect(checks.read_id_token)
+        details.check_requested.connect(checks.check_provider)
         details.sign_in_requested.connect(self.sign_in_again)
         details.setup_copy_requested.connect(c.copy_setup)
         details.copy_requested.connect(self._on_details_copy_requested)
@@ -235,7 +237,7 @@ class MainWindow(QMainWindow):
     @property
     def signin(self) -> SignInController | None:
         """The running sign-in, if any."""
-        return self.commands.signin
+        return self.commands.sign_ins.signin
 
     def reload(self) -> None:
         """Read the index (metadata only) and update the rows in place."""
@@ -273,10 +275,10 @@ class MainWindow(QMainWindow):
         self.commands.copy_selected(fmt)
 
     def paste_decode(self) -> None:
-        self.commands.paste_decode()
+        self.commands.checks.paste_decode()
 
     def sign_in_again(self, name: str | None = None) -> None:
-        self.commands.sign_in_again(name)
+        self.commands.sign_ins.sign_in_again(name)
 
     def show_preferences(self) -> None:
         from tokenmgr.gui.preferences import PreferencesDialog
