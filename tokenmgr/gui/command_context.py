@@ -101,13 +101,31 @@ class CommandContext(QObject):
         return self._locked
 
     def set_locked(self, locked: bool) -> None:
-        """Locked: whatever needs a secret asks for the passphrase first (`unlock_needed`)
-        and goes on once unlocked. Unlocked: what waited runs now."""
+        """Locked: what holds a secret lets go of it (an open dialog that may hold one, a
+        pasted token or an import's values, is closed; a reveal lapses; a copied token
+        leaves the clipboard; the store drops its key), and whatever needs a secret asks
+        for the passphrase first (`unlock_needed`), then goes on. Unlocked: what waited
+        runs now."""
         self._locked = locked
-        if not locked:
+        if locked:
+            self._let_go()
+        else:
             waiting, self._waiting = self._waiting, []
             for retry, _gave_up in waiting:
                 retry()
+
+    def _let_go(self) -> None:
+        from tokenmgr.gui.tasks import SerializedStore
+
+        if self._dialog is not None:
+            self._dialog.reject()
+        self.details.conceal()
+        if self.clipboard is not None:
+            self.clipboard.clear()  # where a clipboard manager took it too
+        # In a worker, behind any store call in flight (the store serialises its calls).
+        store = self._vault.store
+        if isinstance(store, SerializedStore):
+            self.tasks.run("Locking the vault file…", store.lock)
 
     def unlock_refused(self) -> None:
         """The person closed the passphrase dialog: what waited for it is given up."""

@@ -1,11 +1,12 @@
-"""The vault file's lock in the app: whether it is locked, the idle timer that locks it,
-and the passphrase dialog that unlocks it.
+"""The vault file's lock in the app: whether it can be locked and whether it is, the idle
+timer that locks it, and the passphrase dialog that unlocks it.
 
-Locking itself (dropping the key, closing what may hold a secret) is the window's job,
-since it owns those parts; this object keeps the state (`locked_changed`), says when
-the idle time ran out (`idle_timed_out`) and asks for the passphrase when something
-needs a secret (`ask_passphrase`). Whoever opens the store answers with `set_locked`
-(unlocked: the dialog closes) or `unlock_failed` (a sentence under the field).
+`lock()` (Ctrl+L, or the idle time running out) only changes the state: whoever holds
+a secret hears `locked_changed` and lets go of it (the commands: gui/command_context.py),
+and the window pauses what would need the key. When something needs a secret, the
+window asks for the passphrase here (`ask_passphrase`); whoever opens the store answers
+with `set_locked(False)` (the dialog closes) or `unlock_failed` (a sentence under the
+field, another try).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ IDLE_UNIT_MS = 60_000
 
 class VaultLock(QObject):
     locked_changed = Signal(bool)  # locked (True) or unlocked again
-    idle_timed_out = Signal()  # nothing was pressed, clicked or turned for the idle time
+    status_reported = Signal(str)  # what locking did, or why it could not
     unlock_requested = Signal(str)  # the passphrase typed into the dialog
     unlock_refused = Signal()  # the dialog was closed while still locked
 
@@ -33,6 +34,7 @@ class VaultLock(QObject):
         super().__init__(window)
         self._window = window  # the dialog's parent when no other dialog is open
         self._locked = False
+        self._lockable = False  # an open vault file is in use
         self._unlock_dialog: UnlockDialog | None = None
         # Restarted by every key press, click or wheel turn in the app (an event filter
         # on the application, installed only while it can lock).
@@ -52,6 +54,25 @@ class VaultLock(QObject):
         """The passphrase dialog while it is open."""
         return self._unlock_dialog
 
+    def set_lockable(self, lockable: bool) -> None:
+        """Whether there is something to lock: a vault file, open (not the keyring)."""
+        self._lockable = lockable
+
+    def lock(self) -> None:
+        """Lock the vault file: its key is dropped (`EncryptedFileStore.lock`), the list
+        stays (it is the index), and the first thing that needs a secret asks for the
+        passphrase, then goes on."""
+        if not self._lockable:
+            if not self._locked:
+                self.status_reported.emit(
+                    "Only the vault file can be locked; the keyring locks with your desktop "
+                    "session.")
+            return
+        self.set_locked(True)
+        self.status_reported.emit(
+            "Locked: the vault file's key was dropped. Its passphrase is asked at the next "
+            "token you use.")
+
     def set_locked(self, locked: bool) -> None:
         """Locked: the idle count stops. Unlocked: the passphrase dialog, if open, closes."""
         self._locked = locked
@@ -62,11 +83,12 @@ class VaultLock(QObject):
         self.locked_changed.emit(locked)
 
     def arm_idle(self, minutes: int) -> None:
-        """(Re)start the idle count of `minutes` (0: stop it, and stop watching)."""
+        """(Re)start the idle count of `minutes` while there is something to lock (else,
+        or for 0, stop it and stop watching)."""
         from PySide6.QtWidgets import QApplication
 
         app = QApplication.instance()
-        if minutes > 0 and app is not None:
+        if self._lockable and minutes > 0 and app is not None:
             self.idle_timer.setInterval(minutes * IDLE_UNIT_MS)
             self.idle_timer.start()
             app.installEventFilter(self._activity)  # once: Qt ignores a second install
@@ -111,7 +133,7 @@ class VaultLock(QObject):
 
     @Slot()
     def _on_idle_timer_timeout(self) -> None:
-        self.idle_timed_out.emit()
+        self.lock()
 
 
 class _ActivityFilter(QObject):

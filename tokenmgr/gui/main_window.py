@@ -196,7 +196,7 @@ class MainWindow(QMainWindow):
         lock = self.vault_lock
         lock.locked_changed.connect(self._on_vault_lock_locked_changed)
         lock.locked_changed.connect(self.locked_changed)
-        lock.idle_timed_out.connect(self.lock)
+        lock.status_reported.connect(self.status_bar.show_status)
         lock.unlock_requested.connect(setup.unlock_again)
         lock.unlock_refused.connect(self._on_vault_lock_unlock_refused)
         self.tasks.busy_changed.connect(self.status_bar.set_busy)
@@ -319,47 +319,15 @@ class MainWindow(QMainWindow):
             self.vault_lock.set_locked(False)  # what waited for the passphrase runs now
         else:
             self.pages.focus_body()
-        self._arm_idle_lock()
-
-    # ================================================================== lock
+        self.vault_lock.arm_idle(self.settings.lock_idle_min)
 
     def lock(self) -> None:
-        """Lock the vault file (Ctrl+L, or after the idle time): its key is dropped
-        (`EncryptedFileStore.lock`), the list stays (it is the index), and the first
-        thing that needs a secret asks for the passphrase, then goes on. A copied token
-        leaves the clipboard; a reveal lapses; an open dialog that may hold a secret (a
-        pasted token, an import's values) is closed."""
-        if self.store_kind != "file" or not self.store_ready:
-            if not self.locked:
-                self.status_bar.show_status(
-                    "Only the vault file can be locked; the keyring locks with your desktop "
-                    "session.")
-            return
-        from tokenmgr.gui.tasks import SerializedStore
-
-        store = self.vault.store
-        self.vault_lock.set_locked(True)
-        self._set_store_ready(False)  # the keeper pauses: a refresh would need the key
-        dialog = self.commands.dialog
-        if dialog is not None:
-            dialog.reject()
-        self.details.conceal()
-        if self.clipboard is not None:
-            self.clipboard.clear()  # where a clipboard manager took it too
-        # In a worker, behind any store call in flight (the store serialises its calls).
-        if isinstance(store, SerializedStore):
-            self.tasks.run("Locking the vault file…", store.lock)
-        self.status_bar.show_status(
-            "Locked: the vault file's key was dropped. Its passphrase is asked at the next "
-            "token you use.")
-
-    def _arm_idle_lock(self) -> None:
-        """(Re)start the idle lock as the settings say: only for an unlocked vault file."""
-        can_lock = self.store_kind == "file" and self.store_ready
-        self.vault_lock.arm_idle(self.settings.lock_idle_min if can_lock else 0)
+        """Lock the vault file (Ctrl+L): gui/lock.py."""
+        self.vault_lock.lock()
 
     def _set_store_ready(self, ready: bool) -> None:
         self.store_ready = ready
+        self.vault_lock.set_lockable(ready and self.store_kind == "file")
         if not ready:
             self.commands.set_vault(self.vault, ready=False)
         self.store_ready_changed.emit(ready)
@@ -494,7 +462,9 @@ class MainWindow(QMainWindow):
         self.status_bar.set_locked(locked)
         # Qt adds the application's name: "Locked — Token Manager".
         self.setWindowTitle("Locked" if locked else "Token Manager")
-        self.commands.set_locked(locked)
+        self.commands.set_locked(locked)  # what holds a secret lets go of it
+        if locked:
+            self._set_store_ready(False)  # the keeper pauses: a refresh would need the key
 
     @Slot()
     def _on_vault_lock_unlock_refused(self) -> None:
@@ -514,7 +484,7 @@ class MainWindow(QMainWindow):
             self.clipboard.set_timeout(self.settings.clear_timeout_s)
         self.model.set_lead(self.settings.lead())
         self.entries_loaded.emit(self.token_list.entries)  # the tray follows the new lead time
-        self._arm_idle_lock()
+        self.vault_lock.arm_idle(self.settings.lock_idle_min)
         self.save_settings()
         if problem:
             self.status_bar.show_status(f"⚠ {problem}")
