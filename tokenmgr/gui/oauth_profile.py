@@ -186,7 +186,7 @@ class OAuthProfilePage(QWidget):
             self.browser.addItem(label, key)
         self.browser.currentIndexChanged.connect(self._on_browser_choice_changed)
         form.addRow("&Browser", self.browser)
-        from tokenmgr.gui.token_page import hosts_field
+        from tokenmgr.gui.form_fields import hosts_field
 
         self.hosts, self.hosts_error = hosts_field()
         self.hosts.textEdited.connect(self._on_hosts_text_edited)
@@ -339,7 +339,7 @@ class OAuthProfilePage(QWidget):
         """The sign-in to run; raises a TokenMgrError (UsageError) saying what is missing."""
         from tokenmgr.core.errors import UsageError
         from tokenmgr.core.oauth.signin import SignInRequest, parse_params
-        from tokenmgr.gui.token_page import hosts_given
+        from tokenmgr.gui.form_fields import hosts_given
 
         name = self.name.text().strip()
         validate_name(name)
@@ -404,7 +404,7 @@ class OAuthProfilePage(QWidget):
         except TokenMgrError as e:
             name_error = sentence(str(e))
         _set_error(self.name_error, name_error)
-        from tokenmgr.gui.token_page import check_hosts
+        from tokenmgr.gui.form_fields import check_hosts
 
         check_hosts(self.hosts, self.hosts_error)
         try:
