@@ -1,7 +1,8 @@
 """What the dialogs' forms share: an inline error under a field (the error colour, hidden
 while empty), a field checked with one of the CLI's rules (`core.rules.validate_*`, the
 error under it), a form label whose mnemonic focuses its field, the hosts field (what
-an entry serves to git, kubectl and docker) and the check URL, each with its rule.
+an entry serves to git, kubectl and docker) and the check URL, each with its rule, and
+a message label that a form row never cuts (`WrappedMessage`).
 """
 
 from __future__ import annotations
@@ -9,7 +10,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QRect, Qt
+from PySide6.QtGui import QResizeEvent, QShowEvent
 from PySide6.QtWidgets import QLabel, QLineEdit, QWidget
 
 from tokenmgr.core.errors import TokenMgrError
@@ -87,4 +89,57 @@ def buddy(text: str, widget: QWidget) -> QLabel:
     """A form label whose &-mnemonic focuses `widget` (Alt+N: the name field)."""
     label = QLabel(text)
     label.setBuddy(widget)
+    return label
+
+
+class WrappedMessage(QLabel):
+    """A message (some from servers): plain text, wrapped, and never cut. The form gives a
+    row no more than the height it asked for at another width; the label asks for the
+    height its lines take at its own width, as a minimum, whenever either changes."""
+
+    def __init__(self, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.setTextFormat(Qt.TextFormat.PlainText)
+        self.setWordWrap(True)
+
+    def setText(self, text: str) -> None:  # noqa: N802 - Qt's name
+        super().setText(text)
+        self._fit()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        self._fit()
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
+        super().showEvent(event)
+        self._fit()
+
+    def _fit(self) -> None:
+        if not self.isVisible():
+            return  # its width is not its own yet: asked again when it shows
+        want = 0
+        if self.text():
+            margins = self.contentsMargins()
+            width = max(self.width() - margins.left() - margins.right(), 1)
+            lines = self.fontMetrics().boundingRect(
+                QRect(0, 0, width, 0), Qt.TextFlag.TextWordWrap, self.text()
+            )
+            want = lines.height() + margins.top() + margins.bottom()
+        if want != self.minimumHeight():
+            self.setMinimumHeight(want)
+
+
+def message_label(parent: QWidget) -> QLabel:
+    """A label for messages: plain text, wrapped, never cut."""
+    return WrappedMessage(parent)
+
+
+def message_error_label(parent: QWidget) -> QLabel:
+    """An error message under a field: the error colour, wrapped, never cut, hidden while
+    empty."""
+    label = message_label(parent)
+    label.setVisible(False)
+    pal = label.palette()
+    pal.setColor(label.foregroundRole(), style.error_color())
+    label.setPalette(pal)
     return label
