@@ -43,16 +43,16 @@ def test_used_by_shows_the_hosts_and_copies_the_git_set_up(
     f = make_window()
     served(f, "github.com", "github.com/acme")
     d = f.window.details
-    assert d.hosts_label.text() == "Serves github.com, github.com/acme"
-    assert not d.refused_label.isVisible()
-    assert all(b.isEnabled() for b in d.setup_buttons.values())
+    assert d.used_by.hosts_label.text() == "Serves github.com, github.com/acme"
+    assert not d.used_by.refused_label.isVisible()
+    assert all(b.isEnabled() for b in d.used_by.setup_buttons.values())
     with qtbot.waitSignal(f.window.commands.setup_copied, timeout=5000) as copied:
-        qtbot.mouseClick(d.setup_buttons["git"], qtbot_button())
+        qtbot.mouseClick(d.used_by.setup_buttons["git"], qtbot_button())
     want = shlex.join([*own_command(), "credential", "git", "--install"])
     assert copied.args == ["git", want] and clipboard_text() == want
     assert "Copied the git set-up command for gh" in f.window.status_bar.status_text()
     with qtbot.waitSignal(f.window.commands.setup_copied, timeout=5000):
-        qtbot.mouseClick(d.setup_buttons["docker"], qtbot_button())
+        qtbot.mouseClick(d.used_by.setup_buttons["docker"], qtbot_button())
     assert clipboard_text().endswith("credential docker --install")
     assert TOKEN[4:20] not in all_text(f.window)
 
@@ -61,14 +61,14 @@ def test_an_entry_without_hosts_says_so(make_window: Any) -> None:
     f = make_window()
     assert f.window.select("github-ci")
     d = f.window.details
-    assert "Serves no host" in d.hosts_label.text()
-    assert not any(b.isEnabled() for b in d.setup_buttons.values())
+    assert "Serves no host" in d.used_by.hosts_label.text()
+    assert not any(b.isEnabled() for b in d.used_by.setup_buttons.values())
 
 
 def test_docker_needs_a_host_without_a_prefix(make_window: Any) -> None:
     f = make_window()
     served(f, "github.com/acme")
-    buttons = f.window.details.setup_buttons
+    buttons = f.window.details.used_by.setup_buttons
     assert buttons["git"].isEnabled() and buttons["kubectl"].isEnabled()
     assert not buttons["docker"].isEnabled()
 
@@ -84,7 +84,7 @@ def test_the_kubeconfig_entry_speaks_the_local_kubectls_version(
     f = make_window(env={"SHELL": "/bin/bash", "PATH": str(fake.parent)})
     served(f, "k8s.example:6443", name="corp")
     with qtbot.waitSignal(f.window.commands.setup_copied, timeout=10000) as copied:
-        qtbot.mouseClick(f.window.details.setup_buttons["kubectl"], qtbot_button())
+        qtbot.mouseClick(f.window.details.used_by.setup_buttons["kubectl"], qtbot_button())
     tool, text = copied.args
     assert tool == "kubectl" and clipboard_text() == text
     assert "apiVersion: client.authentication.k8s.io/v1beta1\n" in text
@@ -96,7 +96,7 @@ def test_a_refusal_shows_in_the_details(make_window: Any) -> None:
     served(f, "github.com")
     f.vault.set_refused("gh", "github.com")
     f.window.reload()
-    label = f.window.details.refused_label
+    label = f.window.details.used_by.refused_label
     assert label.isVisible()
     assert label.text().startswith("⚠ Refused by github.com ")
     assert "nothing was deleted; store a new token for it" in label.text()
@@ -109,21 +109,21 @@ def test_last_use_and_history_come_from_the_record(make_window: Any, qtbot: Any)
     usage = f.window.usage
     with qtbot.waitSignal(usage.loaded, timeout=5000):
         usage.reload()
-    assert d.last_used_label.text() == "Not handed out yet."
+    assert d.used_by.last_used_label.text() == "Not handed out yet."
     # Hand-outs by other processes (git, the CLI): the record changes, the app reads it.
     record.write(f.home, "gh", "get")
     record.write(f.home, "gh", "git", host="github.com/acme/app.git")
-    qtbot.waitUntil(lambda: "git credential" in d.last_used_label.text(), timeout=5000)
-    assert re.match(r"Last used \d+ s ago · git credential · ", d.last_used_label.text())
-    assert "github.com/acme/app.git" in d.last_used_label.text()
-    assert "(pid " in d.last_used_label.text()
-    assert d.history_label.isVisible()
-    assert re.match(r"· \d+ s ago · get · ", d.history_label.text())
-    assert d.last_used_label.textFormat().name == "PlainText"
+    qtbot.waitUntil(lambda: "git credential" in d.used_by.last_used_label.text(), timeout=5000)
+    assert re.match(r"Last used \d+ s ago · git credential · ", d.used_by.last_used_label.text())
+    assert "github.com/acme/app.git" in d.used_by.last_used_label.text()
+    assert "(pid " in d.used_by.last_used_label.text()
+    assert d.used_by.history_label.isVisible()
+    assert re.match(r"· \d+ s ago · get · ", d.used_by.history_label.text())
+    assert d.used_by.last_used_label.textFormat().name == "PlainText"
     # The app's own copy is on the record too, and the pane follows it.
     f.window.copy("gh", "header")
-    qtbot.waitUntil(lambda: " · copy · " in d.last_used_label.text(), timeout=5000)
-    assert re.match(r"Last used \d+ s ago · copy · ", d.last_used_label.text())
+    qtbot.waitUntil(lambda: " · copy · " in d.used_by.last_used_label.text(), timeout=5000)
+    assert re.match(r"Last used \d+ s ago · copy · ", d.used_by.last_used_label.text())
 
 
 def test_window_and_tray_copies_are_on_the_record(make_window: Any, qtbot: Any) -> None:

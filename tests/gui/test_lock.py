@@ -15,7 +15,7 @@ from tests.support import demo
 from tests.support.gui_window import Fixture, clipboard_text
 from tokenmgr.core.stores.vault_file import EncryptedFileStore
 from tokenmgr.core.vault import Vault
-from tokenmgr.gui import main_window
+from tokenmgr.gui import lock
 from tokenmgr.gui.main_window import MainWindow
 from tokenmgr.gui.settings import Settings, SettingsFile
 
@@ -44,8 +44,8 @@ def file_window(qtbot: Any, tmp_path: Path, **settings: Any) -> MainWindow:
 
 
 def unlock_dialog(qtbot: Any, w: MainWindow) -> Any:
-    qtbot.waitUntil(lambda: w._unlock_dialog is not None and w._unlock_dialog.isVisible())
-    return w._unlock_dialog
+    qtbot.waitUntil(lambda: (d := w.vault_lock.unlock_dialog) is not None and d.isVisible())
+    return w.vault_lock.unlock_dialog
 
 
 def test_ctrl_l_locks_the_list_stays_and_the_first_secret_asks(qtbot: Any, tmp_path) -> None:
@@ -79,7 +79,7 @@ def test_ctrl_l_locks_the_list_stays_and_the_first_secret_asks(qtbot: Any, tmp_p
         qtbot.keyClick(d.passphrase, Qt.Key.Key_Return)
     assert clipboard_text() == demo.GITHUB
     assert not w.locked and not w.status_bar.locked_shown()
-    assert w.windowTitle() == "Token Manager" and w._unlock_dialog is None
+    assert w.windowTitle() == "Token Manager" and w.vault_lock.unlock_dialog is None
     assert w.vault.store.inner is not inner and any(next(iter(w.vault.store.inner._keys.values())))
     w.tasks.wait()
 
@@ -141,9 +141,9 @@ def test_cancel_leaves_it_locked_and_what_asked_gives_up(qtbot: Any, tmp_path: P
 def test_the_idle_lock_and_what_keeps_it_away(
     qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(main_window, "IDLE_UNIT_MS", 60_000)
+    monkeypatch.setattr(lock, "IDLE_UNIT_MS", 60_000)
     w = file_window(qtbot, tmp_path, lock_idle_min=1)
-    timer = w.idle_timer
+    timer = w.vault_lock.idle_timer
     assert timer.isActive() and timer.interval() == 60_000
     start = timer.remainingTime()
     qtbot.waitUntil(lambda: timer.remainingTime() < start - 100, timeout=5000)
@@ -153,7 +153,7 @@ def test_the_idle_lock_and_what_keeps_it_away(
     w._on_preferences_applied("")
     assert not timer.isActive()
     # A short idle time runs out: locked, and the list stays.
-    monkeypatch.setattr(main_window, "IDLE_UNIT_MS", 200)
+    monkeypatch.setattr(lock, "IDLE_UNIT_MS", 200)
     w.settings.lock_idle_min = 1
     with qtbot.waitSignal(w.locked_changed, timeout=10_000) as changed:
         w._on_preferences_applied("")

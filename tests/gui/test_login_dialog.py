@@ -149,7 +149,8 @@ def title(qtbot: Any, w: Any, want: str) -> None:
 
 
 def test_address_bar_states() -> None:
-    from tokenmgr.gui.login_dialog import connection_state, is_redirect
+    from tokenmgr.gui.address_bar import connection_state
+    from tokenmgr.gui.login_page import is_redirect
 
     assert connection_state(QUrl("https://accounts.example.com/x")) == "secure"
     assert connection_state(QUrl("http://127.0.0.1:8080/x")) == "local"
@@ -170,41 +171,43 @@ def test_a_look_alike_host_shows_as_punycode_with_its_registrable_domain(
     """`xn--gthub-n4a.com` never reads "gıthub.com" (it does not resolve here: the bar
     still shows what was asked for)."""
     window.start("https://login.xn--gthub-n4a.com/authorize?state=s", REDIRECT, "GitHub")
-    assert window.host_text() == "login.xn--gthub-n4a.com"
-    assert window.host_domain.text() == "xn--gthub-n4a.com"
-    assert window.host_domain.font().bold() and not window.host_prefix.font().bold()
-    assert "punycode" in window.host_domain.toolTip()
+    assert window.address_bar.host_text() == "login.xn--gthub-n4a.com"
+    assert window.address_bar.host_domain.text() == "xn--gthub-n4a.com"
+    bar = window.address_bar
+    assert bar.host_domain.font().bold() and not bar.host_prefix.font().bold()
+    assert "punycode" in window.address_bar.host_domain.toolTip()
     # A long subdomain gives way from its left; the registrable domain is never cut.
     long = "accounts.google.com.sign-in.secure-session.verify." + ".".join(["x" * 40] * 3)
     window.start(f"https://{long}.xn--gthub-n4a.com/", REDIRECT)
     window.resize(520, window.height())
-    qtbot.waitUntil(lambda: window.host_prefix.text().startswith("…"), timeout=5000)
-    assert window.host_prefix.text().endswith("x.")
-    assert window.host_domain.text() == "xn--gthub-n4a.com"
-    assert window.host_text() == f"{long}.xn--gthub-n4a.com"
+    qtbot.waitUntil(lambda: window.address_bar.host_prefix.text().startswith("…"), timeout=5000)
+    assert window.address_bar.host_prefix.text().endswith("x.")
+    assert window.address_bar.host_domain.text() == "xn--gthub-n4a.com"
+    assert window.address_bar.host_text() == f"{long}.xn--gthub-n4a.com"
     # An honest IDN shows in Unicode; Qt's public suffix list finds the registrable part.
     window.start("https://www.xn--bcher-kva.co.uk/", REDIRECT)
-    assert (window.host_prefix.text(), window.host_domain.text()) == ("www.", "bücher.co.uk")
-    assert window.host_domain.toolTip() == "www.bücher.co.uk"
+    assert (bar.host_prefix.text(), bar.host_domain.text()) == ("www.", "bücher.co.uk")
+    assert window.address_bar.host_domain.toolTip() == "www.bücher.co.uk"
 
 
 def test_a_refused_certificate_is_not_secure(qtbot: Any, window: Any, site: Any) -> None:
     s = site({"/auth": (200, "<title>provider</title><p>sign in</p>")}, tls=True)
     window.start(s.base + "/auth", REDIRECT, "Example")
-    qtbot.waitUntil(lambda: window.connection == "certificate", timeout=30_000)
-    assert window.state_label.text() == "Not secure"
-    assert "certificate was refused" in window.state_label.toolTip()
+    qtbot.waitUntil(lambda: window.address_bar.connection == "certificate", timeout=30_000)
+    assert window.address_bar.state_label.text() == "Not secure"
+    assert "certificate was refused" in window.address_bar.state_label.toolTip()
     assert window.page.title() != "provider"  # the page itself never loaded
     # The next page over plain http on a loopback address is "This computer" again.
     plain = site({"/next": (200, "<title>next</title>")})
     loaded(qtbot, window, plain.base + "/next")
-    assert window.connection == "local" and window.state_label.text() == "This computer"
+    bar = window.address_bar
+    assert bar.connection == "local" and bar.state_label.text() == "This computer"
 
 
 def test_a_page_that_does_not_load_says_so(qtbot: Any, window: Any) -> None:
     window.start("http://127.0.0.1:9/auth", REDIRECT, "Example")  # nothing listens there
-    qtbot.waitUntil(lambda: window.connection == "failed", timeout=30_000)
-    assert window.state_label.text() == "Page not loaded"
+    qtbot.waitUntil(lambda: window.address_bar.connection == "failed", timeout=30_000)
+    assert window.address_bar.state_label.text() == "Page not loaded"
 
 
 # --------------------------------------------------- nothing native for the page

@@ -37,7 +37,7 @@ def test_drawing_filtering_ticking_and_every_dialog_read_no_secret(make_window, 
 
 def test_the_details_follow_the_selection(make_window, qtbot) -> None:
     w = make_window().window
-    assert w._welcome is None  # a start with tokens does not build the first screen
+    assert w.pages._welcome is None  # a start with tokens does not build the first screen
     assert w.details.entry is not None and w.details.entry.name == "api-prod"  # first row
     assert w.select("staging")
     assert w.details.entry.name == "staging"

@@ -150,7 +150,7 @@ def test_long_messages_wrap_and_the_dialog_grows_to_show_them(qtbot: Any) -> Non
             "network and your proxy settings, then press Check again. ") * 3
     from tokenmgr.core.errors import NetworkError
 
-    page_._on_check_failed(NetworkError(long))  # what "Check" shows when it fails
+    page_._issuer_check._on_failed(NetworkError(long))  # what "Check" shows when it fails
 
     def shown_whole(label: QLabel) -> bool:
         return label.isVisible() and label.height() >= label.heightForWidth(label.width())

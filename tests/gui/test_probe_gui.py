@@ -129,7 +129,7 @@ def test_check_now_asks_the_provider_and_redraws(
     assert w.select("gh")
     assert w.details.provider_row.isHidden()  # never asked yet
     with qtbot.waitSignal(w.commands.status_reported, timeout=10000) as said:
-        w.commands.check_provider("gh")
+        w.commands.checks.check_provider("gh")
     assert said.args[0].startswith(f"gh: GitHub Enterprise at {github.hostport} says: expires")
     qtbot.waitUntil(lambda: not w.details.provider_row.isHidden(), timeout=5000)
     assert "scopes repo · checked just now" in w.details.provider_label.text()

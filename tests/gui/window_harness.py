@@ -40,7 +40,7 @@ def measure(window: Any, entry: str | None) -> dict[str, Any]:
     assert isinstance(scroll, QScrollArea)
     buttons = {}
     for b in window.findChildren(QAbstractButton):
-        if b.isVisible() and b.text() and window.body.isAncestorOf(b):
+        if b.isVisible() and b.text() and window.pages.body.isAncestorOf(b):
             top_left = b.mapToGlobal(b.rect().topLeft())
             buttons[b.text()] = [top_left.x(), top_left.y(), b.width(), b.height()]
     return {

@@ -37,9 +37,9 @@ from PySide6.QtWidgets import (
 
 from tokenmgr.gui import style
 from tokenmgr.gui.errors import brief, describe
+from tokenmgr.gui.form_fields import error_label
 from tokenmgr.gui.report_text import ReportData
 from tokenmgr.gui.report_view import ReportView
-from tokenmgr.gui.token_page import error_label
 
 EMPTY = "The clipboard holds no text. Copy a token, then choose Paste & decode again."
 NOTE = "Decoded from the clipboard. Nothing was stored."

@@ -9,22 +9,19 @@ with a signal (`reveal_requested`, `verify_requested`, `id_token_requested`) and
 given the result (`show_token`, `set_access_report`, `set_id_report`). The words come
 from gui/report_text.py, the report widgets from gui/report_view.py.
 
-Below, "Used by": the hosts the entry serves to git, kubectl and docker, a host's
-refusal, buttons that copy each tool's set-up (`setup_copy_requested`), and what the
-access record says (`set_usage`): when it was last used, and by whom.
+Below, "Used by" (gui/used_by.py): the hosts the entry serves to git, kubectl and
+docker, the set-up buttons (`setup_copy_requested`) and what the access record says
+(`set_usage`).
 """
 
 from __future__ import annotations
 
-import functools
-import os
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QFormLayout,
-    QFrame,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -34,7 +31,7 @@ from PySide6.QtWidgets import (
 
 from tokenmgr.core.entries import Entry
 from tokenmgr.core.redact import printable
-from tokenmgr.gui import style
+from tokenmgr.gui.pane_widgets import hline, section_label
 from tokenmgr.gui.report_text import (
     ACCESS_SUBTITLE,
     ACCESS_TITLE,
@@ -44,23 +41,15 @@ from tokenmgr.gui.report_text import (
     sign_in_line,
 )
 from tokenmgr.gui.report_view import ReportView
-from tokenmgr.gui.timewords import local_utc, relative
+from tokenmgr.gui.timewords import local_utc
 from tokenmgr.gui.token_reveal import TokenReveal
+from tokenmgr.gui.used_by import UsedBy
 
 if TYPE_CHECKING:
     from tokenmgr.core.jwt_inspect import TokenReport
 
 PLACEHOLDER = "Select a token to see what it says."
 SECRET_HINT = "Paste & decode (Ctrl+Shift+V) can check it with the shared secret."
-HELPERS_TITLE = "Used by"
-HELPERS_SUBTITLE = "git, kubectl and docker, for the hosts it serves"
-NO_HOSTS = "Serves no host: git, kubectl and docker do not get it. Edit it to add one."
-# (tool, button text, what it copies)
-SETUP_BUTTONS = (
-    ("git", "Copy git set-up", "Copy the command that sets git up to ask Token Manager"),
-    ("kubectl", "Copy kubeconfig", "Copy the kubeconfig user entry that runs Token Manager"),
-    ("docker", "Copy docker set-up", "Copy the command that sets docker up to ask Token Manager"),
-)
 SHOW_ID = "Show ID token ▸"
 FIELDS = (
     ("env_var", "Env var"),
@@ -90,7 +79,6 @@ class DetailsPane(QWidget):
         self._entry: Entry | None = None
         self._now = datetime.now(UTC)
         self._full: dict[tuple[str, str], ReportData] = {}  # (name, updated_at) → report
-        self._usage: dict[str, list[dict[str, Any]]] = {}  # name → its latest records
 
         outer = QVBoxLayout(self)
         self.placeholder = QLabel(PLACEHOLDER)
@@ -146,8 +134,8 @@ class DetailsPane(QWidget):
         provider_row.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.provider_row)
 
-        lay.addWidget(_line())
-        self.access_title = _section_label(ACCESS_TITLE, ACCESS_SUBTITLE)
+        lay.addWidget(hline())
+        self.access_title = section_label(ACCESS_TITLE, ACCESS_SUBTITLE)
         lay.addWidget(self.access_title)
         # The report view is made when a report is first drawn (an entry with an opaque
         # token has none); its place is kept here.
@@ -162,9 +150,9 @@ class DetailsPane(QWidget):
         self.id_box = QWidget()
         id_lay = QVBoxLayout(self.id_box)
         id_lay.setContentsMargins(0, 0, 0, 0)
-        id_lay.addWidget(_line())
+        id_lay.addWidget(hline())
         id_top = QHBoxLayout()
-        id_top.addWidget(_section_label(ID_TITLE, ID_SUBTITLE), 1)
+        id_top.addWidget(section_label(ID_TITLE, ID_SUBTITLE), 1)
         self.id_button = QPushButton(SHOW_ID)
         self.id_button.setAccessibleName("Show what the ID token says")
         self.id_button.clicked.connect(self._on_id_button_clicked)
@@ -174,7 +162,7 @@ class DetailsPane(QWidget):
         self.id_view: ReportView | None = None  # made when first asked for
         lay.addWidget(self.id_box)
 
-        lay.addWidget(_line())
+        lay.addWidget(hline())
         self.token_row = TokenReveal()
         self.token_row.reveal_requested.connect(self._on_token_row_reveal_requested)
         self.token_row.copy_requested.connect(self._on_token_row_copy_requested)
@@ -192,37 +180,11 @@ class DetailsPane(QWidget):
             self.fields[key] = value
             form.addRow(label, value)
         lay.addLayout(form)
-        self._build_helpers(lay)
+        self.used_by = UsedBy()
+        self.used_by.setup_copy_requested.connect(self._on_used_by_setup_copy_requested)
+        lay.addWidget(self.used_by)
         lay.addStretch(1)
         self.set_entry(None)
-
-    def _build_helpers(self, lay: QVBoxLayout) -> None:
-        """"Used by git, kubectl and docker": the hosts, a refusal, the set-up buttons, and
-        what the access record says of the entry."""
-        lay.addWidget(_line())
-        lay.addWidget(_section_label(HELPERS_TITLE, HELPERS_SUBTITLE))
-        self.hosts_label = _plain_label("Hosts it serves")
-        self.refused_label = _plain_label("Refused")
-        pal = self.refused_label.palette()
-        pal.setColor(self.refused_label.foregroundRole(), style.error_color())
-        self.refused_label.setPalette(pal)
-        lay.addWidget(self.hosts_label)
-        lay.addWidget(self.refused_label)
-        row = QHBoxLayout()
-        self.setup_buttons: dict[str, QPushButton] = {}
-        for tool, text, what in SETUP_BUTTONS:
-            button = QPushButton(text)
-            button.setAccessibleName(what)
-            button.setToolTip(what)
-            button.clicked.connect(functools.partial(self._on_setup_button_clicked, tool))
-            self.setup_buttons[tool] = button
-            row.addWidget(button)
-        row.addStretch(1)
-        lay.addLayout(row)
-        self.last_used_label = _plain_label("Last used")
-        self.history_label = _plain_label("Recent hand-outs")
-        lay.addWidget(self.last_used_label)
-        lay.addWidget(self.history_label)
 
     # ------------------------------------------------------------------ what it shows
 
@@ -280,23 +242,17 @@ class DetailsPane(QWidget):
         self.fields["tags"].setText(", ".join(entry.tags) or "—")
         self.fields["created"].setText(local_utc(entry.created_at))
         self.fields["updated"].setText(local_utc(entry.updated_at))
-        self._draw_helpers()
+        self.used_by.set_entry(entry, self._now)
 
     def set_usage(self, usage: dict[str, list[dict[str, Any]]]) -> None:
         """What the access record says, per entry (its latest records, newest last)."""
-        self._usage = usage
-        if self._entry is not None:
-            self._draw_usage()
+        self.used_by.set_usage(usage)
 
     def tick(self, now: datetime) -> None:
         """A second passed: the countdowns move on."""
-        moved_minute = now.replace(second=0, microsecond=0) != self._now.replace(
-            second=0, microsecond=0
-        )
         self._now = now
-        if self._entry is not None and moved_minute:
-            self._draw_usage()  # "3 min ago" moves on too
         if self._entry is not None:
+            self.used_by.tick(now)
             self._draw_provider()
             if self._access_view is not None:
                 self._access_view.tick(now)
@@ -401,49 +357,8 @@ class DetailsPane(QWidget):
         self._access_view.setVisible(True)
         self._access_view.set_report(data, self._now, expires_at=entry.expires_at)
 
-    def _draw_helpers(self) -> None:
-        entry = self._entry
-        if entry is None:
-            return
-        if entry.hosts:
-            self.hosts_label.setText(
-                "Serves " + ", ".join(printable(h, 200) for h in entry.hosts)
-            )
-        else:
-            self.hosts_label.setText(NO_HOSTS)
-        if entry.refused_by:
-            when = relative(entry.refused_at, self._now) if entry.refused_at else ""
-            then = (
-                "it is refreshed at its next use"
-                if entry.kind == "oauth2"
-                else "store a new token for it (Edit)"
-            )
-            self.refused_label.setText(
-                f"⚠ Refused by {printable(entry.refused_by, 200)} {when}: nothing was "
-                f"deleted; {then}."
-            )
-        self.refused_label.setVisible(bool(entry.refused_by))
-        prefixless = any("/" not in h for h in entry.hosts)
-        for tool, button in self.setup_buttons.items():
-            button.setEnabled(bool(entry.hosts) and (tool != "docker" or prefixless))
-        self._draw_usage()
-
-    def _draw_usage(self) -> None:
-        entry = self._entry
-        if entry is None:
-            return
-        items = self._usage.get(entry.name, [])
-        if not items:
-            self.last_used_label.setText("Not handed out yet.")
-            self.history_label.setVisible(False)
-            return
-        last = items[-1]
-        self.last_used_label.setText(f"Last used {usage_line(last, self._now)}")
-        older = [usage_line(i, self._now) for i in reversed(items[:-1])]
-        self.history_label.setText("\n".join(f"· {line}" for line in older))
-        self.history_label.setVisible(bool(older))
-
-    def _on_setup_button_clicked(self, tool: str) -> None:
+    @Slot(str)
+    def _on_used_by_setup_copy_requested(self, tool: str) -> None:
         if self._entry is not None:
             self.setup_copy_requested.emit(self._entry.name, tool)
 
@@ -479,53 +394,3 @@ class DetailsPane(QWidget):
             self.id_button.setText("Reading…")
             self.id_token_requested.emit(self._entry.name)
 
-
-def usage_line(item: dict[str, Any], now: datetime) -> str:
-    """'3 min ago · git credential · github.com/acme/app.git · git (pid 4121) ← bash, ~/src'"""
-    from tokenmgr.core import record
-    from tokenmgr.core.rules import parse_time
-
-    try:
-        at = parse_time(str(item.get("time")))
-    except Exception:
-        at = None
-    how = record.HOW.get(str(item.get("how")), str(item.get("how")))
-    parts = [relative(at, now) if at else "?", how]
-    if item.get("host"):
-        parts.append(str(item["host"]))
-    parts.append(record.describe(item, os.path.expanduser("~")))
-    return printable(" · ".join(parts), 400)
-
-
-def _plain_label(name: str) -> QLabel:
-    label = QLabel()
-    label.setTextFormat(Qt.TextFormat.PlainText)  # record text is never rich text
-    label.setWordWrap(True)
-    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-    label.setAccessibleName(name)
-    return label
-
-
-def _section_label(title: str, subtitle: str) -> QWidget:
-    """TITLE in bold, then the subtitle in the body font."""
-    box = QWidget()
-    box.setAccessibleName(f"{title}: {subtitle}")
-    row = QHBoxLayout(box)
-    row.setContentsMargins(0, 0, 0, 0)
-    head = QLabel(title.upper())
-    font = head.font()
-    font.setBold(True)
-    head.setFont(font)
-    sub = QLabel(subtitle)
-    sub.setWordWrap(True)
-    row.addWidget(head)
-    row.addSpacing(8)
-    row.addWidget(sub, 1)
-    return box
-
-
-def _line() -> QFrame:
-    line = QFrame()
-    line.setFrameShape(QFrame.Shape.HLine)
-    line.setFrameShadow(QFrame.Shadow.Sunken)
-    return line

@@ -31,7 +31,8 @@ from PySide6.QtWidgets import (
 from tokenmgr.core.entries import Entry
 from tokenmgr.core.errors import TokenMgrError
 from tokenmgr.gui.errors import sentence
-from tokenmgr.gui.token_page import StaticTokenPage, error_label, set_error
+from tokenmgr.gui.form_fields import error_label, set_error
+from tokenmgr.gui.token_page import StaticTokenPage
 
 if TYPE_CHECKING:
     from tokenmgr.gui.oauth_profile import OAuthProfilePage

@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from tokenmgr.core.entries import Entry
-from tokenmgr.gui.token_page import error_label, set_error
+from tokenmgr.gui.form_fields import error_label, set_error
 
 ENV_FILTER = "Environment files (*.env .env.* *.env.*);;All files (*)"
 WARNING = (

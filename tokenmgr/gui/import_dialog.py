@@ -36,7 +36,7 @@ from tokenmgr.core.errors import TokenMgrError
 from tokenmgr.core.rules import now_utc, validate_name
 from tokenmgr.core.usecases.envfiles import EnvImport
 from tokenmgr.gui.errors import sentence
-from tokenmgr.gui.token_page import error_label, set_error
+from tokenmgr.gui.form_fields import error_label, set_error
 
 NAME, VAR, WHAT, STATE = range(4)
 HEADERS = ("Name", "Env var", "What it is", "")
@@ -48,7 +48,7 @@ def what_it_is(value: str) -> tuple[str, str]:
     the value, nor a part of it."""
     from tokenmgr.core import jwt_inspect
     from tokenmgr.gui.report_text import ReportData, one_line
-    from tokenmgr.gui.token_page import suggest
+    from tokenmgr.gui.suggest import suggest
 
     data = ReportData.from_report(jwt_inspect.inspect(value))
     _name, service = suggest(data, value)

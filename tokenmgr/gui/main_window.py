@@ -3,10 +3,12 @@ above and the status bar below; the window's own events (close to the tray, hide
 geometry) and the store screen in the list's place while the store is set up.
 
 It composes; the parts do the work: gui/actions.py (the action table),
-gui/token_list.py (the list, its filter and keys), gui/details.py (the pane),
-gui/entry_commands.py (every user operation), gui/store_setup.py (probe,
-create, unlock) and gui/status_bar.py. The window is drawn from the index
-alone: anything that touches the secret store or the network runs in a worker.
+gui/vault_view.py (the central widget's pages), gui/token_list.py (the list, its
+filter and keys), gui/details.py (the pane), gui/entry_commands.py (every user
+operation), gui/store_setup.py (probe, create, unlock), gui/lock.py (the vault file's
+lock), gui/reporting.py (where what happened is said) and gui/status_bar.py. The
+window is drawn from the index alone: anything that touches the secret store or the
+network runs in a worker.
 """
 
 from __future__ import annotations
@@ -16,29 +18,8 @@ import os
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import (
-    QByteArray,
-    QEvent,
-    QObject,
-    QPoint,
-    QSize,
-    Qt,
-    QTimer,
-    Signal,
-    Slot,
-)
-from PySide6.QtWidgets import (
-    QFrame,
-    QLabel,
-    QMainWindow,
-    QMenu,
-    QScrollArea,
-    QSplitter,
-    QStackedWidget,
-    QTableView,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtCore import QByteArray, QPoint, QSize, QTimer, Signal, Slot
+from PySide6.QtWidgets import QLabel, QMainWindow, QMenu, QTableView
 
 from tokenmgr.core.entries import Entry
 from tokenmgr.core.errors import TokenMgrError
@@ -50,12 +31,15 @@ from tokenmgr.gui.details import DetailsPane
 from tokenmgr.gui.entry_commands import EntryCommands
 from tokenmgr.gui.errors import describe
 from tokenmgr.gui.index_watch import IndexWatcher
+from tokenmgr.gui.lock import VaultLock
+from tokenmgr.gui.reporting import Reporter
 from tokenmgr.gui.settings import Settings, SettingsFile
-from tokenmgr.gui.status_bar import Banner, StatusBar
+from tokenmgr.gui.status_bar import StatusBar
 from tokenmgr.gui.store_setup import StoreSetup
 from tokenmgr.gui.tasks import Tasks
 from tokenmgr.gui.token_list import TokenList
 from tokenmgr.gui.usage import UsageWatcher
+from tokenmgr.gui.vault_view import VaultView
 
 if TYPE_CHECKING:
     from PySide6.QtCore import SignalInstance
@@ -65,7 +49,6 @@ if TYPE_CHECKING:
     from tokenmgr.core.vault import Vault
     from tokenmgr.gui.clipboard import Clipboard
     from tokenmgr.gui.signin import SignInController
-    from tokenmgr.gui.unlock_dialog import UnlockDialog
     from tokenmgr.gui.welcome import Welcome
 
 
@@ -73,18 +56,10 @@ if TYPE_CHECKING:
 # without a scroll bar, the details of a signed-in OIDC access token (every claim, the
 # header, the ID token's section, the buttons).
 DEFAULT_SIZE = QSize(1100, 770)
-DEFAULT_LIST_WIDTH = 480
-
-# The idle lock's unit: "Lock the vault file after N min idle".
-IDLE_UNIT_MS = 60_000
 
 TRAY_NOTE = (
     "Token Manager keeps running in the tray; choose Quit (Ctrl+Q) from its menu to end it."
 )
-
-
-# How long a worker's warning waits for the report of what it went with.
-WARNING_WITH_REPORT_MS = 2000
 
 
 class MainWindow(QMainWindow):
@@ -124,12 +99,9 @@ class MainWindow(QMainWindow):
         self.smoke_test = smoke_test
         self.store_ready = False
         self.store_kind = ""
-        self.locked = False
-        self._unlock_dialog: UnlockDialog | None = None
         self._quitting = False
         self._index_error: str | None = None
         self._context_menu: QMenu | None = None
-        self._warning = ""  # said by a worker, shown with the next report
         self.setWindowTitle("Token Manager")
         # The icon (an SVG: Qt's SVG plugin loads with it) once the event loop runs.
         QTimer.singleShot(0, self, self._on_icon_timer_timeout)
@@ -150,17 +122,14 @@ class MainWindow(QMainWindow):
         self.addToolBar(self.action_table.toolbar(self.token_list.filter_edit,
                                                   self.commands.add_entry,
                                                   self.token_list.status_button))
-        self._build_pages()
+        self.pages = VaultView(self.token_list, self.details, self.action_table)
+        self.banner, self.main_page = self.pages.banner, self.pages.main_page
+        self.splitter = self.pages.splitter
+        self.setCentralWidget(self.pages)
+        self.reporter = Reporter(self, self.status_bar, self.banner)
+        self.vault_lock = VaultLock(self)
         self._connect()
         self.action_table["lock"].setVisible(False)  # until the vault file is in use
-        # The idle lock: restarted by every key press, click or wheel turn in the app
-        # (an event filter on the application, installed only while it can lock).
-        self.idle_timer = QTimer(self)
-        self.idle_timer.setSingleShot(True)
-        # Precise: a coarse timer's slack (5 %) would be three minutes on an hour.
-        self.idle_timer.setTimerType(Qt.TimerType.PreciseTimer)
-        self.idle_timer.timeout.connect(self._on_idle_timer_timeout)
-        self._activity = _ActivityFilter(self.idle_timer, self)
 
         self.watcher = IndexWatcher(vault.index.path, self)
         self.watcher.index_changed.connect(self.reload)
@@ -176,49 +145,16 @@ class MainWindow(QMainWindow):
 
     # ================================================================ building
 
-    def _build_pages(self) -> None:
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setWidget(self.details)
-        self.splitter = QSplitter(Qt.Orientation.Horizontal)
-        self.splitter.setObjectName("main_splitter")
-        left = QWidget()  # the list, and above it the status filter in force
-        left_lay = QVBoxLayout(left)
-        left_lay.setContentsMargins(0, 0, 0, 0)
-        left_lay.setSpacing(0)
-        left_lay.addWidget(self.token_list.filter_bar)
-        left_lay.addWidget(self.token_list, 1)
-        self.splitter.addWidget(left)
-        self.splitter.addWidget(scroll)
-        self.splitter.setStretchFactor(0, 5)
-        self.splitter.setStretchFactor(1, 6)
-        self.splitter.setChildrenCollapsible(False)
-
-        self.banner = Banner("Try again")  # a store or index problem, above the list
-        self.banner.retry_requested.connect(self.start_store)
-
-        self.body = QStackedWidget()  # the list and the details, or the ways in when empty
-        self.body.addWidget(self.splitter)
-        self._welcome: Welcome | None = None  # made when there is no token to list
-        self.main_page = QWidget()
-        main_lay = QVBoxLayout(self.main_page)
-        main_lay.setContentsMargins(0, 0, 0, 0)
-        main_lay.addWidget(self.banner)
-        main_lay.addWidget(self.body, 1)
-        self.pages = QStackedWidget()  # the list, or the store screen in its place
-        self.pages.addWidget(self.main_page)
-        self.setCentralWidget(self.pages)
-
     def _connect(self) -> None:
         c, acts, tokens, details = self.commands, self.action_table, self.token_list, self.details
+        checks, env_files = c.checks, c.env_files
         slots: dict[str, Callable[[], object]] = {
             "add": c.add_entry, "sign_in_new": c.sign_in_new, "copy_chosen": c.copy_chosen,
             "edit": c.edit_selected, "rename": c.rename_selected,
             "delete": c.delete_selected, "refresh": c.refresh_selected,
-            "sign_in_again": self.sign_in_again, "paste_decode": c.paste_decode,
-            "import_env": c.import_env, "export_env": c.export_env, "lock": self.lock,
+            "sign_in_again": self.sign_in_again, "paste_decode": checks.paste_decode,
+            "import_env": env_files.import_env, "export_env": env_files.export_env,
+            "lock": self.lock,
             "filter": tokens.focus_filter, "attention": tokens.toggle_attention,
             "preferences": self.show_preferences,
             "quit": self.quit_app,
@@ -233,15 +169,16 @@ class MainWindow(QMainWindow):
         tokens.delete_requested.connect(c.delete_selected)
         tokens.dismissed.connect(self._on_token_list_dismissed)
         tokens.context_menu_requested.connect(self._on_token_list_context_menu_requested)
-        details.reveal_requested.connect(c.reveal)
-        details.verify_requested.connect(c.verify)
-        details.id_token_requested.connect(c.read_id_token)
-        details.check_requested.connect(c.check_provider)
+        details.reveal_requested.connect(checks.reveal)
+        details.verify_requested.connect(checks.verify)
+        details.id_token_requested.connect(checks.read_id_token)
+        details.check_requested.connect(checks.check_provider)
         details.sign_in_requested.connect(self.sign_in_again)
         details.setup_copy_requested.connect(c.copy_setup)
         details.copy_requested.connect(self._on_details_copy_requested)
-        c.status_reported.connect(self._on_commands_status_reported)
-        c.error_reported.connect(self._on_commands_error_reported)
+        report = self.reporter
+        c.status_reported.connect(report.report)
+        c.error_reported.connect(report.report_error)
         c.store_needed.connect(self._on_commands_store_needed)
         c.unlock_needed.connect(self._on_commands_unlock_needed)
         c.window_needed.connect(self.raise_window)
@@ -254,13 +191,21 @@ class MainWindow(QMainWindow):
         setup.screen_shown.connect(self._on_store_setup_screen_shown)
         setup.failed.connect(self.banner.show_problem)
         setup.status_reported.connect(self.status_bar.show_status)
-        setup.unlock_failed.connect(self._on_store_setup_unlock_failed)
+        setup.unlock_failed.connect(self.vault_lock.unlock_failed)
+        self.banner.retry_requested.connect(self.start_store)
+        lock = self.vault_lock
+        lock.locked_changed.connect(self._on_vault_lock_locked_changed)
+        lock.locked_changed.connect(self.locked_changed)
+        lock.status_reported.connect(self.status_bar.show_status)
+        lock.unlock_requested.connect(setup.unlock_again)
+        lock.unlock_refused.connect(self._on_vault_lock_unlock_refused)
         self.tasks.busy_changed.connect(self.status_bar.set_busy)
-        self.warned.connect(self._on_warned)
+        self.warned.connect(report.warn)
+        report.notice_requested.connect(self.notice_requested)
         if self.clipboard is not None:
             self.clipboard.countdown_changed.connect(self.status_bar.set_countdown)
             self.clipboard.cleared.connect(self.status_bar.show_cleared)
-            self.clipboard.clear_failed.connect(self._on_clipboard_clear_failed)
+            self.clipboard.clear_failed.connect(report.show_problem)
 
     # ============================================================ public API
 
@@ -276,16 +221,13 @@ class MainWindow(QMainWindow):
 
     @property
     def welcome(self) -> Welcome:
-        """The ways in, shown in the place of the list while there is no token (made the
-        first time: a start with tokens does not pay for it)."""
-        if self._welcome is None:
-            from tokenmgr.gui.welcome import Welcome
+        """The ways in, shown in the place of the list while there is no token."""
+        return self.pages.welcome
 
-            acts = self.action_table
-            self._welcome = Welcome(acts["add"], acts["sign_in_new"], acts["import_env"],
-                                    acts["paste_decode"])
-            self.body.addWidget(self._welcome)
-        return self._welcome
+    @property
+    def locked(self) -> bool:
+        """Whether the vault file is locked (its key dropped)."""
+        return self.vault_lock.locked
 
     @property
     def dialog(self) -> QDialog | None:
@@ -295,7 +237,7 @@ class MainWindow(QMainWindow):
     @property
     def signin(self) -> SignInController | None:
         """The running sign-in, if any."""
-        return self.commands.signin
+        return self.commands.sign_ins.signin
 
     def reload(self) -> None:
         """Read the index (metadata only) and update the rows in place."""
@@ -313,7 +255,7 @@ class MainWindow(QMainWindow):
         now = now_utc()
         self.token_list.set_entries(entries, now)
         self.details.set_list_empty(not entries)
-        self._show_body(bool(entries))
+        self.pages.show_body(bool(entries))
         current = self.token_list.current_entry()
         self.details.set_entry(current, now)
         self.action_table.update_for(current, now)
@@ -333,10 +275,10 @@ class MainWindow(QMainWindow):
         self.commands.copy_selected(fmt)
 
     def paste_decode(self) -> None:
-        self.commands.paste_decode()
+        self.commands.checks.paste_decode()
 
     def sign_in_again(self, name: str | None = None) -> None:
-        self.commands.sign_in_again(name)
+        self.commands.sign_ins.sign_in_again(name)
 
     def show_preferences(self) -> None:
         from tokenmgr.gui.preferences import PreferencesDialog
@@ -367,79 +309,25 @@ class MainWindow(QMainWindow):
         self.store_kind = kind
         self.commands.set_vault(vault, ready=True, kind=kind)
         self.banner.setVisible(False)
-        self.pages.setCurrentWidget(self.main_page)
+        self.pages.show_main()
         self._set_store_ready(True)
         if kind == "file" and self.settings.store != "file":
             self.settings.store = self.store_setup.chosen = "file"
             self.save_settings()
         self.action_table["lock"].setVisible(kind == "file")
         if self.locked:
-            self._set_locked(False)  # what waited for the passphrase runs now
+            self.vault_lock.set_locked(False)  # what waited for the passphrase runs now
         else:
-            self._focus_body()
-        self._arm_idle_lock()
-
-    # ================================================================== lock
+            self.pages.focus_body()
+        self.vault_lock.arm_idle(self.settings.lock_idle_min)
 
     def lock(self) -> None:
-        """Lock the vault file (Ctrl+L, or after the idle time): its key is dropped
-        (`EncryptedFileStore.lock`), the list stays (it is the index), and the first
-        thing that needs a secret asks for the passphrase, then goes on. A copied token
-        leaves the clipboard; a reveal lapses; an open dialog that may hold a secret (a
-        pasted token, an import's values) is closed."""
-        if self.store_kind != "file" or not self.store_ready:
-            if not self.locked:
-                self.status_bar.show_status(
-                    "Only the vault file can be locked; the keyring locks with your desktop "
-                    "session.")
-            return
-        from tokenmgr.gui.tasks import SerializedStore
-
-        store = self.vault.store
-        self._set_locked(True)
-        self._set_store_ready(False)  # the keeper pauses: a refresh would need the key
-        dialog = self.commands.dialog
-        if dialog is not None:
-            dialog.reject()
-        self.details.conceal()
-        if self.clipboard is not None:
-            self.clipboard.clear()  # where a clipboard manager took it too
-        # In a worker, behind any store call in flight (the store serialises its calls).
-        if isinstance(store, SerializedStore):
-            self.tasks.run("Locking the vault file…", store.lock)
-        self.status_bar.show_status(
-            "Locked: the vault file's key was dropped. Its passphrase is asked at the next "
-            "token you use.")
-
-    def _set_locked(self, locked: bool) -> None:
-        self.locked = locked
-        self.status_bar.set_locked(locked)
-        # Qt adds the application's name: "Locked — Token Manager".
-        self.setWindowTitle("Locked" if locked else "Token Manager")
-        if locked:
-            self.idle_timer.stop()
-        elif self._unlock_dialog is not None:
-            self._unlock_dialog.accept()
-        self.commands.set_locked(locked)
-        self.locked_changed.emit(locked)
-
-    def _arm_idle_lock(self) -> None:
-        """(Re)start the idle lock as the settings say: only for an unlocked vault file."""
-        from PySide6.QtWidgets import QApplication
-
-        app = QApplication.instance()
-        minutes = self.settings.lock_idle_min
-        if self.store_kind == "file" and self.store_ready and minutes > 0 and app is not None:
-            self.idle_timer.setInterval(minutes * IDLE_UNIT_MS)
-            self.idle_timer.start()
-            app.installEventFilter(self._activity)  # once: Qt ignores a second install
-        else:
-            self.idle_timer.stop()
-            if app is not None:
-                app.removeEventFilter(self._activity)
+        """Lock the vault file (Ctrl+L): gui/lock.py."""
+        self.vault_lock.lock()
 
     def _set_store_ready(self, ready: bool) -> None:
         self.store_ready = ready
+        self.vault_lock.set_lockable(ready and self.store_kind == "file")
         if not ready:
             self.commands.set_vault(self.vault, ready=False)
         self.store_ready_changed.emit(ready)
@@ -485,18 +373,14 @@ class MainWindow(QMainWindow):
 
     def save_state(self) -> None:
         self.settings.window_geometry = bytes(self.saveGeometry().toBase64().data()).decode()
-        self.settings.splitter_state = bytes(self.splitter.saveState().toBase64().data()).decode()
+        self.settings.splitter_state = self.pages.splitter_state()
 
     def _restore_geometry(self) -> None:
         # Unreadable saved bytes are refused by Qt: the defaults then.
         saved = self.settings.window_geometry
         if not saved or not self.restoreGeometry(QByteArray.fromBase64(saved.encode())):
             self._default_geometry()
-        state = self.settings.splitter_state
-        if not state or not self.splitter.restoreState(QByteArray.fromBase64(state.encode())):
-            width = self.width()
-            list_width = min(DEFAULT_LIST_WIDTH, width * 2 // 5)
-            self.splitter.setSizes([list_width, width - list_width])
+        self.pages.restore_splitter(self.settings.splitter_state, self.width())
 
     def _default_geometry(self) -> None:
         """The first start's size: the list's columns beside the details of a JWT (its
@@ -513,25 +397,6 @@ class MainWindow(QMainWindow):
             self.move(room.center() - self.rect().center())
         else:
             self.resize(size)
-
-    def _show_body(self, has_entries: bool) -> None:
-        """The list and the details, or the ways in when there is no token at all."""
-        page: QWidget = self.splitter if has_entries else self.welcome
-        shown = self.body.currentWidget()
-        if shown is page:
-            return
-        focus = self.focusWidget()
-        refocus = focus is None or shown is None or shown.isAncestorOf(focus)
-        self.body.setCurrentWidget(page)
-        if refocus:
-            self._focus_body()
-
-    def _focus_body(self) -> None:
-        """The keyboard goes to the list, or to the first way in when there is none."""
-        if self._welcome is not None and self.body.currentWidget() is self._welcome:
-            self._welcome.setFocus()
-        else:
-            self.token_list.view.setFocus()
 
     # ================================================================= slots
 
@@ -571,41 +436,11 @@ class MainWindow(QMainWindow):
             self._context_menu = self.action_table.menu(actions.CONTEXT_MENU, self)
         self._context_menu.popup(pos)
 
-    @Slot(str)
-    def _on_warned(self, text: str) -> None:
-        from tokenmgr.gui.errors import sentence
-
-        # Said in a worker, before the result it goes with ("Copied …") is reported:
-        # that report carries it, so the one does not hide the other.
-        self._warning = f"⚠ {sentence(text)}"
-        self.status_bar.show_status(self._warning)
-        if not self.isVisible():
-            self.notice_requested.emit(sentence(text))
-        QTimer.singleShot(WARNING_WITH_REPORT_MS, self._on_warning_timeout)
-
-    @Slot()
-    def _on_warning_timeout(self) -> None:
-        self._warning = ""
-
-    @Slot(str)
-    def _on_commands_status_reported(self, text: str) -> None:
-        if self._warning:
-            text, self._warning = f"{text}. {self._warning}", ""
-        self.status_bar.show_status(text)
-
-    @Slot(str, bool)
-    def _on_commands_error_reported(self, text: str, store_failed: bool) -> None:
-        self.status_bar.show_status(f"⚠ {text}")
-        if not self.isVisible():
-            self.notice_requested.emit(text)  # the status bar is not on screen
-        if store_failed:
-            self.banner.show_problem(text)
-
     @Slot()
     def _on_commands_store_needed(self) -> None:
         if not self.isVisible():
             self.raise_window()  # e.g. a tray copy while the vault file is locked
-        if self.pages.currentWidget() is not self.main_page:
+        if not self.pages.showing_main():
             self.status_bar.show_status("Set up the secret store first.")
         else:
             self.status_bar.show_status("The secret store is not ready yet; try again in a moment.")
@@ -618,56 +453,30 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def _on_commands_unlock_needed(self) -> None:
-        from PySide6.QtWidgets import QApplication
-
-        from tokenmgr.gui.unlock_dialog import UnlockDialog
-
         if not self.isVisible() or self.isMinimized():
             self.raise_window()  # e.g. a copy from the tray
-        if self._unlock_dialog is not None:
-            self._unlock_dialog.raise_()
-            self._unlock_dialog.activateWindow()
-            return
-        # On top of whatever dialog asked (Save in the add dialog, say), else the window.
-        parent = QApplication.activeModalWidget() or self
-        dialog = UnlockDialog(str(self.store_setup.vault_path()), parent)
-        dialog.setModal(True)
-        dialog.unlock_requested.connect(self.store_setup.unlock_again)
-        dialog.finished.connect(lambda result: self._on_unlock_dialog_finished(dialog, result))
-        self._unlock_dialog = dialog
-        dialog.open()
+        self.vault_lock.ask_passphrase(str(self.store_setup.vault_path()))
 
-    def _on_unlock_dialog_finished(self, dialog: QDialog, result: int) -> None:
-        from PySide6.QtWidgets import QDialog as Dialog
-
-        if self._unlock_dialog is dialog:
-            self._unlock_dialog = None
-        dialog.deleteLater()
-        if result != Dialog.DialogCode.Accepted and self.locked:
-            self.commands.unlock_refused()
-            self.status_bar.show_status("Still locked.")
-
-    @Slot(str)
-    def _on_store_setup_unlock_failed(self, text: str) -> None:
-        if self._unlock_dialog is not None:
-            self._unlock_dialog.failed(text)
+    @Slot(bool)
+    def _on_vault_lock_locked_changed(self, locked: bool) -> None:
+        self.status_bar.set_locked(locked)
+        # Qt adds the application's name: "Locked — Token Manager".
+        self.setWindowTitle("Locked" if locked else "Token Manager")
+        self.commands.set_locked(locked)  # what holds a secret lets go of it
+        if locked:
+            self._set_store_ready(False)  # the keeper pauses: a refresh would need the key
 
     @Slot()
-    def _on_idle_timer_timeout(self) -> None:
-        self.lock()
+    def _on_vault_lock_unlock_refused(self) -> None:
+        self.commands.unlock_refused()
+        self.status_bar.show_status("Still locked.")
 
     @Slot()
     def _on_store_setup_screen_shown(self) -> None:
         page = self.store_setup.page
         if page is not None:
-            if self.pages.indexOf(page) < 0:
-                self.pages.addWidget(page)
-            self.pages.setCurrentWidget(page)
+            self.pages.show_store_screen(page)
             self._set_store_ready(False)
-
-    @Slot(str)
-    def _on_clipboard_clear_failed(self, text: str) -> None:
-        self.status_bar.show_status(f"⚠ {text}")
 
     @Slot(str)
     def _on_preferences_applied(self, problem: str) -> None:
@@ -675,24 +484,7 @@ class MainWindow(QMainWindow):
             self.clipboard.set_timeout(self.settings.clear_timeout_s)
         self.model.set_lead(self.settings.lead())
         self.entries_loaded.emit(self.token_list.entries)  # the tray follows the new lead time
-        self._arm_idle_lock()
+        self.vault_lock.arm_idle(self.settings.lock_idle_min)
         self.save_settings()
         if problem:
             self.status_bar.show_status(f"⚠ {problem}")
-
-
-class _ActivityFilter(QObject):
-    """Sees the application's events: a key press, a click or a wheel turn anywhere in
-    it (the tray menu too) restarts the idle lock's timer."""
-
-    ACTIVITY = frozenset({QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress,
-                          QEvent.Type.Wheel})
-
-    def __init__(self, timer: QTimer, parent: QObject) -> None:
-        super().__init__(parent)
-        self._timer = timer
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
-        if event.type() in self.ACTIVITY and self._timer.isActive():
-            self._timer.start()
-        return False

@@ -2,11 +2,12 @@
 
 Preset picker (the presets are data: core/oauth/presets.py), with a labelled field
 for each value the preset needs (host, realm, tenant, domain, authorization server),
-the issuer with a "Check" button (discovery in a worker: the endpoints found, or why
-it failed), client id, client secret (to the keyring only, never shown again),
-scopes (the preset's defaults; `offline_access` suggested where the provider wants
-it), audience / resource, extra parameters, flow and browser. `request()` gives the
-`SignInRequest` the CLI's `login` would build; the window runs the sign-in.
+the issuer with a "Check" button (discovery in a worker, gui/issuer_check.py: the
+endpoints found, or why it failed), client id, client secret (to the keyring only,
+never shown again), scopes (the preset's defaults; `offline_access` suggested where
+the provider wants it), audience / resource, extra parameters, flow and browser.
+`request()` gives the `SignInRequest` the CLI's `login` would build; the window runs
+the sign-in.
 
 The page starts from the provider, issuer, values and client id of the last sign-in
 (`remembered`: `remembered()` gives them to keep; nothing secret is in them). Its
@@ -15,17 +16,14 @@ messages wrap; `content_changed` tells the dialog to grow so that none is cut.
 
 from __future__ import annotations
 
-import urllib.parse
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QRect, Qt, Signal, Slot
-from PySide6.QtGui import QResizeEvent, QShowEvent
+from PySide6.QtCore import Signal, Slot
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
     QHBoxLayout,
-    QLabel,
     QLineEdit,
     QPushButton,
     QVBoxLayout,
@@ -35,7 +33,9 @@ from PySide6.QtWidgets import (
 from tokenmgr.core.errors import TokenMgrError
 from tokenmgr.core.oauth import presets
 from tokenmgr.core.rules import validate_name
-from tokenmgr.gui.errors import describe, sentence
+from tokenmgr.gui.errors import sentence
+from tokenmgr.gui.form_fields import buddy, message_error_label, message_label, set_error
+from tokenmgr.gui.issuer_check import IssuerCheck
 
 if TYPE_CHECKING:
     from tokenmgr.core.oauth.signin import SignInRequest
@@ -65,15 +65,6 @@ def preset_label(name: str) -> str:
     return LABELS.get(name) or str(presets.PRESETS[name].get("service") or name)
 
 
-def discover_issuer(issuer: str) -> Any:
-    """Worker: the issuer's metadata (raises a TokenMgrError saying what is wrong)."""
-    from tokenmgr.core.oauth.discovery import check_issuer, discover
-    from tokenmgr.core.oauth.http import Http
-
-    check_issuer(issuer)
-    return discover(Http(), issuer)
-
-
 class OAuthProfilePage(QWidget):
     validity_changed = Signal(bool)
     check_finished = Signal(bool, str)  # ok, what it says (for tests and the status bar)
@@ -89,6 +80,8 @@ class OAuthProfilePage(QWidget):
     ) -> None:
         super().__init__(parent)
         self.tasks = tasks
+        self._issuer_check = IssuerCheck(tasks, self)
+        self._issuer_check.finished.connect(self._on_issuer_check_finished)
         self._name_edited = False
         self._embedded = False
         form = QFormLayout(self)
@@ -101,10 +94,10 @@ class OAuthProfilePage(QWidget):
             if name in presets.PRESETS:
                 self.preset.addItem(preset_label(name), name)
         self.preset.currentIndexChanged.connect(self._on_preset_current_index_changed)
-        form.addRow(_buddy("&Provider", self.preset), self.preset)
+        form.addRow(buddy("&Provider", self.preset), self.preset)
         # Messages under a field are rows of their own: the form gives a wrapped label
         # the height it needs at its width (a label inside a nested layout may get less).
-        self.quirks = _wrapping_label(self)
+        self.quirks = message_label(self)
         form.addRow("", self.quirks)
 
         self.issuer = QLineEdit(self)
@@ -118,8 +111,8 @@ class OAuthProfilePage(QWidget):
         row = QHBoxLayout()
         row.addWidget(self.issuer, 1)
         row.addWidget(self.check_button)
-        form.addRow(_buddy("&Issuer", self.issuer), row)
-        self.check_result = _wrapping_label(self)
+        form.addRow(buddy("&Issuer", self.issuer), row)
+        self.check_result = message_label(self)
         self.check_result.setAccessibleName("What the check found")
         form.addRow("", self.check_result)
         form.setRowVisible(self.check_result, False)
@@ -132,7 +125,7 @@ class OAuthProfilePage(QWidget):
             edit.setAccessibleName(label.replace("&", ""))
             edit.setPlaceholderText(hint)
             edit.textEdited.connect(self._on_field_changed)
-            form.addRow(_buddy(label, edit), edit)
+            form.addRow(buddy(label, edit), edit)
             self.preset_fields[key] = edit
         self._form = form
 
@@ -141,8 +134,8 @@ class OAuthProfilePage(QWidget):
         self.name.setPlaceholderText("e.g. work")
         self.name.textEdited.connect(self._on_name_text_edited)
         self.name.textChanged.connect(self._on_field_changed)
-        self.name_error = _error_label(self)
-        form.addRow(_buddy("&Name", self.name), _column(self.name, self.name_error))
+        self.name_error = message_error_label(self)
+        form.addRow(buddy("&Name", self.name), _column(self.name, self.name_error))
 
         self.client_id = QLineEdit(self)
         self.client_id.setAccessibleName("Client ID")
@@ -158,8 +151,8 @@ class OAuthProfilePage(QWidget):
         self.scopes = QLineEdit(self)
         self.scopes.setAccessibleName("Scopes")
         self.scopes.textEdited.connect(self._on_field_changed)
-        form.addRow(_buddy("Sc&opes", self.scopes), self.scopes)
-        self.scope_hint = _wrapping_label(self)
+        form.addRow(buddy("Sc&opes", self.scopes), self.scopes)
+        self.scope_hint = message_label(self)
         form.addRow("", self.scope_hint)
         self.audience = QLineEdit(self)
         self.audience.setAccessibleName("Audience")
@@ -186,13 +179,13 @@ class OAuthProfilePage(QWidget):
             self.browser.addItem(label, key)
         self.browser.currentIndexChanged.connect(self._on_browser_choice_changed)
         form.addRow("&Browser", self.browser)
-        from tokenmgr.gui.token_page import hosts_field
+        from tokenmgr.gui.form_fields import hosts_field
 
         self.hosts, self.hosts_error = hosts_field()
         self.hosts.textEdited.connect(self._on_hosts_text_edited)
         self._hosts_edited = False
-        form.addRow(_buddy("&Hosts", self.hosts), _column(self.hosts, self.hosts_error))
-        self.error = _error_label(self)
+        form.addRow(buddy("&Hosts", self.hosts), _column(self.hosts, self.hosts_error))
+        self.error = message_error_label(self)
         form.addRow(self.error)
         self._on_preset_current_index_changed()
         if remembered:
@@ -278,39 +271,17 @@ class OAuthProfilePage(QWidget):
         self.check_button.setEnabled(False)
         self._say("Checking…")
         self.content_changed.emit()
-        self.tasks.run(
-            f"Checking {urllib.parse.urlsplit(issuer).hostname or 'the issuer'}",
-            lambda: discover_issuer(issuer),
-            on_done=self._on_check_done,
-            on_error=self._on_check_failed,
-        )
+        self._issuer_check.start(issuer)
 
-    def _on_check_done(self, meta: Any) -> None:
+    @Slot(bool, str, str)
+    def _on_issuer_check_finished(self, ok: bool, text: str, token_endpoint: str) -> None:
         self.check_button.setEnabled(True)
-        found = [
-            ("sign-in", meta.authorization_endpoint),
-            ("token", meta.token_endpoint),
-            ("device", meta.device_authorization_endpoint),
-            ("revocation", meta.revocation_endpoint),
-        ]
-        names = [what for what, url in found if url]
-        text = "✔ Found its " + ", ".join(names[:-1]) + (" and " if len(names) > 1 else "")
-        text += names[-1] + " endpoints"
-        if "offline_access" in meta.scopes_supported:
-            text += "; it offers offline_access"
-        text += "."
-        token = meta.token_endpoint or ""
-        self.check_result.setToolTip(f"Token endpoint: {_host_path(token)}" if token else "")
+        if ok:
+            tip = f"Token endpoint: {token_endpoint}" if token_endpoint else ""
+            self.check_result.setToolTip(tip)
         self._say(text)
         self.content_changed.emit()
-        self.check_finished.emit(True, text)
-
-    def _on_check_failed(self, exc: BaseException) -> None:
-        self.check_button.setEnabled(True)
-        text = describe(exc)
-        self._say(text)
-        self.content_changed.emit()
-        self.check_finished.emit(False, text)
+        self.check_finished.emit(ok, text)
 
     # --------------------------------------------------------------- result
 
@@ -339,7 +310,7 @@ class OAuthProfilePage(QWidget):
         """The sign-in to run; raises a TokenMgrError (UsageError) saying what is missing."""
         from tokenmgr.core.errors import UsageError
         from tokenmgr.core.oauth.signin import SignInRequest, parse_params
-        from tokenmgr.gui.token_page import hosts_given
+        from tokenmgr.gui.form_fields import hosts_given
 
         name = self.name.text().strip()
         validate_name(name)
@@ -403,8 +374,8 @@ class OAuthProfilePage(QWidget):
                 validate_name(self.name.text().strip())
         except TokenMgrError as e:
             name_error = sentence(str(e))
-        _set_error(self.name_error, name_error)
-        from tokenmgr.gui.token_page import check_hosts
+        set_error(self.name_error, name_error)
+        from tokenmgr.gui.form_fields import check_hosts
 
         check_hosts(self.hosts, self.hosts_error)
         try:
@@ -419,7 +390,7 @@ class OAuthProfilePage(QWidget):
         return ok
 
     def show_error(self, text: str) -> None:
-        _set_error(self.error, text)
+        set_error(self.error, text)
         self.content_changed.emit()
 
     def _say(self, text: str) -> None:
@@ -474,76 +445,6 @@ class OAuthProfilePage(QWidget):
 
     def last_error(self) -> str:
         return self._last_error
-
-
-def _host_path(url: str) -> str:
-    parts = urllib.parse.urlsplit(url)
-    return f"{parts.hostname or ''}{parts.path}"
-
-
-def _buddy(text: str, widget: QWidget) -> QLabel:
-    """A form label whose &-mnemonic focuses `widget`."""
-    label = QLabel(text)
-    label.setBuddy(widget)
-    return label
-
-
-class _Message(QLabel):
-    """A message (some from servers): plain text, wrapped, and never cut. The form gives a
-    row no more than the height it asked for at another width; the label asks for the
-    height its lines take at its own width, as a minimum, whenever either changes."""
-
-    def __init__(self, parent: QWidget) -> None:
-        super().__init__(parent)
-        self.setTextFormat(Qt.TextFormat.PlainText)
-        self.setWordWrap(True)
-
-    def setText(self, text: str) -> None:  # noqa: N802 - Qt's name
-        super().setText(text)
-        self._fit()
-
-    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
-        super().resizeEvent(event)
-        self._fit()
-
-    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
-        super().showEvent(event)
-        self._fit()
-
-    def _fit(self) -> None:
-        if not self.isVisible():
-            return  # its width is not its own yet: asked again when it shows
-        want = 0
-        if self.text():
-            margins = self.contentsMargins()
-            width = max(self.width() - margins.left() - margins.right(), 1)
-            lines = self.fontMetrics().boundingRect(
-                QRect(0, 0, width, 0), Qt.TextFlag.TextWordWrap, self.text()
-            )
-            want = lines.height() + margins.top() + margins.bottom()
-        if want != self.minimumHeight():
-            self.setMinimumHeight(want)
-
-
-def _wrapping_label(parent: QWidget) -> QLabel:
-    """A label for messages: plain text, wrapped, never cut."""
-    return _Message(parent)
-
-
-def _error_label(parent: QWidget) -> QLabel:
-    from tokenmgr.gui import style
-
-    label = _wrapping_label(parent)
-    label.setVisible(False)
-    pal = label.palette()
-    pal.setColor(label.foregroundRole(), style.error_color())
-    label.setPalette(pal)
-    return label
-
-
-def _set_error(label: QLabel, text: str) -> None:
-    label.setText(text)
-    label.setVisible(bool(text))
 
 
 def _column(*widgets: QWidget) -> QVBoxLayout:

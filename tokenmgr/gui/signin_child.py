@@ -106,7 +106,7 @@ def main(debug: bool = False) -> int:
     from PySide6.QtWebEngineWidgets import QWebEngineView  # noqa: F401
     from PySide6.QtWidgets import QApplication
 
-    from tokenmgr.gui.login_dialog import PipedWindow
+    from tokenmgr.gui.piped_window import PipedWindow
 
     app = QApplication([sys.argv[0] if sys.argv else "tokenmgr"])
     collector.start(app)

@@ -16,8 +16,9 @@ expects them (models: KeePassXC's entry view, 1Password's Quick Access):
 
 The status filter shows only the tokens that need attention (expiring, expired, or
 needing a new sign-in; one key, `toggle_attention`, Ctrl+E in the window) or one of
-those kinds (its button's menu). While one is on, its button says which and how many
-it shows, pressed down, and the empty state says how to show all again.
+those kinds (its button's menu). While one is on, its button and the bar above the
+list say which and how many it shows (gui/status_filter.py), and the empty state says
+how to show all again.
 
 The filter field and the status button are placed by the window (in its toolbar);
 they are this list's.
@@ -25,7 +26,6 @@ they are this list's.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from datetime import datetime
 
@@ -37,43 +37,29 @@ from PySide6.QtCore import (
     Signal,
     Slot,
 )
-from PySide6.QtGui import QAction, QActionGroup, QKeyEvent, QKeySequence, QPalette
+from PySide6.QtGui import QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QFrame,
-    QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
-    QMenu,
-    QPushButton,
     QStackedWidget,
     QTableView,
-    QToolButton,
     QWidget,
 )
 
 from tokenmgr.core.entries import Entry
-from tokenmgr.core.rules import STATUS_EXPIRED, STATUS_EXPIRING
 from tokenmgr.gui.entry_model import (
     ATTENTION,
-    SIGN_IN,
     Column,
     EntryFilterProxy,
     EntryModel,
     Role,
 )
+from tokenmgr.gui.status_filter import STATUS_WORDS, StatusFilterBar, StatusFilterButton
 
 EMPTY_TEXT = "No tokens yet. Add one (Ctrl+N) or sign in to a provider."
 NO_MATCH_TEXT = "No token matches “{}”. Esc clears the filter."
-# Status filter key → (menu words, the empty state's words when it shows nothing).
-STATUS_WORDS: dict[str, tuple[str, str]] = {
-    "": ("All tokens", ""),
-    ATTENTION: ("Needs attention", "No token needs attention"),
-    STATUS_EXPIRING: ("Expiring soon", "No token expires soon"),
-    STATUS_EXPIRED: ("Expired", "No token has expired"),
-    SIGN_IN: ("Needs sign-in", "No token needs a new sign-in"),
-}
 SHOW_ALL = "Esc shows all tokens."
 
 
@@ -136,25 +122,9 @@ class TokenList(QStackedWidget):
         self.filter_edit.textChanged.connect(self._on_filter_edit_text_changed)
         self.filter_edit.returnPressed.connect(self._on_filter_edit_return_pressed)
 
-        self.status_button = QToolButton()
-        self.status_button.setObjectName("status_filter")
-        self.status_button.setCheckable(True)
-        self.status_button.setPopupMode(QToolButton.ToolButtonPopupMode.MenuButtonPopup)
-        self.status_button.setToolTip(
-            "Show only the tokens that are expiring, expired or need a new sign-in")
+        self.status_button = StatusFilterButton()
         self.status_button.clicked.connect(self._on_status_button_clicked)
-        menu = QMenu(self.status_button)
-        group = QActionGroup(menu)
-        self._status_actions: dict[str, QAction] = {}
-        for key, (words, _empty) in STATUS_WORDS.items():
-            act = menu.addAction(words)
-            act.setCheckable(True)
-            act.setActionGroup(group)
-            act.triggered.connect(functools.partial(self.set_status_filter, key))
-            self._status_actions[key] = act
-            if not key:
-                menu.addSeparator()
-        self.status_button.setMenu(menu)
+        self.status_button.filter_chosen.connect(self.set_status_filter)
         self.filter_bar = StatusFilterBar()
         self.filter_bar.show_all_requested.connect(lambda: self.set_status_filter(""))
 
@@ -326,18 +296,11 @@ class TokenList(QStackedWidget):
     def _update_status_button(self) -> None:
         """The indicator: which status filter is on and how many tokens it shows."""
         key = self.proxy.status_filter
-        words = STATUS_WORDS[key][0]
-        self._status_actions[key].setChecked(True)
-        self.status_button.setChecked(bool(key))
+        self.status_button.show_filter(key, self.proxy.rowCount())
         if key:
-            n = self.proxy.rowCount()
-            self.status_button.setText(f"{words}: {n}")
-            self.status_button.setAccessibleName(
-                f"Showing only: {words.lower()}, {n} token{'s' if n != 1 else ''}")
-            self.filter_bar.show_filter(words, n, self.model.rowCount())
+            self.filter_bar.show_filter(STATUS_WORDS[key][0], self.proxy.rowCount(),
+                                        self.model.rowCount())
         else:
-            self.status_button.setText("All tokens")
-            self.status_button.setAccessibleName("Showing all tokens")
             self.filter_bar.setVisible(False)
 
     @Slot()
@@ -375,46 +338,6 @@ class TokenList(QStackedWidget):
             self.view.selectRow(index.row())
         if self.current_entry() is not None:
             self.context_menu_requested.emit(self.view.viewport().mapToGlobal(pos))
-
-
-class StatusFilterBar(QFrame):
-    """Above the list while a status filter is on: "Showing only: needs attention — 2 of
-    5 tokens" and [Show all], so the filter in force cannot be missed."""
-
-    show_all_requested = Signal()
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setFrameShape(QFrame.Shape.StyledPanel)
-        self.setAutoFillBackground(True)
-        self.setBackgroundRole(QPalette.ColorRole.AlternateBase)
-        lay = QHBoxLayout(self)
-        lay.setContentsMargins(8, 2, 2, 2)
-        self.label = QLabel()
-        font = self.label.font()
-        font.setBold(True)
-        self.label.setFont(font)
-        self.button = QPushButton("Show all")
-        self.button.setAccessibleName("Show all tokens")
-        self.button.setToolTip("Show all tokens again (Esc)")
-        self.button.clicked.connect(self._on_button_clicked)
-        lay.addWidget(self.label, 1)
-        lay.addWidget(self.button)
-        self.setVisible(False)
-
-    def show_filter(self, words: str, shown: int, total: int) -> None:
-        self.label.setText(
-            f"Showing only: {words.lower()} — {shown} of {total} token{'s' if total != 1 else ''}"
-        )
-        self.setVisible(True)
-
-    def text(self) -> str:
-        """What it says; "" while no status filter is on (it is hidden)."""
-        return "" if self.isHidden() else self.label.text()
-
-    @Slot()
-    def _on_button_clicked(self) -> None:
-        self.show_all_requested.emit()
 
 
 KeyHandler = Callable[[QKeyEvent], bool]  # True: the key was taken

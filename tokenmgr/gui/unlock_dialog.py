@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from tokenmgr.gui.token_page import error_label, set_error
+from tokenmgr.gui.form_fields import error_label, set_error
 
 
 class UnlockDialog(QDialog):
