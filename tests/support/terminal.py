@@ -40,6 +40,8 @@ class OnTerminal:
     ) -> None:
         self.master, slave = pty.openpty()
         name = os.ttyname(slave)
+        # The shell's hold on the terminal: its input queue outlives the command.
+        self.shell = os.open(name, os.O_RDWR | os.O_NOCTTY | os.O_NONBLOCK)
         self.screen = b""  # everything the process wrote to the terminal
         self.proc = subprocess.Popen(
             [sys.executable, "-c", LAUNCHER, name, "-m", "tokenmgr", *args],
@@ -68,6 +70,7 @@ class OnTerminal:
         for stream in (self.proc.stdout, self.proc.stderr):
             if stream is not None:
                 stream.close()
+        os.close(self.shell)
         os.close(self.master)
 
     def _read(self, timeout: float) -> bool:
@@ -108,6 +111,13 @@ class OnTerminal:
             data = data[written:]
             while self._read(0):
                 pass
+
+    def left_for_the_shell(self) -> bytes:
+        """What is still queued on the terminal for the next program (the shell) to read."""
+        try:
+            return os.read(self.shell, 65536)
+        except BlockingIOError:
+            return b""
 
     def finish(self, timeout: float = 60) -> subprocess.CompletedProcess[str]:
         """Wait for the exit; the result with stdout and stderr (the terminal's output in

@@ -129,3 +129,15 @@ def test_without_a_terminal_the_message_names_the_fix(env: dict[str, str]) -> No
     assert "TOKENMGR_PASSPHRASE" in err and "Traceback" not in err
     assert err.count("\n") == 1 and err.startswith("tokenmgr: ")
     assert not vault_file(env).exists()
+
+
+def test_a_paste_s_second_line_is_not_left_for_the_shell(env: dict[str, str]) -> None:
+    """A paste of the passphrase and, after its Enter, a command: the command is dropped
+    with the prompt, never run by the shell that reads the terminal next."""
+    add_on_terminal(env, "ci", b"s3cret-value")
+    with OnTerminal(["get", "ci"], env) as t:
+        t.expect(ASK)
+        t.type(PASSPHRASE + "\rrm -rf ~\r")
+        r = t.finish()
+        assert r.returncode == 0, r
+        assert t.left_for_the_shell() == b""

@@ -55,7 +55,9 @@ def ask_terminal(prompt: str) -> str | None:
             os.write(fd, prompt.encode("utf-8", "replace"))
             answer = _read_answer(fd, erase=saved[6][termios.VERASE], kill=saved[6][termios.VKILL])
         finally:
-            termios.tcsetattr(fd, termios.TCSADRAIN, saved)
+            # Flushed, as getpass does: what was pasted after the Enter (a second line
+            # of a paste) must not stay queued for the shell to run once we exit.
+            termios.tcsetattr(fd, termios.TCSAFLUSH, saved)
             os.write(fd, b"\n")
     finally:
         os.close(fd)
