@@ -44,6 +44,7 @@ class Handler(BaseHTTPRequestHandler):
             self._send(200, b'{"ok": true}', {"Content-Type": "application/json"})
 
     def do_POST(self) -> None:  # noqa: N802
+        SEEN["authorization"] = self.headers.get("Authorization")
         length = int(self.headers.get("Content-Length", "0"))
         self.rfile.read(length)
         self._send(302, b"", {"Location": "/elsewhere"})
@@ -98,6 +99,25 @@ def test_refused_connection_is_a_network_error() -> None:
 def test_post_does_not_follow_redirects(base: str) -> None:
     resp = Http().request("POST", base + "/token", data={"a": "b"}, what="the token endpoint")
     assert resp.status == 302
+
+
+def test_a_request_without_client_authentication_sends_none_from_netrc(
+    base: str, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A public client's token request carries no Authorization: requests would add the
+    user's ~/.netrc password for the host (a second client authentication, which the
+    server refuses, and a password sent where it was never meant to go)."""
+    netrc = tmp_path / ".netrc"
+    netrc.write_text("machine 127.0.0.1 login netuser password netpass\n")
+    netrc.chmod(0o600)
+    monkeypatch.setenv("NETRC", str(netrc))
+    monkeypatch.setenv("HOME", str(tmp_path))
+    Http().request("POST", base + "/token", data={"grant_type": "refresh_token"},
+                   what="the token endpoint")
+    assert SEEN["authorization"] is None
+    Http().request("POST", base + "/token", data={}, auth=("client", "secret"),
+                   what="the token endpoint")
+    assert SEEN["authorization"] == "Basic Y2xpZW50OnNlY3JldA=="
 
 
 def test_a_body_dripping_forever_hits_the_total_deadline() -> None:

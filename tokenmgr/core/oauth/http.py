@@ -275,6 +275,12 @@ def _log_form(data: Mapping[str, str] | None) -> str:
     return urllib.parse.urlencode(data)
 
 
+
+def _as_is(request: Any) -> Any:
+    """A request's authentication that adds nothing (see `Http._send`)."""
+    return request
+
+
 class Http:
     """The one place tokenmgr talks HTTP to authorization servers."""
 
@@ -414,7 +420,10 @@ class Http:
                 url,
                 data=dict(data) if data is not None else None,
                 json=dict(json_body) if json_body is not None else None,
-                auth=auth,
+                # Without client authentication requests would add the user's ~/.netrc
+                # password for this host: as a second client authentication, and as a
+                # password sent where it was never meant to go.
+                auth=auth if auth is not None else _as_is,
                 headers=dict(headers),
                 timeout=self.timeout,
                 allow_redirects=False,
