@@ -524,3 +524,17 @@ def test_the_helper_command_runs_our_tokenmgr_from_any_folder(tmp_path: Path) ->
     r = subprocess.run([*command, "--version"], cwd=tmp_path, env=env, capture_output=True,
                        text=True, timeout=60)
     assert r.stdout.startswith("tokenmgr "), (r.stdout, r.stderr)
+
+
+def test_the_record_holds_what_went_out_not_what_was_tried(cli: CliRunner) -> None:
+    """A token that cannot be rendered (a `%` for cmd.exe) or a command that is not found:
+    nothing left, so nothing is on the record; what did leave is, once."""
+    cli("add", "pct", stdin="abc%PATH%def")
+    assert cli("get", "pct", "--format", "env", "--shell", "cmd").status == 1
+    assert cli("export", "pct", "--shell", "cmd").status == 1
+    assert cli("exec", "pct", "--", "/nonexistent/program").status == 127
+    assert cli("log", "pct").out == ""
+    assert cli("get", "pct").status == 0
+    assert cli("export", "pct").status == 0
+    lines = cli("log", "pct").out.splitlines()
+    assert [line.split("  ")[1] for line in lines] == ["get", "export"], lines

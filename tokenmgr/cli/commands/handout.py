@@ -36,22 +36,28 @@ def _warn_expired(env: Environment, entries: list[Entry]) -> None:
 
 
 def get(args: argparse.Namespace, env: Environment) -> int:
-    from tokenmgr.core.usecases.handout import hand_out, render_for
+    from tokenmgr.core.usecases.handout import hand_out, put_on_record, render_for
 
-    entry, token = hand_out(env.vault(), args.name, refresh=not args.no_refresh)
-    env.stdout.write(render_for(entry, token, args.format, _shell(args, env)))
+    vault = env.vault()
+    entry, token = hand_out(vault, args.name, refresh=not args.no_refresh, how=None)
+    text = render_for(entry, token, args.format, _shell(args, env))
+    put_on_record(vault, entry.name, "get")
+    env.stdout.write(text)
     _warn_expired(env, [entry])
     return ExitStatus.OK
 
 
 def export(args: argparse.Namespace, env: Environment) -> int:
     from tokenmgr.core.formats import render_env
-    from tokenmgr.core.usecases.handout import hand_out_many
+    from tokenmgr.core.usecases.handout import hand_out_many, put_on_record
 
     shell = _shell(args, env)
     # Render everything before printing anything: a failure prints no partial output.
-    handed = hand_out_many(env.vault(), args.names)
+    vault = env.vault()
+    handed = hand_out_many(vault, args.names, how=None)
     lines = [render_env(entry.env_var, token, shell) for entry, token in handed]
+    for entry, _token in handed:
+        put_on_record(vault, entry.name, "export")
     if not lines:
         err(env, "no entries to export")
     env.stdout.write("".join(lines))
@@ -65,7 +71,7 @@ def exec_command(args: argparse.Namespace, env: Environment) -> int:
     import shutil
 
     from tokenmgr.core.rules import validate_name
-    from tokenmgr.core.usecases.handout import hand_out_many
+    from tokenmgr.core.usecases.handout import hand_out_many, put_on_record
 
     names: list[str] = args.names
     command: list[str] = args.argv
@@ -76,7 +82,8 @@ def exec_command(args: argparse.Namespace, env: Environment) -> int:
     # The child gets the environment the user started us with and the tokens it was
     # given, never the key to all the others.
     child_env = {k: v for k, v in for_children(env.env).items() if k != PASSPHRASE_VAR}
-    handed = hand_out_many(env.vault(), names, how="exec")
+    vault = env.vault()
+    handed = hand_out_many(vault, names, how=None)
     for entry, token in handed:
         child_env[entry.env_var] = token
     _warn_expired(env, [entry for entry, _token in handed])
@@ -88,6 +95,8 @@ def exec_command(args: argparse.Namespace, env: Environment) -> int:
             return ExitStatus.CANNOT_EXECUTE
         err(env, f"{program}: command not found")
         return ExitStatus.COMMAND_NOT_FOUND
+    for entry, _token in handed:
+        put_on_record(vault, entry.name, "exec")
     env.stdout.flush()
     env.stderr.flush()
     if os.name == "posix":

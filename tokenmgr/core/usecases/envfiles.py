@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from tokenmgr.core.errors import TokenMgrError
 from tokenmgr.core.rules import now_utc
-from tokenmgr.core.usecases.handout import hand_out_many
+from tokenmgr.core.usecases.handout import hand_out_many, put_on_record
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -77,7 +77,9 @@ def export_env(vault: Vault, names: Sequence[str], path: Path, at: datetime | No
                 f"{' and '.join(sharing)} both use {var}, and a .env file holds one value per "
                 "variable: export one of them, or give the other its own variable (Edit)"
             )
-    handed = hand_out_many(vault, names)
+    handed = hand_out_many(vault, names, how=None)
     text = envfile.render([(entry.env_var, token) for entry, token in handed], at or now_utc())
     envfile.write_private(path, text)
+    for entry, _token in handed:
+        put_on_record(vault, entry.name, "export")
     return len(handed)

@@ -31,28 +31,33 @@ def with_refresh(vault: Vault) -> Vault:
 
 
 def hand_out(
-    vault: Vault, name: str, *, refresh: bool = True, how: str = "get"
+    vault: Vault, name: str, *, refresh: bool = True, how: str | None = "get"
 ) -> tuple[Entry, str]:
     """The entry and its access token (refreshed first unless `refresh` is off), put on
-    the access record as having left by `how` (a key of `record.HOW`)."""
+    the access record as having left by `how` (a key of `record.HOW`). With `how` None
+    the caller puts it on the record once the token has really left (rendered, written,
+    its command found): the record says what went out, not what was attempted."""
     entry, token = with_refresh(vault).get_token(name, refresh=refresh)
-    put_on_record(vault, entry.name, how)
+    if how is not None:
+        put_on_record(vault, entry.name, how)
     return entry, token
 
 
 def hand_out_many(
-    vault: Vault, names: Sequence[str], *, how: str = "export"
+    vault: Vault, names: Sequence[str], *, how: str | None = "export"
 ) -> list[tuple[Entry, str]]:
     """Entries and their access tokens, in the order named (all entries, by name, when
-    none is named); one index read, and nothing handed out when a name is missing."""
+    none is named); one index read, and nothing handed out when a name is missing. `how`
+    as for `hand_out`."""
     with_refresh(vault)
     entries = {e.name: e for e in vault.list_entries()}
     missing = [n for n in names if n not in entries]
     if missing:
         raise NotFound(f"no entry named {missing[0]!r} (see `tokenmgr list`)")
     out = [vault.token_for(entries[n]) for n in names or sorted(entries)]
-    for entry, _ in out:
-        put_on_record(vault, entry.name, how)
+    if how is not None:
+        for entry, _ in out:
+            put_on_record(vault, entry.name, how)
     return out
 
 
@@ -120,8 +125,10 @@ def copy_text(
 ) -> tuple[Entry, str]:
     """What a copy puts on the clipboard: the token handed out, rendered (`how` is "copy"
     from the window, "tray" from the tray menu)."""
-    entry, token = hand_out(vault, name, how=how)
-    return entry, render_for(entry, token, fmt, shell, clipboard=True)
+    entry, token = hand_out(vault, name, how=None)
+    text = render_for(entry, token, fmt, shell, clipboard=True)
+    put_on_record(vault, entry.name, how)
+    return entry, text
 
 
 def read_secret(vault: Vault, name: str, field: str = "access") -> str:
