@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.cli import CliRunner
 from tokenmgr.core import record
 
 
@@ -136,3 +137,12 @@ def test_describe_is_one_printable_line() -> None:
     }
     said = record.describe(item)
     assert "\n" not in said and "\x1b" not in said
+
+
+def test_a_part_of_the_record_that_cannot_be_read_is_a_sentence(cli: CliRunner) -> None:
+    cli("add", "a", stdin="tok")
+    cli("get", "a")
+    (Path(cli.vault.home) / "access.log.1").mkdir()
+    r = cli("log")
+    assert r.status == 1 and "Traceback" not in r.err, r
+    assert "cannot read the access record" in r.err and "access.log.1" in r.err

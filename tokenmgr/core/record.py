@@ -277,6 +277,11 @@ def _lines(path: Path) -> Iterator[dict[str, Any]]:
             raw_lines = f.read().split(b"\n")
     except FileNotFoundError:
         return
+    except OSError as e:
+        raise TokenMgrError(
+            f"cannot read the access record {path}: {e.strerror or e}; move it aside to "
+            "start a new one"
+        ) from None
     for raw in raw_lines:
         if not raw.strip():
             continue
