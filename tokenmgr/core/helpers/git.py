@@ -124,9 +124,12 @@ def erase(vault: Vault, request: Mapping[str, str]) -> str | None:
     if found is None:
         return None
     entry, _ = found
-    if not _same_token(vault, entry.name, password):
-        return None  # another helper's, or an older token of ours: not this entry's doing
-    marked = vault.set_refused(entry.name, parsed.hostport)
+    # Under the entry's lock: a refresh between the comparison and the mark would have
+    # its fresh token marked refused.
+    with vault.entry_lock(entry.name):
+        if not _same_token(vault, entry.name, password):
+            return None  # another helper's, or an older token of ours: not its doing
+        marked = vault.set_refused(entry.name, parsed.hostport)
     if marked is None:
         return None
     if entry.kind == "oauth2":
