@@ -374,3 +374,32 @@ def test_redirect_uri_is_stored_and_resent_on_refresh_when_the_provider_wants_it
     r = tm(cli_env, "refresh", "w")
     assert r.returncode == 0, r.stderr
     assert oidc_server.stats()["last_token_params"]["redirect_uri"] == used
+
+
+def test_every_http_client_of_a_refresh_and_a_revocation_is_closed(
+    oidc_server: OIDCServer, cli_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The app refreshes and revokes many times in one long run: each client's
+    connections are closed when it is done, not left to the garbage collector."""
+    from tokenmgr.core.oauth import refresh, revoke
+    from tokenmgr.core.oauth.http import Http
+
+    assert scripted_login(oidc_server, cli_env, "w").returncode == 0
+    made: list[Http] = []
+    closed: list[Http] = []
+    init, close = Http.__init__, Http.close
+
+    def counted_init(self: Http, *args: Any, **kwargs: Any) -> None:
+        made.append(self)
+        init(self, *args, **kwargs)
+
+    def counted_close(self: Http) -> None:
+        closed.append(self)
+        close(self)
+
+    monkeypatch.setattr(Http, "__init__", counted_init)
+    monkeypatch.setattr(Http, "close", counted_close)
+    vault = vault_of(cli_env)
+    refresh.locked_refresh(vault, "w", force=True)
+    assert revoke.revoke_entry(vault, vault.entry("w"))
+    assert len(made) == 2 and all(any(c is h for c in closed) for h in made)

@@ -308,6 +308,12 @@ class Http:
             self._session.close()
             self._session = None
 
+    def __enter__(self) -> Http:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     @property
     def session(self) -> Any:
         if self._session is None:

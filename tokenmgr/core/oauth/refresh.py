@@ -117,38 +117,41 @@ def _refresh(vault: Vault, entry: Entry) -> str:
     store = vault.store
     # Before any secret is read: the index may have been edited to send them elsewhere.
     binding.check_store(store, entry)
-    http = Http()
-    secret = store.get(entry.name, "client_secret") if "client_secret" in entry.secrets else None
-    register_secret(secret)
-    if cfg.flow == "client-credentials":
-        tokens = client_credentials(http, cfg, secret)
-    else:
-        if entry.state == SIGN_IN_NEEDED:
-            raise SignInRequired(_sign_in_message(entry.name))
-        # Only what the index lists: an item left in the keyring by an earlier entry of
-        # the same name is not this entry's refresh token.
-        used = store.get(entry.name, "refresh") if "refresh" in entry.secrets else None
-        if not used:
-            raise SignInRequired(
-                f"sign-in needed: {entry.name!r} has no refresh token (the provider gave none); "
-                f"sign in again with `tokenmgr login {entry.name} ...`"
-            )
-        register_secret(used)
-        data = {"grant_type": "refresh_token", "refresh_token": used}
-        if cfg.resend_redirect_uri and cfg.redirect_uri:
-            data["redirect_uri"] = cfg.redirect_uri
-        data.update(extra_params(cfg))
-        try:
-            tokens = token_request(http, cfg, data, secret, what="the token endpoint (refresh)")
-        except OAuthError as e:
-            if e.error == "invalid_grant":
-                _mark_sign_in_needed(vault, entry, used)
-                raise SignInRequired(_sign_in_message(entry.name)) from None
-            raise
-        if tokens.refresh_token and tokens.refresh_token != used:
-            # Rotated: save the new refresh token FIRST; the old one is dead at the server.
-            vault.save_tokens(entry, TokenSet(refresh=tokens.refresh_token), must_exist=True)
-            log.debug("refresh: %s: the server rotated the refresh token", entry.name)
+    # Closed at the end: the app refreshes many times in one long run.
+    with Http() as http:
+        secret = (
+            store.get(entry.name, "client_secret") if "client_secret" in entry.secrets else None
+        )
+        register_secret(secret)
+        if cfg.flow == "client-credentials":
+            tokens = client_credentials(http, cfg, secret)
+        else:
+            if entry.state == SIGN_IN_NEEDED:
+                raise SignInRequired(_sign_in_message(entry.name))
+            # Only what the index lists: an item left in the keyring by an earlier entry of
+            # the same name is not this entry's refresh token.
+            used = store.get(entry.name, "refresh") if "refresh" in entry.secrets else None
+            if not used:
+                raise SignInRequired(
+                    f"sign-in needed: {entry.name!r} has no refresh token (the provider gave "
+                    f"none); sign in again with `tokenmgr login {entry.name} ...`"
+                )
+            register_secret(used)
+            data = {"grant_type": "refresh_token", "refresh_token": used}
+            if cfg.resend_redirect_uri and cfg.redirect_uri:
+                data["redirect_uri"] = cfg.redirect_uri
+            data.update(extra_params(cfg))
+            try:
+                tokens = token_request(http, cfg, data, secret, what="the token endpoint (refresh)")
+            except OAuthError as e:
+                if e.error == "invalid_grant":
+                    _mark_sign_in_needed(vault, entry, used)
+                    raise SignInRequired(_sign_in_message(entry.name)) from None
+                raise
+            if tokens.refresh_token and tokens.refresh_token != used:
+                # Rotated: save the new refresh token FIRST; the old one is dead at the server.
+                vault.save_tokens(entry, TokenSet(refresh=tokens.refresh_token), must_exist=True)
+                log.debug("refresh: %s: the server rotated the refresh token", entry.name)
     if tokens.id_token is not None and cfg.issuer:
         from tokenmgr.core.oauth.flows import check_id_token
 

@@ -58,45 +58,46 @@ def revoke_entry(vault: Vault, entry: Entry) -> list[str]:
     for v in values.values():
         register_secret(v)
     secret = values["client_secret"]
-    http = Http()
-    notes: list[str] = []
-    what = "the revocation endpoint"
-    if cfg.revocation_style == "github":
-        access = values["access"]
-        if not access:
-            return ["no access token stored: nothing to revoke"]
-        if not secret:
-            raise AuthError("GitHub revokes tokens only with the client secret (not stored)")
-        resp = http.request(
-            "DELETE",
-            cfg.revocation_url,
-            json_body={"access_token": access},
-            auth=(cfg.client_id, secret),
-            headers={"Accept": "application/vnd.github+json"},
-            what=what,
-        )
-        if resp.status in (204, 404):
-            return ["revoked at GitHub"]
-        raise AuthError(f"{what} answered {describe(resp)}: the token may still be valid")
-    for field, hint in (("refresh", "refresh_token"), ("access", "access_token")):
-        token = values[field]
-        if not token:
-            continue
-        data = {"token": token, "token_type_hint": hint}
-        auth = client_auth(cfg, data, secret)
-        resp = http.request("POST", cfg.revocation_url, data=data, auth=auth, what=what)
-        if resp.status == 200:
-            notes.append(f"revoked the {field} token")
-            continue
-        body = parse_body(resp) or {}
-        error = body.get("error")
-        if error == "unsupported_token_type":
-            notes.append(
-                f"the provider does not revoke this {field} token (unsupported_token_type, "
-                "typical for JWT access tokens): it stays valid until it expires"
+    # Closed at the end: the app revokes many times in one long run.
+    with Http() as http:
+        notes: list[str] = []
+        what = "the revocation endpoint"
+        if cfg.revocation_style == "github":
+            access = values["access"]
+            if not access:
+                return ["no access token stored: nothing to revoke"]
+            if not secret:
+                raise AuthError("GitHub revokes tokens only with the client secret (not stored)")
+            resp = http.request(
+                "DELETE",
+                cfg.revocation_url,
+                json_body={"access_token": access},
+                auth=(cfg.client_id, secret),
+                headers={"Accept": "application/vnd.github+json"},
+                what=what,
             )
-            continue
-        detail = server_text(error, 100) if isinstance(error, str) else describe(resp)
-        raise AuthError(f"{what} refused to revoke the {field} token ({detail})")
-    log.debug("revoke: %s: done", entry.name)
-    return notes or ["no tokens stored: nothing to revoke"]
+            if resp.status in (204, 404):
+                return ["revoked at GitHub"]
+            raise AuthError(f"{what} answered {describe(resp)}: the token may still be valid")
+        for field, hint in (("refresh", "refresh_token"), ("access", "access_token")):
+            token = values[field]
+            if not token:
+                continue
+            data = {"token": token, "token_type_hint": hint}
+            auth = client_auth(cfg, data, secret)
+            resp = http.request("POST", cfg.revocation_url, data=data, auth=auth, what=what)
+            if resp.status == 200:
+                notes.append(f"revoked the {field} token")
+                continue
+            body = parse_body(resp) or {}
+            error = body.get("error")
+            if error == "unsupported_token_type":
+                notes.append(
+                    f"the provider does not revoke this {field} token (unsupported_token_type, "
+                    "typical for JWT access tokens): it stays valid until it expires"
+                )
+                continue
+            detail = server_text(error, 100) if isinstance(error, str) else describe(resp)
+            raise AuthError(f"{what} refused to revoke the {field} token ({detail})")
+        log.debug("revoke: %s: done", entry.name)
+        return notes or ["no tokens stored: nothing to revoke"]

@@ -237,8 +237,13 @@ def sign_in(
     `announce(device_authorization)` shows the user code (device flow); setting
     `cancel` ends a waiting sign-in with `SignInCancelled`. The GUI passes its own
     `open_url` (the embedded dialog) and registers it with
-    `flows.set_embedded_browser` so `browser="embedded"` is accepted.
+    `flows.set_embedded_browser` so `browser="embedded"` is accepted. A client `http`
+    given stays open; one made here is closed at the end.
     """
+    if http is None:
+        with Http() as own:
+            return sign_in(vault, req, open_url=open_url, announce=announce, http=own,
+                           cancel=cancel)
     validate_name(req.name)
     if req.again is not None:
         # Before anything is opened or sent: the settings repeated must be the bound ones.
@@ -270,7 +275,6 @@ def sign_in(
 
         req.hosts = normalize(req.hosts)
         check_unique(req.name, req.hosts, ((e.name, e.hosts) for e in vault.list_entries()))
-    http = http or Http()
     cfg, meta, preset = build_config(req, http)
     if preset is not None:
         if cfg.browser == "embedded" and not preset.embedded_ok:
