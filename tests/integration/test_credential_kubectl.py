@@ -26,7 +26,7 @@ import requests
 from tests.integration.oidc_fixtures import OIDCServer, scripted_login
 from tests.support import tls
 from tests.support.kube_server import POD, KubeServer, running
-from tests.support.oauth import expire, secret, tm
+from tests.support.oauth import expire, secret, tm, vault_of
 from tokenmgr.core import record
 from tokenmgr.core.helpers.kubectl import local_api_version
 
@@ -228,3 +228,23 @@ def test_an_oauth_entry_is_refreshed_before_kubectl_gets_it(
     assert fresh and fresh != old
     assert set(brought) == {fresh}
     assert oidc_server.stats()["refresh_by_client"]["tokenmgr-native"] == before + 1
+
+
+def test_a_token_a_host_refused_is_renewed_before_kubectl_gets_it(
+    env: dict[str, str], certs: tls.Certificates, oidc_server: OIDCServer
+) -> None:
+    """git said a host refused the entry's (unexpired) access token: kubectl gets a new
+    one, not the token already known to be refused."""
+    with running(lambda _bearer: True, certs) as kube:
+        r = scripted_login(oidc_server, env, "corp", "--scope", "openid offline_access",
+                           "--host", f"127.0.0.1:{kube.port}")
+        assert r.returncode == 0, r.stderr
+        old = secret(env, "corp", "access")
+        assert vault_of(env).set_refused("corp", "git.example") is not None
+        snippet = tm(env, "credential", "kubectl", "corp", "--print-config")
+        write_kubeconfig(env, kube, certs, snippet.stdout)
+        r = kubectl(env, "get", "pods", "-o", "name")
+        assert r.returncode == 0, r.stderr
+    fresh = secret(env, "corp", "access")
+    assert fresh and fresh != old
+    assert vault_of(env).entry("corp").refused_by is None

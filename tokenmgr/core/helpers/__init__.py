@@ -145,16 +145,23 @@ def serve(
         return None
     entry, host = found
     check_bound(vault, entry)
-    from tokenmgr.core.usecases.handout import put_on_record, with_refresh
+    from tokenmgr.core.usecases.handout import put_on_record
 
-    with_refresh(vault)
-    if entry.refused_by is not None and entry.kind == "oauth2":
-        entry, token = _refresh_refused(vault, entry)
-    else:
-        entry, token = vault.token_for(entry)
+    entry, token = token_for(vault, entry)
     shown = asked or "/".join((parsed.hostport, *path))
     put_on_record(vault, entry.name, how, host=shown)
     return Served(entry, token, host, username_for(entry, host))
+
+
+def token_for(vault: Vault, entry: Entry) -> tuple[Entry, str]:
+    """The token a helper hands out: refreshed when due, and renewed at once for an
+    OAuth entry a host has refused (git's `erase`)."""
+    from tokenmgr.core.usecases.handout import with_refresh
+
+    with_refresh(vault)
+    if entry.refused_by is not None and entry.kind == "oauth2":
+        return _refresh_refused(vault, entry)
+    return vault.token_for(entry)
 
 
 def _refresh_refused(vault: Vault, entry: Entry) -> tuple[Entry, str]:
@@ -167,12 +174,3 @@ def _refresh_refused(vault: Vault, entry: Entry) -> tuple[Entry, str]:
         if current.refused_by is None:
             return vault.token_for(current)
         return locked_refresh(vault, entry.name, force=True)
-
-
-def read_stdin_text(data: bytes, limit: int = 64 * 1024) -> str:
-    """A helper's stdin as text (a client sends little; more is refused)."""
-    if len(data) > limit:
-        from tokenmgr.core.errors import UsageError
-
-        raise UsageError("the request on stdin is too long")
-    return data.decode("utf-8", "replace")

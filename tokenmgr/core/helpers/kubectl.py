@@ -14,7 +14,6 @@ version the local kubectl accepts (before 1.22 kubectl refuses `v1` there).
 from __future__ import annotations
 
 import json
-import subprocess
 import urllib.parse
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -73,8 +72,8 @@ def cluster_server(info: Mapping[str, Any]) -> str | None:
 
 def serve(vault: Vault, name: str, env: Mapping[str, str], chosen: str | None) -> str:
     """The ExecCredential JSON for entry `name`, for the cluster kubectl names."""
-    from tokenmgr.core.helpers import check_bound, scheme_allowed, username_for
-    from tokenmgr.core.usecases.handout import put_on_record, with_refresh
+    from tokenmgr.core.helpers import check_bound, scheme_allowed, token_for, username_for
+    from tokenmgr.core.usecases.handout import put_on_record
 
     info = exec_info(env)
     version = api_version(info, chosen)
@@ -109,7 +108,7 @@ def serve(vault: Vault, name: str, env: Mapping[str, str], chosen: str | None) -
             f"`tokenmgr edit {name} --host {host.hostport}`"
         )
     check_bound(vault, entry)
-    entry, token = with_refresh(vault).token_for(entry)
+    entry, token = token_for(vault, entry)
     put_on_record(vault, entry.name, "kubectl", host=shown)
     from tokenmgr.core.helpers import Served
 
@@ -127,6 +126,8 @@ def credential(version: str, served: Served) -> str:
 def local_api_version(kubectl: str = "kubectl", env: Mapping[str, str] | None = None) -> str:
     """The exec API version the local kubectl takes: v1 from 1.22, v1beta1 before; v1
     when no kubectl answers (TokenMgrError says so)."""
+    import subprocess  # here: kubectl runs `credential kubectl` on every call, never this
+
     try:
         r = subprocess.run(
             [kubectl, "version", "--client", "-o", "json"],
