@@ -137,3 +137,7 @@ def test_split_path() -> None:
     assert hosts.split_path("acme/app.git") == ("acme", "app.git")
     assert hosts.split_path("a/b?x=1") == ("a", "b")
     assert hosts.split_path(None) == ()
+    # Dot segments as the server resolves them: `..` never keeps an `acme` prefix.
+    assert hosts.split_path("acme/../other/repo.git") == ("other", "repo.git")
+    assert hosts.split_path("./acme/./app.git") == ("acme", "app.git")
+    assert hosts.split_path("../../acme") == ("acme",)

@@ -195,10 +195,19 @@ def check_unique(name: str, hosts: Iterable[str], others: Iterable[tuple[str, li
 
 
 def split_path(path: str | None) -> tuple[str, ...]:
-    """A request path (`acme/app.git`, `/v1/`) as segments."""
+    """A request path (`acme/app.git`, `/v1/`) as segments, with `.` and `..` resolved
+    as a server resolves them (RFC 3986 §5.2.4), so `acme/../other` is `other`'s and
+    never the `acme` prefix's."""
     if not path:
         return ()
-    return tuple(s for s in path.split("?", 1)[0].split("/") if s)
+    segments: list[str] = []
+    for s in path.split("?", 1)[0].split("/"):
+        if s == "..":
+            if segments:
+                segments.pop()
+        elif s and s != ".":
+            segments.append(s)
+    return tuple(segments)
 
 
 def best_match(
