@@ -212,7 +212,7 @@ if dpkg-query -W -f='${Status}' tokenmgr 2>/dev/null | grep -q "installed"; then
 fi
 left=""
 while read -r path; do
-    # Shared folders (/usr/share/icons/hicolor/..., /opt) belong to others too.
+    # Directories other packages own too (/usr/share/icons/hicolor/..., /opt) stay.
     if [ -e "$path" ] && [ ! -d "$path" ] || [ -L "$path" ]; then left="$left $path"; fi
 done <"$WORK/files"
 for path in /opt/tokenmgr /usr/bin/tokenmgr /usr/bin/docker-credential-tokenmgr "$DESKTOP" "$METAINFO" \

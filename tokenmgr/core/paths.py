@@ -2,7 +2,7 @@
 and how it replaces one (`replace_file`).
 
 An existing directory is used only if it is ours and nobody else may write to it;
-it is never chmodded (it may be `/tmp`, `$HOME` or a shared folder someone typed).
+it is never chmodded (it may be `/tmp`, `$HOME` or a directory others use too).
 Only a directory tokenmgr creates itself is made, with mode 0700.
 """
 

@@ -66,7 +66,8 @@ class SignInRequest:
 
 
 def parse_params(items: Sequence[str]) -> dict[str, str]:
-    """`K=V` strings → dict; malformed or reserved keys are usage errors."""
+    """`K=V` strings → dict; a malformed one is a usage error (reserved keys are refused
+    by `build_config`, which knows the flow's own parameters)."""
     out: dict[str, str] = {}
     for item in items:
         key, sep, value = item.partition("=")
