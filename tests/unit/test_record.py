@@ -76,7 +76,6 @@ def test_filters_by_entry_and_time(tmp_path: Path) -> None:
     assert [i["how"] for i in record.read(tmp_path, "a")] == ["get", "export"]
     since = datetime.now(UTC) - timedelta(hours=1)
     assert [i["entry"] for i in record.read(tmp_path, since=since)] == ["a", "b"]
-    assert record.last_use(tmp_path)["a"]["how"] == "export"
 
 
 def test_a_line_cut_short_by_a_full_disk_loses_only_itself(tmp_path: Path) -> None:

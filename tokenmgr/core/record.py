@@ -327,16 +327,6 @@ def read(
     return out
 
 
-def last_use(home: Path, names: set[str] | None = None) -> dict[str, dict[str, Any]]:
-    """The latest record per entry (of `names`, when given): "last used"."""
-    latest: dict[str, dict[str, Any]] = {}
-    for item in read(home):
-        entry = item.get("entry")
-        if isinstance(entry, str) and (names is None or entry in names):
-            latest[entry] = item
-    return latest
-
-
 def describe(item: dict[str, Any], home_dir: str | None = None) -> str:
     """`git (pid 4121) ← bash, ~/src/private`: who asked, its parent, where it ran."""
     chain = item.get("chain")
