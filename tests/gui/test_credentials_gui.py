@@ -16,8 +16,6 @@ from typing import Any
 import pytest
 
 from tests.gui.test_keeper import RecordingNotifier
-from tests.integration.conftest import cli_env, secret_service  # noqa: F401 - fixtures
-from tests.integration.oidc_fixtures import oidc_server  # noqa: F401 - fixture
 from tests.support.gui_window import Fixture, all_text, clipboard_text
 from tests.support.memkeyring import MemoryKeyring
 from tokenmgr.core import record
@@ -288,8 +286,8 @@ def test_a_background_refresh_is_on_the_record(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from tests.gui.test_keeper import keeper_for
-    from tests.integration.oidc_fixtures import scripted_login
     from tests.support.oauth import expire
+    from tests.support.oidc_server import scripted_login
 
     oidc_server.reset()
     assert scripted_login(oidc_server, cli_env, "w").returncode == 0

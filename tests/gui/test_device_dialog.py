@@ -10,8 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.integration.conftest import secret_service  # noqa: F401 - fixture
-from tests.integration.oidc_fixtures import OIDCServer, oidc_server  # noqa: F401 - fixture
+from tests.support.oidc_server import OIDCServer
 from tests.support.secret_service import SecretServiceSession
 from tokenmgr.core.oauth.signin import SignInRequest, sign_in
 from tokenmgr.core.vault import Vault

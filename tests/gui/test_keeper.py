@@ -12,14 +12,13 @@ from typing import Any
 
 import pytest
 
-from tests.integration.conftest import cli_env, secret_service  # noqa: F401 - fixtures
-from tests.integration.oidc_fixtures import OIDCServer, oidc_server, scripted_login  # noqa: F401
 from tests.support.notifications import (
     NotificationDaemon,
     notification_daemon,  # noqa: F401 - fixture
     notify_calls,
 )
 from tests.support.oauth import expire, secret, tm, vault_of
+from tests.support.oidc_server import OIDCServer, scripted_login
 from tokenmgr.core.rules import now_utc
 
 pytestmark = [pytest.mark.gui, pytest.mark.integration]

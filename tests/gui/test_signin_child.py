@@ -30,8 +30,7 @@ from tests.gui.signin_support import (  # noqa: F401 - fixtures
     session_members,
     wait_gone,
 )
-from tests.integration.conftest import secret_service  # noqa: F401 - fixture
-from tests.integration.oidc_fixtures import OIDCServer, oidc_server  # noqa: F401 - fixture
+from tests.support.oidc_server import OIDCServer
 from tests.support.secret_service import SecretServiceSession
 from tokenmgr.core.oauth.signin import SignInRequest
 from tokenmgr.core.vault import Vault

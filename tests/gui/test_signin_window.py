@@ -16,8 +16,7 @@ from tests.gui.signin_support import (  # noqa: F401 - fixture
     app_env,
     no_window_left,  # noqa: F401 - fixture
 )
-from tests.integration.conftest import secret_service  # noqa: F401 - fixture
-from tests.integration.oidc_fixtures import OIDCServer, oidc_server  # noqa: F401 - fixture
+from tests.support.oidc_server import OIDCServer
 from tests.support.secret_service import SecretServiceSession
 
 pytestmark = [

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from tests.gui.signin_support import browser_helpers, descendants, session_members, wait_gone
-from tests.integration.oidc_fixtures import OIDCServer, oidc_server  # noqa: F401 - fixture
+from tests.support.oidc_server import OIDCServer
 from tests.support.secret_service import SecretServiceSession
 from tests.support.xvfb import XServer
 

@@ -15,14 +15,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.oidc_fixtures import (
+from tests.support.oauth import expire, secret, tm, vault_of
+from tests.support.oidc_server import (
     SIGN_IN_PREFIX,
     CliProcess,
     OIDCServer,
     browser_login,
     scripted_login,
 )
-from tests.support.oauth import expire, secret, tm, vault_of
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("fresh_server")]
 

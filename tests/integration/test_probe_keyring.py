@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.integration.oidc_fixtures import OIDCServer, oidc_server, scripted_login  # noqa: F401
 from tests.support.canary import leaked_in_files, leaked_run
 from tests.support.oauth import cc_args, secret, tm, vault_of
+from tests.support.oidc_server import OIDCServer, scripted_login
 from tests.support.providers import GitHubStandIn, GitHubToken, GitLabStandIn, GitLabToken, TestCA
 
 pytestmark = pytest.mark.integration

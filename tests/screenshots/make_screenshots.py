@@ -42,8 +42,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from tests.integration.oidc_fixtures import start_server  # noqa: E402
 from tests.support.cli import run_cli  # noqa: E402
+from tests.support.oidc_server import start_server  # noqa: E402
 from tests.support.secret_service import SecretServiceSession  # noqa: E402
 from tests.support.xvfb import XServer  # noqa: E402
 
