@@ -103,7 +103,7 @@ def test_post_does_not_follow_redirects(base: str) -> None:
 def test_a_body_dripping_forever_hits_the_total_deadline() -> None:
     import time
 
-    from tests.unit.net_helpers import dripping_server
+    from tests.support.net_helpers import dripping_server
 
     with dripping_server() as base_url:
         started = time.monotonic()
