@@ -87,7 +87,7 @@ def test_missing_pieces_are_sentences_not_crashes(qtbot: Any) -> None:
 
 def test_check_shows_the_endpoints_the_real_server_publishes(
     qtbot: Any,
-    oidc_server: OIDCServer,  # noqa: F811
+    oidc_server: OIDCServer,
 ) -> None:
     p = page(qtbot)
     p.issuer.setText(oidc_server.issuer)

@@ -17,11 +17,7 @@ from PySide6.QtCore import QObject, Signal
 from tests.support.canary import leaked_run
 from tests.support.gui_window import all_text
 from tests.support.memkeyring import MemoryKeyring
-from tests.support.notifications import (
-    NotificationDaemon,
-    notification_daemon,  # noqa: F401 - fixture
-    notify_calls,
-)
+from tests.support.notifications import NotificationDaemon, notify_calls
 from tests.support.providers import (
     CheckUrlStandIn,
     GitHubStandIn,
@@ -305,7 +301,7 @@ def test_a_refusal_on_a_real_notification_daemon_opens_the_providers_page(
     qtbot: Any,
     kvault: Vault,
     github: GitHubStandIn,
-    notification_daemon: NotificationDaemon,  # noqa: F811
+    notification_daemon: NotificationDaemon,
 ) -> None:
     """dunst shows the refusal (no token text in the D-Bus call); its default action,
     invoked as a click would, asks for the provider's page."""

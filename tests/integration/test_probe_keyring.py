@@ -91,7 +91,7 @@ def test_add_probe_list_on_the_real_keyring_leave_no_token_text(
 
 
 def test_introspection_with_the_real_oidc_provider(
-    env: dict[str, str], oidc_server: OIDCServer  # noqa: F811
+    env: dict[str, str], oidc_server: OIDCServer
 ) -> None:
     """A client-credentials entry (client_secret_basic) and a public client's sign-in
     (client_id in the form): accepted with its expiry and scopes, then refused once the

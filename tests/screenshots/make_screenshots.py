@@ -319,7 +319,7 @@ class Shooter:
     def lookalike(self, env: dict[str, str]) -> None:
         """The sign-in window's process on its own, at https://login.xn--gthub-n4a.com
         (resolved to a local server with a certificate no browser trusts)."""
-        from tests.gui.test_login_dialog import Site
+        from tests.support.pages import Site
 
         site = Site({"/login/oauth/authorize": (200, "<title>GitHub</title>")}, tls=True)
         proxy = ConnectProxy(int(site.base.rsplit(":", 1)[1]))
