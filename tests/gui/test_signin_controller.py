@@ -151,7 +151,9 @@ def test_sign_in_again_refuses_settings_the_index_changed(
     vault: Vault,
     oidc_server: OIDCServer,
 ) -> None:
-    """An edited token_url must not receive the stored client secret (binding, DESIGN §4)."""
+    """An edited token_url must not receive the stored client secret: an entry's endpoints
+    are bound to the secrets stored with them, so whoever can write entries.json cannot
+    send them elsewhere."""
     from tests.support.oauth import TrapEndpoint
 
     c = controller(vault)

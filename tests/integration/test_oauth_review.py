@@ -98,7 +98,7 @@ def test_device_flow_with_offline_access_gets_a_refresh_token(
     assert tm(cli_env, "refresh", "tv").returncode == 0
 
 
-# ------------------------------------------------------ endpoint binding (2.4)
+# --------------------------------------------------------------- endpoint binding
 
 
 @pytest.fixture
@@ -216,7 +216,7 @@ def test_an_edited_endpoint_that_is_not_https_is_refused_on_load(
     assert "corrupted" in r.stderr and "must use https" in r.stderr
 
 
-# ------------------------------------------------------ loopback Host (2.10)
+# ------------------------------------------------------------------ loopback Host
 
 
 def test_loopback_listener_refuses_another_host_and_the_sign_in_goes_on(
