@@ -17,6 +17,7 @@ pytest_plugins = [
     "tests.support.fixtures_vault",
     "tests.support.fixtures_keyring",
     "tests.support.fixtures_oidc",
+    "tests.support.fixtures_providers",
 ]
 
 

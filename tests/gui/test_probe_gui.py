@@ -5,7 +5,6 @@ keyring, HTTPS provider stand-ins trusted through REQUESTS_CA_BUNDLE)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
@@ -35,11 +34,6 @@ TOKEN = "ghp_GuiStandInT0ken0123456789abcdefABCD"
 KEY = "sk-test-GuiCheckUrlKey0123456789"
 
 
-@pytest.fixture(scope="module")
-def ca(tmp_path_factory: pytest.TempPathFactory) -> TestCA:
-    return TestCA(tmp_path_factory.mktemp("ca"))
-
-
 @pytest.fixture
 def trusted(ca: TestCA, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> dict[str, str]:
     """The environment of an app whose user named the private CA."""
@@ -50,12 +44,6 @@ def trusted(ca: TestCA, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> dict
     for k, v in env.items():
         monkeypatch.setenv(k, v)
     return env
-
-
-@pytest.fixture
-def github(ca: TestCA) -> Iterator[GitHubStandIn]:
-    with GitHubStandIn(ca) as server:
-        yield server  # type: ignore[misc]
 
 
 class RecordingNotifier:

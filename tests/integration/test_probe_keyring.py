@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import urllib.parse
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -23,11 +22,6 @@ CLASSIC = "ghp_Int3grationT0kenForTheStandIn012345"
 GLPAT = "glpat-Int3grationGitLab0123456"
 
 
-@pytest.fixture(scope="module")
-def ca(tmp_path_factory: pytest.TempPathFactory) -> TestCA:
-    return TestCA(tmp_path_factory.mktemp("ca"))
-
-
 @pytest.fixture
 def env(cli_env: dict[str, str], ca: TestCA, tmp_path: Path) -> dict[str, str]:
     return {
@@ -35,18 +29,6 @@ def env(cli_env: dict[str, str], ca: TestCA, tmp_path: Path) -> dict[str, str]:
         "REQUESTS_CA_BUNDLE": str(ca.bundle),
         "DBUS_SYSTEM_BUS_ADDRESS": f"unix:path={tmp_path}/no-system-bus",
     }
-
-
-@pytest.fixture
-def github(ca: TestCA) -> Iterator[GitHubStandIn]:
-    with GitHubStandIn(ca) as server:
-        yield server  # type: ignore[misc]
-
-
-@pytest.fixture
-def gitlab(ca: TestCA) -> Iterator[GitLabStandIn]:
-    with GitLabStandIn(ca) as server:
-        yield server  # type: ignore[misc]
 
 
 def test_add_probe_list_on_the_real_keyring_leave_no_token_text(
