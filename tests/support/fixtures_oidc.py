@@ -14,7 +14,7 @@ from tests.support.oidc_server import OIDCServer, start_server
 
 @pytest.fixture(scope="session")
 def oidc_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OIDCServer]:
-    """The real oidc-provider on 127.0.0.1, for the whole session (see the module docstring)."""
+    """The real oidc-provider on 127.0.0.1, for the whole session (its API: oidc_server.py)."""
     log = tmp_path_factory.mktemp("oidc-server") / "server.log"
     server = start_server(log)
     try:
@@ -32,7 +32,7 @@ def fresh_server(oidc_server: OIDCServer) -> OIDCServer:
 
 @pytest.fixture(scope="session")
 def split_metadata_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OIDCServer]:
-    """The server in its `split-metadata` configuration (see the module docstring)."""
+    """The server in its `split-metadata` configuration (described in oidc_server.py)."""
     log = tmp_path_factory.mktemp("oidc-split-metadata") / "server.log"
     server = start_server(log, {"OIDC_PROFILE": "split-metadata"})
     try:
