@@ -83,6 +83,17 @@ def test_no_module_imports_a_test_module_or_a_conftest() -> None:
     assert bad == [], "move what they share into tests/support/:\n" + "\n".join(bad)
 
 
+def is_program(module: str) -> bool:
+    """The module runs as a program of its own (`if __name__ == "__main__":`)."""
+    path = ROOT.joinpath(*module.split(".")).with_suffix(".py")
+    if not path.is_file():
+        return False
+    tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+    return any(
+        isinstance(node, ast.If) and "__main__" in ast.unparse(node.test) for node in tree.body
+    )
+
+
 def test_what_tests_share_lives_in_tests_support() -> None:
     def allowed(i: Import) -> bool:
         package = i.module.rsplit(".", 1)[0]
@@ -90,7 +101,7 @@ def test_what_tests_share_lives_in_tests_support() -> None:
             i.module == "tests.support"
             or i.module.startswith("tests.support.")
             or ROOT.joinpath(*i.module.split(".")).is_dir()  # a package: its modules count
-            or package == dotted(i.path).rsplit(".", 1)[0]  # a program of the same directory
+            or (package == dotted(i.path).rsplit(".", 1)[0] and is_program(i.module))
         )
 
     bad = [str(i) for i in suite_imports() if not allowed(i)]
