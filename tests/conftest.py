@@ -1,4 +1,8 @@
-"""Shared fixtures: an isolated TOKENMGR_HOME and an in-memory keyring vault."""
+"""What every test gets: no way out to the internet and an isolated TOKENMGR_HOME.
+
+The fixtures that tests in several directories ask for by name live in tests/support/
+and are registered here, once, as plugins (pytest reads `pytest_plugins` only in the
+root conftest); a directory's own conftest keeps what only that directory uses."""
 
 from __future__ import annotations
 
@@ -7,11 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.cli import CliRunner
-from tests.support.memkeyring import MemoryKeyring
 from tests.support.providers import TrapProxy
-from tokenmgr.core.stores.keyring_store import KeyringStore
-from tokenmgr.core.vault import Vault
+
+pytest_plugins = [
+    "tests.support.fixtures_vault",
+    "tests.support.fixtures_keyring",
+    "tests.support.fixtures_oidc",
+    "tests.support.fixtures_providers",
+]
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -38,23 +45,3 @@ def _isolate(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
     monkeypatch.delenv("TOKENMGR_STORE", raising=False)
     monkeypatch.delenv("TOKENMGR_PASSPHRASE", raising=False)
     yield
-
-
-@pytest.fixture
-def memkeyring() -> MemoryKeyring:
-    return MemoryKeyring()
-
-
-@pytest.fixture
-def home(tmp_path: Path) -> Path:
-    return tmp_path / "home"
-
-
-@pytest.fixture
-def vault(home: Path, memkeyring: MemoryKeyring) -> Vault:
-    return Vault(home=home, store=KeyringStore(home, backend=memkeyring))
-
-
-@pytest.fixture
-def cli(vault: Vault) -> CliRunner:
-    return CliRunner(vault)

@@ -56,9 +56,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from tests.integration.oidc_fixtures import OIDCServer, start_server  # noqa: E402
 from tests.support.cli import run_cli  # noqa: E402
 from tests.support.devtools import Person, debugging_env, free_port  # noqa: E402
+from tests.support.oidc_server import OIDCServer, start_server  # noqa: E402
 from tests.support.secret_service import SecretServiceSession  # noqa: E402
 from tests.support.xvfb import XServer  # noqa: E402
 
@@ -74,7 +74,7 @@ SYSTEM_BROWSER = """#!{python}
 import sys
 import requests
 sys.path.insert(0, {root!r})
-from tests.integration.oidc_fixtures import OIDCServer
+from tests.support.oidc_server import OIDCServer
 server = object.__new__(OIDCServer)
 server.base = {base!r}
 redirect = server.browse(sys.argv[1])

@@ -60,7 +60,7 @@ class Corpus:
     """Seed tokens, plus the JWKS that verifies the genuinely signed ones."""
 
     def __init__(self) -> None:
-        from tests.unit.jwt_helpers import (
+        from tests.support.jwt_helpers import (
             RFC7515_A1,
             RFC7515_A2,
             RFC7515_A2_JWK,

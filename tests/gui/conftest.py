@@ -1,15 +1,22 @@
-"""GUI test fixtures (pytest-qt, offscreen unless a test starts its own X server)."""
+"""GUI test fixtures (pytest-qt, offscreen unless a test starts its own X server): the
+main window over the demo vault, an X server with a tray, a notification daemon, and
+what the embedded sign-in tests need (tests/support/signin.py)."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.support.devtools import debugging_env, free_port
 from tests.support.gui_window import Fixture, build_window
+from tests.support.notifications import NotificationDaemon
+from tests.support.signin import AppEnv, ListenerSpy
 from tests.support.xvfb import XServer
+from tokenmgr.core.oauth import loopback
 
 
 @pytest.fixture(autouse=True)
@@ -70,3 +77,68 @@ def make_window(qtbot: Any, tmp_path: Path) -> Iterator[Callable[..., Fixture]]:
     import gc
 
     gc.collect()
+
+
+@pytest.fixture
+def notification_daemon(monkeypatch: pytest.MonkeyPatch) -> Iterator[NotificationDaemon]:
+    """dunst on its own bus; DBUS_SESSION_BUS_ADDRESS points at it for the test."""
+    d = NotificationDaemon().start()
+    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", d.address)
+    yield d
+    d.stop()
+
+
+@pytest.fixture
+def app_env(tmp_path: Path) -> AppEnv:
+    """The app's environment for one test: DevTools on a free port, fresh XDG data and
+    cache directories, no TOKENMGR_* variables of the test run's own."""
+    port = free_port()
+    data, cache = tmp_path / "xdg-data", tmp_path / "xdg-cache"
+    data.mkdir()
+    cache.mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TOKENMGR_")}
+    env.update(debugging_env(port))
+    env.update(XDG_DATA_HOME=str(data), XDG_CACHE_HOME=str(cache))
+    return AppEnv(env, port, data, cache)
+
+
+@pytest.fixture
+def no_window_left(qtbot: Any) -> Iterator[None]:
+    """After the test, every sign-in window process it started has ended (a closing one
+    is waited for with Qt's event loop running, as the app would)."""
+    yield
+    from PySide6.QtWidgets import QApplication
+
+    from tokenmgr.gui.signin_process import WindowProcess
+
+    app = QApplication.instance()
+    if not isinstance(app, QApplication):
+        return
+
+    def processes() -> list[WindowProcess]:
+        owners = [app, *app.topLevelWidgets()]
+        return [w for o in owners for w in o.findChildren(WindowProcess)]
+
+    for w in processes():
+        w.close()
+
+    def all_ended() -> bool:
+        return not any(w.running() for w in processes())
+
+    qtbot.waitUntil(all_ended, timeout=20_000)
+
+
+@pytest.fixture
+def listener_spy(monkeypatch: pytest.MonkeyPatch) -> Iterator[ListenerSpy]:
+    """Records who reached the listener, then lets the listener judge as always: the
+    sign-in window's capture (a plain Python request) and not Chromium following the
+    redirect itself (its requests carry a browser's User-Agent)."""
+    spy = ListenerSpy()
+    original = loopback._Handler.do_GET
+
+    def do_get(handler: Any) -> None:
+        spy.requests.append((handler.path.split("?", 1)[0], handler.headers.get("User-Agent", "")))
+        original(handler)
+
+    monkeypatch.setattr(loopback._Handler, "do_GET", do_get)
+    yield spy

@@ -69,7 +69,7 @@ def test_smoke_test_exits_0_and_reads_no_secret(tmp_path: Path) -> None:
     env = clean_env(
         tmp_path,
         QT_QPA_PLATFORM="offscreen",
-        PYTHON_KEYRING_BACKEND="tests.gui.recording_keyring.RecordingKeyring",
+        PYTHON_KEYRING_BACKEND="tests.support.recording_keyring.RecordingKeyring",
         TOKENMGR_TEST_KEYRING_LOG=str(log),
     )
     r = tokenmgr(["gui", "--smoke-test"], env)

@@ -15,10 +15,8 @@ from typing import Any
 
 import pytest
 
-from tests.gui.test_keeper import RecordingNotifier
-from tests.integration.conftest import cli_env, secret_service  # noqa: F401 - fixtures
-from tests.integration.oidc_fixtures import oidc_server  # noqa: F401 - fixture
 from tests.support.gui_window import Fixture, all_text, clipboard_text
+from tests.support.keeper import RecordingNotifier
 from tests.support.memkeyring import MemoryKeyring
 from tokenmgr.core import record
 from tokenmgr.core.helpers import own_command
@@ -283,13 +281,13 @@ def qtbot_button() -> Any:
 @pytest.mark.integration
 def test_a_background_refresh_is_on_the_record(
     qtbot: Any,
-    oidc_server: Any,  # noqa: F811
-    cli_env: dict[str, str],  # noqa: F811
+    oidc_server: Any,
+    cli_env: dict[str, str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from tests.gui.test_keeper import keeper_for
-    from tests.integration.oidc_fixtures import scripted_login
+    from tests.support.keeper import keeper_for
     from tests.support.oauth import expire
+    from tests.support.oidc_server import scripted_login
 
     oidc_server.reset()
     assert scripted_login(oidc_server, cli_env, "w").returncode == 0

@@ -15,7 +15,7 @@ from PySide6.QtGui import QGuiApplication
 
 from tests.support import demo
 from tests.support.gui_window import all_text, clipboard_text, table_rows
-from tests.unit.jwt_helpers import Keys, KeyServer, sign
+from tests.support.jwt_helpers import Keys, KeyServer, sign
 from tokenmgr.core.redact import MASK, redact
 from tokenmgr.core.rules import LINE_BREAK
 from tokenmgr.gui.decode_dialog import DecodeDialog

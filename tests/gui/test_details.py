@@ -138,7 +138,7 @@ def test_selection_change_before_the_read_returns_shows_nothing(make_window, qtb
 
 
 def test_verify_runs_in_a_worker_and_says_pinned_or_not(make_window, qtbot) -> None:
-    from tests.unit.jwt_helpers import Keys, KeyServer, sign
+    from tests.support.jwt_helpers import Keys, KeyServer, sign
     from tokenmgr.core.entries import OAuthConfig, TokenSet
     from tokenmgr.core.oauth import binding
 

@@ -10,8 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.integration.conftest import secret_service  # noqa: F401 - fixture
-from tests.integration.oidc_fixtures import OIDCServer, oidc_server  # noqa: F401 - fixture
+from tests.support.oidc_server import OIDCServer
 from tests.support.secret_service import SecretServiceSession
 from tokenmgr.core.oauth.signin import SignInRequest, sign_in
 from tokenmgr.core.vault import Vault
@@ -20,7 +19,7 @@ pytestmark = [pytest.mark.gui, pytest.mark.integration]
 
 
 @pytest.fixture
-def vault(secret_service: SecretServiceSession, tmp_path: Path) -> Vault:  # noqa: F811
+def vault(secret_service: SecretServiceSession, tmp_path: Path) -> Vault:
     env = {k: v for k, v in os.environ.items() if not k.startswith("TOKENMGR_")}
     env["DBUS_SESSION_BUS_ADDRESS"] = secret_service.address
     return Vault(home=tmp_path / "home", env=env)
@@ -49,7 +48,7 @@ def _no_browser(*_args: Any) -> None:
 def test_device_dialog_shows_the_code_and_closes_after_approval(
     qtbot: Any,
     vault: Vault,
-    oidc_server: OIDCServer,  # noqa: F811
+    oidc_server: OIDCServer,
 ) -> None:
     from tokenmgr.gui.device_dialog import DeviceAnnouncer
 
@@ -91,7 +90,7 @@ def test_device_dialog_shows_the_code_and_closes_after_approval(
 def test_device_dialog_cancel_stops_the_polling(
     qtbot: Any,
     vault: Vault,
-    oidc_server: OIDCServer,  # noqa: F811
+    oidc_server: OIDCServer,
 ) -> None:
     from tokenmgr.core.oauth.loopback import SignInCancelled
     from tokenmgr.gui.device_dialog import DeviceAnnouncer
@@ -126,7 +125,7 @@ def test_device_code_countdown_and_expiry() -> None:
 
 def test_client_credentials_need_no_window(
     vault: Vault,
-    oidc_server: OIDCServer,  # noqa: F811
+    oidc_server: OIDCServer,
 ) -> None:
     req = SignInRequest(
         name="svc",

@@ -13,11 +13,7 @@ import pytest
 
 from tests.support import demo
 from tests.support.gui_window import Fixture, clipboard_text
-from tests.support.notifications import (
-    NotificationDaemon,
-    notification_daemon,  # noqa: F401 - fixture
-    notify_calls,
-)
+from tests.support.notifications import NotificationDaemon, notify_calls
 from tokenmgr.core.entries import OAuthConfig, TokenSet
 from tokenmgr.core.rules import now_utc
 from tokenmgr.core.vault import Vault
@@ -85,7 +81,7 @@ def tray_notes(f: Fixture) -> tuple[dict[str, str], str]:
 
 
 def test_list_tray_tooltip_and_notifications_agree(
-    qtbot: Any, story: Fixture, notification_daemon: NotificationDaemon  # noqa: F811
+    qtbot: Any, story: Fixture, notification_daemon: NotificationDaemon
 ) -> None:
     from tokenmgr.gui.keeper import Keeper
     from tokenmgr.gui.notify import Notifier

@@ -12,50 +12,19 @@ from typing import Any
 
 import pytest
 
-from tests.integration.conftest import cli_env, secret_service  # noqa: F401 - fixtures
-from tests.integration.oidc_fixtures import OIDCServer, oidc_server, scripted_login  # noqa: F401
-from tests.support.notifications import (
-    NotificationDaemon,
-    notification_daemon,  # noqa: F401 - fixture
-    notify_calls,
-)
+from tests.support.keeper import RecordingNotifier, keeper_for
+from tests.support.notifications import NotificationDaemon, notify_calls
 from tests.support.oauth import expire, secret, tm, vault_of
+from tests.support.oidc_server import OIDCServer, scripted_login
 from tokenmgr.core.rules import now_utc
 
 pytestmark = [pytest.mark.gui, pytest.mark.integration]
 
 
-class RecordingNotifier:
-    """Stands in for gui/notify.Notifier where a test looks at what the keeper asks to
-    show (the real daemon path is tested in test_notify.py and above)."""
-
-    def __init__(self) -> None:
-        from PySide6.QtCore import QObject, Signal
-
-        class _S(QObject):
-            action_invoked = Signal(str, str)
-
-        self._s = _S()
-        self.action_invoked = self._s.action_invoked
-        self.calls: list[tuple[str, str, str]] = []
-
-    def notify(self, entry: str, summary: str, body: str, **kw: Any) -> None:
-        self.calls.append((entry, summary, body))
-
-
-def keeper_for(env: dict[str, str], notifier: Any, lead: int = 10) -> Any:
-    from tokenmgr.gui.keeper import Keeper
-    from tokenmgr.gui.tasks import Tasks
-
-    vault = vault_of(env)
-    tasks = Tasks()
-    return Keeper(vault, tasks, notifier, vault.list_entries, lambda: lead)
-
-
 def test_background_refresh_and_four_cli_gets_refresh_once(
     qtbot: Any,
-    oidc_server: OIDCServer,  # noqa: F811
-    cli_env: dict[str, str],  # noqa: F811
+    oidc_server: OIDCServer,
+    cli_env: dict[str, str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from tokenmgr.gui.notify import Notifier
@@ -90,8 +59,8 @@ def test_background_refresh_and_four_cli_gets_refresh_once(
 
 def test_expiring_static_token_is_notified_once_even_after_a_restart(
     qtbot: Any,
-    cli_env: dict[str, str],  # noqa: F811
-    notification_daemon: NotificationDaemon,  # noqa: F811
+    cli_env: dict[str, str],
+    notification_daemon: NotificationDaemon,
 ) -> None:
     from tokenmgr.gui.notify import Notifier
 
@@ -144,8 +113,8 @@ def settle(keeper: Any) -> None:
 
 def test_failed_background_refresh_is_notified_once_and_retried_later(
     qtbot: Any,
-    oidc_server: OIDCServer,  # noqa: F811
-    cli_env: dict[str, str],  # noqa: F811
+    oidc_server: OIDCServer,
+    cli_env: dict[str, str],
 ) -> None:
     oidc_server.reset()
     assert scripted_login(oidc_server, cli_env, "w").returncode == 0
@@ -178,8 +147,8 @@ def test_failed_background_refresh_is_notified_once_and_retried_later(
 
 def test_a_sign_in_from_the_cli_restarts_the_care_of_a_refused_entry(
     qtbot: Any,
-    oidc_server: OIDCServer,  # noqa: F811
-    cli_env: dict[str, str],  # noqa: F811
+    oidc_server: OIDCServer,
+    cli_env: dict[str, str],
 ) -> None:
     oidc_server.reset()
     assert scripted_login(oidc_server, cli_env, "w").returncode == 0

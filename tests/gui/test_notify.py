@@ -9,17 +9,13 @@ from typing import Any
 
 import pytest
 
-from tests.support.notifications import (
-    NotificationDaemon,
-    notification_daemon,  # noqa: F401 - fixture
-    notify_calls,
-)
+from tests.support.notifications import NotificationDaemon, notify_calls
 
 pytestmark = pytest.mark.gui
 
 
 def test_notify_is_accepted_by_a_real_daemon_and_names_the_entry(
-    qtbot: Any, notification_daemon: NotificationDaemon  # noqa: F811
+    qtbot: Any, notification_daemon: NotificationDaemon
 ) -> None:
     daemon = notification_daemon
     from tokenmgr.gui.notify import Notifier
@@ -133,7 +129,7 @@ def _forge(address: str, destination: str | None, member: str, nid: int, extra: 
 
 
 def test_signals_count_only_from_the_notification_service(
-    qtbot: Any, notification_daemon: NotificationDaemon  # noqa: F811
+    qtbot: Any, notification_daemon: NotificationDaemon
 ) -> None:
     """A second connection on the bus forges ActionInvoked (broadcast, and sent to the app
     alone) and NotificationClosed for the app's notification: neither counts; the
@@ -168,7 +164,7 @@ def test_signals_count_only_from_the_notification_service(
 
 
 def test_bodies_are_escaped_where_the_service_renders_markup(
-    qtbot: Any, notification_daemon: NotificationDaemon  # noqa: F811
+    qtbot: Any, notification_daemon: NotificationDaemon
 ) -> None:
     daemon = notification_daemon
     caps = subprocess.run(

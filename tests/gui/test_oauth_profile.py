@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from PySide6.QtWidgets import QLabel
 
-from tests.integration.oidc_fixtures import OIDCServer, oidc_server  # noqa: F401 - fixture
+from tests.support.oidc_server import OIDCServer
 from tokenmgr.core.errors import UsageError
 
 pytestmark = pytest.mark.gui
@@ -87,7 +87,7 @@ def test_missing_pieces_are_sentences_not_crashes(qtbot: Any) -> None:
 
 def test_check_shows_the_endpoints_the_real_server_publishes(
     qtbot: Any,
-    oidc_server: OIDCServer,  # noqa: F811
+    oidc_server: OIDCServer,
 ) -> None:
     p = page(qtbot)
     p.issuer.setText(oidc_server.issuer)

@@ -5,7 +5,6 @@ keyring, HTTPS provider stand-ins trusted through REQUESTS_CA_BUNDLE)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
@@ -17,11 +16,7 @@ from PySide6.QtCore import QObject, Signal
 from tests.support.canary import leaked_run
 from tests.support.gui_window import all_text
 from tests.support.memkeyring import MemoryKeyring
-from tests.support.notifications import (
-    NotificationDaemon,
-    notification_daemon,  # noqa: F401 - fixture
-    notify_calls,
-)
+from tests.support.notifications import NotificationDaemon, notify_calls
 from tests.support.providers import (
     CheckUrlStandIn,
     GitHubStandIn,
@@ -39,11 +34,6 @@ TOKEN = "ghp_GuiStandInT0ken0123456789abcdefABCD"
 KEY = "sk-test-GuiCheckUrlKey0123456789"
 
 
-@pytest.fixture(scope="module")
-def ca(tmp_path_factory: pytest.TempPathFactory) -> TestCA:
-    return TestCA(tmp_path_factory.mktemp("ca"))
-
-
 @pytest.fixture
 def trusted(ca: TestCA, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> dict[str, str]:
     """The environment of an app whose user named the private CA."""
@@ -54,12 +44,6 @@ def trusted(ca: TestCA, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> dict
     for k, v in env.items():
         monkeypatch.setenv(k, v)
     return env
-
-
-@pytest.fixture
-def github(ca: TestCA) -> Iterator[GitHubStandIn]:
-    with GitHubStandIn(ca) as server:
-        yield server  # type: ignore[misc]
 
 
 class RecordingNotifier:
@@ -305,7 +289,7 @@ def test_a_refusal_on_a_real_notification_daemon_opens_the_providers_page(
     qtbot: Any,
     kvault: Vault,
     github: GitHubStandIn,
-    notification_daemon: NotificationDaemon,  # noqa: F811
+    notification_daemon: NotificationDaemon,
 ) -> None:
     """dunst shows the refusal (no token text in the D-Bus call); its default action,
     invoked as a click would, asks for the provider's page."""

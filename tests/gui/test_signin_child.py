@@ -18,21 +18,15 @@ from typing import Any
 import pytest
 from PySide6.QtWidgets import QLabel
 
-from tests.gui.signin_support import (  # noqa: F401 - fixtures
+from tests.support.oidc_server import OIDCServer
+from tests.support.secret_service import SecretServiceSession
+from tests.support.signin import (
     AppEnv,
     ListenerSpy,
-    app_env,
     browser_helpers,
-    descendants,
-    listener_spy,
-    no_window_left,  # noqa: F401 - fixture
-    process_alive,
     session_members,
     wait_gone,
 )
-from tests.integration.conftest import secret_service  # noqa: F401 - fixture
-from tests.integration.oidc_fixtures import OIDCServer, oidc_server  # noqa: F401 - fixture
-from tests.support.secret_service import SecretServiceSession
 from tokenmgr.core.oauth.signin import SignInRequest
 from tokenmgr.core.vault import Vault
 
@@ -44,14 +38,14 @@ pytestmark = [
 
 
 @pytest.fixture
-def vault(secret_service: SecretServiceSession, tmp_path: Path) -> Vault:  # noqa: F811
+def vault(secret_service: SecretServiceSession, tmp_path: Path) -> Vault:
     env = {k: v for k, v in os.environ.items() if not k.startswith("TOKENMGR_")}
     env["DBUS_SESSION_BUS_ADDRESS"] = secret_service.address
     return Vault(home=tmp_path / "home", env=env)
 
 
 @pytest.fixture
-def controller(qtbot: Any, vault: Vault, app_env: AppEnv) -> Any:  # noqa: F811
+def controller(qtbot: Any, vault: Vault, app_env: AppEnv) -> Any:
     from tokenmgr.gui.signin import SignInController
     from tokenmgr.gui.tasks import Tasks
 
@@ -91,9 +85,9 @@ def test_embedded_sign_in_stores_the_tokens_through_the_window_process(
     qtbot: Any,
     controller: Any,
     vault: Vault,
-    app_env: AppEnv,  # noqa: F811
-    oidc_server: OIDCServer,  # noqa: F811
-    listener_spy: ListenerSpy,  # noqa: F811
+    app_env: AppEnv,
+    oidc_server: OIDCServer,
+    listener_spy: ListenerSpy,
 ) -> None:
     oidc_server.reset()
     person = app_env.person()
@@ -131,7 +125,7 @@ def test_embedded_sign_in_stores_the_tokens_through_the_window_process(
 def test_no_secret_and_no_url_on_the_window_process_command_line(
     qtbot: Any,
     controller: Any,
-    oidc_server: OIDCServer,  # noqa: F811
+    oidc_server: OIDCServer,
 ) -> None:
     controller.start(request(oidc_server))
     window = started_window(qtbot, controller)
@@ -150,7 +144,7 @@ def test_cancel_in_the_app_ends_the_sign_in_and_the_window(
     qtbot: Any,
     controller: Any,
     vault: Vault,
-    oidc_server: OIDCServer,  # noqa: F811
+    oidc_server: OIDCServer,
 ) -> None:
     controller.start(request(oidc_server))
     window = started_window(qtbot, controller)
@@ -168,7 +162,7 @@ def test_a_window_process_that_dies_ends_the_sign_in_with_a_sentence(
     qtbot: Any,
     controller: Any,
     vault: Vault,
-    oidc_server: OIDCServer,  # noqa: F811
+    oidc_server: OIDCServer,
 ) -> None:
     controller.start(request(oidc_server))
     window = started_window(qtbot, controller)
@@ -190,8 +184,8 @@ def test_the_person_declining_at_the_provider_is_said_as_such(
     qtbot: Any,
     controller: Any,
     vault: Vault,
-    app_env: AppEnv,  # noqa: F811
-    oidc_server: OIDCServer,  # noqa: F811
+    app_env: AppEnv,
+    oidc_server: OIDCServer,
 ) -> None:
     person = app_env.person(decline=True)
     try:
@@ -209,7 +203,7 @@ def test_a_provider_error_page_names_the_client_id(
     qtbot: Any,
     controller: Any,
     vault: Vault,
-    oidc_server: OIDCServer,  # noqa: F811
+    oidc_server: OIDCServer,
 ) -> None:
     """An unknown client id: the provider cannot trust the redirect URI and shows its own
     error page. The sign-in ends at once, saying what the provider refused."""
@@ -268,8 +262,8 @@ class _RefusingProvider:
 def test_disallowed_useragent_hands_the_sign_in_to_the_system_browser(
     qtbot: Any,
     vault: Vault,
-    app_env: AppEnv,  # noqa: F811
-    oidc_server: OIDCServer,  # noqa: F811
+    app_env: AppEnv,
+    oidc_server: OIDCServer,
 ) -> None:
     """The provider refuses the embedded page: the window's process ends, the app opens
     the system browser (here a stand-in that completes the sign-in at the real server)

@@ -11,14 +11,9 @@ from typing import Any
 import pytest
 import requests
 
-from tests.gui.signin_support import (  # noqa: F401 - fixture
-    AppEnv,
-    app_env,
-    no_window_left,  # noqa: F401 - fixture
-)
-from tests.integration.conftest import secret_service  # noqa: F401 - fixture
-from tests.integration.oidc_fixtures import OIDCServer, oidc_server  # noqa: F401 - fixture
+from tests.support.oidc_server import OIDCServer
 from tests.support.secret_service import SecretServiceSession
+from tests.support.signin import AppEnv
 from tokenmgr.core.oauth.signin import SignInRequest, request_again
 from tokenmgr.core.vault import Vault
 
@@ -30,7 +25,7 @@ pytestmark = [
 
 
 @pytest.fixture
-def vault(secret_service: SecretServiceSession, tmp_path: Path) -> Vault:  # noqa: F811
+def vault(secret_service: SecretServiceSession, tmp_path: Path) -> Vault:
     env = {k: v for k, v in os.environ.items() if not k.startswith("TOKENMGR_")}
     env["DBUS_SESSION_BUS_ADDRESS"] = secret_service.address
     return Vault(home=tmp_path / "home", env=env)
@@ -46,7 +41,7 @@ def controller(vault: Vault, **kw: Any) -> Any:
 def test_system_browser_sign_in_waits_then_stores_the_tokens(
     qtbot: Any,
     vault: Vault,
-    oidc_server: OIDCServer,  # noqa: F811
+    oidc_server: OIDCServer,
 ) -> None:
     opened: list[str] = []
 
@@ -76,8 +71,8 @@ def test_system_browser_sign_in_waits_then_stores_the_tokens(
 def test_embedded_sign_in_through_the_controller_then_sign_in_again(
     qtbot: Any,
     vault: Vault,
-    app_env: AppEnv,  # noqa: F811
-    oidc_server: OIDCServer,  # noqa: F811
+    app_env: AppEnv,
+    oidc_server: OIDCServer,
 ) -> None:
     c = controller(vault, env=app_env.env)
     windows: list[int] = []
@@ -112,7 +107,7 @@ def test_embedded_sign_in_through_the_controller_then_sign_in_again(
 def test_client_credentials_sign_in_again_reuses_the_stored_secret(
     qtbot: Any,
     vault: Vault,
-    oidc_server: OIDCServer,  # noqa: F811
+    oidc_server: OIDCServer,
 ) -> None:
     c = controller(vault)
     req = SignInRequest(
@@ -134,7 +129,7 @@ def test_client_credentials_sign_in_again_reuses_the_stored_secret(
 def test_cancel_and_a_failure_are_reported(
     qtbot: Any,
     vault: Vault,
-    oidc_server: OIDCServer,  # noqa: F811
+    oidc_server: OIDCServer,
 ) -> None:
     c = controller(vault, open_system_browser=lambda url: None)
     req = SignInRequest(
@@ -154,10 +149,12 @@ def test_cancel_and_a_failure_are_reported(
 def test_sign_in_again_refuses_settings_the_index_changed(
     qtbot: Any,
     vault: Vault,
-    oidc_server: OIDCServer,  # noqa: F811
+    oidc_server: OIDCServer,
 ) -> None:
-    """An edited token_url must not receive the stored client secret (binding, DESIGN §4)."""
-    from tests.integration.test_oauth_review import _Trap
+    """An edited token_url must not receive the stored client secret: an entry's endpoints
+    are bound to the secrets stored with them, so whoever can write entries.json cannot
+    send them elsewhere."""
+    from tests.support.oauth import TrapEndpoint
 
     c = controller(vault)
     req = SignInRequest(
@@ -170,7 +167,7 @@ def test_sign_in_again_refuses_settings_the_index_changed(
     )
     with qtbot.waitSignal(c.signed_in, timeout=30000):
         c.start(req)
-    trap = _Trap()
+    trap = TrapEndpoint()
     try:
         entry = vault.entry("svc")
         assert entry.oauth is not None
@@ -188,11 +185,11 @@ def test_sign_in_again_refuses_settings_the_index_changed(
 def test_sign_in_again_with_an_edited_authorize_url_opens_nothing(
     qtbot: Any,
     vault: Vault,
-    oidc_server: OIDCServer,  # noqa: F811
+    oidc_server: OIDCServer,
 ) -> None:
     """An entry made with explicit endpoints, its authorize_url edited in entries.json:
     "Sign in again" opens no browser and no window, and nothing reaches the edited URL."""
-    from tests.integration.test_oauth_review import _Trap
+    from tests.support.oauth import TrapEndpoint
 
     opened: list[str] = []
 
@@ -218,7 +215,7 @@ def test_sign_in_again_with_an_edited_authorize_url_opens_nothing(
     with qtbot.waitSignal(c.signed_in, timeout=45000):
         c.start(req)
     assert len(opened) == 1
-    trap = _Trap()
+    trap = TrapEndpoint()
     try:
         entry = vault.entry("work")
         assert entry.oauth is not None
@@ -237,7 +234,7 @@ def test_sign_in_again_with_an_edited_authorize_url_opens_nothing(
 def test_sign_in_again_follows_the_checked_settings_not_the_lists_copy(
     qtbot: Any,
     vault: Vault,
-    oidc_server: OIDCServer,  # noqa: F811
+    oidc_server: OIDCServer,
 ) -> None:
     """The windows are prepared from the list's copy of the entry; when the stored, bound
     settings say otherwise (the index changed meanwhile), nothing is opened or sent."""

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from tests.gui.test_login_dialog import Site
+from tests.support.pages import Site
 from tests.support.terminal import OnTerminal
 from tokenmgr.gui.signin_child import sandbox_problem
 

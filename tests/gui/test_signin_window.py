@@ -11,14 +11,9 @@ from typing import Any
 
 import pytest
 
-from tests.gui.signin_support import (  # noqa: F401 - fixture
-    AppEnv,
-    app_env,
-    no_window_left,  # noqa: F401 - fixture
-)
-from tests.integration.conftest import secret_service  # noqa: F401 - fixture
-from tests.integration.oidc_fixtures import OIDCServer, oidc_server  # noqa: F401 - fixture
+from tests.support.oidc_server import OIDCServer
 from tests.support.secret_service import SecretServiceSession
+from tests.support.signin import AppEnv
 
 pytestmark = [
     pytest.mark.gui,
@@ -30,9 +25,9 @@ pytestmark = [
 @pytest.fixture
 def window(
     qtbot: Any,
-    secret_service: SecretServiceSession,  # noqa: F811
+    secret_service: SecretServiceSession,
     tmp_path: Path,
-    app_env: AppEnv,  # noqa: F811
+    app_env: AppEnv,
 ) -> Any:
     from tokenmgr.core.vault import Vault
     from tokenmgr.gui.clipboard import Clipboard
@@ -64,8 +59,8 @@ def window_started(window: Any, seen: list[int]) -> None:
 def test_sign_in_from_the_add_dialog_then_sign_in_again(
     qtbot: Any,
     window: Any,
-    app_env: AppEnv,  # noqa: F811
-    oidc_server: OIDCServer,  # noqa: F811
+    app_env: AppEnv,
+    oidc_server: OIDCServer,
 ) -> None:
     oidc_server.reset()
     seen: list[int] = []
@@ -110,7 +105,7 @@ def test_sign_in_from_the_add_dialog_then_sign_in_again(
 def test_a_failed_sign_in_keeps_the_dialog_with_a_sentence(
     qtbot: Any,
     window: Any,
-    oidc_server: OIDCServer,  # noqa: F811
+    oidc_server: OIDCServer,
 ) -> None:
     window.action_table["sign_in_new"].trigger()
     dialog = window.dialog
@@ -148,7 +143,7 @@ def test_a_failed_sign_in_keeps_the_dialog_with_a_sentence(
 def test_closing_the_dialog_during_a_sign_in_cancels_it_cleanly(
     qtbot: Any,
     window: Any,
-    oidc_server: OIDCServer,  # noqa: F811
+    oidc_server: OIDCServer,
 ) -> None:
     window.action_table["sign_in_new"].trigger()
     dialog = window.dialog

@@ -20,9 +20,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.gui.signin_support import browser_helpers, descendants, session_members, wait_gone
-from tests.integration.oidc_fixtures import OIDCServer, oidc_server  # noqa: F401 - fixture
+from tests.support.oidc_server import OIDCServer
 from tests.support.secret_service import SecretServiceSession
+from tests.support.signin import browser_helpers, descendants, session_members, wait_gone
 from tests.support.xvfb import XServer
 
 pytestmark = [pytest.mark.gui, pytest.mark.integration]
@@ -154,7 +154,7 @@ def app(desk: XServer, keyring: SecretServiceSession, tmp_path: Path) -> Iterato
 
 def test_the_window_process_is_readied_with_the_dialog_and_goes_with_it(
     app: App,
-    oidc_server: OIDCServer,  # noqa: F811
+    oidc_server: OIDCServer,
 ) -> None:
     dialog = app.open_dialog(oidc_server.issuer)
     ready = wait_until("a readied sign-in window process", app.window_processes, app.log)
@@ -169,7 +169,7 @@ def test_the_window_process_is_readied_with_the_dialog_and_goes_with_it(
 
 def test_the_sign_in_window_comes_to_the_front_and_escape_cancels(
     app: App,
-    oidc_server: OIDCServer,  # noqa: F811
+    oidc_server: OIDCServer,
 ) -> None:
     dialog = app.open_dialog(oidc_server.issuer)
     app.keys("Return")  # "Sign in"
@@ -196,7 +196,7 @@ def test_the_sign_in_window_comes_to_the_front_and_escape_cancels(
 
 def test_cancel_in_the_sign_in_window_and_in_the_dialog(
     app: App,
-    oidc_server: OIDCServer,  # noqa: F811
+    oidc_server: OIDCServer,
 ) -> None:
     dialog = app.open_dialog(oidc_server.issuer)
     app.keys("Return")
@@ -228,7 +228,7 @@ def test_cancel_in_the_sign_in_window_and_in_the_dialog(
 
 def test_quitting_during_a_sign_in_leaves_no_process_behind(
     app: App,
-    oidc_server: OIDCServer,  # noqa: F811
+    oidc_server: OIDCServer,
 ) -> None:
     app.open_dialog(oidc_server.issuer)
     app.keys("Return")

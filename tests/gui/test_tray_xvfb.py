@@ -84,7 +84,7 @@ class TrayProcess(TrayHand):
         self.log = log.open("w")
         child_env = {k: v for k, v in env.items() if not k.startswith("_")}
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "tests.gui.tray_harness", "--timeout", str(timeout)],
+            [sys.executable, "-m", "tests.support.tray_harness", "--timeout", str(timeout)],
             cwd=ROOT,
             env=child_env,
             stdin=subprocess.PIPE,

@@ -2,7 +2,7 @@
 and places it): it fits the screen, small or large, and the details pane of a JWT fits
 the window (every button on screen; no scroll bar when the screen has room).
 
-The app runs in its own process (tests/gui/window_harness.py) over a vault file, with
+The app runs in its own process (tests/support/window_harness.py) over a vault file, with
 no saved geometry: what a first start gets."""
 
 from __future__ import annotations
@@ -62,7 +62,7 @@ def measure(x: XServer, home: Path, entry: str) -> dict:  # type: ignore[type-ar
     env.update(TOKENMGR_HOME=str(home), TOKENMGR_STORE="file",
                TOKENMGR_PASSPHRASE=demo.PASSPHRASE, PYTHONPATH=str(ROOT),
                XDG_RUNTIME_DIR=os.environ.get("XDG_RUNTIME_DIR", "/tmp"))
-    r = subprocess.run([sys.executable, "-m", "tests.gui.window_harness", entry], cwd=ROOT,
+    r = subprocess.run([sys.executable, "-m", "tests.support.window_harness", entry], cwd=ROOT,
                        env=env, capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr[-3000:]
     return json.loads(r.stdout.strip().splitlines()[-1])

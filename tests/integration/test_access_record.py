@@ -19,9 +19,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.oidc_fixtures import OIDCServer, scripted_login
 from tests.support.canary import leaked_in_files, leaked_run
 from tests.support.oauth import secret, tm
+from tests.support.oidc_server import OIDCServer, scripted_login
 from tokenmgr.core import record
 
 pytestmark = pytest.mark.integration

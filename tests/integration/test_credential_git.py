@@ -24,10 +24,10 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.integration.oidc_fixtures import OIDCServer, scripted_login
 from tests.support import tls
 from tests.support.git_server import GitServer, git_env, make_repo, running
 from tests.support.oauth import expire, secret, tm, vault_of
+from tests.support.oidc_server import OIDCServer, scripted_login
 from tokenmgr.core import record
 
 pytestmark = pytest.mark.integration

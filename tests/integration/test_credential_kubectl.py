@@ -23,10 +23,10 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.integration.oidc_fixtures import OIDCServer, scripted_login
 from tests.support import tls
 from tests.support.kube_server import POD, KubeServer, running
 from tests.support.oauth import expire, secret, tm, vault_of
+from tests.support.oidc_server import OIDCServer, scripted_login
 from tokenmgr.core import record
 from tokenmgr.core.helpers.kubectl import local_api_version
 

@@ -10,15 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.oidc_fixtures import (
-    API_RS256,
-    CC_SECRET,
-    OIDCServer,
-    device_login,
-    scripted_login,
-)
 from tests.support.canary import leaked_in_files, leaked_run
 from tests.support.oauth import cc_args, expire, tm
+from tests.support.oidc_server import API_RS256, CC_SECRET, OIDCServer, device_login, scripted_login
 from tokenmgr.core.vault import Vault
 
 pytestmark = pytest.mark.integration

@@ -8,13 +8,6 @@ from subprocess import CompletedProcess
 
 import pytest
 
-from tests.integration.oidc_fixtures import (
-    API_ES256,
-    API_RS256,
-    CC_SECRET,
-    OIDCServer,
-    device_login,
-)
 from tests.support.oauth import (
     cc_args,
     device_args,
@@ -24,6 +17,7 @@ from tests.support.oauth import (
     tm,
     vault_of,
 )
+from tests.support.oidc_server import API_ES256, API_RS256, CC_SECRET, OIDCServer, device_login
 from tokenmgr.core.entries import OAuthConfig
 from tokenmgr.core.errors import AuthError
 from tokenmgr.core.oauth import flows

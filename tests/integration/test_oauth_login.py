@@ -17,15 +17,6 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.integration.oidc_fixtures import (
-    API_RS256,
-    SIGN_IN_PREFIX,
-    CliProcess,
-    OIDCServer,
-    browser_login,
-    pkce_pair,
-    scripted_login,
-)
 from tests.support.oauth import (
     jwt_claims,
     jwt_header,
@@ -33,6 +24,15 @@ from tests.support.oauth import (
     nothing_stored,
     tm,
     vault_of,
+)
+from tests.support.oidc_server import (
+    API_RS256,
+    SIGN_IN_PREFIX,
+    CliProcess,
+    OIDCServer,
+    browser_login,
+    pkce_pair,
+    scripted_login,
 )
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("fresh_server")]
@@ -348,7 +348,7 @@ import sys
 if sys.argv[1] == "--drive":
     sys.path.insert(0, os.environ["TM_TEST_ROOT"])
     import requests
-    from tests.integration.oidc_fixtures import OIDCServer
+    from tests.support.oidc_server import OIDCServer
 
     server = OIDCServer.__new__(OIDCServer)
     server.base = os.environ["TM_TEST_BASE"]

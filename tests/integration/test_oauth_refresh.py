@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 import requests
 
-from tests.integration.oidc_fixtures import API_RS256, OIDCServer, scripted_login
 from tests.support.oauth import expire, secret, tm, vault_of
+from tests.support.oidc_server import API_RS256, OIDCServer, scripted_login
 from tokenmgr.core.rules import now_utc
 from tokenmgr.core.vault import Vault
 

@@ -5,24 +5,22 @@ answers only its own Host."""
 
 from __future__ import annotations
 
-import http.server
 import json
 import socket
-import threading
 import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.integration.oidc_fixtures import (
+from tests.support.oauth import TrapEndpoint, expire, secret, tm, vault_of
+from tests.support.oidc_server import (
     SIGN_IN_PREFIX,
     CliProcess,
     OIDCServer,
     browser_login,
     scripted_login,
 )
-from tests.support.oauth import expire, secret, tm, vault_of
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("fresh_server")]
 
@@ -100,44 +98,12 @@ def test_device_flow_with_offline_access_gets_a_refresh_token(
     assert tm(cli_env, "refresh", "tv").returncode == 0
 
 
-# ------------------------------------------------------ endpoint binding (2.4)
-
-
-class _Trap:
-    """A local HTTP server that records every request (where an edited index points)."""
-
-    def __init__(self) -> None:
-        self.requests: list[tuple[str, str, bytes]] = []
-        trap = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def log_message(self, *args: object) -> None:
-                pass
-
-            def _any(self) -> None:
-                n = int(self.headers.get("Content-Length") or 0)
-                trap.requests.append((self.command, self.path, self.rfile.read(n)))
-                body = json.dumps({"access_token": "stolen", "token_type": "Bearer"}).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            do_GET = do_POST = do_DELETE = _any  # noqa: N815
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/token"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+# --------------------------------------------------------------- endpoint binding
 
 
 @pytest.fixture
-def trap() -> Iterator[_Trap]:
-    t = _Trap()
+def trap() -> Iterator[TrapEndpoint]:
+    t = TrapEndpoint()
     yield t
     t.close()
 
@@ -158,7 +124,7 @@ def _edit_index(env: dict[str, str], name: str, **oauth: str | None) -> None:
 
 @pytest.mark.parametrize("field", ["token_url", "revocation_url", "authorize_url"])
 def test_an_edited_endpoint_gets_no_secret(
-    oidc_server: OIDCServer, cli_env: dict[str, str], trap: _Trap, field: str
+    oidc_server: OIDCServer, cli_env: dict[str, str], trap: TrapEndpoint, field: str
 ) -> None:
     assert scripted_login(oidc_server, cli_env, "w").returncode == 0
     rt = secret(cli_env, "w", "refresh")
@@ -179,7 +145,7 @@ def test_an_edited_endpoint_gets_no_secret(
 
 
 def test_sign_in_again_with_an_edited_authorize_url_opens_and_sends_nothing(
-    oidc_server: OIDCServer, cli_env: dict[str, str], trap: _Trap
+    oidc_server: OIDCServer, cli_env: dict[str, str], trap: TrapEndpoint
 ) -> None:
     """An entry made with explicit endpoints; entries.json's authorize_url edited to point
     elsewhere: "Sign in again" (the core calls the app makes) refuses before anything is
@@ -227,7 +193,7 @@ def test_sign_in_again_with_an_edited_authorize_url_opens_and_sends_nothing(
 
 
 def test_client_credentials_refetch_is_bound_too(
-    oidc_server: OIDCServer, cli_env: dict[str, str], trap: _Trap
+    oidc_server: OIDCServer, cli_env: dict[str, str], trap: TrapEndpoint
 ) -> None:
     from tests.support.oauth import cc_args
 
@@ -250,7 +216,7 @@ def test_an_edited_endpoint_that_is_not_https_is_refused_on_load(
     assert "corrupted" in r.stderr and "must use https" in r.stderr
 
 
-# ------------------------------------------------------ loopback Host (2.10)
+# ------------------------------------------------------------------ loopback Host
 
 
 def test_loopback_listener_refuses_another_host_and_the_sign_in_goes_on(

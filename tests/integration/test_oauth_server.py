@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import requests
 
-from tests.integration.oidc_fixtures import API_ES256, API_RS256, OIDCServer
 from tests.support.oauth import jwt_claims, jwt_header
+from tests.support.oidc_server import API_ES256, API_RS256, OIDCServer
 
 pytestmark = pytest.mark.integration
 

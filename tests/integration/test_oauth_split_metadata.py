@@ -10,8 +10,8 @@ from __future__ import annotations
 import pytest
 import requests
 
-from tests.integration.oidc_fixtures import CliProcess, OIDCServer, device_login, scripted_login
 from tests.support.oauth import device_args, secret, tm, vault_of
+from tests.support.oidc_server import CliProcess, OIDCServer, device_login, scripted_login
 
 pytestmark = [pytest.mark.integration]
 

@@ -6,26 +6,20 @@ from __future__ import annotations
 
 import json
 import urllib.parse
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import requests
 
-from tests.integration.oidc_fixtures import OIDCServer, oidc_server, scripted_login  # noqa: F401
 from tests.support.canary import leaked_in_files, leaked_run
 from tests.support.oauth import cc_args, secret, tm, vault_of
+from tests.support.oidc_server import OIDCServer, scripted_login
 from tests.support.providers import GitHubStandIn, GitHubToken, GitLabStandIn, GitLabToken, TestCA
 
 pytestmark = pytest.mark.integration
 
 CLASSIC = "ghp_Int3grationT0kenForTheStandIn012345"
 GLPAT = "glpat-Int3grationGitLab0123456"
-
-
-@pytest.fixture(scope="module")
-def ca(tmp_path_factory: pytest.TempPathFactory) -> TestCA:
-    return TestCA(tmp_path_factory.mktemp("ca"))
 
 
 @pytest.fixture
@@ -35,18 +29,6 @@ def env(cli_env: dict[str, str], ca: TestCA, tmp_path: Path) -> dict[str, str]:
         "REQUESTS_CA_BUNDLE": str(ca.bundle),
         "DBUS_SYSTEM_BUS_ADDRESS": f"unix:path={tmp_path}/no-system-bus",
     }
-
-
-@pytest.fixture
-def github(ca: TestCA) -> Iterator[GitHubStandIn]:
-    with GitHubStandIn(ca) as server:
-        yield server  # type: ignore[misc]
-
-
-@pytest.fixture
-def gitlab(ca: TestCA) -> Iterator[GitLabStandIn]:
-    with GitLabStandIn(ca) as server:
-        yield server  # type: ignore[misc]
 
 
 def test_add_probe_list_on_the_real_keyring_leave_no_token_text(
@@ -91,7 +73,7 @@ def test_add_probe_list_on_the_real_keyring_leave_no_token_text(
 
 
 def test_introspection_with_the_real_oidc_provider(
-    env: dict[str, str], oidc_server: OIDCServer  # noqa: F811
+    env: dict[str, str], oidc_server: OIDCServer
 ) -> None:
     """A client-credentials entry (client_secret_basic) and a public client's sign-in
     (client_id in the form): accepted with its expiry and scopes, then refused once the

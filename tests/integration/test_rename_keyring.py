@@ -9,8 +9,8 @@ import json
 import pytest
 import requests
 
-from tests.integration.oidc_fixtures import OIDCServer, scripted_login
 from tests.support.oauth import secret, tm
+from tests.support.oidc_server import OIDCServer, scripted_login
 from tokenmgr.core.rules import SECRET_FIELDS
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("fresh_server")]

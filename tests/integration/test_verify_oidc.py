@@ -21,9 +21,9 @@ import pytest
 import requests
 from cryptography.hazmat.primitives import serialization
 
-from tests.integration.oidc_fixtures import API_ES256, API_RS256, CC_SECRET, OIDCServer
+from tests.support.jwt_helpers import Keys, KeyServer, b64u, b64u_json, sign
 from tests.support.oauth import cc_args, jwt_claims, jwt_header, tm
-from tests.unit.jwt_helpers import Keys, KeyServer, b64u, b64u_json, sign
+from tests.support.oidc_server import API_ES256, API_RS256, CC_SECRET, OIDCServer
 
 
 def decode(*args: str, stdin: str | None = None) -> tuple[int, dict[str, Any], str]:

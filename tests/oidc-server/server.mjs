@@ -1,6 +1,6 @@
 // oidc-provider configured for tokenmgr's integration tests.
 //
-// Started by tests/integration/oidc_fixtures.py. Listens on 127.0.0.1, port 0 (or $OIDC_PORT),
+// Started by tests/support/oidc_server.py. Listens on 127.0.0.1, port 0 (or $OIDC_PORT),
 // and prints ONE JSON line on stdout first: {"issuer": "...", "port": N, "base": "...",
 // "profile": "..."}. The issuer has a path (/oidc) so "issuers with a path" are exercised.
 //

@@ -42,8 +42,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from tests.integration.oidc_fixtures import start_server  # noqa: E402
 from tests.support.cli import run_cli  # noqa: E402
+from tests.support.oidc_server import start_server  # noqa: E402
 from tests.support.secret_service import SecretServiceSession  # noqa: E402
 from tests.support.xvfb import XServer  # noqa: E402
 
@@ -319,7 +319,7 @@ class Shooter:
     def lookalike(self, env: dict[str, str]) -> None:
         """The sign-in window's process on its own, at https://login.xn--gthub-n4a.com
         (resolved to a local server with a certificate no browser trusts)."""
-        from tests.gui.test_login_dialog import Site
+        from tests.support.pages import Site
 
         site = Site({"/login/oauth/authorize": (200, "<title>GitHub</title>")}, tls=True)
         proxy = ConnectProxy(int(site.base.rsplit(":", 1)[1]))

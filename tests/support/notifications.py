@@ -1,6 +1,7 @@
 """A real notification daemon for tests: `dunst` on an Xvfb display, owning
 `org.freedesktop.Notifications` on a private D-Bus session bus, with `dbus-monitor`
-recording every call and reply on that bus."""
+recording every call and reply on that bus. The gui tests' `notification_daemon`
+fixture (tests/gui/conftest.py) starts one for a test."""
 
 from __future__ import annotations
 
@@ -10,10 +11,7 @@ import signal
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from tests.support.xvfb import XServer
 
@@ -114,15 +112,6 @@ class NotificationDaemon:
         self._procs.clear()
         self.x.stop()
         shutil.rmtree(self.dir, ignore_errors=True)
-
-
-@pytest.fixture
-def notification_daemon(monkeypatch: pytest.MonkeyPatch) -> Iterator[NotificationDaemon]:
-    """dunst on its own bus; DBUS_SESSION_BUS_ADDRESS points at it for the test."""
-    d = NotificationDaemon().start()
-    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", d.address)
-    yield d
-    d.stop()
 
 
 def notify_calls(log: str) -> list[str]:

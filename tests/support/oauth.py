@@ -1,11 +1,14 @@
 """Helpers shared by the OAuth tests: `tokenmgr` command lines, the vault behind a CLI
-environment, and reading JWT segments without verifying them."""
+environment, reading JWT segments without verifying them, and an endpoint that records
+what reaches it."""
 
 from __future__ import annotations
 
 import base64
+import http.server
 import json
 import subprocess
+import threading
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -81,3 +84,36 @@ def jwt_header(token: str) -> dict[str, Any]:
 def jwt_claims(token: str) -> dict[str, Any]:
     """The claims of a JWT, not verified."""
     return _segment(token, 1)
+
+
+class TrapEndpoint:
+    """A local HTTP server that records every request and answers each with a token: where
+a test points an edited index, to see that nothing (no secret) is sent there."""
+
+    def __init__(self) -> None:
+        self.requests: list[tuple[str, str, bytes]] = []
+        trap = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def _any(self) -> None:
+                n = int(self.headers.get("Content-Length") or 0)
+                trap.requests.append((self.command, self.path, self.rfile.read(n)))
+                body = json.dumps({"access_token": "stolen", "token_type": "Bearer"}).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            do_GET = do_POST = do_DELETE = _any  # noqa: N815
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/token"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()

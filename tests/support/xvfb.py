@@ -335,7 +335,7 @@ class XServer:
         self.stop()
 
 
-# > Qt's default double-click interval (400 ms): two quick clicks are not two clicks.
+# Longer than Qt's default double-click interval: two quick clicks stay two clicks.
 DOUBLE_CLICK_GAP = 0.6
 
 

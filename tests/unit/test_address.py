@@ -22,7 +22,7 @@ def ace(host: str) -> str:
 @pytest.mark.parametrize(
     ("host", "shown"),
     [
-        # The example: dotless i passes for github.com.
+        # A dotless i passes for github.com at a glance.
         ("xn--gthub-n4a.com", "xn--gthub-n4a.com"),
         # Cyrillic а in an otherwise Latin name: mixed scripts.
         (ace("ebаy.com"), ace("ebаy.com")),

@@ -164,7 +164,7 @@ def test_a_connection_closed_without_an_answer_is_named(listener: Listener) -> N
 
 
 def test_tls_to_a_plain_port_is_a_tls_failure(tmp_path: Path) -> None:
-    from tests.unit.jwt_helpers import KeyServer
+    from tests.support.jwt_helpers import KeyServer
 
     with KeyServer() as plain:  # plain http on loopback
         url = plain.issuer.replace("http://", "https://") + "/jwks"

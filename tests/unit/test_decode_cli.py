@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from tests.support.cli import CliResult, CliRunner
-from tests.unit.jwt_helpers import (
+from tests.support.jwt_helpers import (
     RFC7515_A2,
     RFC7515_A2_JWK,
     RFC7519_3_1,

@@ -48,7 +48,7 @@ def test_who_renews_itself() -> None:
     assert not renews_itself(static("e", timedelta(hours=1)))
 
 
-def test_due_for_refresh_uses_the_design_margin() -> None:
+def test_due_for_refresh_uses_the_refresh_margin() -> None:
     entries = [
         oauth("soon", timedelta(seconds=30), ["access", "refresh"]),
         oauth("later", timedelta(minutes=30), ["access", "refresh"]),

@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
-from tests.unit.jwt_helpers import (
+from tests.support.jwt_helpers import (
     RFC7515_A1,
     RFC7515_A1_KEY,
     RFC7515_A2,
@@ -91,7 +91,7 @@ def test_a_short_secret_verifies_with_a_warning() -> None:
     import hashlib
     import hmac
 
-    from tests.unit.jwt_helpers import b64u
+    from tests.support.jwt_helpers import b64u
 
     si = f"{b64u_json({'alg': 'HS256'})}.{b64u_json(_claims())}"
     tok = f"{si}.{b64u(hmac.new(b'short', si.encode(), hashlib.sha256).digest())}"

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from tests.unit.jwt_helpers import Keys, KeyServer, Route, sign
+from tests.support.jwt_helpers import Keys, KeyServer, Route, sign
 from tokenmgr.core import jwks
 from tokenmgr.core.jwks import DiscoveryError, JWKSCache, JWKSError
 from tokenmgr.core.jwt_inspect import verify
@@ -297,7 +297,7 @@ def test_an_hmac_key_in_the_jwks_is_never_used(server: KeyServer) -> None:
     import hashlib
     import hmac
 
-    from tests.unit.jwt_helpers import b64u, b64u_json
+    from tests.support.jwt_helpers import b64u, b64u_json
 
     secret = b"shared"
     server.set_json(
@@ -323,7 +323,7 @@ def test_importing_the_cli_does_not_import_requests_or_pyjwt() -> None:
 def test_a_body_dripping_forever_hits_the_total_deadline() -> None:
     import time
 
-    from tests.unit.net_helpers import dripping_server
+    from tests.support.net_helpers import dripping_server
 
     with dripping_server() as base_url:
         started = time.monotonic()

@@ -1,6 +1,6 @@
 """The JWT inspector: published RFC examples, times and statuses, bad input, verification.
 
-Verification runs against a real local JWKS/discovery server (tests/unit/jwt_helpers.py),
+Verification runs against a real local JWKS/discovery server (tests/support/jwt_helpers.py),
 never a mock of the HTTP layer, so the safety rules (no `jku`, no HMAC with a public key,
 no `none`) are checked end to end.
 """
@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from tests.unit.jwt_helpers import (
+from tests.support.jwt_helpers import (
     RFC7515_A1,
     RFC7515_A2,
     RFC7515_A2_JWK,

@@ -1,6 +1,6 @@
 """Discovery reads both metadata documents and merges them; endpoints named on the command
 line; what `login --flow device` and `rm --revoke` say when an endpoint is missing.
-Against a local HTTP server (tests/unit/jwt_helpers.KeyServer) that counts requests."""
+Against a local HTTP server (tests/support/jwt_helpers.KeyServer) that counts requests."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from tests.support.cli import CliRunner
-from tests.unit.jwt_helpers import KeyServer
+from tests.support.jwt_helpers import KeyServer
 from tokenmgr.core.entries import Entry, OAuthConfig, TokenSet
 from tokenmgr.core.errors import UsageError
 from tokenmgr.core.oauth import binding

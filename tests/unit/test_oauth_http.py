@@ -123,7 +123,7 @@ def test_a_request_without_client_authentication_sends_none_from_netrc(
 def test_a_body_dripping_forever_hits_the_total_deadline() -> None:
     import time
 
-    from tests.unit.net_helpers import dripping_server
+    from tests.support.net_helpers import dripping_server
 
     with dripping_server() as base_url:
         started = time.monotonic()

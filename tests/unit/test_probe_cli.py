@@ -36,23 +36,6 @@ GLPAT = "glpat-St4ndInT0kenForGitLab0123"
 API_KEY = "sk-test-St4ndInApiKey0123456789"
 
 
-@pytest.fixture(scope="module")
-def ca(tmp_path_factory: pytest.TempPathFactory) -> TestCA:
-    return TestCA(tmp_path_factory.mktemp("ca"))
-
-
-@pytest.fixture
-def github(ca: TestCA) -> Iterator[GitHubStandIn]:
-    with GitHubStandIn(ca) as server:
-        yield server  # type: ignore[misc]
-
-
-@pytest.fixture
-def gitlab(ca: TestCA) -> Iterator[GitLabStandIn]:
-    with GitLabStandIn(ca) as server:
-        yield server  # type: ignore[misc]
-
-
 @pytest.fixture
 def api(ca: TestCA) -> Iterator[CheckUrlStandIn]:
     with CheckUrlStandIn(ca) as server:

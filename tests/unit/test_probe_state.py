@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from tests.unit.jwt_helpers import raw_token
+from tests.support.jwt_helpers import raw_token
 from tokenmgr.core.entries import Entry, ProviderCheck
 from tokenmgr.core.probe import check as p
 from tokenmgr.core.probe.answers import Answer, unknown

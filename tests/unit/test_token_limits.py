@@ -67,7 +67,7 @@ def test_a_line_break_gets_one_sentence_from_add_and_decode(cli: CliRunner) -> N
     assert r.err == f"tokenmgr: the token is malformed: {LINE_BREAK}\n"
     assert jwt_inspect.inspect("abc\r\ndef").reason == LINE_BREAK
     # A JWT wrapped over lines is still joined for display, with a note (decode only).
-    from tests.unit.jwt_helpers import RFC7515_A2
+    from tests.support.jwt_helpers import RFC7515_A2
 
     wrapped = RFC7515_A2[:40] + "\n" + RFC7515_A2[40:]
     assert jwt_inspect.inspect(wrapped).kind == "jws"

@@ -2,7 +2,7 @@
 
 A stat of the index file once a second: `index_changed` fires once per change,
 when the file's identity (inode, size, mtime) moved, so a `tokenmgr add` shows
-in the open window within a second, soon enough that it looks immediate.
+in the open window within a second, by the time the person has switched back to it.
 
 No inotify (QFileSystemWatcher): the index is replaced by `os.replace`, so a
 file watch goes stale after the first change and needs a directory watch and

@@ -1,21 +1,18 @@
 """What the embedded sign-in tests share: the app's environment with DevTools on (so a
-test can play the person on the provider's page, tests/support/devtools.py), a vault
-on the real gnome-keyring, a spy on the loopback listener, and the processes a sign-in
-window leaves behind."""
+test can play the person on the provider's page, tests/support/devtools.py), a record of
+who reached the loopback listener, and the processes a sign-in window leaves behind.
+The fixtures built on them (`app_env`, `listener_spy`, `no_window_left`) are in
+tests/gui/conftest.py."""
 
 from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pytest
-
-from tests.support.devtools import Person, debugging_env, free_port
-from tokenmgr.core.oauth import loopback
+from tests.support.devtools import Person
 
 
 @dataclass
@@ -34,44 +31,6 @@ class AppEnv:
         return p
 
 
-@pytest.fixture
-def app_env(tmp_path: Path) -> AppEnv:
-    port = free_port()
-    data, cache = tmp_path / "xdg-data", tmp_path / "xdg-cache"
-    data.mkdir()
-    cache.mkdir()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TOKENMGR_")}
-    env.update(debugging_env(port))
-    env.update(XDG_DATA_HOME=str(data), XDG_CACHE_HOME=str(cache))
-    return AppEnv(env, port, data, cache)
-
-
-@pytest.fixture
-def no_window_left(qtbot: Any) -> Iterator[None]:
-    """After the test, every sign-in window process it started has ended (a closing one
-    is waited for with Qt's event loop running, as the app would)."""
-    yield
-    from PySide6.QtWidgets import QApplication
-
-    from tokenmgr.gui.signin_process import WindowProcess
-
-    app = QApplication.instance()
-    if not isinstance(app, QApplication):
-        return
-
-    def processes() -> list[WindowProcess]:
-        owners = [app, *app.topLevelWidgets()]
-        return [w for o in owners for w in o.findChildren(WindowProcess)]
-
-    for w in processes():
-        w.close()
-
-    def all_ended() -> bool:
-        return not any(w.running() for w in processes())
-
-    qtbot.waitUntil(all_ended, timeout=20_000)
-
-
 @dataclass
 class ListenerSpy:
     """Every request the loopback listener answered: (path, User-Agent)."""
@@ -80,22 +39,6 @@ class ListenerSpy:
 
     def user_agents(self) -> list[str]:
         return [ua for _path, ua in self.requests]
-
-
-@pytest.fixture
-def listener_spy(monkeypatch: pytest.MonkeyPatch) -> Iterator[ListenerSpy]:
-    """Records who reached the listener, then lets the listener judge as always: the
-    sign-in window's capture (a plain Python request) and not Chromium following the
-    redirect itself (its requests carry a browser's User-Agent)."""
-    spy = ListenerSpy()
-    original = loopback._Handler.do_GET
-
-    def do_get(handler: Any) -> None:
-        spy.requests.append((handler.path.split("?", 1)[0], handler.headers.get("User-Agent", "")))
-        original(handler)
-
-    monkeypatch.setattr(loopback._Handler, "do_GET", do_get)
-    yield spy
 
 
 def process_alive(pid: int) -> bool:

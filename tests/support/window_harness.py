@@ -1,6 +1,6 @@
 """The real app's window on whatever display the environment names, measured from inside.
 
-    python -m tests.gui.window_harness [ENTRY]
+    python -m tests.support.window_harness [ENTRY]
 
 Starts the app as `tokenmgr gui` does (`gui.app.start`, no single instance), with the
 vault of TOKENMGR_HOME / TOKENMGR_STORE and the passphrase in TOKENMGR_PASSPHRASE;

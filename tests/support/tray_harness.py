@@ -1,6 +1,6 @@
 """A tray-only app for the Xvfb tray test: Tray + Clipboard over a real Vault.
 
-    python -m tests.gui.tray_harness [--timeout SECONDS]
+    python -m tests.support.tray_harness [--timeout SECONDS]
 
 Runs on whatever display the environment names (the test gives it Xvfb with
 trayer), with the vault of TOKENMGR_HOME / TOKENMGR_STORE. It wires the tray

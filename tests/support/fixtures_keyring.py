@@ -1,6 +1,6 @@
-"""Integration fixtures: the real Secret Service (and, from oidc_fixtures, the real
-oidc-provider). These tests never fall back to a fake: if gnome-keyring cannot
-start, they fail with the reason."""
+"""Fixtures for the tests on the real Secret Service (gnome-keyring on a private bus),
+registered by the root conftest (`pytest_plugins`). They never fall back to a fake: if
+gnome-keyring cannot start, the tests that asked for it fail with the reason."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.oidc_fixtures import *  # noqa: F403 - fixtures for the OAuth tests
 from tests.support.secret_service import SecretServiceSession
 
 

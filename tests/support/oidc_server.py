@@ -1,10 +1,10 @@
-"""Fixtures that run the real oidc-provider (tests/oidc-server) for the session.
+"""The real oidc-provider (tests/oidc-server) and the `tokenmgr` sign-ins the tests run
+against it.
 
-tests/integration/conftest.py star-imports this module, so every integration test can
-request ``oidc_server`` directly (outside tests/integration, import it: pytest registers it
-under its own name whatever alias the import uses, and an alias keeps ruff's F811 quiet)::
+The fixtures that start it for the session are in tests/support/fixtures_oidc.py, a
+plugin of the root conftest, so any test can request ``oidc_server`` by name::
 
-    from tests.integration.oidc_fixtures import OIDCServer
+    from tests.support.oidc_server import OIDCServer
 
     def test_something(oidc_server):
         tokens = oidc_server.get_tokens(client="tokenmgr-es256", scope="openid email")
@@ -75,7 +75,7 @@ import subprocess
 import threading
 import time
 import urllib.parse
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -410,42 +410,6 @@ def start_server(log: Path, env: dict[str, str] | None = None) -> OIDCServer:
                 raise
             time.sleep(0.1)
     return server
-
-
-@pytest.fixture(scope="session")
-def oidc_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OIDCServer]:
-    """The real oidc-provider on 127.0.0.1, for the whole session (see the module docstring)."""
-    log = tmp_path_factory.mktemp("oidc-server") / "server.log"
-    server = start_server(log)
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-@pytest.fixture
-def fresh_server(oidc_server: OIDCServer) -> OIDCServer:
-    """The session's server with its counters, faults and config reset for this test."""
-    oidc_server.reset()
-    return oidc_server
-
-
-@pytest.fixture(scope="session")
-def split_metadata_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OIDCServer]:
-    """The server in its `split-metadata` configuration (see the module docstring)."""
-    log = tmp_path_factory.mktemp("oidc-split-metadata") / "server.log"
-    server = start_server(log, {"OIDC_PROFILE": "split-metadata"})
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-@pytest.fixture
-def fresh_split_metadata_server(split_metadata_server: OIDCServer) -> OIDCServer:
-    """`split_metadata_server` with its counters, faults and config reset for this test."""
-    split_metadata_server.reset()
-    return split_metadata_server
 
 
 # --------------------------------------------------------------- CLI helpers
