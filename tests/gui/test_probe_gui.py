@@ -157,6 +157,7 @@ def test_the_add_dialog_asks_as_the_token_is_pasted_and_keeps_the_answer(
         page = opened.args[0].static_page
         page.token.setText("sk-test-wrongKey0123456789abcdef")
         page.check_url.setText(api.url + "/v1/me")
+        page.check_url.editingFinished.emit()  # the person leaves the field
         qtbot.waitUntil(lambda: "Refused by" in page.provider_said.text(), timeout=10000)
         assert page.provider_said.text().startswith(f"Refused by {api.hostport}: HTTP 401")
         page.check_url.setText("http://api.example.com/me")
@@ -342,4 +343,25 @@ def test_the_add_dialog_asks_the_server_its_host_names(
         dialog.save_button.click()
     entry = f.vault.entry(page.name.text() or "github")
     assert entry.hosts == [github.hostport] and entry.expiry_source() == "provider"
+    assert len(github.requests) == 1
+
+
+def test_no_question_goes_to_an_address_still_being_typed(
+    make_window: Any, qtbot: Any, trusted: dict[str, str], github: GitHubStandIn
+) -> None:
+    """A pause while typing the hosts must not send the token to half a host name: the
+    question waits until the field is left, then goes to the whole one."""
+    github.tokens[TOKEN] = GitHubToken(expires="2027-01-31 19:07:53 UTC", scopes="repo")
+    f = make_window(entries=False, env=dict(trusted))
+    w = f.window
+    with qtbot.waitSignal(w.commands.dialog_opened) as opened:
+        w.action_table["add"].trigger()
+    page = opened.args[0].static_page
+    page.token.setText(TOKEN)
+    page.hosts.setFocus()
+    qtbot.keyClicks(page.hosts, github.hostport)
+    assert not page.asking_soon and page.provider_said.text() == ""
+    page.hosts.editingFinished.emit()  # the person leaves the field
+    qtbot.waitUntil(lambda: "says:" in page.provider_said.text(), timeout=10000)
+    assert page.provider_said.text().startswith(f"GitHub Enterprise at {github.hostport} says:")
     assert len(github.requests) == 1

@@ -1,8 +1,10 @@
 """Asking a pasted token's provider about it before it is stored: a moment after the
-token (or the check URL, or the hosts) last changed, in a worker, when its prefix or the
-check URL names a provider ("GitHub says: expires 2027-01-31 (in 60 days) · scopes
-repo"). Each change starts a new question; only the answer to the newest one is shown
-(`said`) and kept (`answer`, saved with the entry so that it is not asked twice).
+token last changed, or once the check URL or the hosts field is left, in a worker, when
+its prefix, its hosts or the check URL name a provider ("GitHub says: expires
+2027-01-31 (in 60 days) · scopes repo"). Each change starts a new question; only the
+answer to the newest one is shown (`said`) and kept (`answer`, saved with the entry so
+that it is not asked twice). Never while an address is being typed: a pause in the
+middle of `gitlab.example.com` must not send the token to `gitlab.ex`.
 """
 
 from __future__ import annotations
@@ -59,6 +61,11 @@ class ProviderAsk(QObject):
         self._timer.timeout.connect(self._on_timer_timeout)
 
     @property
+    def waiting(self) -> bool:
+        """A question is due to be asked in a moment."""
+        return self._timer.isActive()
+
+    @property
     def answer(self) -> Any:
         """(target, answer, when) for the form as it stands, or None."""
         return self._asked[1] if self._asked and self._asked[0] == self._seq else None
@@ -72,6 +79,14 @@ class ProviderAsk(QObject):
             self._timer.start()
         else:
             self._timer.stop()
+
+    def hold(self) -> None:
+        """An address the question goes to is being typed: what was said no longer holds,
+        and nothing is asked until `ask_later` (the field was left)."""
+        self._seq += 1
+        self._asked = None
+        self.said.emit("")
+        self._timer.stop()
 
     def forget(self) -> None:
         """Nothing asked is kept, nor asked any more (the token was cleared)."""

@@ -86,6 +86,7 @@ class StaticTokenPage(QWidget):
         env: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(parent)
+        self._held = False  # an address was typed and its field not left yet
         self._ask = ProviderAsk(tasks, os.environ if env is None else env, self, self._question)
         self._ask.said.connect(self._on_ask_said)
         self._entry = entry
@@ -216,6 +217,7 @@ class StaticTokenPage(QWidget):
         self.hosts.textEdited.connect(self._on_field_changed)
         # The first host names a GitHub Enterprise or GitLab server to ask.
         self.hosts.textChanged.connect(self._on_hosts_text_changed)
+        self.hosts.editingFinished.connect(self._on_hosts_editing_finished)
         form.addRow(buddy("&Hosts", self.hosts), self.hosts)
         form.addRow("", self.hosts_error)
         self.check_url = QLineEdit()
@@ -224,6 +226,7 @@ class StaticTokenPage(QWidget):
             "optional: an https API address that answers 401 to a bad token"
         )
         self.check_url.textChanged.connect(self._on_check_url_text_changed)
+        self.check_url.editingFinished.connect(self._on_check_url_editing_finished)
         self.check_url_error = error_label()
         form.addRow(buddy("Check &URL", self.check_url), self.check_url)
         form.addRow("", self.check_url_error)
@@ -250,6 +253,11 @@ class StaticTokenPage(QWidget):
             check_url=self._check_url_text() or None,
             asked=self._ask.answer,
         )
+
+    @property
+    def asking_soon(self) -> bool:
+        """The provider is about to be asked about the form as it stands."""
+        return self._ask.waiting
 
     def clear_secret(self) -> None:
         self._ask.forget()  # an answer still on its way is about a token no longer here
@@ -353,12 +361,28 @@ class StaticTokenPage(QWidget):
 
     @Slot(str)
     def _on_hosts_text_changed(self, _text: str) -> None:
-        self._ask.ask_later()
+        self._held = True
+        self._ask.hold()
+
+    @Slot()
+    def _on_hosts_editing_finished(self) -> None:
+        self._ask_if_held()
 
     @Slot(str)
     def _on_check_url_text_changed(self, _text: str) -> None:
-        self._ask.ask_later()
+        self._held = True
+        self._ask.hold()
         self.revalidate()
+
+    @Slot()
+    def _on_check_url_editing_finished(self) -> None:
+        self._ask_if_held()
+
+    def _ask_if_held(self) -> None:
+        """The address typed is complete: ask about it (once, not at every focus out)."""
+        if self._held:
+            self._held = False
+            self._ask.ask_later()
 
     @Slot(str)
     def _on_token_text_changed(self, _text: str) -> None:
