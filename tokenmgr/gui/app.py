@@ -278,9 +278,7 @@ def _start_keeper(
 ) -> Keeper:
     """Background refresh, provider checks and expiry notifications (gui/keeper.py), once
     the store is ready."""
-    from PySide6.QtCore import QUrl
-    from PySide6.QtGui import QDesktopServices
-
+    from tokenmgr.gui.browser import open_url
     from tokenmgr.gui.keeper import Keeper
     from tokenmgr.gui.notify import Notifier
 
@@ -313,9 +311,7 @@ def _start_keeper(
     keeper.refreshed.connect(lambda _name: window.reload())
     keeper.provider_checked.connect(lambda _name: window.reload())
     keeper.notification_clicked.connect(clicked)
-    keeper.provider_page_requested.connect(
-        lambda _name, url: QDesktopServices.openUrl(QUrl(url))
-    )
+    keeper.provider_page_requested.connect(lambda _name, url: open_url(url))
     return keeper
 
 

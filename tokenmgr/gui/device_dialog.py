@@ -14,8 +14,8 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt, QTimer, QUrl, Signal, Slot
-from PySide6.QtGui import QDesktopServices, QFont, QGuiApplication
+from PySide6.QtCore import Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QFont, QGuiApplication
 from PySide6.QtWidgets import (
     QDialog,
     QHBoxLayout,
@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from tokenmgr.core.redact import printable
+from tokenmgr.gui import browser
 from tokenmgr.gui.bridge import DialogBridge
 
 if TYPE_CHECKING:
@@ -59,7 +60,7 @@ class DeviceDialog(QDialog):
         self._deadline = clock() + expires_in
         # "Open" takes the URL with the code filled in when the server offers one.
         self._url = complete_uri or verification_uri
-        self._open = open_url or (lambda url: QDesktopServices.openUrl(QUrl(url)))
+        self._open = open_url or browser.open_url
         self.setWindowTitle(f"Sign in to {provider}" if provider else "Sign in on another device")
         self.setMinimumWidth(440)
 

@@ -24,8 +24,7 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, Qt, QUrl, Signal, Slot
-from PySide6.QtGui import QDesktopServices
+from PySide6.QtCore import QObject, Qt, Signal, Slot
 from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 if TYPE_CHECKING:
@@ -40,7 +39,9 @@ log = logging.getLogger("tokenmgr.signin")
 
 
 def _open_in_browser(url: str) -> None:
-    QDesktopServices.openUrl(QUrl(url))
+    from tokenmgr.gui.browser import open_url
+
+    open_url(url)
 
 
 class WaitingDialog(QDialog):
