@@ -25,7 +25,7 @@ KUBECTL_PACKAGE := $(if $(shell command -v kubectl 2>/dev/null),,kubernetes-clie
 # clients of the credential helpers (git, kubectl).
 APT_PACKAGES := $(RUN_APT_PACKAGES) \
 	dbus gnome-keyring libsecret-tools fish zsh xvfb xauth trayer openbox \
-	desktop-file-utils appstream xclip xdotool x11-utils dunst copyq imagemagick \
+	desktop-file-utils libglib2.0-bin appstream xclip xdotool x11-utils dunst copyq imagemagick \
 	binutils zstd patchelf git $(KUBECTL_PACKAGE)
 # oidc-provider 9 uses URL.parse and crypto.hash: Node.js 20.18 or newer.
 NODE_MIN := 20.18

@@ -98,3 +98,40 @@ def test_a_shell_env_line_follows_the_preference(make_window, qtbot) -> None:
     with qtbot.waitSignal(w.token_copied, timeout=5000):
         w.copy_selected("env")
     assert clipboard_text() == f"export GITHUB_CI_TOKEN={GITHUB}"
+
+
+def test_the_autostart_entry_starts_tokenmgr_from_an_awkward_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """GLib (`gio launch`, what GNOME's session uses) reads the entry and starts the
+    program at a path with a space, quotes, `$`, parentheses and a backslash. (A `%` is
+    written as `%%` too, but GLib refuses any program whose path holds one.)"""
+    import shutil
+    import subprocess
+    import time
+
+    from tokenmgr.gui import settings
+
+    if shutil.which("gio") is None:
+        pytest.fail("gio (libglib2.0-bin) is missing: run `make deps`")
+    folder = tmp_path / 'My Apps' / 'a"b $c (x) back\\slash'
+    folder.mkdir(parents=True)
+    ran = tmp_path / "ran.txt"
+    program = folder / "tokenmgr"
+    program.write_text(f'#!/bin/sh\necho "$@" > "{ran}"\n')
+    program.chmod(0o755)
+    monkeypatch.setattr(settings, "_exec_line", lambda: (
+        f"{settings.exec_argument(str(program))} gui --minimized"))
+    env = {"XDG_CONFIG_HOME": str(tmp_path / "cfg")}
+    path = set_autostart(True, env)
+    assert subprocess.run(["desktop-file-validate", str(path)], capture_output=True,
+                          text=True).stdout == ""
+    r = subprocess.run(["gio", "launch", str(path)], capture_output=True, text=True,
+                       timeout=30)
+    assert r.returncode == 0, r.stderr
+    deadline = time.monotonic() + 30  # the program runs detached from gio
+    while not (ran.exists() and ran.read_text().endswith("\n")):
+        assert time.monotonic() < deadline, "the program never ran"
+        time.sleep(0.05)
+    assert ran.read_text() == "gui --minimized\n"
+    assert settings.exec_argument("/opt/50%/tokenmgr") == "/opt/50%%/tokenmgr"

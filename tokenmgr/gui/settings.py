@@ -150,11 +150,21 @@ def _exec_line() -> str:
     )
     if not exe:
         return "tokenmgr gui --minimized"
-    # Desktop Entry Exec quoting: double quotes, with \ " ` $ escaped.
-    if any(c in exe for c in ' \t"\\`$'):
-        quoted = "".join("\\" + c if c in '"\\`$' else c for c in exe)
-        exe = f'"{quoted}"'
-    return f"{exe} gui --minimized"
+    return f"{exec_argument(exe)} gui --minimized"
+
+
+# Characters that make an Exec argument need quoting (Desktop Entry Specification).
+_RESERVED = frozenset(' \t\n"\'\\><~|&;$*?#()`')
+
+
+def exec_argument(arg: str) -> str:
+    """`arg` as one argument of a Desktop Entry `Exec` value: `%` doubled (it starts a
+    field code), quoted in double quotes with `" ` $ \\` escaped when it holds a reserved
+    character, then every backslash doubled for the value's own string escaping."""
+    arg = arg.replace("%", "%%")
+    if any(c in _RESERVED for c in arg):
+        arg = '"' + "".join("\\" + c if c in '"`$\\' else c for c in arg) + '"'
+    return arg.replace("\\", "\\\\")
 
 
 def autostart_entry() -> str:
