@@ -280,10 +280,6 @@ class ReportView(QWidget):
         self.claims.set_rows(rows, [_full_value(v) for v in data.claims.values()])
         self.header.set_rows(header_rows(data), [_full_value(v) for v in data.header.values()])
 
-    def show_json(self, shown: bool = True) -> None:
-        """Show the header and payload as JSON (or the tables again)."""
-        self.tabs.setCurrentIndex(JSON_TAB if shown else CLAIMS_TAB)
-
     def _show_tab(self, index: int) -> None:
         data = self._data
         on_claims = index == CLAIMS_TAB or data is None
