@@ -27,7 +27,6 @@ from PySide6.QtWidgets import (
 )
 
 from tokenmgr.core.redact import printable
-from tokenmgr.gui import browser
 from tokenmgr.gui.bridge import DialogBridge
 
 if TYPE_CHECKING:
@@ -37,6 +36,12 @@ if TYPE_CHECKING:
 def _mmss(seconds: float) -> str:
     s = max(0, int(seconds))
     return f"{s // 60}:{s % 60:02d}"
+
+
+def _open_in_browser(url: str) -> None:
+    from tokenmgr.gui.browser import open_url
+
+    open_url(url)
 
 
 class DeviceDialog(QDialog):
@@ -60,7 +65,7 @@ class DeviceDialog(QDialog):
         self._deadline = clock() + expires_in
         # "Open" takes the URL with the code filled in when the server offers one.
         self._url = complete_uri or verification_uri
-        self._open = open_url or browser.open_url
+        self._open = open_url or _open_in_browser
         self.setWindowTitle(f"Sign in to {provider}" if provider else "Sign in on another device")
         self.setMinimumWidth(440)
 
