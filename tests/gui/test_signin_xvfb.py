@@ -216,8 +216,14 @@ def test_cancel_in_the_sign_in_window_and_in_the_dialog(
     app.activate(dialog)
     app.keys("Return")
     window = app.window(WINDOW)
+    # Once it is up and has taken the focus (it comes to the front when shown), the
+    # person goes back to the dialog: an Escape before that would be the window's.
+    wait_until("the window shown again",
+               lambda: app.log.read_text().count("sign-in window: shown") == 2, app.log)
+    wait_until("the focus", lambda: app.x.active_window() == window, app.log)
     pid = app.window_processes()[0]
     app.activate(dialog)
+    wait_until("the dialog's focus", lambda: app.x.active_window() == dialog, app.log)
     app.keys("Escape")
     app.gone(DIALOG)
     app.gone(WINDOW)
