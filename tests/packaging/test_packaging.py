@@ -72,65 +72,18 @@ def test_the_docker_helper_is_a_console_script_and_a_link_of_the_bundle() -> Non
     assert f'ln -s /opt/tokenmgr/tokenmgr "$ROOT/usr/bin/{DOCKER_HELPER}"' in build
 
 
-SANDBOX_SWITCHES = ("QTWEBENGINE_DISABLE_SANDBOX", "--no-sandbox")
-
-
-def _sets_a_sandbox_switch(path: Path) -> bool:
-    """Does this Python file put a sandbox switch in an environment or a command line
-    (an item assigned, a dict or list entry, an argument of setdefault, putenv,
-    qputenv, update, insert, append or extend)? Reading one, or naming it in a
-    sentence, is not setting it."""
-    tree = ast.parse(path.read_text())
-    setters = {"setdefault", "putenv", "qputenv", "update", "insert", "append", "extend"}
-    for node in ast.walk(tree):
-        keys: list[ast.expr] = []
-        if isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Store):
-            keys = [node.slice]
-        elif isinstance(node, ast.Dict):
-            keys = [k for k in node.keys if k is not None]
-        elif isinstance(node, ast.List | ast.Tuple) and isinstance(node.ctx, ast.Load):
-            keys = list(node.elts)
-        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute | ast.Name):
-            name = node.func.attr if isinstance(node.func, ast.Attribute) else node.func.id
-            if name in setters:
-                keys = list(node.args) + [k.value for k in node.keywords]
-        for key in keys:
-            if isinstance(key, ast.Constant) and isinstance(key.value, str) and any(
-                key.value.startswith(switch) for switch in SANDBOX_SWITCHES
-            ):
-                return True
-    return False
+SANDBOX_SWITCHES = ("QTWEBENGINE_DISABLE_SANDBOX", "--no-sandbox", "QTWEBENGINE_CHROMIUM_FLAGS")
 
 
 def test_the_sandbox_switch_is_no_part_of_what_ships() -> None:
     # Only the test environments (smoke test, probe, make test) may turn Chromium's
-    # sandbox off; the app, the launcher and the package never do.
-    shipped = [*(ROOT / "tokenmgr").rglob("*.py"), PACKAGING / "launcher.py"]
-    offenders = [p for p in shipped if _sets_a_sandbox_switch(p)]
+    # sandbox off. What ships never names the switches: it neither sets them nor looks
+    # at them (as root, Chromium's own refusal says why the window could not open).
+    shipped = [*(ROOT / "tokenmgr").rglob("*.py"), PACKAGING / "launcher.py",
+               ROOT / "resources" / "io.github.tokenmgr.desktop"]
+    offenders = [f"{p.relative_to(ROOT)}: {switch}" for p in shipped
+                 for switch in SANDBOX_SWITCHES if switch in p.read_text()]
     assert offenders == []
-    desktop = (ROOT / "resources" / "io.github.tokenmgr.desktop").read_text()
-    assert not any(switch in desktop for switch in SANDBOX_SWITCHES)
-
-
-def test_the_sandbox_check_tells_setting_from_reading(tmp_path: Path) -> None:
-    reads = tmp_path / "reads.py"
-    reads.write_text(
-        "import os\n"
-        "off = os.environ.get('QTWEBENGINE_DISABLE_SANDBOX', '') not in ('', '0')\n"
-        "said = 'QTWEBENGINE_DISABLE_SANDBOX=1 turns it off'\n"
-        "flag = '--no-sandbox' in os.environ.get('QTWEBENGINE_CHROMIUM_FLAGS', '').split()\n"
-    )
-    assert not _sets_a_sandbox_switch(reads)
-    for setting in (
-        "import os\nos.environ['QTWEBENGINE_DISABLE_SANDBOX'] = '1'\n",
-        "import os\nos.environ.setdefault('QTWEBENGINE_DISABLE_SANDBOX', '1')\n",
-        "env = {'QTWEBENGINE_DISABLE_SANDBOX': '1'}\n",
-        "args = ['tokenmgr', '--no-sandbox']\n",
-        "environment.insert('QTWEBENGINE_DISABLE_SANDBOX', '1')\n",
-    ):
-        sets = tmp_path / "sets.py"
-        sets.write_text(setting)
-        assert _sets_a_sandbox_switch(sets), setting
 
 
 def test_parse_ldd() -> None:

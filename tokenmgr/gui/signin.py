@@ -190,14 +190,6 @@ class SignInController(QObject):
             self.failed.emit("Another sign-in is still open: finish or cancel it first.")
             return
         embedded = flow == "code" and browser == "embedded"
-        if embedded:
-            from tokenmgr.gui.errors import sentence
-            from tokenmgr.gui.signin_process import sandbox_problem
-
-            problem = sandbox_problem(self.env)
-            if problem is not None:
-                self.failed.emit(sentence(problem))
-                return
         # The windows' titles name the provider as people know it ("GitHub", not "github").
         from tokenmgr.core.oauth import presets
 

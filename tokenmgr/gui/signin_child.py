@@ -22,7 +22,6 @@ import logging
 import os
 import sys
 import threading
-from collections.abc import Mapping
 from typing import IO, Any
 
 from tokenmgr.gui import signin_protocol as pipe
@@ -33,27 +32,6 @@ NOT_FROM_THE_APP = (
     "sign-in-window is started by the desktop app (it reads its instructions from a "
     "pipe); start the app with `tokenmgr gui`"
 )
-
-
-def sandbox_problem(env: Mapping[str, str], euid: int | None = None) -> str | None:
-    """Why the embedded browser cannot start here, as a sentence; None when it can.
-
-    Chromium refuses to run as root with its sandbox on (and ends the process). The
-    sandbox stays the user's call: this only says what to do."""
-    if euid is None:
-        euid = os.geteuid() if hasattr(os, "geteuid") else -1
-    if euid != 0:
-        return None
-    if env.get("QTWEBENGINE_DISABLE_SANDBOX", "") not in ("", "0"):
-        return None
-    if "--no-sandbox" in env.get("QTWEBENGINE_CHROMIUM_FLAGS", "").split():
-        return None
-    return (
-        "the sign-in window cannot open while Token Manager runs as root: its browser "
-        "needs Chromium's sandbox, which does not run as root. Run Token Manager as "
-        "your own user, or choose to sign in in your web browser "
-        "(QTWEBENGINE_DISABLE_SANDBOX=1 turns the sandbox off, at your own risk)"
-    )
 
 
 def _take_pipe() -> tuple[IO[bytes], IO[bytes]]:
@@ -90,11 +68,6 @@ def main(debug: bool = False) -> int:
         return 2
     reader, stream = _take_pipe()
     writer = _Writer(stream)
-    problem = sandbox_problem(os.environ)
-    if problem is not None:
-        writer.send(pipe.FAILED, why=problem)
-        return 1
-
     from tokenmgr.gui import earlyinit
 
     try:

@@ -123,10 +123,10 @@ class SignInCommands(QObject):
         """While the add dialog would sign in in the embedded window, that window's process
         starts (its browser is up by the time the person has typed what the provider
         needs, so the page shows at once); it goes when no longer wanted."""
-        from tokenmgr.gui.signin_process import WindowProcess, sandbox_problem
+        from tokenmgr.gui.signin_process import WindowProcess
 
         spare = self._spare_window
-        if wanted and spare is None and sandbox_problem(self._ctx.env) is None:
+        if wanted and spare is None:
             spare = WindowProcess(self._ctx.env, self)
             spare.start()
             self._spare_window = spare

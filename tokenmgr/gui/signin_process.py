@@ -45,13 +45,20 @@ from PySide6.QtCore import (
 from PySide6.QtWidgets import QWidget
 
 from tokenmgr.gui import signin_protocol as pipe
-from tokenmgr.gui.signin_child import sandbox_problem as sandbox_problem
 
 log = logging.getLogger("tokenmgr.signin")
 child_log = logging.getLogger("tokenmgr.signin.child")
 
 SUBCOMMAND = "sign-in-window"
 UNEXPECTED = "the sign-in window closed unexpectedly; nothing was stored"
+# Chromium's own words on stderr when it ends a process that runs as root with its
+# sandbox on (the sandbox stays on: it is the user's call, never the app's).
+AS_ROOT_REFUSED = "Running as root without"
+AS_ROOT = (
+    "the sign-in window cannot open while Token Manager runs as root: its browser needs "
+    "Chromium's sandbox, which does not run as root. Run Token Manager as your own user, "
+    "or choose to sign in in your web browser; nothing was stored"
+)
 KILL_AFTER_MS = 5000  # a window process told to close gets this long before it is killed
 QUIT_WAIT_MS = 3000  # how long quitting waits for it to close by itself
 STDERR_KEPT = 20  # lines of its stderr kept, logged when it dies unexpectedly
@@ -229,6 +236,7 @@ class WindowProcess(QObject):
     @Slot(int, QProcess.ExitStatus)
     def _on_process_finished(self, code: int, status: QProcess.ExitStatus) -> None:
         self._on_process_ready_read_standard_output()  # what it said last
+        self._on_process_ready_read_standard_error()
         if not self._said_final and not self._closing:
             self._said_final = True
             how = "crashed" if status == QProcess.ExitStatus.CrashExit else f"exit status {code}"
@@ -237,7 +245,8 @@ class WindowProcess(QObject):
                 how,
                 "\n".join(self._stderr) or "(none)",
             )
-            self.failed.emit(UNEXPECTED)
+            as_root = any(AS_ROOT_REFUSED in line for line in self._stderr)
+            self.failed.emit(AS_ROOT if as_root else UNEXPECTED)
         self.finished.emit()
 
     @Slot(QProcess.ProcessError)
