@@ -75,9 +75,12 @@ def main(debug: bool = False) -> int:
     except earlyinit.NoDisplay as e:
         writer.send(pipe.FAILED, why=str(e))
         return 1
-    # QtWebEngine before the application (it shares OpenGL contexts from the start).
-    from PySide6.QtWebEngineWidgets import QWebEngineView  # noqa: F401
+    from PySide6.QtCore import QCoreApplication, Qt
     from PySide6.QtWidgets import QApplication
+
+    # QtWebEngine, loaded with the window, shares OpenGL contexts with the application:
+    # Qt asks for that before the application is made.
+    QCoreApplication.setAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts)
 
     from tokenmgr.gui.piped_window import PipedWindow
 
