@@ -142,3 +142,11 @@ def listener_spy(monkeypatch: pytest.MonkeyPatch) -> Iterator[ListenerSpy]:
 
     monkeypatch.setattr(loopback._Handler, "do_GET", do_get)
     yield spy
+
+
+@pytest.fixture
+def as_root() -> None:
+    """For what only root can show (another local user's programs run as nobody;
+    Chromium refusing root): the run must be root's, as CI's is. Never a quiet skip."""
+    if not hasattr(os, "geteuid") or os.geteuid() != 0:
+        pytest.fail("this test needs root: run `make test` as root, as CI does")

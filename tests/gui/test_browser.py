@@ -15,8 +15,7 @@ import pytest
 
 from tokenmgr.core import childenv
 
-pytestmark = [pytest.mark.gui,
-              pytest.mark.skipif(not sys.platform.startswith("linux"), reason="xdg-open")]
+pytestmark = pytest.mark.gui
 
 
 @pytest.fixture

@@ -82,14 +82,6 @@ def windows() -> Iterator[list[Window]]:
             w.proc.wait()
 
 
-@pytest.fixture
-def as_root() -> None:
-    """Chromium refuses only root: these tests need the run to be root's, as CI's is."""
-    if os.geteuid() != 0:
-        pytest.fail("this test needs root (Chromium refuses to run as root with its sandbox "
-                    "on): run `make test` as root, as CI does")
-
-
 @pytest.mark.usefixtures("as_root")
 def test_as_root_with_the_sandbox_on_the_app_says_why_the_window_ended(qtbot: Any) -> None:
     """Chromium ends the window's process (the sandbox stays on: the app never turns it

@@ -6,7 +6,8 @@ It composes; the parts do the work: gui/actions.py (the action table),
 gui/vault_view.py (the central widget's pages), gui/token_list.py (the list, its
 filter and keys), gui/details.py (the pane), gui/entry_commands.py (every user
 operation), gui/store_setup.py (probe, create, unlock), gui/lock.py (the vault file's
-lock), gui/reporting.py (where what happened is said) and gui/status_bar.py. The
+lock), gui/reporting.py (where what happened is said), gui/status_bar.py and
+gui/window_geometry.py (where the window is, remembered). The
 window is drawn from the index alone: anything that touches the secret store or the
 network runs in a worker.
 """
@@ -18,14 +19,14 @@ import os
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QByteArray, QPoint, QSize, QTimer, Signal, Slot
+from PySide6.QtCore import QPoint, QTimer, Signal, Slot
 from PySide6.QtWidgets import QLabel, QMainWindow, QMenu, QTableView
 
 from tokenmgr.core.entries import Entry
 from tokenmgr.core.errors import TokenMgrError
 from tokenmgr.core.rules import now_utc
 from tokenmgr.core.usecases import handout
-from tokenmgr.gui import actions
+from tokenmgr.gui import actions, window_geometry
 from tokenmgr.gui.actions import Actions
 from tokenmgr.gui.details import DetailsPane
 from tokenmgr.gui.entry_commands import EntryCommands
@@ -51,11 +52,6 @@ if TYPE_CHECKING:
     from tokenmgr.gui.signin import SignInController
     from tokenmgr.gui.welcome import Welcome
 
-
-# The first start's size (`_default_geometry`): the list's four columns, and beside them,
-# without a scroll bar, the details of a signed-in OIDC access token (every claim, the
-# header, the ID token's section, the buttons).
-DEFAULT_SIZE = QSize(1100, 770)
 
 TRAY_NOTE = (
     "Token Manager keeps running in the tray; choose Quit (Ctrl+Q) from its menu to end it."
@@ -372,31 +368,12 @@ class MainWindow(QMainWindow):
             self.status_bar.show_status(f"⚠ The settings could not be saved: {describe(e)}")
 
     def save_state(self) -> None:
-        self.settings.window_geometry = bytes(self.saveGeometry().toBase64().data()).decode()
+        self.settings.window_geometry = window_geometry.saved(self)
         self.settings.splitter_state = self.pages.splitter_state()
 
     def _restore_geometry(self) -> None:
-        # Unreadable saved bytes are refused by Qt: the defaults then.
-        saved = self.settings.window_geometry
-        if not saved or not self.restoreGeometry(QByteArray.fromBase64(saved.encode())):
-            self._default_geometry()
+        window_geometry.restore(self, self.settings.window_geometry)
         self.pages.restore_splitter(self.settings.splitter_state, self.width())
-
-    def _default_geometry(self) -> None:
-        """The first start's size: the list's columns beside the details of a JWT (its
-        claims and header tables, the buttons at their right) without a scroll bar, as
-        far as the screen allows, centred. What the screen cannot give comes out of the
-        list first (`_restore_geometry`: the list gets at most two fifths)."""
-        size = DEFAULT_SIZE
-        screen = self.screen()
-        if screen is not None:
-            room = screen.availableGeometry()
-            # Room for the window manager's frame (title bar, borders) too.
-            size = size.boundedTo(QSize(room.width() * 19 // 20, room.height() * 9 // 10))
-            self.resize(size)
-            self.move(room.center() - self.rect().center())
-        else:
-            self.resize(size)
 
     # ================================================================= slots
 
