@@ -1,13 +1,13 @@
 """The OAuth2 / OpenID Connect profile page of the add dialog.
 
-Preset picker (the presets are data: core/oauth/presets.py), with a labelled field
-for each value the preset needs (host, realm, tenant, domain, authorization server),
-the issuer with a "Check" button (discovery in a worker, gui/issuer_check.py: the
-endpoints found, or why it failed), client id, client secret (to the keyring only,
-never shown again), scopes (the preset's defaults; `offline_access` suggested where
-the provider wants it), audience / resource, extra parameters, flow and browser.
-`request()` gives the `SignInRequest` the CLI's `login` would build; the window runs
-the sign-in.
+Preset picker (the presets are data: core/oauth/presets.py; what a choice means for
+the form: gui/provider_choice.py), with a labelled field for each value the preset
+needs (host, realm, tenant, domain, authorization server), the issuer with a "Check"
+button (discovery in a worker, gui/issuer_check.py: the endpoints found, or why it
+failed), client id, client secret (to the keyring only, never shown again), scopes
+(the preset's defaults; `offline_access` suggested where the provider wants it),
+audience / resource, extra parameters, flow and browser. `request()` gives the
+`SignInRequest` the CLI's `login` would build; the window runs the sign-in.
 
 The page starts from the provider, issuer, values and client id of the last sign-in
 (`remembered`: `remembered()` gives them to keep; nothing secret is in them). Its
@@ -31,39 +31,22 @@ from PySide6.QtWidgets import (
 )
 
 from tokenmgr.core.errors import TokenMgrError
-from tokenmgr.core.oauth import presets
 from tokenmgr.core.rules import validate_name
 from tokenmgr.gui.errors import sentence
 from tokenmgr.gui.form_fields import buddy, message_error_label, message_label, set_error
 from tokenmgr.gui.issuer_check import IssuerCheck
+from tokenmgr.gui.provider_choice import (
+    BROWSERS,
+    FLOWS,
+    GENERIC,
+    VALUE_FIELDS,
+    PresetChoice,
+    offered,
+)
 
 if TYPE_CHECKING:
     from tokenmgr.core.oauth.signin import SignInRequest
     from tokenmgr.gui.tasks import Tasks
-
-FLOWS = (
-    ("code", "Sign in with a browser (authorization code)"),
-    ("device", "Sign in on another device (device code)"),
-    ("client-credentials", "Service account (client credentials)"),
-)
-BROWSERS = (("embedded", "In Token Manager"), ("system", "In my web browser"))
-GENERIC = "oidc"
-# Presets first in the order people look for them; the generic one first of all.
-ORDER = ("oidc", "github", "gitlab", "google", "entra", "auth0", "okta", "keycloak")
-LABELS = {"oidc": "Generic OpenID Connect"}
-# The values presets need, as labelled fields: (label with its mnemonic, placeholder).
-VALUE_FIELDS = {
-    "host": ("Hos&t", "e.g. keycloak.example.com"),
-    "realm": ("Rea&lm", "e.g. myrealm"),
-    "tenant": ("T&enant", "organizations, common, consumers, or your tenant id"),
-    "domain": ("&Domain", "e.g. your-tenant.eu.auth0.com"),
-    "server": ("Authori&zation server", "default"),
-}
-
-
-def preset_label(name: str) -> str:
-    return LABELS.get(name) or str(presets.PRESETS[name].get("service") or name)
-
 
 class OAuthProfilePage(QWidget):
     validity_changed = Signal(bool)
@@ -90,9 +73,8 @@ class OAuthProfilePage(QWidget):
 
         self.preset = QComboBox(self)
         self.preset.setAccessibleName("Provider")
-        for name in ORDER:
-            if name in presets.PRESETS:
-                self.preset.addItem(preset_label(name), name)
+        for label, name in offered():
+            self.preset.addItem(label, name)
         self.preset.currentIndexChanged.connect(self._on_preset_current_index_changed)
         form.addRow(buddy("&Provider", self.preset), self.preset)
         # Messages under a field are rows of their own: the form gives a wrapped label
@@ -196,41 +178,35 @@ class OAuthProfilePage(QWidget):
     def preset_name(self) -> str:
         return str(self.preset.currentData())
 
+    def _choice(self) -> PresetChoice:
+        return PresetChoice.of(self.preset_name())
+
     @Slot()
     def _on_preset_current_index_changed(self, *_args: object) -> None:
-        name = self.preset_name()
-        data = presets.PRESETS[name]
-        needed = presets.placeholders(name)
-        fixed_issuer = name != GENERIC and "issuer" in data and not needed
-        # Only the generic provider takes a typed issuer; presets derive theirs.
-        self.issuer.setEnabled(name == GENERIC)
-        if fixed_issuer:
-            self.issuer.setText(str(data["issuer"]))
-        elif name != GENERIC:
+        choice = self._choice()
+        self.issuer.setEnabled(choice.issuer_typed)
+        if choice.fixed_issuer:
+            self.issuer.setText(choice.fixed_issuer)
+        elif not choice.issuer_typed:
             self.issuer.clear()
-        if name == GENERIC:
-            self.issuer.setPlaceholderText("https://id.example.com")
-        else:
-            self.issuer.setPlaceholderText("Filled in from the provider values")
-        defaults = data.get("defaults", {})
+        self.issuer.setPlaceholderText(
+            "https://id.example.com" if choice.issuer_typed
+            else "Filled in from the provider values"
+        )
         for key, edit in self.preset_fields.items():
-            wanted = key in needed and name != GENERIC
+            wanted = key in choice.needed
             self._form.setRowVisible(edit, wanted)
-            edit.setText(str(defaults.get(key, "")) if wanted else "")
-        scopes = list(data.get("scopes", []))
-        if name == GENERIC:
-            scopes = ["openid", "offline_access"]
-        self.scopes.setText(" ".join(scopes))
-        self.scope_hint.setText(self._scope_hint(name))
-        quirks = [str(q) for q in data.get("quirks", [])]
-        self.quirks.setText("; ".join(quirks[:3]))
-        self._form.setRowVisible(self.quirks, bool(quirks) and name != GENERIC)
-        self.browser.setCurrentIndex(0 if data.get("embedded_ok", True) else 1)
+            edit.setText(choice.defaults.get(key, "") if wanted else "")
+        self.scopes.setText(choice.scopes)
+        self.scope_hint.setText(choice.scope_hint)
+        self.quirks.setText(choice.quirks)
+        self._form.setRowVisible(self.quirks, bool(choice.quirks))
+        self.browser.setCurrentIndex(0 if choice.embedded_ok else 1)
         embedded = self.browser.model().item(0)  # type: ignore[attr-defined]
         if embedded is not None:
-            embedded.setEnabled(bool(data.get("embedded_ok", True)))
+            embedded.setEnabled(choice.embedded_ok)
         if not self._name_edited:
-            self.name.setText(name if name != GENERIC else "")
+            self.name.setText(choice.suggested_name)
         self._suggest_hosts()
         self._say("")
         self.revalidate()
@@ -239,23 +215,8 @@ class OAuthProfilePage(QWidget):
     def _suggest_hosts(self) -> None:
         """A preset knows where its tokens are used from git and docker (GitHub:
         github.com): filled in until the person types their own."""
-        if self._hosts_edited:
-            return
-        name = self.preset_name()
-        try:
-            values = self._preset_values()
-        except TokenMgrError:
-            values = {}
-        suggested = presets.suggested_hosts(name, values) if name != GENERIC else []
-        self.hosts.setText(", ".join(suggested))
-
-    @staticmethod
-    def _scope_hint(name: str) -> str:
-        if name == "google":
-            return "Google renews sign-ins with access_type=offline (sent for you)."
-        if name == "github":
-            return "Empty means GitHub's default (public information only)."
-        return "offline_access keeps the entry signed in (a refresh token)."
+        if not self._hosts_edited:
+            self.hosts.setText(", ".join(self._choice().suggested_hosts(self._preset_values())))
 
     # ---------------------------------------------------------------- check
 
@@ -286,20 +247,10 @@ class OAuthProfilePage(QWidget):
     # --------------------------------------------------------------- result
 
     def issuer_url(self) -> str:
-        name = self.preset_name()
-        if name == GENERIC:
-            return self.issuer.text().strip()
-        data = presets.PRESETS[name]
-        if "issuer" not in data:
-            return ""
-        try:
-            preset, _ = presets.resolve(name, self._preset_values(), "client")
-        except TokenMgrError:
-            return ""
-        return preset.issuer or ""
+        return self._choice().issuer(self.issuer.text(), self._preset_values())
 
     def _preset_values(self) -> dict[str, str]:
-        needed = presets.placeholders(self.preset_name())
+        needed = self._choice().needed
         return {
             key: edit.text().strip()
             for key, edit in self.preset_fields.items()
