@@ -5,8 +5,9 @@ geometry) and the store screen in the list's place while the store is set up.
 It composes; the parts do the work: gui/actions.py (the action table),
 gui/vault_view.py (the central widget's pages), gui/token_list.py (the list, its
 filter and keys), gui/details.py (the pane), gui/entry_commands.py (every user
-operation), gui/store_setup.py (probe, create, unlock), gui/lock.py (the vault file's
-lock), gui/reporting.py (where what happened is said), gui/status_bar.py and
+operation), gui/store_setup.py (probe, create, unlock), gui/store_link.py (taking the store
+once it answers, letting it go on lock), gui/lock.py (the vault file's lock),
+gui/reporting.py (where what happened is said), gui/status_bar.py and
 gui/window_geometry.py (where the window is, remembered). The
 window is drawn from the index alone: anything that touches the secret store or the
 network runs in a worker.
@@ -25,7 +26,6 @@ from PySide6.QtWidgets import QLabel, QMainWindow, QMenu, QTableView
 from tokenmgr.core.entries import Entry
 from tokenmgr.core.errors import TokenMgrError
 from tokenmgr.core.rules import now_utc
-from tokenmgr.core.usecases import handout
 from tokenmgr.gui import actions, window_geometry
 from tokenmgr.gui.actions import Actions
 from tokenmgr.gui.details import DetailsPane
@@ -36,6 +36,7 @@ from tokenmgr.gui.lock import VaultLock
 from tokenmgr.gui.reporting import Reporter
 from tokenmgr.gui.settings import Settings, SettingsFile
 from tokenmgr.gui.status_bar import StatusBar
+from tokenmgr.gui.store_link import StoreLink
 from tokenmgr.gui.store_setup import StoreSetup
 from tokenmgr.gui.tasks import Tasks
 from tokenmgr.gui.token_list import TokenList
@@ -93,8 +94,6 @@ class MainWindow(QMainWindow):
         self.clipboard = clipboard
         self.tray_available = tray_available
         self.smoke_test = smoke_test
-        self.store_ready = False
-        self.store_kind = ""
         self._quitting = False
         self._index_error: str | None = None
         self._context_menu: QMenu | None = None
@@ -124,6 +123,8 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.pages)
         self.reporter = Reporter(self, self.status_bar, self.banner)
         self.vault_lock = VaultLock(self)
+        self.store = StoreLink(self)
+        self.store.ready_changed.connect(self.store_ready_changed)
         self._connect()
         self.action_table["lock"].setVisible(False)  # until the vault file is in use
 
@@ -175,26 +176,20 @@ class MainWindow(QMainWindow):
         report = self.reporter
         c.status_reported.connect(report.report)
         c.error_reported.connect(report.report_error)
-        c.store_needed.connect(self._on_commands_store_needed)
-        c.unlock_needed.connect(self._on_commands_unlock_needed)
         c.window_needed.connect(self.raise_window)
         c.entries_changed.connect(self._on_commands_entries_changed)
         c.token_copied.connect(self.token_copied)
         c.signed_in.connect(self.signed_in)
         c.settings_changed.connect(self.save_settings)
         setup = self.store_setup
-        setup.opened.connect(self.use_vault)
-        setup.screen_shown.connect(self._on_store_setup_screen_shown)
         setup.failed.connect(self.banner.show_problem)
         setup.status_reported.connect(self.status_bar.show_status)
         setup.unlock_failed.connect(self.vault_lock.unlock_failed)
         self.banner.retry_requested.connect(self.start_store)
         lock = self.vault_lock
-        lock.locked_changed.connect(self._on_vault_lock_locked_changed)
         lock.locked_changed.connect(self.locked_changed)
         lock.status_reported.connect(self.status_bar.show_status)
         lock.unlock_requested.connect(setup.unlock_again)
-        lock.unlock_refused.connect(self._on_vault_lock_unlock_refused)
         self.tasks.busy_changed.connect(self.status_bar.set_busy)
         self.warned.connect(report.warn)
         report.notice_requested.connect(self.notice_requested)
@@ -292,41 +287,22 @@ class MainWindow(QMainWindow):
     # ============================================================== the store
 
     def start_store(self, *, after: SignalInstance | None = None) -> None:
-        """Open the secret store (in a worker, once `after` fires when given); the list is
-        drawn from the index meanwhile."""
-        if not self.smoke_test:
-            self.store_setup.start(after=after)
+        self.store.start(after=after)
 
     def use_vault(self, vault: Vault, kind: str) -> None:
-        """The store answered: act on `vault` ("keyring" or "file") from now on."""
-        handout.with_refresh(vault)
-        vault.warn = self.warned.emit
-        self.vault = vault
-        self.store_kind = kind
-        self.commands.set_vault(vault, ready=True, kind=kind)
-        self.banner.setVisible(False)
-        self.pages.show_main()
-        self._set_store_ready(True)
-        if kind == "file" and self.settings.store != "file":
-            self.settings.store = self.store_setup.chosen = "file"
-            self.save_settings()
-        self.action_table["lock"].setVisible(kind == "file")
-        if self.locked:
-            self.vault_lock.set_locked(False)  # what waited for the passphrase runs now
-        else:
-            self.pages.focus_body()
-        self.vault_lock.arm_idle(self.settings.lock_idle_min)
+        self.store.use_vault(vault, kind)
+
+    @property
+    def store_ready(self) -> bool:
+        return self.store.ready
+
+    @property
+    def store_kind(self) -> str:
+        return self.store.kind
 
     def lock(self) -> None:
         """Lock the vault file (Ctrl+L): gui/lock.py."""
         self.vault_lock.lock()
-
-    def _set_store_ready(self, ready: bool) -> None:
-        self.store_ready = ready
-        self.vault_lock.set_lockable(ready and self.store_kind == "file")
-        if not ready:
-            self.commands.set_vault(self.vault, ready=False)
-        self.store_ready_changed.emit(ready)
 
     # ===================================================== window and geometry
 
@@ -413,47 +389,11 @@ class MainWindow(QMainWindow):
             self._context_menu = self.action_table.menu(actions.CONTEXT_MENU, self)
         self._context_menu.popup(pos)
 
-    @Slot()
-    def _on_commands_store_needed(self) -> None:
-        if not self.isVisible():
-            self.raise_window()  # e.g. a tray copy while the vault file is locked
-        if not self.pages.showing_main():
-            self.status_bar.show_status("Set up the secret store first.")
-        else:
-            self.status_bar.show_status("The secret store is not ready yet; try again in a moment.")
-
     @Slot(str)
     def _on_commands_entries_changed(self, select: str) -> None:
         self.reload()
         if select:
             self.select(select)
-
-    @Slot()
-    def _on_commands_unlock_needed(self) -> None:
-        if not self.isVisible() or self.isMinimized():
-            self.raise_window()  # e.g. a copy from the tray
-        self.vault_lock.ask_passphrase(str(self.store_setup.vault_path()))
-
-    @Slot(bool)
-    def _on_vault_lock_locked_changed(self, locked: bool) -> None:
-        self.status_bar.set_locked(locked)
-        # Qt adds the application's name: "Locked — Token Manager".
-        self.setWindowTitle("Locked" if locked else "Token Manager")
-        self.commands.set_locked(locked)  # what holds a secret lets go of it
-        if locked:
-            self._set_store_ready(False)  # the keeper pauses: a refresh would need the key
-
-    @Slot()
-    def _on_vault_lock_unlock_refused(self) -> None:
-        self.commands.unlock_refused()
-        self.status_bar.show_status("Still locked.")
-
-    @Slot()
-    def _on_store_setup_screen_shown(self) -> None:
-        page = self.store_setup.page
-        if page is not None:
-            self.pages.show_store_screen(page)
-            self._set_store_ready(False)
 
     @Slot(str)
     def _on_preferences_applied(self, problem: str) -> None:
