@@ -60,6 +60,7 @@ from tests.support.cli import run_cli  # noqa: E402
 from tests.support.devtools import Person, debugging_env, free_port  # noqa: E402
 from tests.support.oidc_server import OIDCServer, start_server  # noqa: E402
 from tests.support.secret_service import SecretServiceSession  # noqa: E402
+from tests.support.signin import descendants  # noqa: E402
 from tests.support.xvfb import XServer  # noqa: E402
 
 MEMORY_GOAL = 1.15
@@ -154,31 +155,6 @@ def rss_kib(pid: int) -> int:
             if line.startswith("VmRSS:"):
                 return int(line.split()[1])
     raise SystemExit(f"signin_window: no VmRSS for {pid}")
-
-
-def descendants(pid: int) -> list[tuple[int, str]]:
-    """(pid, name) of every process under `pid`."""
-    children: dict[int, list[int]] = {}
-    names: dict[int, str] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as f:
-                stat = f.read()
-        except OSError:
-            continue
-        name = stat[stat.index("(") + 1 : stat.rindex(")")]
-        ppid = int(stat[stat.rindex(")") + 2 :].split()[1])
-        children.setdefault(ppid, []).append(int(entry))
-        names[int(entry)] = name
-    out: list[tuple[int, str]] = []
-    todo = list(children.get(pid, []))
-    while todo:
-        p = todo.pop()
-        out.append((p, names.get(p, "?")))
-        todo.extend(children.get(p, []))
-    return out
 
 
 def settled_rss(pid: int) -> int:
