@@ -5,6 +5,7 @@ gnome-keyring cannot start, the tests that asked for it fail with the reason."""
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -33,6 +34,22 @@ def secret_service() -> Iterator[SecretServiceSession]:
                 os.environ.pop(k, None)
             else:
                 os.environ[k] = v
+
+
+@pytest.fixture(autouse=True)
+def _keyring_alive(request: pytest.FixtureRequest) -> None:
+    """A gnome-keyring daemon that ended during an earlier test (a crash) fails that
+    test, not every later one: the next test that uses the keyring gets a new one, and
+    the old daemon's last words are reported as a warning."""
+    if "secret_service" not in request.fixturenames:
+        return
+    ss: SecretServiceSession = request.getfixturevalue("secret_service")
+    if ss.alive():
+        return
+    said = ss.restart()
+    os.environ["DBUS_SESSION_BUS_ADDRESS"] = ss.address
+    warnings.warn(f"gnome-keyring-daemon had ended; started again. It said:\n{said}",
+                  stacklevel=1)
 
 
 @pytest.fixture

@@ -69,13 +69,16 @@ class SecretServiceSession:
             self.stop()
             raise SecretServiceUnavailable("dbus-daemon printed no address")
         env = dict(base, DBUS_SESSION_BUS_ADDRESS=self.address)
-        self._keyring = subprocess.Popen(
-            ["gnome-keyring-daemon", "--foreground", "--unlock", "--components=secrets"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            env=env,
-        )
+        # Its messages are kept: a daemon that ends says why there.
+        self.log = self.dir / "gnome-keyring.log"
+        with open(self.log, "ab") as log:
+            self._keyring = subprocess.Popen(
+                ["gnome-keyring-daemon", "--foreground", "--unlock", "--components=secrets"],
+                stdin=subprocess.PIPE,
+                stdout=log,
+                stderr=log,
+                env=env,
+            )
         assert self._keyring.stdin is not None
         self._keyring.stdin.write(PASSWORD.encode())
         self._keyring.stdin.close()
@@ -106,6 +109,21 @@ class SecretServiceSession:
             time.sleep(0.05)
         self.stop()
         raise SecretServiceUnavailable("gnome-keyring-daemon did not take org.freedesktop.secrets")
+
+    def alive(self) -> bool:
+        """Whether the daemon started here still runs (a crashed one is replaced by the
+        bus with a fresh, locked one, which every later test would find locked)."""
+        return self._keyring is not None and self._keyring.poll() is None
+
+    def restart(self) -> str:
+        """A new private bus and unlocked daemon after the old daemon ended; returns what
+        the old one said last, to be reported."""
+        said = self.log.read_text(errors="replace")[-2000:] if self.log.exists() else ""
+        self.stop()
+        self.dir = Path(tempfile.mkdtemp(prefix="tokenmgr-ss-"))
+        self._bus = self._keyring = None
+        self.start()
+        return said
 
     def stop(self) -> None:
         for proc in (self._keyring, self._bus):

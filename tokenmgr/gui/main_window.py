@@ -123,7 +123,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.pages)
         self.reporter = Reporter(self, self.status_bar, self.banner)
         self.vault_lock = VaultLock(self)
-        self.store = StoreLink(self)
+        self.store = StoreLink(self, self)
         self.store.ready_changed.connect(self.store_ready_changed)
         self._connect()
         self.action_table["lock"].setVisible(False)  # until the vault file is in use

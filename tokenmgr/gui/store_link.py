@@ -7,7 +7,7 @@ object's state; the window and the keeper follow `ready_changed`.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtCore import QObject, Signal, Slot
 
@@ -17,14 +17,46 @@ if TYPE_CHECKING:
     from PySide6.QtCore import SignalInstance
 
     from tokenmgr.core.vault import Vault
-    from tokenmgr.gui.main_window import MainWindow
+    from tokenmgr.gui.actions import Actions
+    from tokenmgr.gui.entry_commands import EntryCommands
+    from tokenmgr.gui.lock import VaultLock
+    from tokenmgr.gui.settings import Settings
+    from tokenmgr.gui.status_bar import Banner, StatusBar
+    from tokenmgr.gui.store_setup import StoreSetup
+    from tokenmgr.gui.vault_view import VaultView
+
+
+class Window(Protocol):
+    """What of the main window this works with (gui/main_window.py)."""
+
+    vault: Vault
+    smoke_test: bool
+    settings: Settings
+    store_setup: StoreSetup
+    vault_lock: VaultLock
+    commands: EntryCommands
+    pages: VaultView
+    banner: Banner
+    status_bar: StatusBar
+    action_table: Actions
+    warned: SignalInstance
+
+    def save_settings(self) -> None: ...
+
+    def raise_window(self) -> None: ...
+
+    def isVisible(self) -> bool: ...  # noqa: N802 - Qt's name
+
+    def isMinimized(self) -> bool: ...  # noqa: N802
+
+    def setWindowTitle(self, title: str) -> None: ...  # noqa: N802
 
 
 class StoreLink(QObject):
     ready_changed = Signal(bool)
 
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
+    def __init__(self, window: Window, parent: QObject) -> None:
+        super().__init__(parent)
         self._window = window
         self.ready = False
         self.kind = ""  # "keyring" or "file", once the store answered
